@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT } from './cache.js';
+import { requireAim } from './aim.js';
+
+const run = promisify(execFile);
+
+/** A JSON value as the oracle prints it (non-finite floats as "NaN", "inf", "-inf"). */
+export type OracleValue = null | boolean | number | string | OracleValue[] | { [key: string]: OracleValue };
+
+/** One sequence of a run, as Aim's SDK reads it back. */
+export interface OracleSequence {
+  name: string;
+  context: Record<string, OracleValue>;
+  /** Aim's dtype: `float`, `int`, `aim.text`, `aim.log_line`, ... */
+  dtype: string;
+  steps: number[];
+  /** Metric values, or texts as strings. */
+  values: OracleValue[];
+  /** null where no epoch was tracked. */
+  epochs: (number | null)[];
+}
+
+/** One run, as Aim's SDK reads it back. */
+export interface OracleRun {
+  hash: string;
+  experiment: string | null;
+  name: string | null;
+  description: string | null;
+  tags: string[];
+  /** The run's params tree (`run[key] = value`). */
+  params: Record<string, OracleValue>;
+  /** Seconds since the epoch (UTC). */
+  creation_time: number;
+  end_time: number | null;
+  active: boolean;
+  archived: boolean;
+  sequences: OracleSequence[];
+}
+
+export interface OracleReport {
+  aim_version: string;
+  runs: OracleRun[];
+}
+
+const ORACLE_SCRIPT = join(REPO_ROOT, 'test', 'peers', 'aim_oracle.py');
+
+/**
+ * Reads the Aim repository in `repoDir` with Aim's own SDK and returns every run, or only
+ * `runHashes` when given. Freshly written runs are indexed first unless `index` is false.
+ */
+export async function readAimRepo(
+  repoDir: string,
+  runHashes: readonly string[] = [],
+  options: { index?: boolean } = {},
+): Promise<OracleReport> {
+  const args = [ORACLE_SCRIPT, '--repo', repoDir, ...runHashes.flatMap((hash) => ['--run', hash])];
+  if (options.index === false) args.push('--no-index');
+  const { stdout } = await run(requireAim().python, args, { maxBuffer: 1024 * 1024 * 1024 });
+  return JSON.parse(stdout) as OracleReport;
+}
