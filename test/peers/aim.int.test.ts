@@ -1,27 +1,13 @@
 import { execFile } from 'node:child_process';
-import { connect } from 'node:net';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { createAimRepo, requireAim, startAimServer, startAimUi } from './aim.js';
 import { getJson } from './http.js';
 import { readAimRepo } from './oracle.js';
+import { isListening } from './ports.js';
 import { PEER_VERSIONS } from './versions.js';
 
 const run = promisify(execFile);
-
-/** Whether something accepts TCP connections on 127.0.0.1:port. */
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolveListening) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveListening(true);
-    });
-    socket.once('error', () => {
-      resolveListening(false);
-    });
-  });
-}
 
 /**
  * What the Python writer below writes through `aim://`: the oracle must read back exactly this.

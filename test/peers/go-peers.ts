@@ -10,6 +10,7 @@ export const COLLECTOR: GoBinarySpec = {
   moduleDir: join(REPO_ROOT, 'collector-config', 'distribution'),
   pkg: '.',
   binaryName: 'otelcol-aim',
+  checkArgs: ['components'],
 };
 
 /**
@@ -22,6 +23,7 @@ export const JAEGER: GoBinarySpec = {
   moduleDir: join(REPO_ROOT, 'test', 'peers', 'jaeger'),
   pkg: 'github.com/jaegertracing/jaeger/cmd/jaeger',
   binaryName: 'jaeger',
+  checkArgs: ['version'],
 };
 
 /** The path of a Go peer's binary for the current pins (it exists once `npm run peers` ran). */

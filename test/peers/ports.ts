@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 const handedOut = new Set<number>();
 
@@ -25,4 +25,18 @@ export async function freePort(): Promise<number> {
       return port;
     }
   }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolveListening) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveListening(true);
+    });
+    socket.once('error', () => {
+      resolveListening(false);
+    });
+  });
 }

@@ -15,6 +15,8 @@ export interface GoBinarySpec {
   pkg: string;
   /** The file name of the binary. */
   binaryName: string;
+  /** Arguments of a quick run that proves the binary works (e.g. `--version`). */
+  checkArgs: readonly string[];
 }
 
 /** Where a built Go binary is, for the spec's current go.mod/go.sum/sources. */
@@ -53,7 +55,7 @@ export async function provisionGoBinary(spec: GoBinarySpec): Promise<string> {
   const partial = `${binary}.partial`;
   await runStep(`${spec.label}: compiling`, 'go', ['build', '-trimpath', '-ldflags=-s -w', '-o', partial, spec.pkg], options);
   renameSync(partial, binary);
-  await runStep(`${spec.label}: checking the binary`, binary, ['--version'], { logFile });
+  await runStep(`${spec.label}: checking the binary`, binary, spec.checkArgs, { logFile });
   writeFileSync(stampPath(dir), `${spec.label}\n`);
   return binary;
 }

@@ -1,0 +1,76 @@
+import { isProvisioned } from './cache.js';
+import { COLLECTOR, JAEGER, goPeerBinary } from './go-peers.js';
+import { answersOk } from './http.js';
+import { PeerProcess } from './peer-process.js';
+import { freePort } from './ports.js';
+import type { GoBinarySpec } from './provision-go.js';
+import { dirname } from 'node:path';
+
+/** The built binary of a Go peer, or an error that says how to get it. */
+export function requireGoPeer(spec: GoBinarySpec): string {
+  const binary = goPeerBinary(spec);
+  if (!isProvisioned(dirname(binary))) {
+    throw new Error(`${spec.label} is not built at ${binary}: run \`npm run peers\` first.`);
+  }
+  return binary;
+}
+
+/** A running otelcol-aim (our Collector distribution). */
+export interface Collector {
+  process: PeerProcess;
+  /** `http://127.0.0.1:PORT` of the health_check extension. */
+  healthUrl: string;
+}
+
+/**
+ * Starts otelcol-aim with `configFile` on loopback. The config reads its listen addresses from
+ * the environment; `env` supplies them (pick ports with freePort()). `HEALTH_CHECK_ENDPOINT` is
+ * chosen here and must be what the config's health_check extension listens on; the collector is
+ * ready when it answers 200.
+ */
+export async function startCollector(configFile: string, env: Record<string, string> = {}): Promise<Collector> {
+  const healthPort = await freePort();
+  const healthUrl = `http://127.0.0.1:${String(healthPort)}`;
+  const process = await PeerProcess.start({
+    name: 'otelcol-aim',
+    command: requireGoPeer(COLLECTOR),
+    args: [`--config=${configFile}`],
+    env: { HEALTH_CHECK_ENDPOINT: `127.0.0.1:${String(healthPort)}`, ...env },
+    isReady: () => answersOk(`${healthUrl}/`),
+  });
+  return { process, healthUrl };
+}
+
+/** A running Jaeger v2 with in-memory storage, every listener on a free loopback port. */
+export interface Jaeger {
+  process: PeerProcess;
+  /** `127.0.0.1:PORT` of its OTLP/gRPC receiver. */
+  otlpGrpcEndpoint: string;
+  /** `http://127.0.0.1:PORT` of its OTLP/HTTP receiver (POST /v1/traces). */
+  otlpHttpUrl: string;
+  /** `http://127.0.0.1:PORT` of its query API (`/api/...`, `/api/v3/...`). */
+  queryUrl: string;
+}
+
+/** The Jaeger config the tests run with (memory storage; listen addresses from the environment). */
+export const JAEGER_CONFIG = new URL('./jaeger/jaeger.yaml', import.meta.url).pathname;
+
+/** Starts Jaeger on free loopback ports and waits until `GET /api/services` answers. */
+export async function startJaeger(): Promise<Jaeger> {
+  const [grpc, http, query, queryGrpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const address = (port: number): string => `127.0.0.1:${String(port)}`;
+  const queryUrl = `http://${address(query)}`;
+  const process = await PeerProcess.start({
+    name: 'jaeger',
+    command: requireGoPeer(JAEGER),
+    args: [`--config=${JAEGER_CONFIG}`],
+    env: {
+      JAEGER_OTLP_GRPC_ENDPOINT: address(grpc),
+      JAEGER_OTLP_HTTP_ENDPOINT: address(http),
+      JAEGER_QUERY_HTTP_ENDPOINT: address(query),
+      JAEGER_QUERY_GRPC_ENDPOINT: address(queryGrpc),
+    },
+    isReady: () => answersOk(`${queryUrl}/api/services`),
+  });
+  return { process, otlpGrpcEndpoint: address(grpc), otlpHttpUrl: `http://${address(http)}`, queryUrl };
+}
