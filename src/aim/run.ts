@@ -1,0 +1,329 @@
+import type { AimKey, AimValue } from './codec/values.js';
+import { AimClosedError, AimRunLockedError, AimServerError, AimUsageError } from './errors.js';
+import { contextId } from './hash.js';
+import { type SequenceInfo, SequenceTracker, type TrackedValue, type TreeWrite } from './sequence.js';
+import type { AimTransport } from './transport.js';
+
+/** A param key: one name, or a path of names into the params tree. */
+export type ParamKey = string | readonly string[];
+
+/** Where a tracked point goes. */
+export interface TrackOptions {
+  /** The sequence (metric or text) name. Required, non-empty. */
+  name: string;
+  /** The step; default: one after the sequence's last step (0 for a new sequence). */
+  step?: number | bigint;
+  /** The epoch; default none. */
+  epoch?: number | bigint;
+  /** The context dict (flat string/number/boolean values); default `{}`. */
+  context?: Readonly<Record<string, string | number | bigint | boolean>>;
+  /** The time of the point, unix seconds; default now. */
+  time?: number;
+}
+
+/** How a run is opened. */
+export interface RunSettings {
+  /** The run hash (no '-'); default a new random 24-hex-digit hash. */
+  hash?: string;
+  /** Experiment name; default none (Aim shows "default"). */
+  experiment?: string;
+  name?: string;
+  description?: string;
+  tags?: readonly string[];
+  /**
+   * Take the run's lock (as Aim's SDK does), so no second writer interleaves. `force` breaks a
+   * stale lock (Aim's `force_resume`). Default `true`.
+   */
+  lock?: boolean | 'force';
+}
+
+/** The server-side resources a run holds. */
+interface RunHandlers {
+  lock: string | undefined;
+  meta: string;
+  heartbeat: string;
+  props: string;
+  seqs: string;
+}
+
+const RUN_HASH = /^[^-\s/]+$/;
+
+/**
+ * An Aim run written through `aim server`. Writes (`set`, `track`, `trackText`) are queued and
+ * pipelined; `flush()` resolves once the server applied everything before it; `close()` marks the
+ * run finished and releases its server resources. Create runs with `AimRepo.createRun` or
+ * `AimRepo.openRun`.
+ */
+export class AimRun {
+  readonly hash: string;
+  private readonly transport: AimTransport;
+  private readonly handlers: RunHandlers;
+  private readonly tracker: SequenceTracker;
+  private closed = false;
+
+  private readonly onClosed: (run: AimRun) => void;
+
+  private constructor(
+    transport: AimTransport,
+    hash: string,
+    handlers: RunHandlers,
+    tracker: SequenceTracker,
+    onClosed: (run: AimRun) => void,
+  ) {
+    this.transport = transport;
+    this.hash = hash;
+    this.handlers = handlers;
+    this.tracker = tracker;
+    this.onClosed = onClosed;
+  }
+
+  /** Whether {@link close} was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Opens the run `settings.hash` (a new random one by default), creating it if the repository
+   * does not have it, resuming it (appending to its sequences) if it does. `mustExist` makes a
+   * missing run an error instead.
+   * @internal use AimRepo.createRun / AimRepo.openRun
+   */
+  static async open(
+    transport: AimTransport,
+    settings: RunSettings,
+    mustExist: boolean,
+    onClosed: (run: AimRun) => void = () => undefined,
+  ): Promise<AimRun> {
+    const hash = settings.hash ?? newRunHash();
+    if (!RUN_HASH.test(hash)) throw new AimUsageError(`invalid run hash ${JSON.stringify(hash)}: it must be non-empty, without '-', '/' or spaces`);
+
+    const lockMode = settings.lock ?? true;
+    let lock: string | undefined;
+    if (lockMode !== false) {
+      const force = lockMode === 'force';
+      // readNow: when the session is restored, writes wait for the lock, not the other way round.
+      const takeLock = async (handler: string): Promise<void> => {
+        try {
+          await transport.readNow(handler, 'lock', [force]);
+        } catch (error) {
+          if (error instanceof AimServerError && error.remote.className === 'RunLockingError') {
+            throw new AimRunLockedError(`run ${hash} is locked by another writer: ${error.remote.message}`);
+          }
+          throw error;
+        }
+      };
+      lock = await transport.createResource('Lock', { run_hash: hash }, () => takeLock(handlerOf(lock)));
+      await takeLock(lock);
+    }
+    const treeArgs = (name: string): Record<string, AimValue> => ({
+      name,
+      sub: hash,
+      read_only: false,
+      from_union: false, // required by servers 3.19–3.28, ignored by 3.29
+      index: false,
+      timeout: null,
+      no_cache: false,
+    });
+    const meta = await transport.createResource('TreeView', treeArgs('meta'));
+    const runPath: AimKey[] = ['meta', 'chunks', hash];
+
+    // Every run Aim opened for writing has an end_time key (None while active).
+    const exists = await hasKey(transport, meta, 'collect', [...runPath, 'end_time']);
+    if (mustExist && !exists) {
+      await releaseAll(transport, [meta, lock]);
+      throw new AimUsageError(`the repository has no run ${hash}`);
+    }
+    const heartbeat = await transport.createResource('RunHeartbeat', { run_hash: hash });
+    const props = await transport.createResource('StructuredRun', { hash_: hash, read_only: false, created_at: null });
+    const seqs = await transport.createResource('TreeView', treeArgs('seqs'));
+
+    const tracker = new SequenceTracker(hash);
+    if (exists) await loadSequences(transport, meta, hash, tracker);
+    const run = new AimRun(transport, hash, { lock, meta, heartbeat, props, seqs }, tracker, onClosed);
+    if (!(await hasKey(transport, meta, 'first_key', [...runPath, 'attrs']))) {
+      // No params yet: Aim writes an empty params dict, so readers find one (as the SDK does).
+      await run.writeMeta([...runPath, 'attrs'], new Map());
+      await run.writeMeta(['meta', 'attrs'], new Map());
+    }
+    await run.writeMeta([...runPath, 'end_time'], null); // (re)opened: active
+    if (settings.experiment !== undefined) await run.setExperiment(settings.experiment);
+    if (settings.name !== undefined) await run.setName(settings.name);
+    if (settings.description !== undefined) await run.setDescription(settings.description);
+    for (const tag of settings.tags ?? []) await run.addTag(tag);
+    return run;
+  }
+
+  /**
+   * Sets a param: `run.set('hparams', {lr: 0.01, layers: [64n, 32n]})` is Python's
+   * `run['hparams'] = {...}`. Use `bigint` for ints, `number` for floats.
+   */
+  set(key: ParamKey, value: AimValue): Promise<void> {
+    const path = typeof key === 'string' ? [key] : [...key];
+    if (path.length === 0 || path.some((part) => part === '')) throw new AimUsageError('a param key must be non-empty');
+    return Promise.all([
+      this.writeMeta(['meta', 'chunks', this.hash, 'attrs', ...path], value),
+      this.writeMeta(['meta', 'attrs', ...path], value),
+    ]).then(() => undefined);
+  }
+
+  /** Tracks a metric point: a `number` is an Aim float, a `bigint` an Aim int. */
+  track(value: number | bigint, options: TrackOptions): Promise<void> {
+    const point: TrackedValue = typeof value === 'bigint' ? { kind: 'int', value } : { kind: 'float', value };
+    return this.trackPoint(point, options);
+  }
+
+  /** Tracks a text point (an `aim.Text`) on a text sequence. */
+  trackText(text: string, options: Omit<TrackOptions, 'epoch'> & { epoch?: number | bigint }): Promise<void> {
+    return this.trackPoint({ kind: 'text', value: text }, options);
+  }
+
+  /** Sets the run's experiment (created if missing). */
+  setExperiment(name: string): Promise<void> {
+    return this.writeProp('experiment.setter', name);
+  }
+
+  setName(name: string): Promise<void> {
+    return this.writeProp('name.setter', name);
+  }
+
+  setDescription(description: string): Promise<void> {
+    return this.writeProp('description.setter', description);
+  }
+
+  /** Adds a tag (created in the repository if missing). */
+  async addTag(tag: string): Promise<void> {
+    this.assertOpen();
+    await this.transport.read(this.handlers.props, 'add_tag', [tag]);
+  }
+
+  /** Resolves when the server applied every write made so far. */
+  flush(): Promise<void> {
+    return this.transport.flush();
+  }
+
+  /**
+   * Finishes the run: sets its end time, stops its server-side heartbeat, releases its lock and
+   * its server resources. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writeMeta(['meta', 'chunks', this.hash, 'end_time'], Date.now() / 1000);
+    this.closed = true;
+    this.onClosed(this);
+    await this.transport.flush();
+    await this.transport.read(this.handlers.heartbeat, 'stop', []);
+    if (this.handlers.lock) await this.transport.read(this.handlers.lock, 'release', [false]);
+    const { props, heartbeat, lock, meta, seqs } = this.handlers;
+    await releaseAll(this.transport, [props, heartbeat, lock, meta, seqs]);
+  }
+
+  private trackPoint(point: TrackedValue, options: TrackOptions): Promise<void> {
+    this.assertOpen();
+    const context = options.context ?? {};
+    const contextValue = new Map<AimKey, AimValue>(
+      Object.entries(context).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]),
+    );
+    const writes = this.tracker.track(
+      point,
+      options.name,
+      contextValue,
+      contextId(contextValue),
+      toBigInt(options.step, 'step'),
+      toBigInt(options.epoch, 'epoch'),
+      options.time ?? Date.now() / 1000,
+    );
+    return this.send(writes);
+  }
+
+  private send(writes: readonly TreeWrite[]): Promise<void> {
+    let last: Promise<void> = Promise.resolve();
+    for (const write of writes) {
+      const handler = write.tree === 'meta' ? this.handlers.meta : this.handlers.seqs;
+      const args: AimValue[] = write.method === 'make_array' ? [[...write.path]] : [[...write.path], write.value ?? null];
+      last = this.transport.write(handler, write.method, args);
+    }
+    return last;
+  }
+
+  private writeMeta(path: AimKey[], value: AimValue): Promise<void> {
+    this.assertOpen();
+    return this.transport.write(this.handlers.meta, '__setitem__', [path, value]);
+  }
+
+  private writeProp(setter: string, value: AimValue): Promise<void> {
+    this.assertOpen();
+    return this.transport.write(this.handlers.props, setter, [value]);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new AimClosedError(`run ${this.hash} is closed`);
+  }
+}
+
+/** A new run hash like Aim's own: 24 hex digits. */
+export function newRunHash(): string {
+  return crypto.randomUUID().replaceAll('-', '').slice(0, 24);
+}
+
+function handlerOf(handler: string | undefined): string {
+  if (handler === undefined) throw new Error('lock handler used before it was created');
+  return handler;
+}
+
+function toBigInt(value: number | bigint | undefined, what: string): bigint | undefined {
+  if (value === undefined || typeof value === 'bigint') return value;
+  if (!Number.isSafeInteger(value)) throw new AimUsageError(`${what} must be an integer (got ${String(value)})`);
+  return BigInt(value);
+}
+
+/** Whether `collect` (the key exists) or `first_key` (the key has children) succeeds on `path`. */
+async function hasKey(transport: AimTransport, tree: string, method: 'collect' | 'first_key', path: AimKey[]): Promise<boolean> {
+  try {
+    await transport.read(tree, method, method === 'collect' ? [path, true, false] : [path]);
+    return true;
+  } catch (error) {
+    if (error instanceof AimServerError && (error.remote.className === 'KeyError' || error.remote.className === 'StopIteration')) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+/** Reads an existing run's sequence metadata so tracking resumes where it stopped. */
+async function loadSequences(transport: AimTransport, meta: string, hash: string, tracker: SequenceTracker): Promise<void> {
+  let traces: AimValue;
+  try {
+    traces = await transport.read(meta, 'collect', [['meta', 'chunks', hash, 'traces'], true, false]);
+  } catch (error) {
+    if (error instanceof AimServerError && error.remote.className === 'KeyError') return;
+    throw error;
+  }
+  if (!(traces instanceof Map)) return;
+  for (const [ctx, byName] of traces) {
+    if (typeof ctx !== 'bigint' || !(byName instanceof Map)) continue;
+    for (const [name, rawInfo] of byName) {
+      if (typeof name !== 'string' || !(rawInfo instanceof Map)) continue;
+      const fields = rawInfo as ReadonlyMap<AimKey, AimValue>;
+      const field = (key: string): AimValue | undefined => fields.get(key);
+      const lastStep = field('last_step');
+      const version = field('version') === 1n ? 1 : 2;
+      const dtype = field('dtype');
+      const info: SequenceInfo = {
+        dtype: typeof dtype === 'string' ? dtype : 'float',
+        version,
+        count: typeof lastStep === 'bigint' ? lastStep + 1n : 0n,
+        max: numeric(field('max')) ?? -Infinity,
+        min: numeric(field('min')) ?? Infinity,
+      };
+      tracker.load(ctx, name, info);
+    }
+  }
+}
+
+function numeric(value: AimValue | undefined): number | bigint | undefined {
+  return typeof value === 'number' || typeof value === 'bigint' ? value : undefined;
+}
+
+async function releaseAll(transport: AimTransport, handlers: readonly (string | undefined)[]): Promise<void> {
+  for (const handler of handlers) if (handler !== undefined) await transport.releaseResource(handler);
+}

@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { AimObject } from '../../src/aim/codec/values.js';
+import { contextId, stepHash } from '../../src/aim/hash.js';
+import { SequenceTracker, type TreeWrite } from '../../src/aim/sequence.js';
+
+const H = 'abc123';
+const EMPTY = new Map();
+const C0 = contextId(EMPTY); // -4504863053055089774n
+const TRAIN = new Map([['subset', 'train']]);
+const CT = contextId(TRAIN);
+
+/** A write as `tree method path[=value]`, for readable comparisons. */
+function show(write: TreeWrite): string {
+  const path = write.path.map((k) => (typeof k === 'bigint' ? `#${k.toString()}` : k)).join('/');
+  if (write.method === 'make_array') return `${write.tree} make_array ${path}`;
+  const v = write.value;
+  const value = v instanceof AimObject ? `<${v.alias}>` : v instanceof Map ? 'ctx' : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+  return `${write.tree} ${path}=${value}`;
+}
+
+describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', () => {
+  it('the first metric point writes exactly the 20 instructions of Aim\'s tracker, in its order', () => {
+    const tracker = new SequenceTracker(H);
+    const writes = tracker.track({ kind: 'float', value: 0.5 }, 'loss', EMPTY, C0, 0n, undefined, 1700000000.0).map(show);
+    const c = `#${C0.toString()}`;
+    const h0 = `#${stepHash(0n).toString()}`;
+    const sp = `seqs/v2/chunks/${H}/${c}/loss`;
+    const mr = `meta/chunks/${H}`;
+    expect(writes).to.deep.equal([
+      `seqs make_array ${sp}/step`,
+      `seqs make_array ${sp}/val`,
+      `seqs make_array ${sp}/epoch`,
+      `seqs make_array ${sp}/time`,
+      `meta meta/contexts/${c}=ctx`,
+      `meta ${mr}/contexts/${c}=ctx`,
+      `meta meta/traces_types/float/${c}/loss=1`,
+      `meta ${mr}/traces/${c}/loss/dtype=float`,
+      `meta ${mr}/traces/${c}/loss/version=2`,
+      `meta ${mr}/traces/${c}/loss/first=0.5`,
+      `meta ${mr}/traces/${c}/loss/first_step=0`,
+      `meta ${mr}/typed_traces/metric/${c}/loss=1`,
+      `meta ${mr}/traces/${c}/loss/last=0.5`,
+      `meta ${mr}/traces/${c}/loss/last_step=0`,
+      `meta ${mr}/traces/${c}/loss/max=0.5`,
+      `meta ${mr}/traces/${c}/loss/min=0.5`,
+      `seqs ${sp}/val/${h0}=0.5`,
+      `seqs ${sp}/epoch/${h0}=null`,
+      `seqs ${sp}/time/${h0}=1700000000`,
+      `seqs ${sp}/step/${h0}=0`,
+    ]);
+  });
+
+  it('later points write only last, last_step, a changed max/min and the four columns; steps default to last+1', () => {
+    const tracker = new SequenceTracker(H);
+    tracker.track({ kind: 'float', value: 0.5 }, 'loss', TRAIN, CT, undefined, undefined, 1);
+    const second = tracker.track({ kind: 'float', value: 0.25 }, 'loss', TRAIN, CT, undefined, 3n, 2).map(show);
+    const c = `#${CT.toString()}`;
+    const h1 = `#${stepHash(1n).toString()}`;
+    expect(second).to.deep.equal([
+      `meta meta/chunks/${H}/traces/${c}/loss/last=0.25`,
+      `meta meta/chunks/${H}/traces/${c}/loss/last_step=1`,
+      `meta meta/chunks/${H}/traces/${c}/loss/min=0.25`,
+      `seqs seqs/v2/chunks/${H}/${c}/loss/val/${h1}=0.25`,
+      `seqs seqs/v2/chunks/${H}/${c}/loss/epoch/${h1}=3`,
+      `seqs seqs/v2/chunks/${H}/${c}/loss/time/${h1}=2`,
+      `seqs seqs/v2/chunks/${H}/${c}/loss/step/${h1}=1`,
+    ]);
+  });
+
+  it('an earlier step than the last leaves last/last_step alone', () => {
+    const tracker = new SequenceTracker(H);
+    tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, 5n, undefined, 1);
+    const writes = tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, 2n, undefined, 1).map(show);
+    expect(writes.some((w) => w.includes('/last'))).to.equal(false);
+    expect(tracker.info(C0, 'm')?.count).to.equal(6n);
+  });
+
+  it('texts are v1: raw step keys, no step column, no min/max, aim.text values and the texts sequence type', () => {
+    const tracker = new SequenceTracker(H);
+    const writes = tracker.track({ kind: 'text', value: 'hi' }, 'samples', EMPTY, C0, 7n, undefined, 1).map(show);
+    const c = `#${C0.toString()}`;
+    const sp = `seqs/chunks/${H}/${c}/samples`;
+    expect(writes).to.include.members([
+      `seqs make_array ${sp}/val`,
+      `meta meta/traces_types/aim.text/${c}/samples=1`,
+      `meta meta/chunks/${H}/traces/${c}/samples/version=1`,
+      `meta meta/chunks/${H}/typed_traces/texts/${c}/samples=1`,
+      `seqs ${sp}/val/#7=<aim.text>`,
+    ]);
+    expect(writes.some((w) => w.includes('/step') && !w.includes('first_step') && !w.includes('last_step'))).to.equal(false);
+    expect(writes.some((w) => w.includes('/max') || w.includes('/min'))).to.equal(false);
+  });
+
+  it('an int sequence that gets a float widens to dtype number, as Aim does', () => {
+    const tracker = new SequenceTracker(H);
+    tracker.track({ kind: 'int', value: 1n }, 'n', EMPTY, C0, undefined, undefined, 1);
+    const writes = tracker.track({ kind: 'float', value: 1.5 }, 'n', EMPTY, C0, undefined, undefined, 1).map(show);
+    const c = `#${C0.toString()}`;
+    expect(writes.slice(0, 3)).to.deep.equal([
+      `meta meta/traces_types/number/${c}/n=1`,
+      `meta meta/chunks/${H}/typed_traces/metric/${c}/n=1`,
+      `meta meta/chunks/${H}/traces/${c}/n/dtype=number`,
+    ]);
+    expect(tracker.info(C0, 'n')?.dtype).to.equal('number');
+  });
+
+  it('refuses a text on a metric sequence, an empty name and a negative step', () => {
+    const tracker = new SequenceTracker(H);
+    tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
+    expect(() => tracker.track({ kind: 'text', value: 'x' }, 'm', EMPTY, C0, undefined, undefined, 1)).to.throw(/holds float/);
+    expect(() => tracker.track({ kind: 'float', value: 1 }, '', EMPTY, C0, undefined, undefined, 1)).to.throw(/empty/);
+    expect(() => tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, -1n, undefined, 1)).to.throw(/negative/);
+  });
+
+  it('a loaded (resumed) sequence continues after its last step and keeps its max/min', () => {
+    const tracker = new SequenceTracker(H);
+    tracker.load(C0, 'm', { dtype: 'float', version: 2, count: 10n, max: 5, min: 1 });
+    const writes = tracker.track({ kind: 'float', value: 3 }, 'm', EMPTY, C0, undefined, undefined, 1).map(show);
+    expect(writes).to.include(`meta meta/chunks/${H}/traces/#${C0.toString()}/m/last_step=10`);
+    expect(writes.some((w) => w.includes('/max') || w.includes('/min') || w.includes('make_array') || w.includes('contexts'))).to.equal(false);
+  });
+});
