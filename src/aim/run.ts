@@ -15,8 +15,8 @@ export interface TrackOptions {
   step?: number | bigint;
   /** The epoch; default none. */
   epoch?: number | bigint;
-  /** The context dict (flat string/number/boolean values); default `{}`. */
-  context?: Readonly<Record<string, string | number | bigint | boolean>>;
+  /** The context dict (flat string/number/boolean values; integral numbers are stored as ints); default `{}`. */
+  context?: ContextDict;
   /** The time of the point, unix seconds; default now. */
   time?: number;
 }
@@ -59,6 +59,7 @@ export class AimRun {
   private readonly transport: AimTransport;
   private readonly handlers: RunHandlers;
   private readonly tracker: SequenceTracker;
+  private readonly contexts = new ContextCache();
   private closed = false;
 
   private readonly onClosed: (run: AimRun) => void;
@@ -219,15 +220,12 @@ export class AimRun {
 
   private trackPoint(point: TrackedValue, options: TrackOptions): Promise<void> {
     this.assertOpen();
-    const context = options.context ?? {};
-    const contextValue = new Map<AimKey, AimValue>(
-      Object.entries(context).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]),
-    );
+    const { value: contextValue, id } = this.contexts.resolve(options.context ?? {});
     const writes = this.tracker.track(
       point,
       options.name,
       contextValue,
-      contextId(contextValue),
+      id,
       toBigInt(options.step, 'step'),
       toBigInt(options.epoch, 'epoch'),
       options.time ?? Date.now() / 1000,
@@ -257,6 +255,32 @@ export class AimRun {
 
   private assertOpen(): void {
     if (this.closed) throw new AimClosedError(`run ${this.hash} is closed`);
+  }
+}
+
+type ContextDict = Readonly<Record<string, string | number | bigint | boolean>>;
+
+/**
+ * Context dicts and their Aim ids (hashing a context costs tens of µs, and a run tracks the same
+ * few contexts over and over). Bounded: at 1,000 entries it starts afresh.
+ */
+class ContextCache {
+  private static readonly LIMIT = 1_000;
+  private readonly entries = new Map<string, { value: ReadonlyMap<AimKey, AimValue>; id: bigint }>();
+
+  resolve(context: ContextDict): { value: ReadonlyMap<AimKey, AimValue>; id: bigint } {
+    const key = JSON.stringify(Object.entries(context).map(([k, v]) => [k, typeof v, String(v)]));
+    let entry = this.entries.get(key);
+    if (!entry) {
+      // Integral numbers are Aim ints in a context, as Python users write them.
+      const value = new Map<AimKey, AimValue>(
+        Object.entries(context).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]),
+      );
+      entry = { value, id: contextId(value) };
+      if (this.entries.size >= ContextCache.LIMIT) this.entries.clear();
+      this.entries.set(key, entry);
+    }
+    return entry;
   }
 }
 

@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import WebSocket from 'ws';
-import { type AimRecord, encodePath, encodeTree, packRecords, unpackTree } from './codec/index.js';
+import { countRecords, packArrayOfPacked, packTree, unpackTree } from './codec/index.js';
 import type { AimValue } from './codec/values.js';
 import { AimClosedError, AimServerError, remoteException } from './errors.js';
 
@@ -13,7 +13,12 @@ export interface Instruction {
 
 /** Tuning of the write channel. Every limit has a default that suits one bridge process. */
 export interface WriteChannelOptions {
-  /** Largest WebSocket frame to build, in bytes (a single larger instruction still goes alone). Default 1 MiB. */
+  /**
+   * Largest WebSocket frame to build, in bytes (a single larger instruction still goes alone).
+   * Default 16 KiB: `aim server` 3.29.1 parses a frame in time quadratic in its size (each record
+   * re-slices the rest of the message), so big frames are slower than several small ones; 8–16 KiB
+   * measured fastest (`npm run bench -- aim-client`).
+   */
   maxFrameBytes?: number;
   /** Frames sent but not yet acknowledged, at most. Default 8. */
   maxInFlightFrames?: number;
@@ -49,7 +54,10 @@ export interface WriteStats {
 
 interface Pending {
   seq: number;
-  records: AimRecord[];
+  /** The instruction `[handler, method, args]`, packed on its own. */
+  packed: Buffer;
+  records: number;
+  /** Bytes it adds to a frame. */
   bytes: number;
 }
 
@@ -101,7 +109,7 @@ export class WriteChannel {
   constructor(session: WriteChannelSession, options: WriteChannelOptions = {}) {
     this.session = session;
     this.options = {
-      maxFrameBytes: options.maxFrameBytes ?? 1024 * 1024,
+      maxFrameBytes: options.maxFrameBytes ?? 16 * 1024,
       maxInFlightFrames: options.maxInFlightFrames ?? 8,
       maxQueuedBytes: options.maxQueuedBytes ?? 64 * 1024 * 1024,
       ackTimeoutMs: options.ackTimeoutMs ?? 60_000,
@@ -130,10 +138,10 @@ export class WriteChannel {
    */
   enqueue(instruction: Instruction): Promise<void> {
     if (this.closed) return Promise.reject(new AimClosedError('the Aim write channel is closed'));
-    const records = encodeTree([instruction.handler, instruction.method, instruction.args]);
-    let bytes = 0;
-    for (const record of records) bytes += record.key.length + record.value.length + 18;
-    this.queue.push({ seq: this.nextSeq++, records, bytes });
+    const packed = packTree([instruction.handler, instruction.method, instruction.args]);
+    const records = countRecords(packed);
+    const bytes = packed.length + 10 * records;
+    this.queue.push({ seq: this.nextSeq++, packed, records, bytes });
     this.counters.instructions += 1;
     this.queuedBytes += bytes;
     this.schedulePump();
@@ -335,22 +343,13 @@ export class WriteChannel {
   }
 }
 
-/**
- * Packs queued instructions into one WebSocket message: the array `[instruction, ...]` as a tree,
- * each instruction's records re-keyed under its index.
- */
+/** Packs queued instructions into one WebSocket message: the array `[instruction, ...]` as a tree. */
 export function buildFrame(instructions: readonly Pending[]): Buffer {
-  const records: AimRecord[] = [{ key: new Uint8Array(0), value: ARRAY_MARKER, isBlob: false }];
-  instructions.forEach((instruction, index) => {
-    const prefix = encodePath([BigInt(index)]);
-    for (const record of instruction.records) {
-      records.push({ key: Buffer.concat([prefix, record.key]), value: record.value, isBlob: record.isBlob });
-    }
-  });
-  return packRecords(records);
+  return packArrayOfPacked(
+    instructions.map((instruction) => instruction.packed),
+    instructions.map((instruction) => instruction.records),
+  );
 }
-
-const ARRAY_MARKER = new Uint8Array([0x06]);
 
 function openSocket(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {

@@ -24,9 +24,40 @@ describe('Aim transport: pipelining, server errors and outages (real aim server)
     await transport.flush();
     const stats = transport.writeStats;
     expect(stats.instructions).to.equal(2000);
-    expect(stats.frames).to.be.lessThan(50);
+    // Frames fill up to maxFrameBytes (16 KiB): dozens of instructions each, not one per frame.
+    expect(stats.instructions / stats.frames).to.be.greaterThan(20);
     const attrs = await transport.read(tree, 'collect', [['meta', 'chunks', 'batchrun', 'attrs'], true, false]);
     expect(attrs instanceof Map ? attrs.size : -1).to.equal(2000);
+    await transport.close();
+    await server.process.stop();
+  });
+
+  it('bounds memory: with the server frozen, enqueue() stops resolving once maxQueuedBytes is reached', async () => {
+    const server = await startAimServer();
+    const limit = 64 * 1024;
+    const transport = await AimTransport.connect(server.url, { maxQueuedBytes: limit, ackTimeoutMs: 60_000 });
+    const tree = await transport.createResource('TreeView', {
+      name: 'meta', sub: 'bprun', read_only: false, from_union: false, index: false, timeout: null, no_cache: false,
+    });
+    server.process.signal('SIGSTOP');
+    const settlesSoon = (promise: Promise<void>): Promise<boolean> =>
+      Promise.race([promise.then(() => true), new Promise<boolean>((done) => setTimeout(() => { done(false); }, 300))]);
+    let accepted = 0;
+    let blocked: Promise<void> | undefined;
+    for (let i = 0; i < 10_000 && !blocked; i++) {
+      const write = transport.write(tree, '__setitem__', [['meta', 'chunks', 'bprun', 'attrs', `k${String(i)}`], 'x'.repeat(100)]);
+      if (await settlesSoon(write)) accepted += 1;
+      else blocked = write;
+    }
+    expect(blocked, 'a write that waits for room').to.not.equal(undefined);
+    expect(transport.pendingWriteBytes).to.be.within(limit, limit + 1024);
+    expect(accepted).to.be.greaterThan(100);
+
+    server.process.signal('SIGCONT');
+    await blocked;
+    await transport.flush();
+    const attrs = await transport.read(tree, 'collect', [['meta', 'chunks', 'bprun', 'attrs'], true, false]);
+    expect(attrs instanceof Map ? attrs.size : -1).to.equal(accepted + 1);
     await transport.close();
     await server.process.stop();
   });

@@ -261,3 +261,56 @@ export class RecordStreamParser {
     return used;
   }
 }
+
+/** Bytes of an array index key in a path: sentinel, 8-byte big-endian i64, sentinel. */
+const INDEX_KEY_BYTES = 10;
+
+/** The number of records in a packed record stream (it must be well-formed, e.g. from packTree). */
+export function countRecords(packed: Uint8Array): number {
+  const view = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  let count = 0;
+  for (let pos = 0; pos < view.length; count++) {
+    const keyLength = view.readUInt32LE(pos);
+    pos += 4 + keyLength + 1;
+    pos += 4 + view.readUInt32LE(pos);
+  }
+  return count;
+}
+
+/**
+ * Packs the array `[item0, item1, ...]` from items already packed on their own (`packTree(item)`):
+ * the array marker, then each item's records with its index prepended to their keys. The result
+ * equals `packTree([item0, item1, ...])`, without decoding or re-encoding the items. `counts[i]`
+ * is the record count of `items[i]` ({@link countRecords}), for sizing the output in one go.
+ */
+export function packArrayOfPacked(items: readonly Uint8Array[], counts: readonly number[]): Buffer {
+  let size = RECORD_OVERHEAD + 1;
+  items.forEach((item, i) => {
+    size += item.length + INDEX_KEY_BYTES * (counts[i] ?? countRecords(item));
+  });
+  const out = Buffer.allocUnsafe(size);
+  // The root record: empty key, not a blob, the one-byte ARRAY marker.
+  out.writeUInt32LE(0, 0);
+  out[4] = 0;
+  out.writeUInt32LE(1, 5);
+  out[9] = 0x06;
+  let pos = RECORD_OVERHEAD + 1;
+  items.forEach((item, index) => {
+    const source = Buffer.from(item.buffer, item.byteOffset, item.byteLength);
+    for (let at = 0; at < source.length; ) {
+      const keyLength = source.readUInt32LE(at);
+      const keyStart = at + 4;
+      const valueLength = source.readUInt32LE(keyStart + keyLength + 1);
+      const end = keyStart + keyLength + 1 + 4 + valueLength;
+      out.writeUInt32LE(keyLength + INDEX_KEY_BYTES, pos);
+      out[pos + 4] = 0xfe;
+      out.writeBigInt64BE(BigInt(index), pos + 5);
+      out[pos + 13] = 0xfe;
+      // key, blob flag, value length and value follow unchanged
+      source.copy(out, pos + 14, keyStart, end);
+      pos += 14 + (end - keyStart);
+      at = end;
+    }
+  });
+  return out;
+}

@@ -3,7 +3,17 @@
  * values and tree flattening, byte-compatible with Aim's `pack_args` / `encode_tree` /
  * `decode_tree`. See `aim-wire-protocol.md` §6–§8.
  */
-export { type AimRecord, type ParseRecordsOptions, RECORD_OVERHEAD, RecordStreamParser, packRecords, parseRecords, recordSize } from './framing.js';
+export {
+  type AimRecord,
+  type ParseRecordsOptions,
+  RECORD_OVERHEAD,
+  RecordStreamParser,
+  countRecords,
+  packArrayOfPacked,
+  packRecords,
+  parseRecords,
+  recordSize,
+} from './framing.js';
 export { PATH_SENTINEL, decodePath, encodePath, keyProblem } from './path.js';
 export {
   ARRAY_MARKER,
