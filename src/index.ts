@@ -5,3 +5,4 @@
  * handler, the AimSpanExporter, the OTLP receiver and the Aim client.
  */
 export { VERSION } from './version.js';
+export * from './aim/index.js';
