@@ -1,0 +1,61 @@
+/**
+ * The Aim write plan: what the mapping decides to write, and the contract between the pure
+ * mapping and the code that talks to Aim (the exporter, the receiver).
+ */
+
+/** A value the plan writes as a param (a JSON-like tree; `bigint` is an Aim int, `number` a float). */
+export type PlanValue = null | boolean | number | bigint | string | readonly PlanValue[] | { readonly [key: string]: PlanValue };
+
+/** A flat context dict of a sequence. */
+export type PlanContext = Readonly<Record<string, string | number | boolean>>;
+
+/** One param to set: `run[path] = value`. */
+export interface ParamWrite {
+  readonly path: readonly string[];
+  readonly value: PlanValue;
+  /** Set it only if this process has not set it for the run yet (e.g. the first model call's request). */
+  readonly once?: boolean;
+}
+
+/** One point of a sequence. `step` is deterministic per span, so writing a point twice is a no-op. */
+interface PointWrite {
+  readonly name: string;
+  readonly context: PlanContext;
+  readonly step: bigint;
+  /** Unix seconds of the point (the span's end). */
+  readonly time: number;
+  /** The span the point comes from (for logs). */
+  readonly spanId: string;
+}
+
+/** A metric point: `number` is an Aim float, `bigint` an Aim int. */
+export interface MetricWrite extends PointWrite {
+  readonly value: number | bigint;
+}
+
+/** A text point. */
+export interface TextWrite extends PointWrite {
+  readonly text: string;
+}
+
+/** Everything to write to one Aim run. */
+export interface RunWritePlan {
+  /** The run key the run was chosen by (see {@link RunKeyStrategy}). */
+  readonly key: string;
+  /** The Aim run hash, derived from the key. */
+  readonly hash: string;
+  readonly experiment?: string;
+  readonly name?: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly params: readonly ParamWrite[];
+  readonly metrics: readonly MetricWrite[];
+  readonly texts: readonly TextWrite[];
+  /** How many spans went into this run. */
+  readonly spanCount: number;
+}
+
+/** The plan for a batch of spans. */
+export interface AimWritePlan {
+  readonly runs: readonly RunWritePlan[];
+}

@@ -1,0 +1,228 @@
+/**
+ * Reads what the mapping needs from a span, whichever GenAI convention produced it: the
+ * OpenTelemetry GenAI semantic conventions (v1.41.1, `gen_ai.*`, what our LangChain handler
+ * emits), OpenInference (`openinference.span.kind`, `llm.*`, `input.value`) and OpenLLMetry
+ * (`traceloop.*`, `gen_ai.prompt.N.*`, `llm.usage.*`). The first name listed wins.
+ *
+ * | fact | attributes read, in order |
+ * |---|---|
+ * | kind | `gen_ai.operation.name`, `openinference.span.kind`, `traceloop.span.kind`, `llm.request.type` |
+ * | model | `gen_ai.request.model`, `gen_ai.response.model`, `llm.model_name`, `llm.request.model` |
+ * | provider | `gen_ai.provider.name`, `gen_ai.system`, `llm.provider`, `llm.system` |
+ * | input tokens | `gen_ai.usage.input_tokens`, `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt`, `llm.usage.prompt_tokens` |
+ * | output tokens | `gen_ai.usage.output_tokens`, `gen_ai.usage.completion_tokens`, `llm.token_count.completion`, `llm.usage.completion_tokens` |
+ * | time to first token (s) | `gen_ai.response.time_to_first_chunk`, `gen_ai.server.time_to_first_token` |
+ * | input text | `gen_ai.system_instructions` + `gen_ai.input.messages`, `gen_ai.tool.call.arguments`, `gen_ai.retrieval.query.text`, `llm.input_messages.N.message.*`, `gen_ai.prompt.N.*`, `input.value`, `traceloop.entity.input` |
+ * | output text | `gen_ai.output.messages`, `gen_ai.tool.call.result`, `gen_ai.retrieval.documents`, `llm.output_messages.N.message.*`, `gen_ai.completion.N.*`, `output.value`, `traceloop.entity.output` |
+ * | tool | `gen_ai.tool.name`, `tool.name`, `traceloop.entity.name` (tool spans) |
+ * | agent | `gen_ai.agent.name`, `agent.name` |
+ * | error | status `error`; `error.type`, else `exception.type` of an exception event, else `_OTHER` |
+ */
+import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
+
+/** What a span is, in LangChain's terms (which Python `AimCallbackHandler` sequences it feeds). */
+export type SpanRole = 'llm' | 'embedding' | 'chain' | 'tool' | 'agent' | 'retriever' | 'other';
+
+/** The GenAI facts of one span. */
+export interface GenAIFacts {
+  role: SpanRole;
+  operation: string | undefined;
+  model: string | undefined;
+  provider: string | undefined;
+  inputTokens: number | bigint | undefined;
+  outputTokens: number | bigint | undefined;
+  timeToFirstTokenSeconds: number | undefined;
+  inputText: string | undefined;
+  outputText: string | undefined;
+  toolName: string | undefined;
+  toolCallId: string | undefined;
+  agentName: string | undefined;
+  /** Set when the span failed. */
+  errorType: string | undefined;
+}
+
+const OPERATION_ROLES: Readonly<Record<string, SpanRole>> = {
+  chat: 'llm',
+  text_completion: 'llm',
+  generate_content: 'llm',
+  completion: 'llm',
+  embeddings: 'embedding',
+  execute_tool: 'tool',
+  invoke_agent: 'agent',
+  create_agent: 'agent',
+  invoke_workflow: 'chain',
+  retrieval: 'retriever',
+  // OpenInference span kinds (upper case) and OpenLLMetry span kinds
+  LLM: 'llm',
+  EMBEDDING: 'embedding',
+  CHAIN: 'chain',
+  TOOL: 'tool',
+  AGENT: 'agent',
+  RETRIEVER: 'retriever',
+  RERANKER: 'retriever',
+  workflow: 'chain',
+  task: 'chain',
+  agent: 'agent',
+  tool: 'tool',
+};
+
+/** Reads the GenAI facts of a span; undefined when it carries none of the conventions (not a GenAI span). */
+export function readGenAIFacts(span: SpanRecord): GenAIFacts | undefined {
+  const a = span.attributes;
+  const operation = str(a, 'gen_ai.operation.name');
+  const kindName = operation ?? str(a, 'openinference.span.kind') ?? str(a, 'traceloop.span.kind') ?? str(a, 'llm.request.type');
+  const model = str(a, 'gen_ai.request.model') ?? str(a, 'gen_ai.response.model') ?? str(a, 'llm.model_name') ?? str(a, 'llm.request.model');
+  const provider = str(a, 'gen_ai.provider.name') ?? str(a, 'gen_ai.system') ?? str(a, 'llm.provider') ?? str(a, 'llm.system');
+  if (kindName === undefined && model === undefined && provider === undefined) return undefined;
+  const role = (kindName !== undefined ? OPERATION_ROLES[kindName] : undefined) ?? (model !== undefined ? 'llm' : 'other');
+  return {
+    role,
+    operation: operation ?? (kindName !== undefined ? kindName.toLowerCase() : undefined),
+    model,
+    provider,
+    inputTokens: int(a, 'gen_ai.usage.input_tokens') ?? int(a, 'gen_ai.usage.prompt_tokens') ?? int(a, 'llm.token_count.prompt') ?? int(a, 'llm.usage.prompt_tokens'),
+    outputTokens:
+      int(a, 'gen_ai.usage.output_tokens') ?? int(a, 'gen_ai.usage.completion_tokens') ?? int(a, 'llm.token_count.completion') ?? int(a, 'llm.usage.completion_tokens'),
+    timeToFirstTokenSeconds: num(a, 'gen_ai.response.time_to_first_chunk') ?? num(a, 'gen_ai.server.time_to_first_token'),
+    inputText: inputText(a),
+    outputText: outputText(a),
+    toolName: str(a, 'gen_ai.tool.name') ?? str(a, 'tool.name') ?? (role === 'tool' ? str(a, 'traceloop.entity.name') : undefined),
+    toolCallId: str(a, 'gen_ai.tool.call.id'),
+    agentName: str(a, 'gen_ai.agent.name') ?? str(a, 'agent.name'),
+    errorType: span.status.code === 'error' ? errorType(span) : undefined,
+  };
+}
+
+/** The `gen_ai.request.*` attributes of a span, by their name after `gen_ai.request.`. */
+export function requestParams(attributes: Attributes): Record<string, AttributeValue> {
+  const params: Record<string, AttributeValue> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key.startsWith('gen_ai.request.')) params[key.slice('gen_ai.request.'.length)] = value;
+  }
+  return params;
+}
+
+function inputText(a: Attributes): string | undefined {
+  const messages = renderMessages(str(a, 'gen_ai.input.messages'));
+  const system = renderSystem(str(a, 'gen_ai.system_instructions'));
+  if (messages !== undefined || system !== undefined) return [system, messages].filter((t) => t !== undefined).join('\n');
+  return (
+    str(a, 'gen_ai.tool.call.arguments') ??
+    str(a, 'gen_ai.retrieval.query.text') ??
+    indexedMessages(a, 'llm.input_messages.', '.message.role', '.message.content') ??
+    indexedMessages(a, 'gen_ai.prompt.', '.role', '.content') ??
+    str(a, 'input.value') ??
+    str(a, 'traceloop.entity.input')
+  );
+}
+
+function outputText(a: Attributes): string | undefined {
+  return (
+    renderMessages(str(a, 'gen_ai.output.messages')) ??
+    str(a, 'gen_ai.tool.call.result') ??
+    str(a, 'gen_ai.retrieval.documents') ??
+    indexedMessages(a, 'llm.output_messages.', '.message.role', '.message.content') ??
+    indexedMessages(a, 'gen_ai.completion.', '.role', '.content') ??
+    str(a, 'output.value') ??
+    str(a, 'traceloop.entity.output')
+  );
+}
+
+/**
+ * Renders GenAI semconv messages (`[{role, parts: [{type, content}, ...]}]`, JSON) as readable
+ * text, one `role: content` line per message; tool calls as `name(arguments)`. Text that is not
+ * such JSON (e.g. truncated) is returned as it is.
+ */
+export function renderMessages(json: string | undefined): string | undefined {
+  if (json === undefined) return undefined;
+  let messages: unknown;
+  try {
+    messages = JSON.parse(json);
+  } catch {
+    return json;
+  }
+  if (!Array.isArray(messages)) return json;
+  return messages
+    .map((message: unknown) => {
+      if (!isObject(message)) return String(message);
+      const role = typeof message['role'] === 'string' ? message['role'] : 'message';
+      const parts = Array.isArray(message['parts']) ? (message['parts'] as unknown[]) : [];
+      return `${role}: ${parts.map(renderPart).join('\n')}`;
+    })
+    .join('\n');
+}
+
+function renderSystem(json: string | undefined): string | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const parts: unknown = JSON.parse(json);
+    if (Array.isArray(parts)) return `system: ${parts.map(renderPart).join('\n')}`;
+  } catch {
+    // not JSON: as it is
+  }
+  return `system: ${json}`;
+}
+
+function renderPart(part: unknown): string {
+  if (!isObject(part)) return String(part);
+  switch (part['type']) {
+    case 'text':
+    case 'reasoning':
+      return typeof part['content'] === 'string' ? part['content'] : JSON.stringify(part['content']);
+    case 'tool_call':
+      return `${String(part['name'])}(${JSON.stringify(part['arguments'] ?? {})})`;
+    case 'tool_call_response':
+      return typeof part['response'] === 'string' ? part['response'] : JSON.stringify(part['response']);
+    default:
+      return JSON.stringify(part);
+  }
+}
+
+/** `prefix0.role: content` style flattened messages (OpenInference, OpenLLMetry). */
+function indexedMessages(a: Attributes, prefix: string, roleSuffix: string, contentSuffix: string): string | undefined {
+  const lines: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const content = str(a, `${prefix}${String(i)}${contentSuffix}`);
+    const role = str(a, `${prefix}${String(i)}${roleSuffix}`);
+    if (content === undefined && role === undefined) break;
+    lines.push(`${role ?? 'message'}: ${content ?? ''}`);
+  }
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+function errorType(span: SpanRecord): string {
+  const declared = str(span.attributes, 'error.type');
+  if (declared !== undefined) return declared;
+  for (const event of span.events) {
+    const type = event.name === 'exception' ? str(event.attributes, 'exception.type') : undefined;
+    if (type !== undefined) return type;
+  }
+  return '_OTHER';
+}
+
+function str(a: Attributes, key: string): string | undefined {
+  const value = a[key];
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value.join(', ');
+  return undefined;
+}
+
+function num(a: Attributes, key: string): number | undefined {
+  const value = a[key];
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
+}
+
+/** An integer count: safe JS integers stay numbers, larger ones bigint; non-integers are ignored. */
+function int(a: Attributes, key: string): number | bigint | undefined {
+  const value = a[key];
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

@@ -1,0 +1,223 @@
+import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
+import type { AimWritePlan, MetricWrite, ParamWrite, PlanContext, PlanValue, RunWritePlan, TextWrite } from './aim-plan.js';
+import { type GenAIFacts, readGenAIFacts, requestParams } from './conventions.js';
+import { type RunKeyStrategy, explicitRunKey, runHash, traceRunKey } from './run-key.js';
+
+/** Options of the span → Aim mapping. */
+export interface MappingOptions {
+  /** How spans are grouped into runs. Default `auto` (see {@link RunKeyStrategy}). */
+  runKey?: RunKeyStrategy;
+  /** Experiment of runs whose spans name none (`aim.experiment`); default the resource's `service.name`. */
+  experiment?: string;
+  /** Separates deployments that share a repository: part of every run hash. Default empty. */
+  namespace?: string;
+  /** Map every span (true) or only GenAI spans of the conventions read (false). Default false. */
+  includeNonGenAI?: boolean;
+}
+
+/**
+ * Run keys already decided for traces (a span without a run key of its own follows the key its
+ * trace got from an earlier span). The caller keeps it between batches and bounds it.
+ */
+export interface TraceKeyMemo {
+  get(traceId: string): string | undefined;
+  set(traceId: string, key: string): void;
+}
+
+/**
+ * Maps finished spans to what to write to Aim (the default layout of ARCHITECTURE.md). Pure: no
+ * I/O, no clock; the same spans always give the same plan, so a replayed batch writes the same
+ * points at the same steps (a no-op in Aim).
+ *
+ * - **run**: one per run key ({@link RunKeyStrategy}), hash derived from the key; a trace's spans
+ *   without a key follow the key another span of the trace carries.
+ * - **experiment**: `aim.experiment` (span, then resource), else `options.experiment`, else `service.name`.
+ * - **name / tags / description**: `aim.run_name` (else the trace's root span name), `aim.tags`,
+ *   `aim.run_description`.
+ * - **params**: `otel.resource`, `otel.trace_ids.<id>`, `gen_ai.request` of the first model call,
+ *   `langchain.metadata.*` / `langchain.tags` attributes.
+ * - **metrics** (model calls): `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`,
+ *   `gen_ai.client.operation.duration` (s), `gen_ai.server.time_to_first_token` (s) and `errors`
+ *   (1 per failed GenAI span), context `{operation, model, provider}`.
+ * - **texts**: `on_llm_start`/`on_llm_end`, `on_chain_start`/`on_chain_end`,
+ *   `on_tool_start`/`on_tool_end` (+ `on_agent_action` for tools a model called), `on_agent_finish`,
+ *   `on_retriever_start`/`on_retriever_end`, context `{action, ...}`.
+ * - **step** of every point: the span's start time in microseconds since the Unix epoch. It is a
+ *   property of the span, not of the process, so replays, restarts and several replicas write each
+ *   point at the same key; it stays below 2^53, exact in the Aim UI.
+ */
+export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo): AimWritePlan {
+  const strategy = options.runKey ?? 'auto';
+  const traceKeys = new Map<string, string>();
+  for (const span of spans) {
+    const key = explicitRunKey(span, strategy);
+    if (key !== undefined && !traceKeys.has(span.traceId)) traceKeys.set(span.traceId, key);
+  }
+  const builders = new Map<string, RunBuilder>();
+  for (const span of spans) {
+    const facts = readGenAIFacts(span);
+    if (!facts && options.includeNonGenAI !== true) continue;
+    const key = explicitRunKey(span, strategy) ?? traceKeys.get(span.traceId) ?? memo?.get(span.traceId) ?? traceRunKey(span.traceId);
+    memo?.set(span.traceId, key);
+    let builder = builders.get(key);
+    if (!builder) {
+      builder = new RunBuilder(key, runHash(key, options.namespace));
+      builders.set(key, builder);
+    }
+    builder.add(span, facts, options);
+  }
+  return { runs: [...builders.values()].map((builder) => builder.build()) };
+}
+
+class RunBuilder {
+  private experiment: string | undefined;
+  private name: string | undefined;
+  private rootName: string | undefined;
+  private description: string | undefined;
+  private readonly tags = new Set<string>();
+  private readonly params = new Map<string, ParamWrite>();
+  private readonly metrics: MetricWrite[] = [];
+  private readonly texts: TextWrite[] = [];
+  private spanCount = 0;
+  private firstCall: { start: bigint; params: Record<string, AttributeValue> } | undefined;
+
+  constructor(
+    private readonly key: string,
+    private readonly hash: string,
+  ) {}
+
+  add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions): void {
+    this.spanCount += 1;
+    const attr = (name: string): AttributeValue | undefined => span.attributes[name] ?? span.origin.resource[name];
+    this.experiment ??= text(attr('aim.experiment')) ?? options.experiment ?? text(span.origin.resource['service.name']);
+    this.name ??= text(attr('aim.run_name'));
+    if (span.parentSpanId === undefined) this.rootName ??= span.name;
+    this.description ??= text(attr('aim.run_description'));
+    for (const tag of tagList(attr('aim.tags'))) this.tags.add(tag);
+
+    this.param(['otel', 'resource'], toPlanValue(span.origin.resource));
+    this.param(['otel', 'trace_ids', span.traceId], true);
+    for (const [key, value] of Object.entries(span.attributes)) {
+      if (key.startsWith('langchain.metadata.')) this.param(['langchain', 'metadata', key.slice('langchain.metadata.'.length)], toPlanValue(value));
+      else if (key === 'langchain.tags') this.param(['langchain', 'tags'], toPlanValue(value));
+    }
+    if (!facts) return;
+
+    const step = span.startTimeUnixNano / 1000n;
+    const time = Number(span.endTimeUnixNano) / 1e9;
+    const point = { step, time, spanId: span.spanId };
+    const callContext = compact({ operation: facts.operation, model: facts.model, provider: facts.provider });
+
+    if (facts.role === 'llm' || facts.role === 'embedding') {
+      const request = requestParams(span.attributes);
+      if (Object.keys(request).length > 0 && (!this.firstCall || span.startTimeUnixNano < this.firstCall.start)) {
+        this.firstCall = { start: span.startTimeUnixNano, params: request };
+      }
+      // Token counts are Aim ints, durations floats.
+      const metric = (name: string, value: number | bigint | undefined, isCount = false): void => {
+        if (value === undefined) return;
+        this.metrics.push({ name, value: isCount && typeof value === 'number' ? BigInt(value) : value, context: callContext, ...point });
+      };
+      metric('gen_ai.usage.input_tokens', facts.inputTokens, true);
+      metric('gen_ai.usage.output_tokens', facts.outputTokens, true);
+      metric('gen_ai.client.operation.duration', Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9);
+      metric('gen_ai.server.time_to_first_token', facts.timeToFirstTokenSeconds);
+    }
+    if (facts.errorType !== undefined) {
+      this.metrics.push({ name: 'errors', value: 1n, context: { ...callContext, ...compact({ role: facts.role, error_type: facts.errorType }) }, ...point });
+    }
+    for (const [name, content, extra] of textsOf(facts)) {
+      if (content === undefined) continue;
+      this.texts.push({ name, text: content, context: compact({ action: name, ...callContext, ...extra }), ...point });
+    }
+  }
+
+  build(): RunWritePlan {
+    const params = [...this.params.values()];
+    if (this.firstCall) params.push({ path: ['gen_ai', 'request'], value: toPlanValue(this.firstCall.params), once: true });
+    const name = this.name ?? this.rootName;
+    return {
+      key: this.key,
+      hash: this.hash,
+      ...(this.experiment !== undefined ? { experiment: this.experiment } : {}),
+      ...(name !== undefined ? { name } : {}),
+      ...(this.description !== undefined ? { description: this.description } : {}),
+      tags: [...this.tags],
+      params,
+      metrics: this.metrics,
+      texts: this.texts,
+      spanCount: this.spanCount,
+    };
+  }
+
+  private param(path: string[], value: PlanValue): void {
+    this.params.set(JSON.stringify(path), { path, value });
+  }
+}
+
+/** The text points of a span: [sequence name, text, extra context]. */
+function textsOf(facts: GenAIFacts): [string, string | undefined, Record<string, string | undefined>][] {
+  const tool = { tool: facts.toolName };
+  switch (facts.role) {
+    case 'llm':
+    case 'embedding':
+      return [
+        ['on_llm_start', facts.inputText, {}],
+        ['on_llm_end', facts.outputText, {}],
+      ];
+    case 'tool': {
+      const texts: [string, string | undefined, Record<string, string | undefined>][] = [
+        ['on_tool_start', facts.inputText, tool],
+        ['on_tool_end', facts.outputText, tool],
+      ];
+      // A tool a model asked for (it has a tool call id) is an agent action in LangChain's terms.
+      if (facts.toolCallId !== undefined) {
+        texts.push(['on_agent_action', facts.inputText === undefined ? undefined : `TOOL INPUT:\n${facts.inputText}`, tool]);
+      }
+      return texts;
+    }
+    case 'agent':
+      return [
+        ['on_chain_start', facts.inputText, { agent: facts.agentName }],
+        ['on_agent_finish', facts.outputText === undefined ? undefined : `OUTPUT:\n${facts.outputText}`, { agent: facts.agentName }],
+      ];
+    case 'retriever':
+      return [
+        ['on_retriever_start', facts.inputText, {}],
+        ['on_retriever_end', facts.outputText, {}],
+      ];
+    case 'chain':
+    case 'other':
+      return [
+        ['on_chain_start', facts.inputText, {}],
+        ['on_chain_end', facts.outputText, {}],
+      ];
+  }
+}
+
+function compact(context: Record<string, string | undefined>): PlanContext {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(context)) if (value !== undefined) result[key] = value;
+  return result;
+}
+
+function text(value: AttributeValue | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** `aim.tags` as a string array, or a comma-separated string. */
+function tagList(value: AttributeValue | undefined): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+  return items.filter((tag): tag is string => typeof tag === 'string').map((tag) => tag.trim()).filter((tag) => tag !== '');
+}
+
+/** An attribute value as a param value: safe integers become Aim ints (`bigint`), other numbers floats, bytes base64. */
+export function toPlanValue(value: AttributeValue | Attributes): PlanValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return (value as readonly AttributeValue[]).map((item) => toPlanValue(item));
+  const result: Record<string, PlanValue> = {};
+  for (const [key, item] of Object.entries(value as Attributes)) if (key !== '') result[key] = toPlanValue(item);
+  return result;
+}

@@ -1,0 +1,211 @@
+import { expect } from 'chai';
+import type { RunWritePlan } from '../../src/mapping/aim-plan.js';
+import { renderMessages } from '../../src/mapping/conventions.js';
+import { runHash } from '../../src/mapping/run-key.js';
+import { planWrites } from '../../src/mapping/to-aim.js';
+import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
+
+const TRACE_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const TRACE_B = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
+const START = 1_764_000_000_123_456_789n; // ns
+
+let nextSpan = 1;
+/** A finished span with defaults: an internal root span of service "svc" in trace A. */
+function span(attributes: Attributes, more: Partial<SpanRecord> = {}): SpanRecord {
+  const spanId = (nextSpan++).toString(16).padStart(16, '0');
+  return {
+    traceId: TRACE_A,
+    spanId,
+    name: 'span',
+    kind: 'internal',
+    startTimeUnixNano: START,
+    endTimeUnixNano: START + 1_500_000_000n,
+    attributes,
+    events: [],
+    links: [],
+    status: { code: 'unset' },
+    origin: { resource: { 'service.name': 'svc', 'deployment.environment': 'test' }, scopeName: 'test' },
+    ...more,
+  };
+}
+
+const CHAT: Attributes = {
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'openai',
+  'gen_ai.request.model': 'gpt-4o-mini',
+  'gen_ai.request.temperature': 0.2,
+  'gen_ai.request.max_tokens': 256,
+  'gen_ai.usage.input_tokens': 12,
+  'gen_ai.usage.output_tokens': 34,
+  'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Hi?' }] }]),
+  'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Hello!' }], finish_reason: 'stop' }]),
+};
+
+function onlyRun(spans: SpanRecord[]): RunWritePlan {
+  const plan = planWrites(spans);
+  expect(plan.runs).to.have.length(1);
+  const [run] = plan.runs;
+  if (!run) throw new Error('no run');
+  return run;
+}
+
+const CALL = { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai' };
+
+describe('planWrites: spans → the Aim write plan (default layout)', () => {
+  it('a chat span: run by trace, experiment from service.name, token metrics as ints, duration, texts, params', () => {
+    const chat = span(CHAT, { name: 'chat gpt-4o-mini' });
+    const run = onlyRun([chat]);
+    expect(run.key).to.equal(`trace=${TRACE_A}`);
+    expect(run.hash).to.equal(runHash(`trace=${TRACE_A}`)).and.match(/^[0-9a-f]{24}$/);
+    expect(run.experiment).to.equal('svc');
+    expect(run.name).to.equal('chat gpt-4o-mini');
+    const step = START / 1000n;
+    const time = Number(START + 1_500_000_000n) / 1e9;
+    expect(run.metrics.map((m) => [m.name, m.value, m.context, m.step, m.time])).to.deep.equal([
+      ['gen_ai.usage.input_tokens', 12n, CALL, step, time],
+      ['gen_ai.usage.output_tokens', 34n, CALL, step, time],
+      ['gen_ai.client.operation.duration', 1.5, CALL, step, time],
+    ]);
+    expect(run.texts.map((t) => [t.name, t.text, t.context])).to.deep.equal([
+      ['on_llm_start', 'user: Hi?', { action: 'on_llm_start', ...CALL }],
+      ['on_llm_end', 'assistant: Hello!', { action: 'on_llm_end', ...CALL }],
+    ]);
+    const params = Object.fromEntries(run.params.map((p) => [p.path.join('/'), [p.value, p.once ?? false]]));
+    expect(params).to.deep.equal({
+      'otel/resource': [{ 'service.name': 'svc', 'deployment.environment': 'test' }, false],
+      [`otel/trace_ids/${TRACE_A}`]: [true, false],
+      'gen_ai/request': [{ model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 256n }, true],
+    });
+  });
+
+  it('is deterministic: the same spans give the same plan (a replay writes the same points)', () => {
+    const spans = [span(CHAT), span({ ...CHAT, 'gen_ai.usage.input_tokens': 5 }, { startTimeUnixNano: START + 7_000n })];
+    expect(planWrites(spans)).to.deep.equal(planWrites(spans));
+    expect(planWrites(spans).runs[0]?.metrics.map((m) => m.step)).to.deep.equal([
+      START / 1000n, START / 1000n, START / 1000n, (START + 7_000n) / 1000n, (START + 7_000n) / 1000n, (START + 7_000n) / 1000n,
+    ]);
+  });
+
+  describe('run keys', () => {
+    const keyed = (conversation: string, traceId: string): SpanRecord => span({ ...CHAT, 'gen_ai.conversation.id': conversation }, { traceId });
+    const cases: [string, SpanRecord[], string[]][] = [
+      ['two traces of one conversation share a run', [keyed('c1', TRACE_A), keyed('c1', TRACE_B)], ['gen_ai.conversation.id=c1']],
+      ['two conversations are two runs', [keyed('c1', TRACE_A), keyed('c2', TRACE_B)], ['gen_ai.conversation.id=c1', 'gen_ai.conversation.id=c2']],
+      ['aim.run_key wins over the conversation', [span({ ...CHAT, 'aim.run_key': 'k', 'gen_ai.conversation.id': 'c1' })], ['aim.run_key=k']],
+      ['session.id when there is no conversation', [span({ ...CHAT, 'session.id': 's1' })], ['session.id=s1']],
+      [
+        'a span without a key follows the key of its trace',
+        [span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' }), keyed('c9', TRACE_A)],
+        ['gen_ai.conversation.id=c9'],
+      ],
+    ];
+    for (const [title, spans, keys] of cases) {
+      it(title, () => {
+        expect(planWrites(spans).runs.map((r) => r.key)).to.deep.equal(keys);
+      });
+    }
+
+    it('the trace strategy ignores conversation ids; a function strategy decides itself', () => {
+      expect(planWrites([keyed('c1', TRACE_A)], { runKey: 'trace' }).runs.map((r) => r.key)).to.deep.equal([`trace=${TRACE_A}`]);
+      expect(planWrites([keyed('c1', TRACE_A)], { runKey: (s) => s.name }).runs.map((r) => r.key)).to.deep.equal(['span']);
+    });
+
+    it('the memo carries a trace\'s key to spans of later batches', () => {
+      const memo = new Map<string, string>();
+      planWrites([keyed('c1', TRACE_A)], {}, memo);
+      const late = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' });
+      expect(planWrites([late], {}, memo).runs.map((r) => r.key)).to.deep.equal(['gen_ai.conversation.id=c1']);
+    });
+
+    it('the namespace changes every hash', () => {
+      expect(planWrites([span(CHAT)], { namespace: 'prod' }).runs[0]?.hash).to.not.equal(planWrites([span(CHAT)]).runs[0]?.hash);
+    });
+  });
+
+  it('aim.experiment, aim.run_name, aim.tags and aim.run_description are honoured', () => {
+    const run = onlyRun([span({ ...CHAT, 'aim.experiment': 'exp', 'aim.run_name': 'my run', 'aim.tags': ['a', 'b'], 'aim.run_description': 'd' })]);
+    expect([run.experiment, run.name, run.tags, run.description]).to.deep.equal(['exp', 'my run', ['a', 'b'], 'd']);
+    expect(onlyRun([span(CHAT)], ).experiment).to.equal('svc');
+    expect(planWrites([span(CHAT)], { experiment: 'configured' }).runs[0]?.experiment).to.equal('configured');
+  });
+
+  it('a non-GenAI span (an HTTP client span) is not mapped unless includeNonGenAI', () => {
+    const http = span({ 'http.request.method': 'POST', 'url.full': 'https://api.example/v1' }, { kind: 'client' });
+    expect(planWrites([http]).runs).to.deep.equal([]);
+    expect(planWrites([http], { includeNonGenAI: true }).runs[0]?.spanCount).to.equal(1);
+  });
+
+  it('a failed model call counts an error with its type', () => {
+    const failed = span({ ...CHAT, 'error.type': 'RateLimitError' }, { status: { code: 'error', message: '429' } });
+    expect(onlyRun([failed]).metrics.filter((m) => m.name === 'errors').map((m) => [m.value, m.context])).to.deep.equal([
+      [1n, { ...CALL, role: 'llm', error_type: 'RateLimitError' }],
+    ]);
+  });
+
+  it('a tool a model called: on_tool_start/end and on_agent_action, with the tool in the context', () => {
+    const tool = span({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'add',
+      'gen_ai.tool.call.id': 'call_1',
+      'gen_ai.tool.call.arguments': '{"a":1,"b":2}',
+      'gen_ai.tool.call.result': '3',
+    });
+    expect(onlyRun([tool]).texts.map((t) => [t.name, t.text, t.context])).to.deep.equal([
+      ['on_tool_start', '{"a":1,"b":2}', { action: 'on_tool_start', operation: 'execute_tool', tool: 'add' }],
+      ['on_tool_end', '3', { action: 'on_tool_end', operation: 'execute_tool', tool: 'add' }],
+      ['on_agent_action', 'TOOL INPUT:\n{"a":1,"b":2}', { action: 'on_agent_action', operation: 'execute_tool', tool: 'add' }],
+    ]);
+  });
+
+  describe('other conventions', () => {
+    it('OpenInference: span kind, llm.model_name, llm.token_count.*, input.value/output.value', () => {
+      const run = onlyRun([
+        span({
+          'openinference.span.kind': 'LLM',
+          'llm.model_name': 'claude-x',
+          'llm.provider': 'anthropic',
+          'llm.token_count.prompt': 7,
+          'llm.token_count.completion': 9,
+          'input.value': 'question',
+          'output.value': 'answer',
+        }),
+      ]);
+      const context = { operation: 'llm', model: 'claude-x', provider: 'anthropic' };
+      expect(run.metrics.slice(0, 2).map((m) => [m.name, m.value, m.context])).to.deep.equal([
+        ['gen_ai.usage.input_tokens', 7n, context],
+        ['gen_ai.usage.output_tokens', 9n, context],
+      ]);
+      expect(run.texts.map((t) => [t.name, t.text])).to.deep.equal([['on_llm_start', 'question'], ['on_llm_end', 'answer']]);
+    });
+
+    it('OpenLLMetry: gen_ai.system, gen_ai.prompt.N.*, gen_ai.completion.N.*, llm.usage.*', () => {
+      const run = onlyRun([
+        span({
+          'llm.request.type': 'chat',
+          'gen_ai.system': 'openai',
+          'gen_ai.request.model': 'gpt-x',
+          'gen_ai.prompt.0.role': 'system',
+          'gen_ai.prompt.0.content': 'be brief',
+          'gen_ai.prompt.1.role': 'user',
+          'gen_ai.prompt.1.content': 'hi',
+          'gen_ai.completion.0.role': 'assistant',
+          'gen_ai.completion.0.content': 'hello',
+          'llm.usage.prompt_tokens': 3,
+          'llm.usage.completion_tokens': 1,
+        }),
+      ]);
+      expect(run.texts.map((t) => t.text)).to.deep.equal(['system: be brief\nuser: hi', 'assistant: hello']);
+      expect(run.metrics.slice(0, 2).map((m) => m.value)).to.deep.equal([3n, 1n]);
+    });
+  });
+
+  it('renderMessages renders text, tool calls and tool results; other text is kept as it is', () => {
+    const messages = [
+      { role: 'user', parts: [{ type: 'text', content: 'add 1 and 2' }] },
+      { role: 'assistant', parts: [{ type: 'tool_call', name: 'add', arguments: { a: 1, b: 2 }, id: 'c' }] },
+      { role: 'tool', parts: [{ type: 'tool_call_response', response: '3', id: 'c' }] },
+    ];
+    expect(renderMessages(JSON.stringify(messages))).to.equal('user: add 1 and 2\nassistant: add({"a":1,"b":2})\ntool: 3');
+    expect(renderMessages('[{"role": "user", "parts": [{"type": "text", "content": "trunc')).to.equal('[{"role": "user", "parts": [{"type": "text", "content": "trunc');
+  });
+});
