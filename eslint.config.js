@@ -16,6 +16,9 @@ export default tseslint.config(
       'no-console': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // typescript-eslint 8.73 overflows its stack in this rule on recursive value types
+      // (PlanValue -> AimValue), crashing the whole lint run; off until that is fixed upstream.
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
     },
   },
   {

@@ -42,9 +42,11 @@ export interface TraceKeyMemo {
  * - **texts**: `on_llm_start`/`on_llm_end`, `on_chain_start`/`on_chain_end`,
  *   `on_tool_start`/`on_tool_end` (+ `on_agent_action` for tools a model called), `on_agent_finish`,
  *   `on_retriever_start`/`on_retriever_end`, context `{action, ...}`.
- * - **step** of every point: the span's start time in microseconds since the Unix epoch. It is a
- *   property of the span, not of the process, so replays, restarts and several replicas write each
- *   point at the same key; it stays below 2^53, exact in the Aim UI.
+ * - **step** of every point: derived from the span alone, so replays, restarts and several
+ *   replicas write each point at the same key (Aim overwrites, nothing is added twice):
+ *   `start in ms × 4096 + the span id's last 12 bits` ({@link spanStep}), in time order and below
+ *   2^53 (exact in the Aim UI) until 2039. Spans of one sequence that still share a step within a
+ *   batch (same millisecond, same 12 bits) are moved to the next free steps in span id order.
  */
 export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo): AimWritePlan {
   const strategy = options.runKey ?? 'auto';
@@ -103,7 +105,7 @@ class RunBuilder {
     }
     if (!facts) return;
 
-    const step = span.startTimeUnixNano / 1000n;
+    const step = spanStep(span);
     const time = Number(span.endTimeUnixNano) / 1e9;
     const point = { step, time, spanId: span.spanId };
     const callContext = compact({ operation: facts.operation, model: facts.model, provider: facts.provider });
@@ -144,8 +146,8 @@ class RunBuilder {
       ...(this.description !== undefined ? { description: this.description } : {}),
       tags: [...this.tags],
       params,
-      metrics: this.metrics,
-      texts: this.texts,
+      metrics: separateSteps(this.metrics),
+      texts: separateSteps(this.texts),
       spanCount: this.spanCount,
     };
   }
@@ -153,6 +155,44 @@ class RunBuilder {
   private param(path: string[], value: PlanValue): void {
     this.params.set(JSON.stringify(path), { path, value });
   }
+}
+
+/** OpenTelemetry JS stamps spans in whole milliseconds: 12 bits of the span id separate spans of one millisecond. */
+const STEP_SLOTS = 4096n;
+
+/** The step of a span's points: its start in ms × 4096 + its span id's last 12 bits. */
+export function spanStep(span: SpanRecord): bigint {
+  return (span.startTimeUnixNano / 1_000_000n) * STEP_SLOTS + BigInt(parseInt(span.spanId.slice(-3), 16) || 0);
+}
+
+/**
+ * Makes steps unique within each sequence (name + context) of a run: points sharing a step move
+ * to the next free steps, in span id order, so the result depends only on the batch.
+ */
+function separateSteps<T extends { readonly name: string; readonly context: PlanContext; readonly step: bigint; readonly spanId: string }>(points: readonly T[]): T[] {
+  const moved = new Map<T, bigint>();
+  const groups = new Map<string, T[]>();
+  for (const point of points) {
+    const key = `${point.name}\u0000${JSON.stringify(point.context)}`;
+    const group = groups.get(key);
+    if (group) group.push(point);
+    else groups.set(key, [point]);
+  }
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const ordered = [...group].sort((a, b) => (a.step === b.step ? a.spanId.localeCompare(b.spanId) : a.step < b.step ? -1 : 1));
+    const used = new Set<bigint>();
+    for (const point of ordered) {
+      let step = point.step;
+      while (used.has(step)) step += 1n;
+      used.add(step);
+      if (step !== point.step) moved.set(point, step);
+    }
+  }
+  return moved.size === 0 ? [...points] : points.map((point) => {
+    const step = moved.get(point);
+    return step === undefined ? point : { ...point, step };
+  });
 }
 
 /** The text points of a span: [sequence name, text, extra context]. */

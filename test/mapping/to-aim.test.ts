@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { RunWritePlan } from '../../src/mapping/aim-plan.js';
 import { renderMessages } from '../../src/mapping/conventions.js';
 import { runHash } from '../../src/mapping/run-key.js';
-import { planWrites } from '../../src/mapping/to-aim.js';
+import { planWrites, spanStep } from '../../src/mapping/to-aim.js';
 import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
 
 const TRACE_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -59,7 +59,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     expect(run.hash).to.equal(runHash(`trace=${TRACE_A}`)).and.match(/^[0-9a-f]{24}$/);
     expect(run.experiment).to.equal('svc');
     expect(run.name).to.equal('chat gpt-4o-mini');
-    const step = START / 1000n;
+    const step = spanStep(chat);
     const time = Number(START + 1_500_000_000n) / 1e9;
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.step, m.time])).to.deep.equal([
       ['gen_ai.usage.input_tokens', 12n, CALL, step, time],
@@ -81,9 +81,25 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
   it('is deterministic: the same spans give the same plan (a replay writes the same points)', () => {
     const spans = [span(CHAT), span({ ...CHAT, 'gen_ai.usage.input_tokens': 5 }, { startTimeUnixNano: START + 7_000n })];
     expect(planWrites(spans)).to.deep.equal(planWrites(spans));
-    expect(planWrites(spans).runs[0]?.metrics.map((m) => m.step)).to.deep.equal([
-      START / 1000n, START / 1000n, START / 1000n, (START + 7_000n) / 1000n, (START + 7_000n) / 1000n, (START + 7_000n) / 1000n,
-    ]);
+    const [s1, s2] = spans.map((s) => spanStep(s));
+    expect(planWrites(spans).runs[0]?.metrics.map((m) => m.step)).to.deep.equal([s1, s1, s1, s2, s2, s2]);
+  });
+
+  it('a step is the start in ms x 4096 + the span id\'s last 12 bits: in time order, below 2^53', () => {
+    const a = span(CHAT, { spanId: '0000000000000fff', startTimeUnixNano: START });
+    const b = span(CHAT, { spanId: '0000000000000001', startTimeUnixNano: START + 1_000_000n });
+    expect(spanStep(a)).to.equal((START / 1_000_000n) * 4096n + 4095n);
+    expect(spanStep(a) < spanStep(b)).to.equal(true);
+    expect(spanStep(b) < 2n ** 53n).to.equal(true);
+  });
+
+  it('spans of one sequence that share a step within a batch get the next free steps, whatever the batch order', () => {
+    const a = span(CHAT, { spanId: '1000000000000abc' });
+    const b = span(CHAT, { spanId: '2000000000000abc' }); // same ms, same last 12 bits
+    const steps = (spans: SpanRecord[]): bigint[] => (planWrites(spans).runs[0]?.texts ?? []).filter((t) => t.name === 'on_llm_start').map((t) => t.step).sort();
+    expect(steps([a, b])).to.deep.equal([spanStep(a), spanStep(a) + 1n]);
+    expect(steps([b, a])).to.deep.equal(steps([a, b]));
+    expect(planWrites([b, a]).runs[0]?.texts.find((t) => t.spanId === b.spanId && t.name === 'on_llm_start')?.step).to.equal(spanStep(a) + 1n);
   });
 
   describe('run keys', () => {

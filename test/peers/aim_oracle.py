@@ -18,6 +18,7 @@ context, so the output is stable.
 """
 
 import argparse
+import base64
 import json
 import math
 import sys
@@ -48,6 +49,8 @@ def plain(value):
         return {str(k): plain(v) for k, v in value.items()}
     if value is None or isinstance(value, (str, int, bool)):
         return value
+    if isinstance(value, bytes):
+        return {"__bytes__": base64.b64encode(value).decode("ascii")}
     return repr(value)
 
 

@@ -1,0 +1,315 @@
+import { diag } from '@opentelemetry/api';
+import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError } from '../aim/index.js';
+import type { RunWritePlan } from '../mapping/aim-plan.js';
+import { type MappingOptions, type TraceKeyMemo, planWrites } from '../mapping/to-aim.js';
+import type { SpanRecord } from '../model/span-record.js';
+
+/** Options of the sink that writes spans to Aim (shared by the exporter and the receiver). */
+export interface AimSinkOptions extends MappingOptions {
+  /** The `aim server` to write to, e.g. `aim://127.0.0.1:53800`. Required. */
+  url: string;
+  /** Spans waiting to be written, at most; beyond, new spans are dropped (counted). Default 20 000. */
+  maxQueueSpans?: number;
+  /** How long a batch is retried while Aim is unreachable before its spans count as dropped, in ms. Default 300 000. */
+  retryDeadlineMs?: number;
+  /** A run with no new span for this long is closed (it reopens if more come), in ms. Default 30 000. */
+  idleCloseMs?: number;
+  /** Runs kept open at most; the least recently used is closed beyond. Default 1 000. */
+  maxOpenRuns?: number;
+  /** Traces whose run key is remembered for their late spans, at most. Default 100 000. */
+  maxRememberedTraces?: number;
+  /** Options of the Aim connection. */
+  aim?: AimTransportOptions;
+}
+
+/** What the sink did so far. */
+export interface AimSinkStats {
+  /** Spans handed to the sink. */
+  received: number;
+  /** Spans whose writes Aim acknowledged. */
+  written: number;
+  /** Spans dropped: queue full, retry deadline passed, or a permanent Aim error. */
+  dropped: number;
+  /** Spans waiting in the queue or being written. */
+  queued: number;
+  /** Runs open now. */
+  openRuns: number;
+}
+
+interface OpenRun {
+  run: AimRun;
+  lastUsed: number;
+  /** Param paths set once already (e.g. the first model call's request). */
+  setOnce: Set<string>;
+}
+
+const BACKOFF_MIN_MS = 200;
+const BACKOFF_MAX_MS = 5_000;
+
+/**
+ * Writes spans to Aim: maps each batch ({@link planWrites}) and applies the plan through one Aim
+ * connection, in order, retrying while Aim is unreachable. Replays are harmless: the plan puts
+ * every point at a step derived from its span. Runs stay open while spans keep coming and close
+ * when idle and at shutdown. Bounded: the queue, the open runs and the trace-key memory; every
+ * dropped span is counted (see {@link stats}) and logged through the OTel diag logger.
+ */
+export class AimSink {
+  private readonly options: Required<Omit<AimSinkOptions, keyof MappingOptions | 'aim'>> & { aim: AimTransportOptions };
+  private readonly mapping: MappingOptions;
+  private readonly queue: SpanRecord[][] = [];
+  private readonly runs = new Map<string, OpenRun>();
+  private readonly memo: BoundedMemo;
+  private readonly counters = { received: 0, written: 0, dropped: 0, queued: 0 };
+  private readonly idleTimer: NodeJS.Timeout;
+  private repo: AimRepo | undefined;
+  private working: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(options: AimSinkOptions) {
+    const { runKey, experiment, namespace, includeNonGenAI, url, aim, ...rest } = options;
+    this.mapping = {
+      ...(runKey !== undefined ? { runKey } : {}),
+      ...(experiment !== undefined ? { experiment } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(includeNonGenAI !== undefined ? { includeNonGenAI } : {}),
+    };
+    this.options = {
+      url,
+      aim: aim ?? {},
+      maxQueueSpans: rest.maxQueueSpans ?? 20_000,
+      retryDeadlineMs: rest.retryDeadlineMs ?? 300_000,
+      idleCloseMs: rest.idleCloseMs ?? 30_000,
+      maxOpenRuns: rest.maxOpenRuns ?? 1_000,
+      maxRememberedTraces: rest.maxRememberedTraces ?? 100_000,
+    };
+    this.memo = new BoundedMemo(this.options.maxRememberedTraces);
+    this.idleTimer = setInterval(() => {
+      void this.closeIdleRuns();
+    }, Math.max(1_000, Math.floor(this.options.idleCloseMs / 2)));
+    this.idleTimer.unref();
+  }
+
+  /** Counters of received, written and dropped spans, the queue depth and the open runs. */
+  get stats(): AimSinkStats {
+    return { ...this.counters, openRuns: this.runs.size };
+  }
+
+  /**
+   * Queues spans to be written. Returns false (and counts them dropped) when the queue is full or
+   * the sink is shut down. Never throws.
+   */
+  submit(spans: readonly SpanRecord[]): boolean {
+    this.counters.received += spans.length;
+    if (this.stopped || this.counters.queued + spans.length > this.options.maxQueueSpans) {
+      this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.options.maxQueueSpans)} spans)`);
+      return false;
+    }
+    this.queue.push([...spans]);
+    this.counters.queued += spans.length;
+    this.working ??= this.work().finally(() => {
+      this.working = undefined;
+    });
+    return true;
+  }
+
+  /** Resolves when every span submitted so far was written (or dropped). */
+  async forceFlush(): Promise<void> {
+    while (this.working) await this.working;
+  }
+
+  /** Writes what is queued, closes every run and the connection. Idempotent. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return this.forceFlush();
+    this.stopped = true;
+    clearInterval(this.idleTimer);
+    await this.forceFlush();
+    for (const hash of [...this.runs.keys()]) await this.closeRun(hash);
+    const repo = this.repo;
+    this.repo = undefined;
+    await repo?.close().catch((error: unknown) => {
+      diag.warn(`aim-otel-bridge: closing the Aim connection failed: ${describe(error)}`);
+    });
+  }
+
+  private async work(): Promise<void> {
+    for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
+      try {
+        const ok = await this.writeWithRetry(batch);
+        if (ok) this.counters.written += batch.length;
+      } catch (error) {
+        this.drop(batch.length, `unexpected error: ${describe(error)}`);
+      } finally {
+        this.counters.queued -= batch.length;
+      }
+    }
+  }
+
+  /** Writes one batch, retrying transient failures with backoff until the deadline. */
+  private async writeWithRetry(spans: SpanRecord[]): Promise<boolean> {
+    const plan = planWrites(spans, this.mapping, this.memo);
+    const deadline = Date.now() + this.options.retryDeadlineMs;
+    let delay = BACKOFF_MIN_MS;
+    for (;;) {
+      try {
+        const repo = await this.connection();
+        for (const run of plan.runs) await this.writeRun(repo, run);
+        await withDeadline(repo.flush(), deadline);
+        return true;
+      } catch (error) {
+        if (!isTransient(error)) {
+          this.drop(spans.length, `the writes failed for good: ${describe(error)}`);
+          return false;
+        }
+        if (Date.now() + delay > deadline) {
+          this.drop(spans.length, `Aim stayed unreachable for ${String(this.options.retryDeadlineMs)} ms: ${describe(error)}`);
+          return false;
+        }
+        diag.warn(`aim-otel-bridge: writing ${String(spans.length)} spans to Aim failed (${describe(error)}); retrying in ${String(delay)} ms`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, BACKOFF_MAX_MS);
+      }
+    }
+  }
+
+  private async connection(): Promise<AimRepo> {
+    this.repo ??= await AimRepo.connect(this.options.url, this.options.aim);
+    return this.repo;
+  }
+
+  private async writeRun(repo: AimRepo, plan: RunWritePlan): Promise<void> {
+    const open = await this.openRun(repo, plan);
+    const { run } = open;
+    open.lastUsed = Date.now();
+    for (const param of plan.params) {
+      const key = param.path.join('\u0000');
+      if (param.once === true) {
+        if (open.setOnce.has(key)) continue;
+        open.setOnce.add(key);
+      }
+      await run.set(param.path, param.value);
+    }
+    for (const metric of plan.metrics) {
+      await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time });
+    }
+    for (const text of plan.texts) {
+      await run.trackText(text.text, { name: text.name, step: text.step, context: text.context, time: text.time });
+    }
+  }
+
+  private async openRun(repo: AimRepo, plan: RunWritePlan): Promise<OpenRun> {
+    const cached = this.runs.get(plan.hash);
+    if (cached) {
+      if (plan.name !== undefined) await cached.run.setName(plan.name);
+      for (const tag of plan.tags) await cached.run.addTag(tag);
+      return cached;
+    }
+    // No run lock: the hash is shared by every replica writing this run key, and the points are
+    // idempotent; a lock would make a second replica wait (blocking aim server) and then fail.
+    const run = await repo.createRun({
+      hash: plan.hash,
+      lock: false,
+      ...(plan.experiment !== undefined ? { experiment: plan.experiment } : {}),
+      ...(plan.name !== undefined ? { name: plan.name } : {}),
+      ...(plan.description !== undefined ? { description: plan.description } : {}),
+      tags: plan.tags,
+    });
+    const open: OpenRun = { run, lastUsed: Date.now(), setOnce: new Set() };
+    this.runs.set(plan.hash, open);
+    if (this.runs.size > this.options.maxOpenRuns) await this.closeLeastRecentlyUsed();
+    return open;
+  }
+
+  private async closeIdleRuns(): Promise<void> {
+    if (this.working) return; // closing while writing would race the writes to the same run
+    const cutoff = Date.now() - this.options.idleCloseMs;
+    for (const [hash, open] of [...this.runs]) if (open.lastUsed < cutoff) await this.closeRun(hash);
+  }
+
+  private async closeLeastRecentlyUsed(): Promise<void> {
+    let oldest: string | undefined;
+    let oldestUse = Infinity;
+    for (const [hash, open] of this.runs) {
+      if (open.lastUsed < oldestUse) {
+        oldest = hash;
+        oldestUse = open.lastUsed;
+      }
+    }
+    if (oldest !== undefined) await this.closeRun(oldest);
+  }
+
+  private async closeRun(hash: string): Promise<void> {
+    const open = this.runs.get(hash);
+    if (!open) return;
+    this.runs.delete(hash);
+    try {
+      await open.run.close();
+    } catch (error) {
+      diag.warn(`aim-otel-bridge: closing run ${hash} failed: ${describe(error)}`);
+    }
+  }
+
+  private drop(count: number, reason: string): void {
+    if (count === 0) return;
+    this.counters.dropped += count;
+    diag.error(`aim-otel-bridge: dropped ${String(count)} spans (${String(this.counters.dropped)} in all): ${reason}`);
+  }
+}
+
+/** The retry deadline passed while Aim had not acknowledged a batch. */
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/**
+ * Errors after which the same writes may succeed later: Aim unreachable or restarting. Not: a
+ * usage error, an exception Aim raised for the writes, a closed client, the deadline.
+ */
+function isTransient(error: unknown): boolean {
+  if (error instanceof AimUsageError || error instanceof AimClosedError || error instanceof DeadlineError) return false;
+  if (error instanceof AimServerError) return error.isUnknownHandler;
+  return true;
+}
+
+/** Trace id → run key, bounded: the oldest entries go first. */
+class BoundedMemo implements TraceKeyMemo {
+  private readonly entries = new Map<string, string>();
+  constructor(private readonly limit: number) {}
+
+  get(traceId: string): string | undefined {
+    return this.entries.get(traceId);
+  }
+
+  set(traceId: string, key: string): void {
+    if (this.entries.get(traceId) === key) return;
+    this.entries.delete(traceId);
+    this.entries.set(traceId, key);
+    if (this.entries.size > this.limit) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done !== true) this.entries.delete(oldest.value);
+    }
+  }
+}
+
+async function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new DeadlineError('the retry deadline passed before Aim acknowledged the writes'));
+        }, Math.max(0, deadline - Date.now()));
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((wake) => setTimeout(wake, ms));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

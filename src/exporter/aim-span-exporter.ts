@@ -1,0 +1,84 @@
+import { diag } from '@opentelemetry/api';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { fromReadableSpan } from '../model/from-readable-span.js';
+import type { SpanOrigin, SpanRecord } from '../model/span-record.js';
+import { AimSink, type AimSinkOptions, type AimSinkStats } from './aim-sink.js';
+
+/** Options of {@link AimSpanExporter}: where Aim is, the mapping, and the sink's limits. */
+export type AimSpanExporterOptions = AimSinkOptions;
+
+/**
+ * An OpenTelemetry `SpanExporter` that writes spans to Aim (through `aim server`), in the layout
+ * of ARCHITECTURE.md: one run per run key, GenAI params, metrics and text sequences.
+ *
+ * ```ts
+ * const provider = new BasicTracerProvider({
+ *   spanProcessors: [new BatchSpanProcessor(new AimSpanExporter({ url: 'aim://127.0.0.1:53800' }))],
+ * });
+ * ```
+ *
+ * `export()` hands the spans to a bounded queue and reports success at once; the exporter then
+ * owns their delivery: it retries while Aim is unreachable (up to `retryDeadlineMs`), and
+ * `forceFlush()`/`shutdown()` wait until everything was written. Spans it cannot take (queue full,
+ * after shutdown) are reported as FAILED and counted in {@link stats}. It never throws.
+ */
+export class AimSpanExporter implements SpanExporter {
+  private readonly sink: AimSink;
+  private readonly origins = new WeakMap<object, SpanOrigin>();
+  private conversionFailures = 0;
+
+  constructor(options: AimSpanExporterOptions) {
+    this.sink = new AimSink(options);
+  }
+
+  /** Received, written and dropped spans, queue depth and open runs. */
+  get stats(): AimSinkStats {
+    const stats = this.sink.stats;
+    return { ...stats, received: stats.received + this.conversionFailures, dropped: stats.dropped + this.conversionFailures };
+  }
+
+  /** Spans dropped so far (queue full, Aim unreachable past the deadline, refused, unconvertible). */
+  get droppedSpans(): number {
+    return this.stats.dropped;
+  }
+
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    let result: ExportResult;
+    try {
+      const records: SpanRecord[] = [];
+      for (const span of spans) {
+        try {
+          records.push(fromReadableSpan(span, this.origins));
+        } catch (error) {
+          this.conversionFailures += 1;
+          diag.error(`aim-otel-bridge: cannot convert span ${span.name}: ${String(error)}`);
+        }
+      }
+      result = this.sink.submit(records)
+        ? { code: ExportResultCode.SUCCESS }
+        : { code: ExportResultCode.FAILED, error: new Error('aim-otel-bridge: spans dropped (queue full or exporter shut down)') };
+    } catch (error) {
+      result = { code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    try {
+      resultCallback(result);
+    } catch (error) {
+      diag.error(`aim-otel-bridge: the export result callback threw: ${String(error)}`);
+    }
+  }
+
+  /** Resolves when every span exported so far was written to Aim (or dropped). */
+  forceFlush(): Promise<void> {
+    return this.sink.forceFlush().catch((error: unknown) => {
+      diag.error(`aim-otel-bridge: forceFlush failed: ${String(error)}`);
+    });
+  }
+
+  /** Writes what is queued, closes the runs and the Aim connection. Idempotent. */
+  shutdown(): Promise<void> {
+    return this.sink.shutdown().catch((error: unknown) => {
+      diag.error(`aim-otel-bridge: shutdown failed: ${String(error)}`);
+    });
+  }
+}
