@@ -12,8 +12,9 @@
  * | input tokens | `gen_ai.usage.input_tokens`, `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt`, `llm.usage.prompt_tokens` |
  * | output tokens | `gen_ai.usage.output_tokens`, `gen_ai.usage.completion_tokens`, `llm.token_count.completion`, `llm.usage.completion_tokens` |
  * | time to first token (s) | `gen_ai.response.time_to_first_chunk`, `gen_ai.server.time_to_first_token` |
- * | input text | `gen_ai.system_instructions` + `gen_ai.input.messages`, `gen_ai.tool.call.arguments`, `gen_ai.retrieval.query.text`, `llm.input_messages.N.message.*`, `gen_ai.prompt.N.*`, `input.value`, `traceloop.entity.input` |
- * | output text | `gen_ai.output.messages`, `gen_ai.tool.call.result`, `gen_ai.retrieval.documents`, `llm.output_messages.N.message.*`, `gen_ai.completion.N.*`, `output.value`, `traceloop.entity.output` |
+ * | input text | `gen_ai.system_instructions` + `gen_ai.input.messages`, `gen_ai.tool.call.arguments`, `gen_ai.retrieval.query.text`, `langchain.chain.inputs`, `llm.input_messages.N.message.*`, `gen_ai.prompt.N.*`, `input.value`, `traceloop.entity.input` |
+ * | output text | `gen_ai.output.messages`, `gen_ai.tool.call.result`, `gen_ai.retrieval.documents`, `langchain.chain.outputs`, `llm.output_messages.N.message.*`, `gen_ai.completion.N.*`, `output.value`, `traceloop.entity.output` |
+ * | agent actions | events `langchain.agent.action` (`gen_ai.tool.name`, `tool_input`, `log`) and `langchain.agent.finish` (`return_values`, `log`) |
  * | tool | `gen_ai.tool.name`, `tool.name`, `traceloop.entity.name` (tool spans) |
  * | agent | `gen_ai.agent.name`, `agent.name` |
  * | error | status `error`; `error.type`, else `exception.type` of an exception event, else `_OTHER` |
@@ -93,6 +94,30 @@ export function readGenAIFacts(span: SpanRecord): GenAIFacts | undefined {
   };
 }
 
+/** An agent step recorded as a span event by LangChain's legacy agents (AgentExecutor). */
+export interface AgentEvent {
+  kind: 'action' | 'finish';
+  timeUnixNano: bigint;
+  /** The text Python's AimCallbackHandler tracks for it. */
+  text: string;
+  tool: string | undefined;
+}
+
+/** The agent actions and finishes of a span, in the text form of Python's `AimCallbackHandler`. */
+export function agentEvents(span: SpanRecord): AgentEvent[] {
+  const events: AgentEvent[] = [];
+  for (const event of span.events) {
+    const a = event.attributes;
+    if (event.name === 'langchain.agent.action') {
+      const tool = str(a, 'gen_ai.tool.name');
+      events.push({ kind: 'action', timeUnixNano: event.timeUnixNano, text: `TOOL INPUT:\n${str(a, 'tool_input') ?? ''}\n\nLOG:\n${str(a, 'log') ?? ''}`, tool });
+    } else if (event.name === 'langchain.agent.finish') {
+      events.push({ kind: 'finish', timeUnixNano: event.timeUnixNano, text: `OUTPUT:\n${str(a, 'return_values') ?? ''}\n\nLOG:\n${str(a, 'log') ?? ''}`, tool: undefined });
+    }
+  }
+  return events;
+}
+
 /** The `gen_ai.request.*` attributes of a span, by their name after `gen_ai.request.`. */
 export function requestParams(attributes: Attributes): Record<string, AttributeValue> {
   const params: Record<string, AttributeValue> = {};
@@ -109,6 +134,7 @@ function inputText(a: Attributes): string | undefined {
   return (
     str(a, 'gen_ai.tool.call.arguments') ??
     str(a, 'gen_ai.retrieval.query.text') ??
+    str(a, 'langchain.chain.inputs') ??
     indexedMessages(a, 'llm.input_messages.', '.message.role', '.message.content') ??
     indexedMessages(a, 'gen_ai.prompt.', '.role', '.content') ??
     str(a, 'input.value') ??
@@ -121,6 +147,7 @@ function outputText(a: Attributes): string | undefined {
     renderMessages(str(a, 'gen_ai.output.messages')) ??
     str(a, 'gen_ai.tool.call.result') ??
     str(a, 'gen_ai.retrieval.documents') ??
+    str(a, 'langchain.chain.outputs') ??
     indexedMessages(a, 'llm.output_messages.', '.message.role', '.message.content') ??
     indexedMessages(a, 'gen_ai.completion.', '.role', '.content') ??
     str(a, 'output.value') ??

@@ -1,6 +1,6 @@
 import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
 import type { AimWritePlan, MetricWrite, ParamWrite, PlanContext, PlanValue, RunWritePlan, TextWrite } from './aim-plan.js';
-import { type GenAIFacts, readGenAIFacts, requestParams } from './conventions.js';
+import { type GenAIFacts, agentEvents, readGenAIFacts, requestParams } from './conventions.js';
 import { type RunKeyStrategy, explicitRunKey, runHash, traceRunKey } from './run-key.js';
 
 /** Options of the span → Aim mapping. */
@@ -128,9 +128,22 @@ class RunBuilder {
     if (facts.errorType !== undefined) {
       this.metrics.push({ name: 'errors', value: 1n, context: { ...callContext, ...compact({ role: facts.role, error_type: facts.errorType }) }, ...point });
     }
+    const events = agentEvents(span);
+    const finishedByEvent = events.some((event) => event.kind === 'finish');
     for (const [name, content, extra] of textsOf(facts)) {
-      if (content === undefined) continue;
+      if (content === undefined || (name === 'on_agent_finish' && finishedByEvent)) continue;
       this.texts.push({ name, text: content, context: compact({ action: name, ...callContext, ...extra }), ...point });
+    }
+    for (const event of events) {
+      const name = event.kind === 'action' ? 'on_agent_action' : 'on_agent_finish';
+      this.texts.push({
+        name,
+        text: event.text,
+        context: compact({ action: name, tool: event.tool }),
+        step: stepAt(event.timeUnixNano, span.spanId),
+        time: Number(event.timeUnixNano) / 1e9,
+        spanId: span.spanId,
+      });
     }
   }
 
@@ -162,7 +175,11 @@ const STEP_SLOTS = 4096n;
 
 /** The step of a span's points: its start in ms × 4096 + its span id's last 12 bits. */
 export function spanStep(span: SpanRecord): bigint {
-  return (span.startTimeUnixNano / 1_000_000n) * STEP_SLOTS + BigInt(parseInt(span.spanId.slice(-3), 16) || 0);
+  return stepAt(span.startTimeUnixNano, span.spanId);
+}
+
+function stepAt(timeUnixNano: bigint, spanId: string): bigint {
+  return (timeUnixNano / 1_000_000n) * STEP_SLOTS + BigInt(parseInt(spanId.slice(-3), 16) || 0);
 }
 
 /**

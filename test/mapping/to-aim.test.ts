@@ -225,3 +225,32 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     expect(renderMessages('[{"role": "user", "parts": [{"type": "text", "content": "trunc')).to.equal('[{"role": "user", "parts": [{"type": "text", "content": "trunc');
   });
 });
+
+describe('planWrites: LangChain handler specifics', () => {
+  it('chain inputs/outputs attributes feed on_chain_start/on_chain_end', () => {
+    const chain = span({ 'gen_ai.operation.name': 'invoke_workflow', 'langchain.chain.inputs': '{"input":"hi"}', 'langchain.chain.outputs': '{"output":"yo"}' });
+    expect(onlyRun([chain]).texts.map((t) => [t.name, t.text])).to.deep.equal([
+      ['on_chain_start', '{"input":"hi"}'],
+      ['on_chain_end', '{"output":"yo"}'],
+    ]);
+  });
+
+  it('legacy agent action/finish events become on_agent_action/on_agent_finish in the Python handler\'s text form', () => {
+    const t = START + 5_000_000n;
+    const agent = span(
+      { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'exec', 'langchain.chain.outputs': '{"output":"4"}' },
+      {
+        events: [
+          { name: 'langchain.agent.action', timeUnixNano: t, attributes: { 'gen_ai.tool.name': 'add', tool_input: '{"a":2,"b":2}', log: 'I should add' } },
+          { name: 'langchain.agent.finish', timeUnixNano: t + 2_000_000n, attributes: { return_values: '{"output":"4"}', log: 'done' } },
+        ],
+      },
+    );
+    const texts = onlyRun([agent]).texts.filter((x) => x.name.startsWith('on_agent'));
+    expect(texts.map((x) => [x.name, x.text, x.context])).to.deep.equal([
+      ['on_agent_action', 'TOOL INPUT:\n{"a":2,"b":2}\n\nLOG:\nI should add', { action: 'on_agent_action', tool: 'add' }],
+      ['on_agent_finish', 'OUTPUT:\n{"output":"4"}\n\nLOG:\ndone', { action: 'on_agent_finish' }],
+    ]);
+    expect(texts[0]?.step).to.not.equal(texts[1]?.step);
+  });
+});
