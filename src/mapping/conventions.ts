@@ -132,7 +132,7 @@ function inputText(a: Attributes): string | undefined {
   const system = renderSystem(str(a, 'gen_ai.system_instructions'));
   if (messages !== undefined || system !== undefined) return [system, messages].filter((t) => t !== undefined).join('\n');
   return (
-    str(a, 'gen_ai.tool.call.arguments') ??
+    unquote(str(a, 'gen_ai.tool.call.arguments')) ??
     str(a, 'gen_ai.retrieval.query.text') ??
     str(a, 'langchain.chain.inputs') ??
     indexedMessages(a, 'llm.input_messages.', '.message.role', '.message.content') ??
@@ -145,7 +145,7 @@ function inputText(a: Attributes): string | undefined {
 function outputText(a: Attributes): string | undefined {
   return (
     renderMessages(str(a, 'gen_ai.output.messages')) ??
-    str(a, 'gen_ai.tool.call.result') ??
+    unquote(str(a, 'gen_ai.tool.call.result')) ??
     str(a, 'gen_ai.retrieval.documents') ??
     str(a, 'langchain.chain.outputs') ??
     indexedMessages(a, 'llm.output_messages.', '.message.role', '.message.content') ??
@@ -215,6 +215,17 @@ function indexedMessages(a: Attributes, prefix: string, roleSuffix: string, cont
     lines.push(`${role ?? 'message'}: ${content ?? ''}`);
   }
   return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+/** A content value recorded as a JSON string literal (`"3"`) reads as its text (`3`). */
+function unquote(text: string | undefined): string | undefined {
+  if (text === undefined || !text.startsWith('"')) return text;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'string' ? value : text;
+  } catch {
+    return text;
+  }
 }
 
 function errorType(span: SpanRecord): string {

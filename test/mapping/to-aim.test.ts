@@ -254,3 +254,10 @@ describe('planWrites: LangChain handler specifics', () => {
     expect(texts[0]?.step).to.not.equal(texts[1]?.step);
   });
 });
+
+describe('planWrites: content recorded as JSON', () => {
+  it('a tool result recorded as a JSON string literal reads as its text; JSON objects stay JSON', () => {
+    const tool = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't', 'gen_ai.tool.call.arguments': '{"a":1}', 'gen_ai.tool.call.result': '"3"' });
+    expect(onlyRun([tool]).texts.map((t) => t.text)).to.deep.equal(['{"a":1}', '3']);
+  });
+});
