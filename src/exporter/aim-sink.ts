@@ -36,6 +36,25 @@ export interface AimSinkStats {
   openRuns: number;
 }
 
+/** How an awaited write ({@link AimSink.write}) ended. */
+export type WriteOutcome =
+  /** Aim acknowledged every write of the spans. */
+  | { status: 'written' }
+  /** The queue is full: try again later (the spans were not taken). */
+  | { status: 'full' }
+  /** Aim did not acknowledge within the deadline (unreachable, restarting): try again later. */
+  | { status: 'unavailable'; reason: string }
+  /** Aim refused the writes, or the sink is shut down: retrying will not help. */
+  | { status: 'failed'; reason: string };
+
+interface QueuedBatch {
+  spans: SpanRecord[];
+  /** Retry transient failures until then (ms since the epoch). */
+  deadline: number;
+  /** Set for awaited writes: told the outcome instead of counting a failure as a drop. */
+  settle?: (outcome: WriteOutcome) => void;
+}
+
 interface OpenRun {
   run: AimRun;
   lastUsed: number;
@@ -56,7 +75,7 @@ const BACKOFF_MAX_MS = 5_000;
 export class AimSink {
   private readonly options: Required<Omit<AimSinkOptions, keyof MappingOptions | 'aim'>> & { aim: AimTransportOptions };
   private readonly mapping: MappingOptions;
-  private readonly queue: SpanRecord[][] = [];
+  private readonly queue: QueuedBatch[] = [];
   private readonly runs = new Map<string, OpenRun>();
   private readonly memo: BoundedMemo;
   private readonly counters = { received: 0, written: 0, dropped: 0, queued: 0 };
@@ -104,12 +123,31 @@ export class AimSink {
       this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.options.maxQueueSpans)} spans)`);
       return false;
     }
-    this.queue.push([...spans]);
-    this.counters.queued += spans.length;
+    this.enqueue({ spans: [...spans], deadline: Date.now() + this.options.retryDeadlineMs });
+    return true;
+  }
+
+  /**
+   * Writes spans and resolves once Aim acknowledged them, or with why not: `full` (queue full),
+   * `unavailable` (not acknowledged within `deadlineMs`: the sender should retry; writes already
+   * sent may still land, harmlessly, since replays are no-ops), `failed` (refused). Spans are not
+   * counted as dropped: the caller answers its sender. Never rejects.
+   */
+  write(spans: readonly SpanRecord[], deadlineMs: number): Promise<WriteOutcome> {
+    this.counters.received += spans.length;
+    if (this.stopped) return Promise.resolve({ status: 'failed', reason: 'the bridge is shutting down' });
+    if (this.counters.queued + spans.length > this.options.maxQueueSpans) return Promise.resolve({ status: 'full' });
+    return new Promise((settle) => {
+      this.enqueue({ spans: [...spans], deadline: Date.now() + deadlineMs, settle });
+    });
+  }
+
+  private enqueue(batch: QueuedBatch): void {
+    this.queue.push(batch);
+    this.counters.queued += batch.spans.length;
     this.working ??= this.work().finally(() => {
       this.working = undefined;
     });
-    return true;
   }
 
   /** Resolves when every span submitted so far was written (or dropped). */
@@ -133,38 +171,34 @@ export class AimSink {
 
   private async work(): Promise<void> {
     for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
+      let outcome: WriteOutcome;
       try {
-        const ok = await this.writeWithRetry(batch);
-        if (ok) this.counters.written += batch.length;
+        outcome = await this.writeWithRetry(batch);
       } catch (error) {
-        this.drop(batch.length, `unexpected error: ${describe(error)}`);
-      } finally {
-        this.counters.queued -= batch.length;
+        outcome = { status: 'failed', reason: `unexpected error: ${describe(error)}` };
       }
+      this.counters.queued -= batch.spans.length;
+      if (outcome.status === 'written') this.counters.written += batch.spans.length;
+      if (batch.settle) batch.settle(outcome);
+      else if (outcome.status !== 'written') this.drop(batch.spans.length, outcome.status === 'full' ? 'queue full' : outcome.reason);
     }
   }
 
-  /** Writes one batch, retrying transient failures with backoff until the deadline. */
-  private async writeWithRetry(spans: SpanRecord[]): Promise<boolean> {
-    const plan = planWrites(spans, this.mapping, this.memo);
-    const deadline = Date.now() + this.options.retryDeadlineMs;
+  /** Writes one batch, retrying transient failures with backoff until its deadline. */
+  private async writeWithRetry(batch: QueuedBatch): Promise<WriteOutcome> {
+    const plan = planWrites(batch.spans, this.mapping, this.memo);
     let delay = BACKOFF_MIN_MS;
     for (;;) {
       try {
         const repo = await this.connection();
         for (const run of plan.runs) await this.writeRun(repo, run);
-        await withDeadline(repo.flush(), deadline);
-        return true;
+        await withDeadline(repo.flush(), batch.deadline);
+        return { status: 'written' };
       } catch (error) {
-        if (!isTransient(error)) {
-          this.drop(spans.length, `the writes failed for good: ${describe(error)}`);
-          return false;
-        }
-        if (Date.now() + delay > deadline) {
-          this.drop(spans.length, `Aim stayed unreachable for ${String(this.options.retryDeadlineMs)} ms: ${describe(error)}`);
-          return false;
-        }
-        diag.warn(`aim-otel-bridge: writing ${String(spans.length)} spans to Aim failed (${describe(error)}); retrying in ${String(delay)} ms`);
+        if (error instanceof DeadlineError) return { status: 'unavailable', reason: error.message };
+        if (!isTransient(error)) return { status: 'failed', reason: `the writes failed for good: ${describe(error)}` };
+        if (Date.now() + delay > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describe(error)}` };
+        diag.warn(`aim-otel-bridge: writing ${String(batch.spans.length)} spans to Aim failed (${describe(error)}); retrying in ${String(delay)} ms`);
         await sleep(delay);
         delay = Math.min(delay * 2, BACKOFF_MAX_MS);
       }
@@ -265,7 +299,7 @@ class DeadlineError extends Error {
  * usage error, an exception Aim raised for the writes, a closed client, the deadline.
  */
 function isTransient(error: unknown): boolean {
-  if (error instanceof AimUsageError || error instanceof AimClosedError || error instanceof DeadlineError) return false;
+  if (error instanceof AimUsageError || error instanceof AimClosedError) return false;
   if (error instanceof AimServerError) return error.isUnknownHandler;
   return true;
 }

@@ -40,7 +40,7 @@ function originOf(span: ReadableSpan, origins: WeakMap<object, SpanOrigin>): Spa
   const origin: SpanOrigin = {
     resource: convertAttributes(span.resource.attributes),
     scopeName: span.instrumentationScope.name,
-    ...(span.instrumentationScope.version !== undefined ? { scopeVersion: span.instrumentationScope.version } : {}),
+    ...(span.instrumentationScope.version ? { scopeVersion: span.instrumentationScope.version } : {}),
   };
   origins.set(span.resource, origin);
   return origin;
