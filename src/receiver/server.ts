@@ -1,0 +1,206 @@
+import { timingSafeEqual } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { diag } from '@opentelemetry/api';
+import { parseAimUrl } from '../aim/url.js';
+import { AimSink, type AimSinkOptions, type AimSinkStats } from '../exporter/aim-sink.js';
+import { CONTENT_TYPE } from './content.js';
+import { DEFAULT_MAX_BODY_BYTES, decodeTraceRequest } from './decode.js';
+import { encodeStatus, encodeTraceResponse, statusOf } from './encode.js';
+import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from './errors.js';
+import { ReceiverMetrics } from './metrics.js';
+
+/** Options of the OTLP/HTTP receiver: where it listens, its limits, and where and how it writes to Aim. */
+export interface ReceiverOptions extends AimSinkOptions {
+  /** Interface to listen on. Default `127.0.0.1` (loopback only). */
+  host?: string;
+  /** Port. Default 4319; 0 picks a free one. */
+  port?: number;
+  /** When set, `POST /v1/traces` and `/metrics` need `Authorization: Bearer <token>`. Default none. */
+  token?: string;
+  /** Largest request body, in bytes, after decompression. Default 64 MiB. */
+  maxBodyBytes?: number;
+  /** How long a request waits for Aim to acknowledge its spans before it is answered 503, in ms. Default 10 000. */
+  writeTimeoutMs?: number;
+  /** `Retry-After` of 429 and 503 answers, in seconds. Default 5. */
+  retryAfterSeconds?: number;
+}
+
+/** A running receiver. */
+export interface Receiver {
+  /** `http://host:port`. */
+  readonly url: string;
+  readonly port: number;
+  /** Counters of the spans it took and wrote. */
+  readonly stats: AimSinkStats;
+  /** Stops accepting, answers what is in flight, writes what is queued, closes the Aim runs. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the OTLP/HTTP receiver: `POST /v1/traces` (protobuf or JSON, gzip/deflate) → Aim.
+ * A request is answered 200 only once Aim acknowledged its spans (so a bridge killed mid-request
+ * loses nothing: the sender retries it), with `partial_success` for spans rejected as invalid;
+ * 400/401/404/405/413/415 per OTLP/HTTP; 429 (queue full) or 503 (Aim unreachable) with
+ * `Retry-After`, never 500 for a transient failure. Also `GET /healthz` (alive), `GET /readyz`
+ * (Aim reachable) and `GET /metrics` (Prometheus text).
+ */
+export async function createReceiver(options: ReceiverOptions): Promise<Receiver> {
+  const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, ...sinkOptions } = options;
+  const sink = new AimSink(sinkOptions);
+  const metrics = new ReceiverMetrics(() => sink.stats);
+  const aimStatusUrl = `${parseAimUrl(options.url).httpBase}/status/`;
+  const expectedAuth = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const path = new URL(request.url ?? '/', 'http://receiver').pathname;
+    if (path === '/v1/traces') {
+      if (request.method !== 'POST') plain(response, 405, 'method not allowed: POST /v1/traces', { allow: 'POST' });
+      else if (!authorized(request, expectedAuth)) unauthorized(response);
+      else await receiveTraces(request, response);
+    } else if (!['/healthz', '/readyz', '/metrics'].includes(path)) {
+      plain(response, 404, 'not found: the receiver serves POST /v1/traces');
+    } else if (request.method !== 'GET' && request.method !== 'HEAD') {
+      plain(response, 405, 'method not allowed', { allow: 'GET' });
+    } else if (path === '/healthz') {
+      plain(response, 200, 'ok');
+    } else if (path === '/readyz') {
+      const ready = await aimAnswers(aimStatusUrl);
+      plain(response, ready ? 200 : 503, ready ? 'ready' : `Aim at ${options.url} does not answer`);
+    } else if (authorized(request, expectedAuth)) {
+      plain(response, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType });
+    } else {
+      unauthorized(response);
+    }
+  };
+
+  const receiveTraces = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let format: OtlpFormat | undefined;
+    try {
+      const body = await readBody(request, maxBodyBytes);
+      const decoded = await decodeTraceRequest(body, request.headers['content-type'], request.headers['content-encoding'], { maxBodyBytes });
+      format = decoded.format;
+      metrics.received.inc(decoded.spans.length);
+      metrics.rejected.inc(decoded.rejected);
+      if (decoded.rejected > 0) diag.warn(`aim-otel-bridge: rejected ${String(decoded.rejected)} spans: ${decoded.errors.join('; ')}`);
+      const outcome = decoded.spans.length === 0 ? ({ status: 'written' } as const) : await sink.write(decoded.spans, writeTimeoutMs);
+      if (outcome.status === 'written') {
+        send(response, 200, decoded.format, encodeTraceResponse(decoded.format, { rejected: decoded.rejected, errors: decoded.errors }));
+        return;
+      }
+      metrics.deferred.inc(decoded.spans.length);
+      if (outcome.status === 'full') {
+        status(response, 429, decoded.format, GrpcCode.RESOURCE_EXHAUSTED, 'the bridge is busy: its queue is full; retry later', retryAfterSeconds);
+      } else {
+        // Aim unreachable, and also a refusal by Aim or a shutdown: retrying may reach a healthy
+        // bridge or Aim, and the Collector drops data on a 500.
+        const reason = outcome.status === 'unavailable' ? `Aim did not acknowledge the spans: ${outcome.reason}; retry later` : outcome.reason;
+        status(response, 503, decoded.format, GrpcCode.UNAVAILABLE, reason, retryAfterSeconds);
+      }
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        status(response, 413, format, GrpcCode.RESOURCE_EXHAUSTED, error.message);
+      } else if (isReceiverError(error)) {
+        status(response, error.httpStatus, error.format ?? format, statusOf(error).code, error.message);
+      } else {
+        diag.error(`aim-otel-bridge: unexpected receiver error: ${String(error)}`);
+        status(response, 503, format, GrpcCode.UNAVAILABLE, 'the bridge failed to handle the request; retry later', retryAfterSeconds);
+      }
+    }
+  };
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response)
+      .catch((error: unknown) => {
+        diag.error(`aim-otel-bridge: receiver request failed: ${String(error)}`);
+        if (!response.headersSent) plain(response, 503, 'internal error; retry later', { 'retry-after': String(retryAfterSeconds) });
+      })
+      .finally(() => {
+        metrics.requests.inc({ code: String(response.statusCode) });
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${String(address.port)}`;
+  diag.info(`aim-otel-bridge: receiver listening on ${url}, writing to ${options.url}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port: address.port,
+    get stats() {
+      return sink.stats;
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => {
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+        await sink.shutdown();
+      })();
+      return closing;
+    },
+  };
+}
+
+class BodyTooLargeError extends Error {}
+
+/** Reads the request body, refusing (413) once it passes `limit` bytes. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new BodyTooLargeError(`the body of ${String(declared)} bytes exceeds the limit of ${String(limit)} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError(`the body exceeds the limit of ${String(limit)} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function authorized(request: IncomingMessage, expected: Buffer | undefined): boolean {
+  if (expected === undefined) return true;
+  const given = Buffer.from(request.headers.authorization ?? '');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function unauthorized(response: ServerResponse): void {
+  plain(response, 401, 'a valid bearer token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
+}
+
+async function aimAnswers(statusUrl: string): Promise<boolean> {
+  try {
+    const answer = await fetch(statusUrl, { signal: AbortSignal.timeout(2_000) });
+    await answer.arrayBuffer();
+    return answer.ok;
+  } catch {
+    return false;
+  }
+}
+
+function send(response: ServerResponse, code: number, format: OtlpFormat, body: Buffer, headers: Record<string, string> = {}): void {
+  response.writeHead(code, { 'content-type': CONTENT_TYPE[format], 'content-length': String(body.length), ...headers });
+  response.end(body);
+}
+
+/** An error answer: a `google.rpc.Status` in the request's format (protobuf when unknown). */
+function status(response: ServerResponse, code: number, format: OtlpFormat | undefined, grpcCode: GrpcCodeValue, message: string, retryAfter?: number): void {
+  const bodyFormat = format ?? 'protobuf';
+  send(response, code, bodyFormat, encodeStatus(bodyFormat, { code: grpcCode, message }), retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
+}
+
+function plain(response: ServerResponse, code: number, text: string, headers: Record<string, string> = {}): void {
+  response.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  response.end(`${text}\n`);
+}
