@@ -1,0 +1,465 @@
+/**
+ * `GenAICallbackHandler`: records every LangChain.js run as an OpenTelemetry span with the GenAI
+ * semantic conventions (v1.41.1), plus the GenAI client metrics.
+ *
+ * How the span tree stays right under concurrency: LangChain's `CallbackManager` calls the
+ * synchronous `_createRunFor*Start` hooks of tracers (anything with `_addRunToRunMap`) in the
+ * caller's own tick, before it queues the asynchronous `handle*Start` callbacks on its process-wide
+ * background queue. The handler starts spans in those hooks: the parent is the span of
+ * `parentRunId`, and a root run's parent is `context.active()` of the caller — captured before the
+ * queue can mix requests up. Only when a LangChain version does not call the hooks does the
+ * handler fall back to starting spans in `handle*Start`.
+ *
+ * Every callback is wrapped: an error inside the handler is counted and logged through `diag`, never
+ * thrown into LangChain, so the chain and every other handler carry on.
+ */
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import type { HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';
+import type { AgentAction, AgentFinish } from '@langchain/core/agents';
+import type { DocumentInterface } from '@langchain/core/documents';
+import type { Serialized } from '@langchain/core/load/serializable';
+import type { BaseMessage } from '@langchain/core/messages';
+import type { LLMResult } from '@langchain/core/outputs';
+import type { ChainValues } from '@langchain/core/utils/types';
+import { diag, trace } from '@opentelemetry/api';
+import { semconvNames } from '../semconv/profile.js';
+import type { SemconvNames } from '../semconv/profile.js';
+import { GenAIOperation } from '../semconv/values.js';
+import { VERSION } from '../version.js';
+import * as la from './attributes.js';
+import { ContentPolicy } from './content.js';
+import { installContextBridge } from './context-bridge.js';
+import { chatInput, promptInput } from './messages.js';
+import type { PartOptions } from './messages.js';
+import { GenAIMetrics, INSTRUMENTATION_SCOPE } from './metrics.js';
+import { resolveOptions } from './options.js';
+import type { GenAICallbackHandlerOptions } from './options.js';
+import { asRecord } from './read.js';
+import { RunRecorder } from './recorder.js';
+import { RunRegistry } from './runs.js';
+import { usageFromMetadata } from './usage.js';
+
+const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
+
+/** Counters of what the handler had to drop or repair (for monitoring and tests). */
+export interface GenAICallbackHandlerStats {
+  /** Runs currently open (spans started, not ended). */
+  readonly openRuns: number;
+  /** Runs ended because they did not finish within `runTimeoutMs`. */
+  readonly timedOutRuns: number;
+  /** Runs ended early because `maxOpenRuns` runs were open. */
+  readonly evictedRuns: number;
+  /** Callbacks that failed inside the handler (logged through `diag`, never thrown). */
+  readonly callbackErrors: number;
+  /** Content values dropped because the content hook threw. */
+  readonly contentHookFailures: number;
+}
+
+/** The LangChain callback handler that emits GenAI spans and metrics. See the module comment. */
+export class GenAICallbackHandler extends BaseCallbackHandler {
+  override name = 'aim_otel_bridge_genai';
+
+  private readonly _names: SemconvNames;
+  private readonly _content: ContentPolicy;
+  private readonly _parts: PartOptions;
+  private readonly _runs: RunRegistry;
+  private readonly _recorder: RunRecorder;
+  private _syncHooksSeen = false;
+  private _callbackErrors = 0;
+
+  constructor(options: GenAICallbackHandlerOptions = {}) {
+    const resolved = resolveOptions(options);
+    super(resolved.awaitHandlers === undefined ? undefined : { _awaitHandler: resolved.awaitHandlers });
+    this._names = semconvNames(resolved.semconv);
+    this._content = new ContentPolicy(resolved.captureMessageContent, resolved.maxContentLength, resolved.contentHook);
+    this._parts = { captureBinary: resolved.captureBinaryContent };
+    this._runs = new RunRegistry(resolved.maxOpenRuns, resolved.runTimeoutMs, (record, reason) => {
+      this._guard('expire', () => {
+        this._recorder.expire(record, reason);
+      });
+    });
+    this._recorder = new RunRecorder({
+      tracer: (resolved.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE, VERSION),
+      names: this._names,
+      content: this._content,
+      parts: this._parts,
+      metrics: new GenAIMetrics(resolved.meterProvider, this._names, VERSION),
+      runs: this._runs,
+      includeHidden: resolved.includeHiddenRuns,
+      chainSteps: resolved.captureChainSteps,
+      guard: (fn) => {
+        this._guard('streamCancelled', fn);
+      },
+    });
+    if (resolved.bridgeContext) installContextBridge();
+  }
+
+  /** The handler keeps no per-manager state: LangChain may share one instance everywhere. */
+  override copy(): this {
+    return this;
+  }
+
+  /** Counters; `openRuns` is 0 once every run has ended. */
+  get stats(): GenAICallbackHandlerStats {
+    return {
+      openRuns: this._runs.size,
+      timedOutRuns: this._runs.expired,
+      evictedRuns: this._runs.evicted,
+      callbackErrors: this._callbackErrors,
+      contentHookFailures: this._content.hookFailures,
+    };
+  }
+
+  /** Ends every run past `runTimeoutMs` now (the sweep timer does this on its own). */
+  sweepExpiredRuns(): number {
+    return this._runs.sweep();
+  }
+
+  // ---- synchronous start hooks (called by CallbackManager in the caller's tick) ------------------
+
+  /** Marks this handler as a tracer for LangChain's `isBaseTracer` check; the run map is ours. */
+  _addRunToRunMap(): void {
+    // intentionally empty: see the class comment
+  }
+
+  /** LangChain's synchronous tracer hook for an LLM run: starts its span in the caller's tick. @internal */
+  _createRunForLLMStart(
+    llm: Serialized,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this._syncHooksSeen = true;
+    this._onLLMStart(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  private _onLLMStart(
+    llm: Serialized,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this._guard('handleLLMStart', () => {
+      this._recorder.startInference(GenAIOperation.TEXT_COMPLETION, llm, runId, parentRunId, extraParams, tags, metadata, runName, () => ({
+        input: promptInput(prompts[0] ?? ''),
+        system: undefined,
+      }));
+    });
+  }
+
+
+  /** LangChain's synchronous tracer hook for a chat-model run: starts its span in the caller's tick. @internal */
+  _createRunForChatModelStart(
+    llm: Serialized,
+    messages: BaseMessage[][],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this._syncHooksSeen = true;
+    this._onChatModelStart(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  private _onChatModelStart(
+    llm: Serialized,
+    messages: BaseMessage[][],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    this._guard('handleChatModelStart', () => {
+      this._recorder.startInference(GenAIOperation.CHAT, llm, runId, parentRunId, extraParams, tags, metadata, runName, () =>
+        chatInput(messages[0] ?? [], this._parts),
+      );
+    });
+  }
+
+
+  /** LangChain's synchronous tracer hook for a chain run (runtime argument order): starts its span in the caller's tick. @internal */
+  _createRunForChainStart(
+    chain: Serialized,
+    inputs: ChainValues,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runType?: string,
+    runName?: string,
+    extra?: Record<string, unknown>,
+  ): void {
+    this._syncHooksSeen = true;
+    this._onChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName, extra);
+  }
+
+  private _onChainStart(
+    chain: Serialized,
+    inputs: ChainValues,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runType?: string,
+    runName?: string,
+    extra?: Record<string, unknown>,
+  ): void {
+    this._guard('handleChainStart', () => {
+      this._recorder.startChain(chain, inputs, runId, parentRunId, tags, metadata, runType, runName, extra);
+    });
+  }
+
+
+  /** LangChain's synchronous tracer hook for a tool run (`input` is the object, not its JSON): starts its span in the caller's tick. @internal */
+  _createRunForToolStart(
+    tool: Serialized,
+    input: unknown,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+    toolCallId?: string,
+  ): void {
+    this._syncHooksSeen = true;
+    this._onToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
+  }
+
+  private _onToolStart(
+    tool: Serialized,
+    input: unknown,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+    toolCallId?: string,
+  ): void {
+    this._guard('handleToolStart', () => {
+      this._recorder.startTool(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
+    });
+  }
+
+
+  /** LangChain's synchronous tracer hook for a retriever run: starts its span in the caller's tick. @internal */
+  _createRunForRetrieverStart(
+    retriever: Serialized,
+    query: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    name?: string,
+  ): void {
+    this._syncHooksSeen = true;
+    this._onRetrieverStart(retriever, query, runId, parentRunId, tags, metadata, name);
+  }
+
+  private _onRetrieverStart(
+    retriever: Serialized,
+    query: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    name?: string,
+  ): void {
+    this._guard('handleRetrieverStart', () => {
+      this._recorder.startRetriever(retriever, query, runId, parentRunId, tags, metadata, name);
+    });
+  }
+
+
+  // ---- LangChain callbacks (runtime argument order) ---------------------------------------------
+
+  override handleLLMStart(
+    llm: Serialized,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    if (!this._syncHooksSeen) this._onLLMStart(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  override handleChatModelStart(
+    llm: Serialized,
+    messages: BaseMessage[][],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
+    if (!this._syncHooksSeen) this._onChatModelStart(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
+  }
+
+  /** Note: LangChain calls this with `(…, runId, parentRunId, tags, metadata, runType, runName, extra)`, not the typed order. */
+  override handleChainStart(
+    chain: Serialized,
+    inputs: ChainValues,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runType?: string,
+    runName?: string,
+    extra?: Record<string, unknown>,
+  ): void {
+    if (!this._syncHooksSeen) this._onChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName, extra);
+  }
+
+  override handleToolStart(
+    tool: Serialized,
+    input: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+    toolCallId?: string,
+  ): void {
+    if (!this._syncHooksSeen) this._onToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
+  }
+
+  override handleRetrieverStart(
+    retriever: Serialized,
+    query: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    name?: string,
+  ): void {
+    if (!this._syncHooksSeen) this._onRetrieverStart(retriever, query, runId, parentRunId, tags, metadata, name);
+  }
+
+  override handleLLMNewToken(
+    _token: string,
+    _idx: unknown,
+    runId: string,
+    _parentRunId?: string,
+    _tags?: string[],
+    fields?: HandleLLMNewTokenCallbackFields,
+  ): void {
+    this._guard('handleLLMNewToken', () => {
+      const usage = usageFromMetadata(asRecord(asRecord(fields?.chunk)?.['message'])?.['usage_metadata']);
+      this._recorder.chunk(runId, usage, true);
+    });
+  }
+
+  override handleChatModelStreamEvent(event: unknown, runId: string): void {
+    this._guard('handleChatModelStreamEvent', () => {
+      this._recorder.streamEvent(runId, event);
+    });
+  }
+
+  override handleLLMEnd(output: LLMResult, runId: string, _parentRunId?: string, _tags?: string[], extraParams?: Record<string, unknown>): void {
+    this._guard('handleLLMEnd', () => {
+      this._recorder.endInference(runId, output, extraParams?.['cached'] === true);
+    });
+  }
+
+  override handleLLMError(error: unknown, runId: string): void {
+    this._guard('handleLLMError', () => {
+      this._recorder.failInference(runId, error);
+    });
+  }
+
+  override handleChainEnd(outputs: ChainValues, runId: string, _parentRunId?: string, _tags?: string[], kwargs?: { inputs?: Record<string, unknown> }): void {
+    this._guard('handleChainEnd', () => {
+      this._recorder.endChain(runId, outputs, kwargs?.inputs, undefined, false);
+    });
+  }
+
+  override handleChainError(error: unknown, runId: string, _parentRunId?: string, _tags?: string[], kwargs?: { inputs?: Record<string, unknown> }): void {
+    this._guard('handleChainError', () => {
+      this._recorder.endChain(runId, undefined, kwargs?.inputs, error, true);
+    });
+  }
+
+  override handleToolEnd(output: unknown, runId: string): void {
+    this._guard('handleToolEnd', () => {
+      this._recorder.endTool(runId, output);
+    });
+  }
+
+  override handleToolError(error: unknown, runId: string): void {
+    this._guard('handleToolError', () => {
+      this._recorder.failRun(runId, error);
+    });
+  }
+
+  override handleToolEvent(chunk: unknown, runId: string): void {
+    this._guard('handleToolEvent', () => {
+      this._recorder.event(runId, la.EVENT_LANGCHAIN_TOOL_CHUNK, {}, { chunk: [() => chunk, 'json'] });
+    });
+  }
+
+  override handleRetrieverEnd(documents: DocumentInterface[], runId: string): void {
+    this._guard('handleRetrieverEnd', () => {
+      this._recorder.endRetriever(runId, documents);
+    });
+  }
+
+  override handleRetrieverError(error: unknown, runId: string): void {
+    this._guard('handleRetrieverError', () => {
+      this._recorder.failRun(runId, error);
+    });
+  }
+
+  override handleAgentAction(action: AgentAction, runId: string): void {
+    this._guard('handleAgentAction', () => {
+      this._recorder.event(runId, la.EVENT_LANGCHAIN_AGENT_ACTION, { [this._names.toolName]: action.tool }, {
+        tool_input: [() => action.toolInput, 'json'],
+        log: [() => action.log, 'text'],
+      });
+    });
+  }
+
+  override handleAgentEnd(action: AgentFinish, runId: string): void {
+    this._guard('handleAgentEnd', () => {
+      this._recorder.event(runId, la.EVENT_LANGCHAIN_AGENT_FINISH, {}, {
+        return_values: [() => action.returnValues, 'json'],
+        log: [() => action.log, 'text'],
+      });
+    });
+  }
+
+  override handleText(text: string, runId: string): void {
+    this._guard('handleText', () => {
+      this._recorder.event(runId, la.EVENT_LANGCHAIN_TEXT, {}, { text: [() => text, 'text'] });
+    });
+  }
+
+  override handleCustomEvent(eventName: string, data: unknown, runId: string): void {
+    this._guard('handleCustomEvent', () => {
+      this._recorder.event(runId, la.EVENT_LANGCHAIN_CUSTOM, { name: eventName }, { data: [() => data, 'json'] });
+    });
+  }
+
+  /** Runs `fn`; any error is counted and logged, never thrown into LangChain. */
+  private _guard(callback: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this._callbackErrors += 1;
+      if (this._callbackErrors <= 10) log.error(`${callback} failed; the run's telemetry may be incomplete`, error);
+    }
+  }}

@@ -1,0 +1,525 @@
+/**
+ * The span side of the handler: starts, updates and ends one span per LangChain run, keeps the
+ * bounded run map, applies the content rules and records the GenAI metrics. It is driven by
+ * `GenAICallbackHandler` (the LangChain-facing shell, which guards every call); its methods may
+ * throw on hostile input, the shell catches.
+ */
+import type { DocumentInterface } from '@langchain/core/documents';
+import type { Serialized } from '@langchain/core/load/serializable';
+import type { LLMResult } from '@langchain/core/outputs';
+import type { ChainValues } from '@langchain/core/utils/types';
+import { SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
+import type { SemconvNames } from '../semconv/profile.js';
+import type { OutputMessage, RetrievalDocument } from '../semconv/parts.js';
+import { GenAIOperation, GenAIToolType } from '../semconv/values.js';
+import * as la from './attributes.js';
+import { classifyChain } from './classify.js';
+import type { ContentFormat, ContentPolicy } from './content.js';
+import { registerRun, unregisterRun } from './context-bridge.js';
+import { bubbleUpName, errorMessage, errorType } from './errors.js';
+import { chatMessageOf, messagesIn, outputMessages, toolResponseValue } from './messages.js';
+import type { PartOptions } from './messages.js';
+import { addTagsAndMetadata } from './metadata.js';
+import type { GenAIMetrics } from './metrics.js';
+import { providerFromLsProvider } from './provider.js';
+import { asNumber, asRecord, asString, firstString, firstStringOf, serializedClassName } from './read.js';
+import type { UnknownRecord } from './read.js';
+import { inferenceRequest, toolDefinitions } from './request.js';
+import { inferenceResponse } from './response.js';
+import type { RunRegistry, ExpiryReason, RunKind, RunRecord } from './runs.js';
+import { isTracingSuppressed } from './suppression.js';
+import { addUsage, setUsageAttributes, usageFromMetadata } from './usage.js';
+
+const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
+const HIDDEN_TAG = 'langsmith:hidden';
+const MAX_STATUS_MESSAGE = 1024;
+
+const CONVERSATION_KEYS = ['thread_id', 'conversation_id', 'session_id', 'threadId', 'conversationId', 'sessionId'];
+
+function conversationIdOf(metadata: UnknownRecord | undefined): string | undefined {
+  if (metadata === undefined) return undefined;
+  const id = firstStringOf(metadata, CONVERSATION_KEYS);
+  if (id !== undefined) return id;
+  const numeric = asNumber(metadata['thread_id']);
+  return numeric !== undefined ? String(numeric) : undefined;
+}
+
+/** What the recorder needs; built by the handler from its resolved options. */
+export interface RecorderParts {
+  readonly tracer: Tracer;
+  readonly names: SemconvNames;
+  readonly content: ContentPolicy;
+  readonly parts: PartOptions;
+  readonly metrics: GenAIMetrics;
+  readonly runs: RunRegistry;
+  readonly includeHidden: boolean;
+  readonly chainSteps: boolean;
+  /** Runs a deferred piece of work (stream cancellation) under the handler's guard. */
+  readonly guard: (fn: () => void) => void;
+}
+
+/** One span per LangChain run; see the module comment. */
+export class RunRecorder {
+  private readonly _tracer: Tracer;
+  private readonly _names: SemconvNames;
+  private readonly _content: ContentPolicy;
+  private readonly _parts: PartOptions;
+  private readonly _metrics: GenAIMetrics;
+  private readonly _runs: RunRegistry;
+  private readonly _includeHidden: boolean;
+  private readonly _chainSteps: boolean;
+  private readonly _guard: (fn: () => void) => void;
+
+  constructor(parts: RecorderParts) {
+    this._tracer = parts.tracer;
+    this._names = parts.names;
+    this._content = parts.content;
+    this._parts = parts.parts;
+    this._metrics = parts.metrics;
+    this._runs = parts.runs;
+    this._includeHidden = parts.includeHidden;
+    this._chainSteps = parts.chainSteps;
+    this._guard = parts.guard;
+  }
+
+  // ---- starts ----------------------------------------------------------------------------------
+
+  /** Parent context and record of a new run; `undefined` record when the parent is not ours. */
+  private _parentOf(parentRunId: string | undefined): { parent: RunRecord | undefined; ctx: Context } {
+    const parent = parentRunId !== undefined ? this._runs.get(parentRunId) : undefined;
+    return { parent, ctx: parent?.ctx ?? context.active() };
+  }
+
+  /** Registers a run without a span (hidden, or tracing suppressed): its children attach to its parent. */
+  private _skip(runId: string, parent: RunRecord | undefined, ctx: Context): void {
+    this._runs.add({
+      runId,
+      span: undefined,
+      ctx,
+      parent,
+      kind: 'skipped',
+      startedAt: performance.now(),
+      expiresAt: performance.now() + this._runs.ttlMs,
+      openChildren: 0,
+      agentName: parent?.agentName,
+      agent: parent?.agent,
+    });
+  }
+
+  private _register(
+    runId: string,
+    span: Span,
+    parentCtx: Context,
+    parent: RunRecord | undefined,
+    kind: RunKind,
+    agentName: string | undefined,
+    startedAt: number,
+  ): RunRecord {
+    const record: RunRecord = {
+      runId,
+      span,
+      ctx: trace.setSpan(parentCtx, span),
+      parent,
+      kind,
+      startedAt,
+      expiresAt: startedAt + this._runs.ttlMs,
+      openChildren: 0,
+      agentName,
+      agent: parent?.agent,
+    };
+    if (kind === 'agent') {
+      record.agent = record;
+      record.totals = { usage: {} };
+    }
+    this._runs.add(record);
+    return record;
+  }
+
+  private _commonAttributes(attributes: Attributes, runId: string, runType: string, name: string, tags: string[] | undefined, metadata: UnknownRecord | undefined): void {
+    attributes[la.ATTR_LANGCHAIN_RUN_ID] = runId;
+    attributes[la.ATTR_LANGCHAIN_RUN_TYPE] = runType;
+    attributes[la.ATTR_LANGCHAIN_RUN_NAME] = name;
+    const conversationId = conversationIdOf(metadata);
+    if (conversationId !== undefined) attributes[this._names.conversationId] = conversationId;
+    addTagsAndMetadata(attributes, tags, metadata);
+  }
+
+  startInference(
+    operation: string,
+    llm: Serialized,
+    runId: string,
+    parentRunId: string | undefined,
+    extraParams: UnknownRecord | undefined,
+    tags: string[] | undefined,
+    metadata: UnknownRecord | undefined,
+    runName: string | undefined,
+    input: () => { input: unknown; system: unknown },
+  ): void {
+    const { parent, ctx } = this._parentOf(parentRunId);
+    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
+      this._skip(runId, parent, ctx);
+      return;
+    }
+    const n = this._names;
+    const request = inferenceRequest(n, operation, llm, extraParams, metadata);
+    const attributes = request.attributes;
+    const name = runName ?? serializedClassName(llm) ?? operation;
+    this._commonAttributes(attributes, runId, operation === GenAIOperation.CHAT ? 'chat_model' : 'llm', name, tags, metadata);
+    const startedAt = performance.now();
+    const span = this._tracer.startSpan(request.model !== undefined ? `${operation} ${request.model}` : operation, { kind: SpanKind.CLIENT, attributes }, ctx);
+    const record = this._register(runId, span, ctx, parent, 'inference', parent?.agentName, startedAt);
+    const metricAttributes: Attributes = { [n.operationName]: operation, [n.providerName]: request.provider };
+    if (request.model !== undefined) metricAttributes[n.requestModel] = request.model;
+    record.inference = { metricAttributes, providerKnown: request.providerKnown };
+    if (this._content.active) {
+      let built: { input: unknown; system: unknown } | undefined;
+      const content = (): { input: unknown; system: unknown } => (built ??= input());
+      this._content.record(span, runId, n.systemInstructions, () => content().system);
+      this._content.record(span, runId, n.inputMessages, () => content().input);
+      this._content.record(span, runId, n.toolDefinitions, () => toolDefinitions(extraParams));
+    }
+    registerRun(runId, {
+      span,
+      onCancel: (reason) => {
+        this._guard(() => {
+          this.failInference(runId, reason ?? cancelledError());
+        });
+      },
+    });
+  }
+
+  startChain(
+    chain: Serialized,
+    inputs: ChainValues,
+    runId: string,
+    parentRunId: string | undefined,
+    tags: string[] | undefined,
+    metadata: UnknownRecord | undefined,
+    runType: string | undefined,
+    runName: string | undefined,
+    extra: UnknownRecord | undefined,
+  ): void {
+    const { parent, ctx } = this._parentOf(parentRunId);
+    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
+      this._skip(runId, parent, ctx);
+      return;
+    }
+    const n = this._names;
+    const name = runName ?? serializedClassName(chain) ?? 'chain';
+    const chainClass = classifyChain(chain, name, metadata, parent !== undefined, parent?.agentName);
+    const attributes: Attributes = {};
+    let spanName = name;
+    let kind: RunKind = 'chain';
+    let agentName = asString(metadata?.['lc_agent_name']) ?? parent?.agentName;
+    if (chainClass.kind === 'agent') {
+      kind = 'agent';
+      attributes[n.operationName] = GenAIOperation.INVOKE_AGENT;
+      spanName = chainClass.name !== undefined ? `${GenAIOperation.INVOKE_AGENT} ${chainClass.name}` : GenAIOperation.INVOKE_AGENT;
+      if (chainClass.name !== undefined) attributes[n.agentName] = chainClass.name;
+      agentName = chainClass.name ?? agentName;
+    } else if (chainClass.kind === 'workflow') {
+      kind = 'workflow';
+      attributes[n.operationName] = GenAIOperation.INVOKE_WORKFLOW;
+      attributes[n.workflowName] = chainClass.name;
+      spanName = `${GenAIOperation.INVOKE_WORKFLOW} ${chainClass.name}`;
+    }
+    this._commonAttributes(attributes, runId, runType ?? 'chain', name, tags, metadata);
+    const startedAt = performance.now();
+    const span = this._tracer.startSpan(spanName, { kind: SpanKind.INTERNAL, attributes }, ctx);
+    const record = this._register(runId, span, ctx, parent, kind, agentName, startedAt);
+    if (extra?.['lc_defers_inputs'] !== true) this._recordChainValues(record, span, runId, inputs, 'input');
+  }
+
+  startTool(
+    tool: Serialized,
+    input: unknown,
+    runId: string,
+    parentRunId: string | undefined,
+    tags: string[] | undefined,
+    metadata: UnknownRecord | undefined,
+    runName: string | undefined,
+    toolCallId: string | undefined,
+  ): void {
+    const { parent, ctx } = this._parentOf(parentRunId);
+    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
+      this._skip(runId, parent, ctx);
+      return;
+    }
+    const n = this._names;
+    const name = runName ?? serializedClassName(tool) ?? 'tool';
+    const attributes: Attributes = {
+      [n.operationName]: GenAIOperation.EXECUTE_TOOL,
+      [n.toolName]: name,
+      [n.toolType]: GenAIToolType.FUNCTION,
+    };
+    if (toolCallId !== undefined) attributes[n.toolCallId] = toolCallId;
+    this._commonAttributes(attributes, runId, 'tool', name, tags, metadata);
+    const startedAt = performance.now();
+    const span = this._tracer.startSpan(`${GenAIOperation.EXECUTE_TOOL} ${name}`, { kind: SpanKind.INTERNAL, attributes }, ctx);
+    this._register(runId, span, ctx, parent, 'tool', parent?.agentName, startedAt);
+    this._content.record(span, runId, n.toolCallArguments, () => (typeof input === 'string' ? toolResponseValue(input) : input));
+    registerRun(runId, { span });
+  }
+
+  startRetriever(
+    retriever: Serialized,
+    query: string,
+    runId: string,
+    parentRunId: string | undefined,
+    tags: string[] | undefined,
+    metadata: UnknownRecord | undefined,
+    runName: string | undefined,
+  ): void {
+    const { parent, ctx } = this._parentOf(parentRunId);
+    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
+      this._skip(runId, parent, ctx);
+      return;
+    }
+    const n = this._names;
+    const name = runName ?? serializedClassName(retriever) ?? 'retriever';
+    const attributes: Attributes = { [n.operationName]: GenAIOperation.RETRIEVAL, [n.dataSourceId]: name };
+    this._commonAttributes(attributes, runId, 'retriever', name, tags, metadata);
+    const startedAt = performance.now();
+    const span = this._tracer.startSpan(`${GenAIOperation.RETRIEVAL} ${name}`, { kind: SpanKind.CLIENT, attributes }, ctx);
+    this._register(runId, span, ctx, parent, 'retrieval', parent?.agentName, startedAt);
+    this._content.record(span, runId, n.retrievalQueryText, () => query, 'text');
+    registerRun(runId, { span });
+  }
+
+  // ---- progress and ends -----------------------------------------------------------------------
+
+  /** A streamed chunk (or usage snapshot) of an inference run: time to first chunk, per-chunk time, usage. */
+  chunk(runId: string, usage: ReturnType<typeof usageFromMetadata>, isContent: boolean, isSnapshot = false): void {
+    const record = this._runs.get(runId);
+    const state = record?.inference;
+    if (record?.span === undefined || state === undefined) return;
+    const now = performance.now();
+    record.expiresAt = now + this._runs.ttlMs;
+    if (usage !== undefined) state.chunkUsage = isSnapshot ? { ...usage } : addUsage(state.chunkUsage ?? {}, usage);
+    if (!isContent) return;
+    if (state.firstChunkAt === undefined) {
+      state.firstChunkAt = now;
+      const seconds = (now - record.startedAt) / 1000;
+      record.span.setAttribute(this._names.responseTimeToFirstChunk, seconds);
+      record.span.setAttribute(this._names.requestStream, true);
+      if (this._metrics.enabled) this._metrics.recordTimeToFirstChunk(seconds, state.metricAttributes);
+    } else if (state.lastChunkAt !== undefined && this._metrics.enabled) {
+      this._metrics.recordTimePerOutputChunk((now - state.lastChunkAt) / 1000, state.metricAttributes);
+    }
+    state.lastChunkAt = now;
+  }
+
+  /** Takes a run that has a span (skipped runs are only removed). */
+  private _takeSpan(runId: string): (RunRecord & { span: Span }) | undefined {
+    const record = this._runs.take(runId);
+    unregisterRun(runId);
+    return record?.span !== undefined ? (record as RunRecord & { span: Span }) : undefined;
+  }
+
+  endInference(runId: string, output: LLMResult, cached: boolean): void {
+    const record = this._takeSpan(runId);
+    const state = record?.inference;
+    if (record === undefined || state === undefined) return;
+    const n = this._names;
+    const { span } = record;
+    const response = inferenceResponse(n, output, state.chunkUsage);
+    span.setAttributes(response.attributes);
+    let provider = state.metricAttributes[n.providerName];
+    if (!state.providerKnown && response.modelProvider !== undefined) {
+      provider = providerFromLsProvider(response.modelProvider);
+      span.setAttribute(n.providerName, provider);
+    }
+    if (cached) span.setAttribute(la.ATTR_LANGCHAIN_CACHED, true);
+    this._content.record(span, runId, n.outputMessages, () => outputMessages(output, this._parts));
+    if (this._metrics.enabled) {
+      const metricAttributes: Attributes = { ...state.metricAttributes, [n.providerName]: provider };
+      if (response.responseModel !== undefined) metricAttributes[n.responseModel] = response.responseModel;
+      this._metrics.recordOperation((performance.now() - record.startedAt) / 1000, metricAttributes, response.usage);
+    }
+    const totals = record.agent?.totals;
+    if (totals !== undefined) {
+      if (response.usage !== undefined) addUsage(totals.usage, response.usage);
+      if (typeof provider === 'string') totals.provider ??= provider;
+      const model = state.metricAttributes[n.requestModel] ?? response.responseModel;
+      if (typeof model === 'string') totals.model ??= model;
+    }
+    span.end();
+  }
+
+  failInference(runId: string, error: unknown): void {
+    const record = this._takeSpan(runId);
+    const state = record?.inference;
+    if (record === undefined || state === undefined) return;
+    const type = this._fail(record.span, error);
+    if (!this._metrics.enabled) return;
+    const metricAttributes: Attributes = { ...state.metricAttributes };
+    if (type !== undefined) metricAttributes[this._names.errorType] = type;
+    this._metrics.recordOperation((performance.now() - record.startedAt) / 1000, metricAttributes, undefined);
+  }
+
+  endChain(runId: string, outputs: ChainValues | undefined, deferredInputs: UnknownRecord | undefined, error: unknown, failed: boolean): void {
+    const record = this._takeSpan(runId);
+    if (record === undefined) return;
+    const { span } = record;
+    if (deferredInputs !== undefined) this._recordChainValues(record, span, runId, deferredInputs, 'input');
+    if (outputs !== undefined) this._recordChainValues(record, span, runId, outputs, 'output');
+    const totals = record.totals;
+    if (totals !== undefined) {
+      const n = this._names;
+      const attributes: Attributes = {};
+      if (totals.provider !== undefined) attributes[n.providerName] = totals.provider;
+      if (totals.model !== undefined) attributes[n.requestModel] = totals.model;
+      setUsageAttributes(attributes, n, totals.usage);
+      span.setAttributes(attributes);
+      // A nested agent's model calls also count for the agent around it.
+      const outer = record.parent?.agent?.totals;
+      if (outer !== undefined) {
+        addUsage(outer.usage, totals.usage);
+        if (totals.provider !== undefined) outer.provider ??= totals.provider;
+        if (totals.model !== undefined) outer.model ??= totals.model;
+      }
+    }
+    if (failed) this._fail(span, error);
+    else span.end();
+  }
+
+  /** Chain inputs/outputs: agents and workflows holding messages get GenAI message attributes. */
+  private _recordChainValues(record: RunRecord, span: Span, runId: string, values: unknown, direction: 'input' | 'output'): void {
+    if (!this._content.active || (record.kind === 'chain' && !this._chainSteps)) return;
+    const n = this._names;
+    const messages = record.kind === 'agent' || record.kind === 'workflow' ? messagesIn(values) : undefined;
+    if (messages !== undefined) {
+      if (direction === 'input') {
+        this._content.record(span, runId, n.inputMessages, () => messages.map((m) => chatMessageOf(asRecord(m) ?? {}, this._parts)));
+      } else {
+        this._content.record(span, runId, n.outputMessages, () => {
+          const last = asRecord(messages[messages.length - 1]) ?? {};
+          const out: OutputMessage = { ...chatMessageOf(last, this._parts), finish_reason: 'stop' };
+          return [out];
+        });
+      }
+      return;
+    }
+    this._content.record(span, runId, direction === 'input' ? la.ATTR_LANGCHAIN_CHAIN_INPUTS : la.ATTR_LANGCHAIN_CHAIN_OUTPUTS, () => values);
+  }
+
+  /** Ends `span` for `error`; LangGraph control flow is not an error. Returns the `error.type` set. */
+  private _fail(span: Span, error: unknown): string | undefined {
+    const bubbleUp = bubbleUpName(error);
+    if (bubbleUp !== undefined) {
+      span.setAttribute(la.ATTR_LANGCHAIN_BUBBLE_UP, bubbleUp);
+      span.end();
+      return undefined;
+    }
+    const type = errorType(error);
+    const message = errorMessage(error).slice(0, MAX_STATUS_MESSAGE);
+    span.setAttribute(this._names.errorType, type);
+    span.recordException(error instanceof Error ? error : { name: type, message });
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.end();
+    return type;
+  }
+
+  /** A run the registry gave up on (timeout or full map). */
+  expire(record: RunRecord, reason: ExpiryReason): void {
+    unregisterRun(record.runId);
+    const span = record.span;
+    if (span === undefined) return;
+    const type = reason === 'timeout' ? la.ERROR_TYPE_RUN_TIMEOUT : la.ERROR_TYPE_RUN_EVICTED;
+    const message =
+      reason === 'timeout'
+        ? `LangChain run did not finish within ${String(this._runs.ttlMs)} ms`
+        : 'LangChain run ended early: too many open runs (maxOpenRuns)';
+    span.setAttribute(this._names.errorType, type);
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.end();
+    if (record.inference !== undefined && this._metrics.enabled) {
+      this._metrics.recordOperation((performance.now() - record.startedAt) / 1000, {
+        ...record.inference.metricAttributes,
+        [this._names.errorType]: type,
+      }, undefined);
+    }
+    log.warn(`${message} (run ${record.runId})`);
+  }
+
+
+  // ---- tools, retrievers, events ---------------------------------------------------------------
+
+  endTool(runId: string, output: unknown): void {
+    const record = this._takeSpan(runId);
+    if (record === undefined) return;
+    this._content.record(record.span, runId, this._names.toolCallResult, () => toolResultValue(output));
+    record.span.end();
+  }
+
+  endRetriever(runId: string, documents: readonly DocumentInterface[]): void {
+    const record = this._takeSpan(runId);
+    if (record === undefined) return;
+    this._content.record(record.span, runId, this._names.retrievalDocuments, () => retrievalDocuments(documents));
+    record.span.end();
+  }
+
+  /** Ends a tool or retriever run for `error`. */
+  failRun(runId: string, error: unknown): void {
+    const record = this._takeSpan(runId);
+    if (record !== undefined) this._fail(record.span, error);
+  }
+
+  /** A chat-model stream event (`content-block-delta` counts as a chunk, `usage` is a usage snapshot). */
+  streamEvent(runId: string, event: unknown): void {
+    const record = asRecord(event);
+    const kind = asString(record?.['event']);
+    if (kind === 'content-block-delta') this.chunk(runId, undefined, true);
+    else if (kind === 'usage') this.chunk(runId, usageFromMetadata(record?.['usage']), false, true);
+  }
+
+  /**
+   * Adds event `name` to the span of `runId`: `fixed` attributes always, each of `content` (built
+   * lazily) only as the content rules allow.
+   */
+  event(runId: string, name: string, fixed: Attributes, content: Record<string, readonly [() => unknown, ContentFormat]>): void {
+    const span = this._runs.get(runId)?.span;
+    if (span === undefined) return;
+    const attributes: Attributes = { ...fixed };
+    for (const [key, [build, format]] of Object.entries(content)) {
+      const value = this._content.value(span, runId, key, build, format);
+      if (value !== undefined) attributes[key] = value;
+    }
+    span.addEvent(name, attributes);
+  }
+
+}
+
+function cancelledError(): Error {
+  const error = new Error('stream closed by its consumer before the end');
+  error.name = la.ERROR_TYPE_STREAM_CANCELLED;
+  return error;
+}
+
+function toolResultValue(output: unknown): unknown {
+  const record = asRecord(output);
+  if (record !== undefined && 'content' in record && ('tool_call_id' in record || record['type'] === 'tool')) {
+    return toolResponseValue(record['content']);
+  }
+  return typeof output === 'string' ? toolResponseValue(output) : output;
+}
+
+const SCORE_KEYS = ['score', '_score', 'relevance_score', 'relevanceScore', 'similarity', 'similarity_score'];
+
+function retrievalDocuments(documents: readonly DocumentInterface[]): RetrievalDocument[] {
+  return documents.map((document, index) => {
+    const metadata = asRecord(document.metadata);
+    const id = asString(document.id) ?? firstString(metadata, 'id', 'source') ?? String(index);
+    const out: RetrievalDocument = { id };
+    for (const key of SCORE_KEYS) {
+      const score = asNumber(metadata?.[key]);
+      if (score !== undefined) {
+        out.score = score;
+        break;
+      }
+    }
+    out.content = document.pageContent;
+    return out;
+  });
+}

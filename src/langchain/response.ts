@@ -1,0 +1,104 @@
+/**
+ * Attributes of an inference span known at its end: response model, id and finish reasons, and
+ * the token usage (from the first generation that reports `usage_metadata`, else `llmOutput`, else
+ * what streamed chunks reported). With `n > 1` providers repeat the call's usage on every choice, so
+ * the choices are not summed.
+ */
+import type { Attributes } from '@opentelemetry/api';
+import type { SemconvNames } from '../semconv/profile.js';
+import { GenAIFinishReason } from '../semconv/values.js';
+import { asRecord, asString, firstString } from './read.js';
+import type { UnknownRecord } from './read.js';
+import { setUsageAttributes, usageFromLlmOutput, usageFromMetadata } from './usage.js';
+import type { Usage } from './usage.js';
+
+/** What the inference span ends with. */
+export interface InferenceResponse {
+  readonly attributes: Attributes;
+  readonly usage: Usage | undefined;
+  readonly responseModel: string | undefined;
+  /** `response_metadata.model_provider`, when the model reported one. */
+  readonly modelProvider: string | undefined;
+}
+
+const FINISH_REASONS: ReadonlyMap<string, string> = new Map([
+  ['stop', GenAIFinishReason.STOP],
+  ['end_turn', GenAIFinishReason.STOP],
+  ['stop_sequence', GenAIFinishReason.STOP],
+  ['complete', GenAIFinishReason.STOP],
+  ['eos', GenAIFinishReason.STOP],
+  ['length', GenAIFinishReason.LENGTH],
+  ['max_tokens', GenAIFinishReason.LENGTH],
+  ['model_length', GenAIFinishReason.LENGTH],
+  ['tool_calls', GenAIFinishReason.TOOL_CALL],
+  ['tool_call', GenAIFinishReason.TOOL_CALL],
+  ['tool_use', GenAIFinishReason.TOOL_CALL],
+  ['function_call', GenAIFinishReason.TOOL_CALL],
+  ['content_filter', GenAIFinishReason.CONTENT_FILTER],
+  ['safety', GenAIFinishReason.CONTENT_FILTER],
+  ['recitation', GenAIFinishReason.CONTENT_FILTER],
+  ['refusal', GenAIFinishReason.CONTENT_FILTER],
+  ['guardrail_intervened', GenAIFinishReason.CONTENT_FILTER],
+  ['error', GenAIFinishReason.ERROR],
+]);
+
+/** A provider finish reason in the conventions' vocabulary (unknown values pass through). */
+export function mapFinishReason(reason: string): string {
+  return FINISH_REASONS.get(reason.toLowerCase()) ?? reason;
+}
+
+/** The choices (generations) of the run's one prompt. */
+export function choicesOf(output: unknown): UnknownRecord[] {
+  const generations = asRecord(output)?.['generations'];
+  const first: unknown = Array.isArray(generations) ? generations[0] : undefined;
+  return Array.isArray(first) ? (first as unknown[]).map(asRecord).filter((item) => item !== undefined) : [];
+}
+
+/** The finish reason of one choice, mapped; inferred from tool calls when the provider gave none. */
+export function finishReasonOf(choice: UnknownRecord): string | undefined {
+  const message = asRecord(choice['message']);
+  const metadata = asRecord(message?.['response_metadata']);
+  const info = asRecord(choice['generationInfo']);
+  const raw =
+    firstString(metadata, 'finish_reason', 'stop_reason', 'finishReason', 'stopReason') ??
+    firstString(info, 'finish_reason', 'stop_reason', 'finishReason', 'stopReason');
+  if (raw !== undefined) return mapFinishReason(raw);
+  const toolCalls = message?.['tool_calls'];
+  return Array.isArray(toolCalls) && toolCalls.length > 0 ? GenAIFinishReason.TOOL_CALL : undefined;
+}
+
+/** LangChain invents `run-<uuid>` message ids when the provider gave none; those are not response ids. */
+function providerMessageId(message: UnknownRecord | undefined): string | undefined {
+  const id = asString(message?.['id']);
+  return id !== undefined && !id.startsWith('run-') && !id.startsWith('lc_run') ? id : undefined;
+}
+
+/** Response attributes of a finished chat-model / LLM run. */
+export function inferenceResponse(n: SemconvNames, output: unknown, streamedUsage: Usage | undefined): InferenceResponse {
+  const llmOutput = asRecord(asRecord(output)?.['llmOutput']);
+  const reasons: string[] = [];
+  let responseModel: string | undefined;
+  let responseId: string | undefined;
+  let usage: Usage | undefined;
+  let modelProvider: string | undefined;
+  for (const choice of choicesOf(output)) {
+    const message = asRecord(choice['message']);
+    const metadata = asRecord(message?.['response_metadata']);
+    const reason = finishReasonOf(choice);
+    if (reason !== undefined) reasons.push(reason);
+    responseModel ??= firstString(metadata, 'model_name', 'model', 'modelId', 'model_id');
+    responseId ??= providerMessageId(message) ?? firstString(metadata, 'id');
+    usage ??= usageFromMetadata(message?.['usage_metadata']);
+    modelProvider ??= asString(metadata?.['model_provider']);
+  }
+  responseModel ??= firstString(llmOutput, 'model_name', 'model');
+  responseId ??= firstString(llmOutput, 'id');
+  usage ??= usageFromLlmOutput(llmOutput) ?? streamedUsage;
+
+  const attributes: Attributes = {};
+  if (responseModel !== undefined) attributes[n.responseModel] = responseModel;
+  if (responseId !== undefined) attributes[n.responseId] = responseId;
+  if (reasons.length > 0) attributes[n.responseFinishReasons] = reasons;
+  if (usage !== undefined) setUsageAttributes(attributes, n, usage);
+  return { attributes, usage, responseModel, modelProvider };
+}
