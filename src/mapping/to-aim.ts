@@ -50,16 +50,17 @@ export interface TraceKeyMemo {
  */
 export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo): AimWritePlan {
   const strategy = options.runKey ?? 'auto';
+  const explicit = spans.map((span) => explicitRunKey(span, strategy));
   const traceKeys = new Map<string, string>();
-  for (const span of spans) {
-    const key = explicitRunKey(span, strategy);
+  spans.forEach((span, i) => {
+    const key = explicit[i];
     if (key !== undefined && !traceKeys.has(span.traceId)) traceKeys.set(span.traceId, key);
-  }
+  });
   const builders = new Map<string, RunBuilder>();
-  for (const span of spans) {
+  for (const [i, span] of spans.entries()) {
     const facts = readGenAIFacts(span);
     if (!facts && options.includeNonGenAI !== true) continue;
-    const key = explicitRunKey(span, strategy) ?? traceKeys.get(span.traceId) ?? memo?.get(span.traceId) ?? traceRunKey(span.traceId);
+    const key = explicit[i] ?? traceKeys.get(span.traceId) ?? memo?.get(span.traceId) ?? traceRunKey(span.traceId);
     memo?.set(span.traceId, key);
     let builder = builders.get(key);
     if (!builder) {
@@ -77,6 +78,8 @@ class RunBuilder {
   private rootName: string | undefined;
   private description: string | undefined;
   private readonly tags = new Set<string>();
+  private resource: Attributes | undefined;
+  private readonly traceIds = new Set<string>();
   private readonly params = new Map<string, ParamWrite>();
   private readonly metrics: MetricWrite[] = [];
   private readonly texts: TextWrite[] = [];
@@ -97,9 +100,12 @@ class RunBuilder {
     this.description ??= text(attr('aim.run_description'));
     for (const tag of tagList(attr('aim.tags'))) this.tags.add(tag);
 
-    this.param(['otel', 'resource'], toPlanValue(span.origin.resource));
-    this.param(['otel', 'trace_ids', span.traceId], true);
-    for (const [key, value] of Object.entries(span.attributes)) {
+    this.resource ??= span.origin.resource;
+    this.traceIds.add(span.traceId);
+    for (const key in span.attributes) {
+      if (!key.startsWith('langchain.')) continue;
+      const value = span.attributes[key];
+      if (value === undefined) continue;
       if (key.startsWith('langchain.metadata.')) this.param(['langchain', 'metadata', key.slice('langchain.metadata.'.length)], toPlanValue(value));
       else if (key === 'langchain.tags') this.param(['langchain', 'tags'], toPlanValue(value));
     }
@@ -148,7 +154,10 @@ class RunBuilder {
   }
 
   build(): RunWritePlan {
-    const params = [...this.params.values()];
+    const params: ParamWrite[] = [];
+    if (this.resource) params.push({ path: ['otel', 'resource'], value: toPlanValue(this.resource) });
+    for (const traceId of this.traceIds) params.push({ path: ['otel', 'trace_ids', traceId], value: true });
+    params.push(...this.params.values());
     if (this.firstCall) params.push({ path: ['gen_ai', 'request'], value: toPlanValue(this.firstCall.params), once: true });
     const name = this.name ?? this.rootName;
     return {
@@ -184,29 +193,49 @@ function stepAt(timeUnixNano: bigint, spanId: string): bigint {
 
 /**
  * Makes steps unique within each sequence (name + context) of a run: points sharing a step move
- * to the next free steps, in span id order, so the result depends only on the batch.
+ * to the next free steps, in span id order, so the result depends only on the batch. Fast path:
+ * points are bucketed by name and step; contexts are compared only where a bucket holds several.
  */
 function separateSteps<T extends { readonly name: string; readonly context: PlanContext; readonly step: bigint; readonly spanId: string }>(points: readonly T[]): T[] {
-  const moved = new Map<T, bigint>();
-  const groups = new Map<string, T[]>();
+  const buckets = new Map<string, Map<bigint, T[]>>();
+  let shared = false;
   for (const point of points) {
-    const key = `${point.name}\u0000${JSON.stringify(point.context)}`;
-    const group = groups.get(key);
-    if (group) group.push(point);
-    else groups.set(key, [point]);
-  }
-  for (const group of groups.values()) {
-    if (group.length < 2) continue;
-    const ordered = [...group].sort((a, b) => (a.step === b.step ? a.spanId.localeCompare(b.spanId) : a.step < b.step ? -1 : 1));
-    const used = new Set<bigint>();
-    for (const point of ordered) {
-      let step = point.step;
-      while (used.has(step)) step += 1n;
-      used.add(step);
-      if (step !== point.step) moved.set(point, step);
+    let steps = buckets.get(point.name);
+    if (!steps) buckets.set(point.name, (steps = new Map<bigint, T[]>()));
+    const bucket = steps.get(point.step);
+    if (bucket) {
+      bucket.push(point);
+      shared = true;
+    } else {
+      steps.set(point.step, [point]);
     }
   }
-  return moved.size === 0 ? [...points] : points.map((point) => {
+  if (!shared) return [...points];
+
+  // Rare path: group the affected names' points by sequence and move the duplicates.
+  const moved = new Map<T, bigint>();
+  for (const [name, steps] of buckets) {
+    if (![...steps.values()].some((bucket) => bucket.length > 1)) continue;
+    const sequences = new Map<string, T[]>();
+    for (const point of points) {
+      if (point.name !== name) continue;
+      const key = JSON.stringify(point.context);
+      const sequence = sequences.get(key);
+      if (sequence) sequence.push(point);
+      else sequences.set(key, [point]);
+    }
+    for (const sequence of sequences.values()) {
+      const ordered = [...sequence].sort((a, b) => (a.step === b.step ? a.spanId.localeCompare(b.spanId) : a.step < b.step ? -1 : 1));
+      const used = new Set<bigint>();
+      for (const point of ordered) {
+        let step = point.step;
+        while (used.has(step)) step += 1n;
+        used.add(step);
+        if (step !== point.step) moved.set(point, step);
+      }
+    }
+  }
+  return points.map((point) => {
     const step = moved.get(point);
     return step === undefined ? point : { ...point, step };
   });
