@@ -157,7 +157,7 @@ describe('AimSpanExporter against the real aim server', function () {
     expect([run.active, points(run, 'on_llm_start')]).to.deep.equal([false, 2]);
   });
 
-  it('a full queue answers FAILED and counts the dropped spans; after shutdown export answers FAILED; nothing throws', async () => {
+  it('a full queue answers FAILED and counts the dropped spans; shutdown is idempotent; after it export answers FAILED; nothing throws', async () => {
     server.process.signal('SIGSTOP');
     const exporter = new AimSpanExporter({ url: server.url, maxQueueSpans: 10, retryDeadlineMs: 1_000, aim: { requestTimeoutMs: 500 } });
     const spans = recordChats(2, 'conv-full'); // 6 spans
@@ -171,6 +171,7 @@ describe('AimSpanExporter against the real aim server', function () {
     }).to.not.throw();
     server.process.signal('SIGCONT');
     await exporter.shutdown();
+    await exporter.shutdown(); // idempotent
     expect(await exportNow(exporter, spans)).to.equal(ExportResultCode.FAILED);
   });
 });
