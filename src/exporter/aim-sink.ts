@@ -62,6 +62,9 @@ interface OpenRun {
   setOnce: Set<string>;
 }
 
+/** Default of {@link AimSinkOptions.maxQueueSpans}. */
+export const DEFAULT_MAX_QUEUE_SPANS = 20_000;
+
 const BACKOFF_MIN_MS = 200;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -95,7 +98,7 @@ export class AimSink {
     this.options = {
       url,
       aim: aim ?? {},
-      maxQueueSpans: rest.maxQueueSpans ?? 20_000,
+      maxQueueSpans: rest.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS,
       retryDeadlineMs: rest.retryDeadlineMs ?? 300_000,
       idleCloseMs: rest.idleCloseMs ?? 30_000,
       maxOpenRuns: rest.maxOpenRuns ?? 1_000,

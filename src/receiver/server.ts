@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { diag } from '@opentelemetry/api';
 import { parseAimUrl } from '../aim/url.js';
-import { AimSink, type AimSinkOptions, type AimSinkStats } from '../exporter/aim-sink.js';
+import { AimSink, type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS } from '../exporter/aim-sink.js';
 import { CONTENT_TYPE } from './content.js';
 import { DEFAULT_MAX_BODY_BYTES, decodeTraceRequest } from './decode.js';
 import { encodeStatus, encodeTraceResponse, statusOf } from './encode.js';
@@ -41,12 +41,13 @@ export interface Receiver {
  * Starts the OTLP/HTTP receiver: `POST /v1/traces` (protobuf or JSON, gzip/deflate) → Aim.
  * A request is answered 200 only once Aim acknowledged its spans (so a bridge killed mid-request
  * loses nothing: the sender retries it), with `partial_success` for spans rejected as invalid;
- * 400/401/404/405/413/415 per OTLP/HTTP; 429 (queue full) or 503 (Aim unreachable) with
+ * 400/401/404/405/413/415 per OTLP/HTTP (413 also for a request with more spans than the queue holds); 429 (queue full) or 503 (Aim unreachable) with
  * `Retry-After`, never 500 for a transient failure. Also `GET /healthz` (alive), `GET /readyz`
  * (Aim reachable) and `GET /metrics` (Prometheus text).
  */
 export async function createReceiver(options: ReceiverOptions): Promise<Receiver> {
   const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, ...sinkOptions } = options;
+  const maxQueueSpans = options.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS;
   const sink = new AimSink(sinkOptions);
   const metrics = new ReceiverMetrics(() => sink.stats);
   const aimStatusUrl = `${parseAimUrl(options.url).httpBase}/status/`;
@@ -83,6 +84,11 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       metrics.received.inc(decoded.spans.length);
       metrics.rejected.inc(decoded.rejected);
       if (decoded.rejected > 0) diag.warn(`aim-otel-bridge: rejected ${String(decoded.rejected)} spans: ${decoded.errors.join('; ')}`);
+      if (decoded.spans.length > maxQueueSpans) {
+        // It can never fit: a 429 would make the sender retry it for ever.
+        status(response, 413, decoded.format, GrpcCode.RESOURCE_EXHAUSTED, `the request holds ${String(decoded.spans.length)} spans, more than the bridge queues (${String(maxQueueSpans)}); send smaller batches`);
+        return;
+      }
       const outcome = decoded.spans.length === 0 ? ({ status: 'written' } as const) : await sink.write(decoded.spans, writeTimeoutMs);
       if (outcome.status === 'written') {
         send(response, 200, decoded.format, encodeTraceResponse(decoded.format, { rejected: decoded.rejected, errors: decoded.errors }));

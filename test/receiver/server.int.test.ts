@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { OTLPTraceExporter as OtlpHttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -133,6 +134,67 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
       }
     } finally {
       await bridge.close();
+    }
+  });
+
+  it('answers 429 with Retry-After while its queue is full, and takes the spans once there is room', async () => {
+    const aim = await startAimServer();
+    const bridge = await createReceiver({ url: aim.url, port: 0, maxQueueSpans: 3, writeTimeoutMs: 20_000 });
+    try {
+      aim.process.signal('SIGSTOP'); // Aim stops acknowledging: the first request's spans stay queued
+      const two = (name: string): string => {
+        const trace = JSON.parse(otlpJsonTrace('receiver-test', name).body) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+        const spans = trace.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+        spans.push({ ...spans[0], spanId: 'abcdefabcdefabcd' });
+        return JSON.stringify(trace);
+      };
+      const first = post(`${bridge.url}/v1/traces`, two('first'), JSON_TYPE);
+      await new Promise((wait) => setTimeout(wait, 300));
+      const second = await post(`${bridge.url}/v1/traces`, two('second'), JSON_TYPE);
+      expect(second.status).to.equal(429);
+      expect(second.headers.get('retry-after')).to.equal('5');
+      aim.process.signal('SIGCONT');
+      expect((await first).status).to.equal(200);
+      expect((await post(`${bridge.url}/v1/traces`, two('third'), JSON_TYPE)).status).to.equal(200);
+    } finally {
+      aim.process.signal('SIGCONT');
+      await bridge.close();
+      await aim.process.stop();
+    }
+  });
+
+  it('answers 413 to 100,000 spans in one request (more than it queues), 400 to truncated protobuf, and rejects deeply nested values', async () => {
+    const bridge = await createReceiver({ url: server.url, port: 0 });
+    try {
+      const trace = JSON.parse(otlpJsonTrace('receiver-test', 'many').body) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+      const scope = trace.resourceSpans[0]?.scopeSpans[0];
+      const template = scope?.spans[0] ?? {};
+      if (scope) scope.spans = Array.from({ length: 100_000 }, (_, i) => ({ ...template, spanId: (i + 1).toString(16).padStart(16, '0') }));
+      const many = await post(`${bridge.url}/v1/traces`, JSON.stringify(trace), JSON_TYPE);
+      expect(many.status).to.equal(413);
+      expect(many.body.toString('utf8')).to.match(/100000 spans/);
+
+      // Field 1 (resource_spans), length-delimited, announcing 128 bytes of which 1 follows.
+      const truncated = await post(`${bridge.url}/v1/traces`, Buffer.from([0x0a, 0x80, 0x01, 0x0a]), { 'content-type': 'application/x-protobuf' });
+      expect(truncated.status).to.equal(400);
+
+      let nested: unknown = { stringValue: 'bottom' };
+      for (let i = 0; i < 100; i++) nested = { kvlistValue: { values: [{ key: 'k', value: nested }] } };
+      const deep = JSON.parse(otlpJsonTrace('receiver-test', 'deep').body) as { resourceSpans: { scopeSpans: { spans: { attributes: unknown[] }[] }[] }[] };
+      deep.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.attributes.push({ key: 'deep', value: nested });
+      const answer = await post(`${bridge.url}/v1/traces`, JSON.stringify(deep), JSON_TYPE);
+      expect(answer.status).to.equal(200);
+      expect(answer.body.toString('utf8')).to.match(/"rejectedSpans":"1"/);
+      expect((await fetch(`${bridge.url}/healthz`)).status).to.equal(200);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('aim-otel-bridge serve --help lists every option with its environment variable', async () => {
+    const { stdout: help } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--help'], { cwd: REPO_ROOT });
+    for (const env of ['AIM_URL', 'HOST', 'PORT', 'TOKEN', 'MAX_BODY_BYTES', 'WRITE_TIMEOUT_MS', 'MAX_QUEUE_SPANS', 'EXPERIMENT', 'RUN_KEY', 'NAMESPACE', 'IDLE_CLOSE_MS', 'LOG_LEVEL']) {
+      expect(help.replace(/\s+/g, ' ')).to.contain(`AIM_OTEL_BRIDGE_${env}`);
     }
   });
 
