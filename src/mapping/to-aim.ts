@@ -93,12 +93,11 @@ class RunBuilder {
 
   add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions): void {
     this.spanCount += 1;
-    const attr = (name: string): AttributeValue | undefined => span.attributes[name] ?? span.origin.resource[name];
-    this.experiment ??= text(attr('aim.experiment')) ?? options.experiment ?? text(span.origin.resource['service.name']);
-    this.name ??= text(attr('aim.run_name'));
+    this.experiment ??= text(attr(span, 'aim.experiment')) ?? options.experiment ?? text(span.origin.resource['service.name']);
+    this.name ??= text(attr(span, 'aim.run_name'));
     if (span.parentSpanId === undefined) this.rootName ??= span.name;
-    this.description ??= text(attr('aim.run_description'));
-    for (const tag of tagList(attr('aim.tags'))) this.tags.add(tag);
+    this.description ??= text(attr(span, 'aim.run_description'));
+    for (const tag of tagList(attr(span, 'aim.tags'))) this.tags.add(tag);
 
     this.resource ??= span.origin.resource;
     this.traceIds.add(span.traceId);
@@ -122,14 +121,10 @@ class RunBuilder {
         this.firstCall = { start: span.startTimeUnixNano, params: request };
       }
       // Token counts are Aim ints, durations floats.
-      const metric = (name: string, value: number | bigint | undefined, isCount = false): void => {
-        if (value === undefined) return;
-        this.metrics.push({ name, value: isCount && typeof value === 'number' ? BigInt(value) : value, context: callContext, ...point });
-      };
-      metric('gen_ai.usage.input_tokens', facts.inputTokens, true);
-      metric('gen_ai.usage.output_tokens', facts.outputTokens, true);
-      metric('gen_ai.client.operation.duration', Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9);
-      metric('gen_ai.server.time_to_first_token', facts.timeToFirstTokenSeconds);
+      this.metric('gen_ai.usage.input_tokens', toInt(facts.inputTokens), callContext, step, time, span.spanId);
+      this.metric('gen_ai.usage.output_tokens', toInt(facts.outputTokens), callContext, step, time, span.spanId);
+      this.metric('gen_ai.client.operation.duration', Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9, callContext, step, time, span.spanId);
+      this.metric('gen_ai.server.time_to_first_token', facts.timeToFirstTokenSeconds, callContext, step, time, span.spanId);
     }
     if (facts.errorType !== undefined) {
       this.metrics.push({ name: 'errors', value: 1n, context: { ...callContext, ...compact({ role: facts.role, error_type: facts.errorType }) }, ...point });
@@ -151,6 +146,10 @@ class RunBuilder {
         spanId: span.spanId,
       });
     }
+  }
+
+  private metric(name: string, value: number | bigint | undefined, context: PlanContext, step: bigint, time: number, spanId: string): void {
+    if (value !== undefined) this.metrics.push({ name, value, context, step, time, spanId });
   }
 
   build(): RunWritePlan {
@@ -279,6 +278,16 @@ function textsOf(facts: GenAIFacts): [string, string | undefined, Record<string,
         ['on_chain_end', facts.outputText, {}],
       ];
   }
+}
+
+/** An attribute of the span, else of its resource. */
+function attr(span: SpanRecord, name: string): AttributeValue | undefined {
+  return span.attributes[name] ?? span.origin.resource[name];
+}
+
+/** A token count as an Aim int. */
+function toInt(value: number | bigint | undefined): bigint | undefined {
+  return typeof value === 'number' ? BigInt(value) : value;
 }
 
 function compact(context: Record<string, string | undefined>): PlanContext {
