@@ -6,35 +6,7 @@
  */
 export { VERSION } from './version.js';
 export * from './aim/index.js';
-export {
-  GenAICallbackHandler,
-  DEFAULT_MAX_CONTENT_LENGTH,
-  DEFAULT_MAX_OPEN_RUNS,
-  DEFAULT_RUN_TIMEOUT_MS,
-  ENV_CAPTURE_MESSAGE_CONTENT,
-  INSTRUMENTATION_SCOPE,
-  installContextBridge,
-  uninstallContextBridge,
-  isBridgeInstalled,
-  ATTR_LANGCHAIN_RUN_ID,
-  ATTR_LANGCHAIN_RUN_TYPE,
-  ATTR_LANGCHAIN_RUN_NAME,
-  ATTR_LANGCHAIN_TAGS,
-  ATTR_LANGCHAIN_METADATA_PREFIX,
-  ATTR_LANGCHAIN_CHAIN_INPUTS,
-  ATTR_LANGCHAIN_CHAIN_OUTPUTS,
-  ATTR_LANGCHAIN_BUBBLE_UP,
-  ATTR_LANGCHAIN_CACHED,
-  EVENT_LANGCHAIN_AGENT_ACTION,
-  EVENT_LANGCHAIN_AGENT_FINISH,
-  EVENT_LANGCHAIN_TEXT,
-  EVENT_LANGCHAIN_CUSTOM,
-  EVENT_LANGCHAIN_TOOL_CHUNK,
-  ERROR_TYPE_RUN_TIMEOUT,
-  ERROR_TYPE_RUN_EVICTED,
-  ERROR_TYPE_STREAM_CANCELLED,
-} from './langchain/index.js';
-export type { GenAICallbackHandlerOptions, GenAICallbackHandlerStats, ContentHook, ContentHookInfo } from './langchain/index.js';
+export * from './langchain/index.js';
 export {
   attributes as genAIAttributes,
   GenAIOperation,
