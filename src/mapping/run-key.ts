@@ -20,7 +20,12 @@ const RUN_KEY_ATTRIBUTES: Record<Exclude<RunKeyStrategy, 'trace' | ((span: SpanR
   session: ['session.id'],
 };
 
-/** The explicit run key a span carries under `strategy`, or undefined (then its trace decides). */
+/**
+ * The explicit run key a span carries under `strategy`, or undefined (then its trace decides).
+ * The key is the attribute's value itself, whichever attribute supplied it, so a Collector that
+ * copies the conversation id (or the trace id) into `aim.run_key` puts spans in the same run as a
+ * bridge that reads the conversation id (or trace id) itself.
+ */
 export function explicitRunKey(span: SpanRecord, strategy: RunKeyStrategy): string | undefined {
   if (typeof strategy === 'function') {
     try {
@@ -33,14 +38,14 @@ export function explicitRunKey(span: SpanRecord, strategy: RunKeyStrategy): stri
   for (const name of RUN_KEY_ATTRIBUTES[strategy]) {
     const value = span.attributes[name] ?? span.origin.resource[name];
     const key = typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? nonEmpty(String(value)) : undefined;
-    if (key !== undefined) return `${name}=${key}`;
+    if (key !== undefined) return key;
   }
   return undefined;
 }
 
-/** The run key of spans with no explicit key: their trace. */
+/** The run key of spans with no explicit key: their trace id. */
 export function traceRunKey(traceId: string): string {
-  return `trace=${traceId}`;
+  return traceId;
 }
 
 /**

@@ -56,7 +56,7 @@ function exportNow(exporter: AimSpanExporter, spans: ReadableSpan[]): Promise<Ex
 }
 
 async function theRun(server: AimServer, conversation: string): Promise<OracleRun> {
-  const hash = runHash(`gen_ai.conversation.id=${conversation}`);
+  const hash = runHash(conversation);
   const report = await readAimRepo(server.repoDir, [hash]);
   const run = report.runs[0];
   if (!run) throw new Error(`no run for conversation ${conversation}`);

@@ -86,7 +86,7 @@ describe('in-process: LangChain handler → AimSpanExporter (Aim) and OTLP expor
 
       // Aim: one run for the conversation, closed at shutdown.
       await provider.shutdown();
-      const hash = runHash('gen_ai.conversation.id=e2e-conversation');
+      const hash = runHash('e2e-conversation');
       const report = await readAimRepo(aim.repoDir, [hash]);
       const run = report.runs[0];
       if (!run) throw new Error('no Aim run for the conversation');

@@ -55,8 +55,8 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
   it('a chat span: run by trace, experiment from service.name, token metrics as ints, duration, texts, params', () => {
     const chat = span(CHAT, { name: 'chat gpt-4o-mini' });
     const run = onlyRun([chat]);
-    expect(run.key).to.equal(`trace=${TRACE_A}`);
-    expect(run.hash).to.equal(runHash(`trace=${TRACE_A}`)).and.match(/^[0-9a-f]{24}$/);
+    expect(run.key).to.equal(TRACE_A);
+    expect(run.hash).to.equal(runHash(TRACE_A)).and.match(/^[0-9a-f]{24}$/);
     expect(run.experiment).to.equal('svc');
     expect(run.name).to.equal('chat gpt-4o-mini');
     const step = spanStep(chat);
@@ -105,14 +105,14 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
   describe('run keys', () => {
     const keyed = (conversation: string, traceId: string): SpanRecord => span({ ...CHAT, 'gen_ai.conversation.id': conversation }, { traceId });
     const cases: [string, SpanRecord[], string[]][] = [
-      ['two traces of one conversation share a run', [keyed('c1', TRACE_A), keyed('c1', TRACE_B)], ['gen_ai.conversation.id=c1']],
-      ['two conversations are two runs', [keyed('c1', TRACE_A), keyed('c2', TRACE_B)], ['gen_ai.conversation.id=c1', 'gen_ai.conversation.id=c2']],
-      ['aim.run_key wins over the conversation', [span({ ...CHAT, 'aim.run_key': 'k', 'gen_ai.conversation.id': 'c1' })], ['aim.run_key=k']],
-      ['session.id when there is no conversation', [span({ ...CHAT, 'session.id': 's1' })], ['session.id=s1']],
+      ['two traces of one conversation share a run', [keyed('c1', TRACE_A), keyed('c1', TRACE_B)], ['c1']],
+      ['two conversations are two runs', [keyed('c1', TRACE_A), keyed('c2', TRACE_B)], ['c1', 'c2']],
+      ['aim.run_key wins over the conversation', [span({ ...CHAT, 'aim.run_key': 'k', 'gen_ai.conversation.id': 'c1' })], ['k']],
+      ['session.id when there is no conversation', [span({ ...CHAT, 'session.id': 's1' })], ['s1']],
       [
         'a span without a key follows the key of its trace',
         [span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' }), keyed('c9', TRACE_A)],
-        ['gen_ai.conversation.id=c9'],
+        ['c9'],
       ],
     ];
     for (const [title, spans, keys] of cases) {
@@ -122,7 +122,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     }
 
     it('the trace strategy ignores conversation ids; a function strategy decides itself', () => {
-      expect(planWrites([keyed('c1', TRACE_A)], { runKey: 'trace' }).runs.map((r) => r.key)).to.deep.equal([`trace=${TRACE_A}`]);
+      expect(planWrites([keyed('c1', TRACE_A)], { runKey: 'trace' }).runs.map((r) => r.key)).to.deep.equal([TRACE_A]);
       expect(planWrites([keyed('c1', TRACE_A)], { runKey: (s) => s.name }).runs.map((r) => r.key)).to.deep.equal(['span']);
     });
 
@@ -130,7 +130,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
       const memo = new Map<string, string>();
       planWrites([keyed('c1', TRACE_A)], {}, memo);
       const late = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' });
-      expect(planWrites([late], {}, memo).runs.map((r) => r.key)).to.deep.equal(['gen_ai.conversation.id=c1']);
+      expect(planWrites([late], {}, memo).runs.map((r) => r.key)).to.deep.equal(['c1']);
     });
 
     it('the namespace changes every hash', () => {

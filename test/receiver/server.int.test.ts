@@ -38,7 +38,7 @@ async function sendChats(exporter: SpanExporter, conversation: string, count: nu
 }
 
 async function inputTokens(server: AimServer, conversation: string): Promise<unknown[]> {
-  const report = await readAimRepo(server.repoDir, [runHash(`gen_ai.conversation.id=${conversation}`)]);
+  const report = await readAimRepo(server.repoDir, [runHash(conversation)]);
   return (report.runs[0]?.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens')?.values ?? []).sort();
 }
 
