@@ -1,0 +1,124 @@
+/**
+ * collector-config/otelcol.yaml end to end (issue 7, point 2): a LangChain.js app (our handler +
+ * the OTLP exporter) → the Collector built from our manifest → every span to real Jaeger, the GenAI
+ * spans to the bridge receiver → real aim server.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SpanKind, context } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
+import { StringOutputParser } from '@langchain/core/output_parsers';
+import { ChatPromptTemplate } from '@langchain/core/prompts';
+import { expect } from 'chai';
+import { GenAICallbackHandler } from '../../src/langchain/index.js';
+import { runHash } from '../../src/mapping/run-key.js';
+import { createReceiver } from '../../src/receiver/index.js';
+import { startAimServer } from '../peers/aim.js';
+import { REPO_ROOT } from '../peers/cache.js';
+import { startCollector, startJaeger } from '../peers/collector.js';
+import { getJson } from '../peers/http.js';
+import { readAimRepo } from '../peers/oracle.js';
+import { freePort } from '../peers/ports.js';
+import { ScriptedChatModel } from '../langchain/helpers.js';
+
+/** The collector's GenAI marker condition (transform/aim_keys), for counting what should reach Aim. */
+const GENAI_KEYS = ['gen_ai.operation.name', 'gen_ai.system', 'gen_ai.provider.name', 'gen_ai.request.model', 'openinference.span.kind', 'traceloop.span.kind', 'llm.model_name'];
+const isGenAI = (span: ReadableSpan): boolean => GENAI_KEYS.some((key) => span.attributes[key] !== undefined);
+
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
+}
+
+describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in the Collector', function () {
+  this.timeout(180_000);
+
+  it('Jaeger gets every span, Aim one run per conversation with the GenAI spans only, the same trace ids on both sides', async () => {
+    const contextManager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    const [aim, jaeger] = await Promise.all([startAimServer(), startJaeger()]);
+    const receiver = await createReceiver({ url: aim.url, port: 0 });
+    const [otlpHttp, otlpGrpc] = [await freePort(), await freePort()];
+    const collector = await startCollector(join(REPO_ROOT, 'collector-config', 'otelcol.yaml'), {
+      OTLP_HTTP_ENDPOINT: `127.0.0.1:${String(otlpHttp)}`,
+      OTLP_GRPC_ENDPOINT: `127.0.0.1:${String(otlpGrpc)}`,
+      JAEGER_OTLP_GRPC_ENDPOINT: jaeger.otlpGrpcEndpoint,
+      AIM_BRIDGE_ENDPOINT: receiver.url,
+      AIM_BRIDGE_QUEUE_DIR: mkdtempSync(join(tmpdir(), 'otelcol-queue-')),
+    });
+    const produced = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'pipeline-app' }),
+      spanProcessors: [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${String(otlpHttp)}/v1/traces` }), { scheduledDelayMillis: 200 }),
+        new SimpleSpanProcessor(produced),
+      ],
+    });
+    try {
+      const tracer = provider.getTracer('app');
+      const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true });
+      for (const conversation of ['conv-a', 'conv-b']) {
+        const model = new ScriptedChatModel({ model: 'fake-gpt', responses: [{ content: `hello ${conversation}`, usage_metadata: { input_tokens: 11, output_tokens: 2, total_tokens: 13 } }] });
+        const chain = ChatPromptTemplate.fromMessages([['human', 'Say hello to {name}']]).pipe(model).pipe(new StringOutputParser());
+        // An HTTP server span around the chain: not GenAI, so Jaeger only.
+        await tracer.startActiveSpan('POST /chat', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST' } }, async (request) => {
+          await chain.invoke({ name: conversation }, { callbacks: [handler], configurable: { thread_id: conversation }, metadata: { thread_id: conversation } });
+          await awaitAllCallbacks();
+          request.end();
+        });
+      }
+      await provider.forceFlush();
+      const spans = produced.getFinishedSpans();
+      const traceIds = [...new Set(spans.map((s) => s.spanContext().traceId))].sort();
+      expect(traceIds).to.have.length(2);
+      const genAI = spans.filter(isGenAI);
+      expect(genAI.length).to.be.greaterThan(0);
+      expect(spans.length).to.be.greaterThan(genAI.length);
+
+      // Jaeger: every span of both traces, GenAI or not.
+      for (const traceId of traceIds) {
+        const expected = spans.filter((s) => s.spanContext().traceId === traceId).map((s) => s.spanContext().spanId).sort();
+        const stored = await eventually(`trace ${traceId} in Jaeger`, async () => {
+          const answer = (await getJson(`${jaeger.queryUrl}/api/traces/${traceId}`)) as { data: { spans: { spanID: string }[] }[] };
+          const ids = answer.data[0]?.spans.map((s) => s.spanID).sort();
+          return ids?.length === expected.length ? ids : undefined;
+        });
+        expect(stored).to.deep.equal(expected);
+      }
+      // The bridge: exactly the GenAI spans (the non-GenAI ones were filtered in the Collector).
+      await eventually('the GenAI spans at the bridge', () => Promise.resolve(receiver.stats.written >= genAI.length ? true : undefined));
+      expect(receiver.stats.received).to.equal(genAI.length);
+
+      await receiver.close();
+      for (const conversation of ['conv-a', 'conv-b']) {
+        const report = await readAimRepo(aim.repoDir, [runHash(conversation)]);
+        const run = report.runs[0];
+        if (!run) throw new Error(`no Aim run for ${conversation}`);
+        expect(run.experiment).to.equal('pipeline-app');
+        const runTraces = Object.keys((run.params['otel'] as { trace_ids: Record<string, unknown> }).trace_ids);
+        expect(runTraces).to.have.length(1);
+        expect(traceIds).to.include(runTraces[0]);
+        expect(run.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens')?.values).to.deep.equal([11]);
+        expect(run.sequences.find((s) => s.name === 'on_llm_end')?.values).to.deep.equal([`assistant: hello ${conversation}`]);
+      }
+      // A span that is not GenAI is nowhere in Aim: the Aim runs hold only the two conversations.
+      expect((await readAimRepo(aim.repoDir)).runs.map((r) => r.hash).sort()).to.deep.equal([runHash('conv-a'), runHash('conv-b')].sort());
+    } finally {
+      context.disable();
+      await provider.shutdown().catch(() => undefined);
+      await collector.process.stop();
+      await receiver.close();
+      await Promise.all([aim.process.stop(), jaeger.process.stop()]);
+    }
+  });
+});
