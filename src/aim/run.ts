@@ -19,6 +19,12 @@ export interface TrackOptions {
   context?: ContextDict;
   /** The time of the point, unix seconds; default now. */
   time?: number;
+  /**
+   * Metrics only: the key the point is stored under, default Aim's `hash(step)` (so a second
+   * point at the same step replaces the first). Give each point a unique key (e.g. `hashAuto` of
+   * its source's id) to keep points that share a step; writing the same key again is a no-op.
+   */
+  pointKey?: bigint;
 }
 
 /** How a run is opened. */
@@ -229,6 +235,7 @@ export class AimRun {
       toBigInt(options.step, 'step'),
       toBigInt(options.epoch, 'epoch'),
       options.time ?? Date.now() / 1000,
+      options.pointKey,
     );
     return this.send(writes);
   }

@@ -73,7 +73,8 @@ export class SequenceTracker {
 
   /**
    * The writes that track one point. `context` is the context dict, `contextId` its Aim id
-   * (`contextId(context)`), `step` defaults to the sequence's next step, `time` is unix seconds.
+   * (`contextId(context)`), `step` defaults to the sequence's next step, `time` is unix seconds,
+   * `pointKey` (metrics only) the storage key of the point, default Aim's `hash(step)`.
    */
   track(
     point: TrackedValue,
@@ -83,6 +84,7 @@ export class SequenceTracker {
     step: bigint | undefined,
     epoch: bigint | undefined,
     time: number,
+    pointKey?: bigint,
   ): TreeWrite[] {
     if (name === '') throw new AimUsageError('a sequence name must not be empty');
     const writes: TreeWrite[] = [];
@@ -144,7 +146,10 @@ export class SequenceTracker {
         info.min = point.value;
       }
     }
-    const index = version === 2 ? stepHash(at) : at;
+    // v2 (metrics) store a point under a key that readers never recompute (they read the step
+    // column and sort by it): Aim uses hash(step); a caller may give its own unique key, so two
+    // points at the same step both stay. v1 (texts) are keyed by the step itself.
+    const index = version === 2 ? (pointKey ?? stepHash(at)) : at;
     const column = (name: string, columnValue: AimValue): void => {
       writes.push({ tree: 'seqs', method: '__setitem__', path: [...series, name, index], value: columnValue });
     };

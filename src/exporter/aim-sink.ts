@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError } from '../aim/index.js';
+import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError, hashAuto } from '../aim/index.js';
 import type { RunWritePlan } from '../mapping/aim-plan.js';
 import { type MappingOptions, type TraceKeyMemo, planWrites } from '../mapping/to-aim.js';
 import type { SpanRecord } from '../model/span-record.js';
@@ -226,7 +226,9 @@ export class AimSink {
       await run.set(param.path, param.value);
     }
     for (const metric of plan.metrics) {
-      await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time });
+      // Keyed by the span, not by the step: spans that share a step (same millisecond) across
+      // batches both stay, and a replayed span rewrites its own point.
+      await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey: hashAuto(metric.spanId) });
     }
     for (const text of plan.texts) {
       await run.trackText(text.text, { name: text.name, step: text.step, context: text.context, time: text.time });

@@ -187,6 +187,20 @@ describe('AimRepo / AimRun against the real aim server (read back with the Aim o
     await repo.close();
   });
 
+  it('metric points at the same step with their own point keys both stay; Aim reads them sorted by step', async () => {
+    const repo = await AimRepo.connect(server.url);
+    const run = await repo.createRun({ experiment: 'point-keys' });
+    await run.track(1.5, { name: 'shared', step: 7, pointKey: 1001n });
+    await run.track(2.5, { name: 'shared', step: 7, pointKey: 1002n });
+    await run.track(0.5, { name: 'shared', step: 3, pointKey: 1003n });
+    await run.track(2.5, { name: 'shared', step: 7, pointKey: 1002n }); // a replay: no new point
+    await run.close();
+    await repo.close();
+    const got = await oracleRun(server, run.hash);
+    expect(sequence(got, 'shared').steps).to.deep.equal([3, 7, 7]);
+    expect([...sequence(got, 'shared').values].sort()).to.deep.equal([0.5, 1.5, 2.5]);
+  });
+
   it('connecting to a port where no aim server listens fails with AimUnavailableError', async () => {
     const port = await freePort();
     const error = await AimRepo.connect(`aim://127.0.0.1:${String(port)}`).then(

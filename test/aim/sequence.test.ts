@@ -120,3 +120,14 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     expect(writes.some((w) => w.includes('/max') || w.includes('/min') || w.includes('make_array') || w.includes('contexts'))).to.equal(false);
   });
 });
+
+describe('SequenceTracker point keys', () => {
+  it('a metric point can be stored under a caller-given key instead of hash(step); texts always use the step', () => {
+    const tracker = new SequenceTracker(H);
+    const writes = tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, 5n, undefined, 1, 42n).map(show);
+    expect(writes).to.include(`seqs seqs/v2/chunks/${H}/#${C0.toString()}/m/val/#42=1`);
+    expect(writes).to.include(`seqs seqs/v2/chunks/${H}/#${C0.toString()}/m/step/#42=5`);
+    const text = tracker.track({ kind: 'text', value: 't' }, 's', EMPTY, C0, 5n, undefined, 1, 42n).map(show);
+    expect(text).to.include(`seqs seqs/chunks/${H}/#${C0.toString()}/s/val/#5=<aim.text>`);
+  });
+});
