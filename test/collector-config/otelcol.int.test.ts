@@ -105,6 +105,8 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
         const run = report.runs[0];
         if (!run) throw new Error(`no Aim run for ${conversation}`);
         expect(run.experiment).to.equal('pipeline-app');
+        expect((run.params['gen_ai'] as { request: { model: string } }).request.model).to.equal('fake-gpt');
+        expect((run.params['otel'] as { resource: Record<string, unknown> }).resource['service.name']).to.equal('pipeline-app');
         const runTraces = Object.keys((run.params['otel'] as { trace_ids: Record<string, unknown> }).trace_ids);
         expect(runTraces).to.have.length(1);
         expect(traceIds).to.include(runTraces[0]);
