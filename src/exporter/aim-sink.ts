@@ -60,6 +60,9 @@ interface OpenRun {
   lastUsed: number;
   /** Param paths set once already (e.g. the first model call's request). */
   setOnce: Set<string>;
+  /** The name and tags the run has now (so later batches only write what changed). */
+  name: string | undefined;
+  tags: Set<string>;
 }
 
 /** Default of {@link AimSinkOptions.maxQueueSpans}. */
@@ -238,8 +241,16 @@ export class AimSink {
   private async openRun(repo: AimRepo, plan: RunWritePlan): Promise<OpenRun> {
     const cached = this.runs.get(plan.hash);
     if (cached) {
-      if (plan.name !== undefined) await cached.run.setName(plan.name);
-      for (const tag of plan.tags) await cached.run.addTag(tag);
+      // Only what changed: addTag is a read (a round trip that waits for every queued write).
+      if (plan.name !== undefined && plan.name !== cached.name) {
+        await cached.run.setName(plan.name);
+        cached.name = plan.name;
+      }
+      for (const tag of plan.tags) {
+        if (cached.tags.has(tag)) continue;
+        await cached.run.addTag(tag);
+        cached.tags.add(tag);
+      }
       return cached;
     }
     // No run lock: the hash is shared by every replica writing this run key, and the points are
@@ -252,7 +263,7 @@ export class AimSink {
       ...(plan.description !== undefined ? { description: plan.description } : {}),
       tags: plan.tags,
     });
-    const open: OpenRun = { run, lastUsed: Date.now(), setOnce: new Set() };
+    const open: OpenRun = { run, lastUsed: Date.now(), setOnce: new Set(), name: plan.name, tags: new Set(plan.tags) };
     this.runs.set(plan.hash, open);
     if (this.runs.size > this.options.maxOpenRuns) await this.closeLeastRecentlyUsed();
     return open;

@@ -141,6 +141,22 @@ describe('AimSpanExporter against the real aim server', function () {
     expect(exporter.stats).to.deep.include({ written: before.length + during.length, dropped: 0 });
   });
 
+  it('a run kept open across batches gets later tags and a changed name, each written once', async () => {
+    const exporter = new AimSpanExporter({ url: server.url });
+    const tagged = (tags: string[], name: string): ReadableSpan[] => {
+      const memory = new InMemorySpanExporter();
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+      provider.getTracer('t').startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.conversation.id': 'conv-tags', 'aim.tags': tags, 'aim.run_name': name } }).end();
+      return memory.getFinishedSpans();
+    };
+    await exportNow(exporter, tagged(['a'], 'first name'));
+    await exportNow(exporter, tagged(['a', 'b'], 'first name'));
+    await exportNow(exporter, tagged(['b'], 'second name'));
+    await exporter.shutdown();
+    const run = await theRun(server, 'conv-tags');
+    expect([run.name, run.tags]).to.deep.equal(['second name', ['a', 'b']]);
+  });
+
   it('closes a run after the idle time, and reopens it for late spans', async () => {
     const exporter = new AimSpanExporter({ url: server.url, idleCloseMs: 1_000 });
     await exportNow(exporter, recordChats(1, 'conv-idle'));
