@@ -5,19 +5,15 @@
  * bridge process's peak RSS. Also reports the rate of the Collector → Jaeger side of the same run
  * for comparison. Default 5,000 spans.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startAimServer } from '../peers/aim.js';
 import { startBridge } from '../peers/bridge.js';
-import { REPO_ROOT } from '../peers/cache.js';
-import { startCollector, startJaeger } from '../peers/collector.js';
+import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
 import { getJson } from '../peers/http.js';
 import { readAimRepo } from '../peers/oracle.js';
-import { freePort } from '../peers/ports.js';
 
 /** The bridge's written-spans counter, from its /metrics. */
 async function written(bridgeUrl: string): Promise<number> {
@@ -36,18 +32,11 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const aim = await startAimServer();
   const jaeger = await startJaeger();
   const bridge = await startBridge(aim.url);
-  const otlpHttp = await freePort();
-  const collector = await startCollector(join(REPO_ROOT, 'collector-config', 'otelcol.yaml'), {
-    OTLP_HTTP_ENDPOINT: `127.0.0.1:${String(otlpHttp)}`,
-    OTLP_GRPC_ENDPOINT: `127.0.0.1:${String(await freePort())}`,
-    JAEGER_OTLP_GRPC_ENDPOINT: jaeger.otlpGrpcEndpoint,
-    AIM_BRIDGE_ENDPOINT: bridge.url,
-    AIM_BRIDGE_QUEUE_DIR: mkdtempSync(join(tmpdir(), 'otelcol-queue-')),
-  });
+  const collector = await startCollectorPipeline(jaeger, bridge.url);
   try {
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'pipeline-bench' }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${String(otlpHttp)}/v1/traces` }), { maxQueueSize: spans, maxExportBatchSize: 512, scheduledDelayMillis: 20 })],
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collector.otlpHttpUrl}/v1/traces` }), { maxQueueSize: spans, maxExportBatchSize: 512, scheduledDelayMillis: 20 })],
     });
     const tracer = provider.getTracer('bench');
     const started = performance.now();

@@ -4,17 +4,13 @@
  * killed with SIGKILL mid-stream and started again, and in a second run the aim server behind a
  * running bridge is restarted. Every span must end in Aim exactly once (oracle) and in Jaeger.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { startBridge } from '../peers/bridge.js';
-import { REPO_ROOT } from '../peers/cache.js';
-import { startCollector, startJaeger } from '../peers/collector.js';
+import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
 import { getJson } from '../peers/http.js';
 import { readAimRepo } from '../peers/oracle.js';
 import { freePort } from '../peers/ports.js';
@@ -56,16 +52,9 @@ async function pipeline(aim: AimServer): Promise<{ collectorUrl: string; bridgeP
   const jaeger = await startJaeger();
   const bridgePort = await freePort();
   const bridge = await startBridge(aim.url, { port: bridgePort });
-  const otlpHttp = await freePort();
-  const collector = await startCollector(join(REPO_ROOT, 'collector-config', 'otelcol.yaml'), {
-    OTLP_HTTP_ENDPOINT: `127.0.0.1:${String(otlpHttp)}`,
-    OTLP_GRPC_ENDPOINT: `127.0.0.1:${String(await freePort())}`,
-    JAEGER_OTLP_GRPC_ENDPOINT: jaeger.otlpGrpcEndpoint,
-    AIM_BRIDGE_ENDPOINT: bridge.url,
-    AIM_BRIDGE_QUEUE_DIR: mkdtempSync(join(tmpdir(), 'otelcol-queue-')),
-  });
+  const collector = await startCollectorPipeline(jaeger, bridge.url);
   return {
-    collectorUrl: `http://127.0.0.1:${String(otlpHttp)}`,
+    collectorUrl: collector.otlpHttpUrl,
     bridgePort,
     queryUrl: jaeger.queryUrl,
     bridge,

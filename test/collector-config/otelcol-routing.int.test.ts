@@ -3,9 +3,6 @@
  * Collector by the resource attribute `aim.repo` to two bridges writing two Aim repositories;
  * each repository holds only its own runs.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -13,10 +10,8 @@ import { expect } from 'chai';
 import { runHash } from '../../src/mapping/run-key.js';
 import { createReceiver } from '../../src/receiver/index.js';
 import { startAimServer } from '../peers/aim.js';
-import { REPO_ROOT } from '../peers/cache.js';
-import { startCollector, startJaeger } from '../peers/collector.js';
+import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
 import { readAimRepo } from '../peers/oracle.js';
-import { freePort } from '../peers/ports.js';
 
 /** Sends one chat span per conversation from an app whose resource is `resource`. */
 async function send(url: string, resource: Record<string, string>, conversations: string[]): Promise<void> {
@@ -34,17 +29,12 @@ describe('collector-config/otelcol-routing.yaml: two bridges, two Aim repositori
   it('routes by aim.repo: each repository holds only its own runs', async () => {
     const [aimMain, aimOther, jaeger] = await Promise.all([startAimServer(), startAimServer(), startJaeger()]);
     const [bridgeMain, bridgeOther] = await Promise.all([createReceiver({ url: aimMain.url, port: 0 }), createReceiver({ url: aimOther.url, port: 0 })]);
-    const otlpHttp = await freePort();
-    const collector = await startCollector(join(REPO_ROOT, 'collector-config', 'otelcol-routing.yaml'), {
-      OTLP_HTTP_ENDPOINT: `127.0.0.1:${String(otlpHttp)}`,
-      OTLP_GRPC_ENDPOINT: `127.0.0.1:${String(await freePort())}`,
-      JAEGER_OTLP_GRPC_ENDPOINT: jaeger.otlpGrpcEndpoint,
-      AIM_BRIDGE_ENDPOINT: bridgeMain.url,
-      AIM_SECONDARY_BRIDGE_ENDPOINT: bridgeOther.url,
-      AIM_BRIDGE_QUEUE_DIR: mkdtempSync(join(tmpdir(), 'otelcol-queue-')),
+    const collector = await startCollectorPipeline(jaeger, bridgeMain.url, {
+      config: 'otelcol-routing.yaml',
+      env: { AIM_SECONDARY_BRIDGE_ENDPOINT: bridgeOther.url },
     });
     try {
-      const url = `http://127.0.0.1:${String(otlpHttp)}/v1/traces`;
+      const url = `${collector.otlpHttpUrl}/v1/traces`;
       await send(url, { 'service.name': 'team-main' }, ['m1', 'm2']);
       await send(url, { 'service.name': 'team-other', 'aim.repo': 'secondary' }, ['o1']);
       const deadline = Date.now() + 60_000;

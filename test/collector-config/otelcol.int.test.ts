@@ -3,9 +3,6 @@
  * the OTLP exporter) → the Collector built from our manifest → every span to real Jaeger, the GenAI
  * spans to the bridge receiver → real aim server.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SpanKind, context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -19,26 +16,15 @@ import { GenAICallbackHandler } from '../../src/langchain/index.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { createReceiver } from '../../src/receiver/index.js';
 import { startAimServer } from '../peers/aim.js';
-import { REPO_ROOT } from '../peers/cache.js';
-import { startCollector, startJaeger } from '../peers/collector.js';
+import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
 import { getJson } from '../peers/http.js';
 import { readAimRepo } from '../peers/oracle.js';
-import { freePort } from '../peers/ports.js';
+import { eventually } from '../peers/wait.js';
 import { ScriptedChatModel } from '../langchain/helpers.js';
 
 /** The collector's GenAI marker condition (transform/aim_keys), for counting what should reach Aim. */
 const GENAI_KEYS = ['gen_ai.operation.name', 'gen_ai.system', 'gen_ai.provider.name', 'gen_ai.request.model', 'openinference.span.kind', 'traceloop.span.kind', 'llm.model_name'];
 const isGenAI = (span: ReadableSpan): boolean => GENAI_KEYS.some((key) => span.attributes[key] !== undefined);
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((wait) => setTimeout(wait, 250));
-  }
-}
 
 describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in the Collector', function () {
   this.timeout(180_000);
@@ -48,19 +34,12 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
     context.setGlobalContextManager(contextManager);
     const [aim, jaeger] = await Promise.all([startAimServer(), startJaeger()]);
     const receiver = await createReceiver({ url: aim.url, port: 0 });
-    const [otlpHttp, otlpGrpc] = [await freePort(), await freePort()];
-    const collector = await startCollector(join(REPO_ROOT, 'collector-config', 'otelcol.yaml'), {
-      OTLP_HTTP_ENDPOINT: `127.0.0.1:${String(otlpHttp)}`,
-      OTLP_GRPC_ENDPOINT: `127.0.0.1:${String(otlpGrpc)}`,
-      JAEGER_OTLP_GRPC_ENDPOINT: jaeger.otlpGrpcEndpoint,
-      AIM_BRIDGE_ENDPOINT: receiver.url,
-      AIM_BRIDGE_QUEUE_DIR: mkdtempSync(join(tmpdir(), 'otelcol-queue-')),
-    });
+    const collector = await startCollectorPipeline(jaeger, receiver.url);
     const produced = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({
       resource: resourceFromAttributes({ 'service.name': 'pipeline-app' }),
       spanProcessors: [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `http://127.0.0.1:${String(otlpHttp)}/v1/traces` }), { scheduledDelayMillis: 200 }),
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collector.otlpHttpUrl}/v1/traces` }), { scheduledDelayMillis: 200 }),
         new SimpleSpanProcessor(produced),
       ],
     });

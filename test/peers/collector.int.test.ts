@@ -9,6 +9,7 @@ import { COLLECTOR } from './go-peers.js';
 import { getJson } from './http.js';
 import { otlpJsonTrace, postOtlpJson } from './otlp-fixture.js';
 import { freePort, isListening } from './ports.js';
+import { eventually } from './wait.js';
 
 const run = promisify(execFile);
 const FIXTURES = join(REPO_ROOT, 'test', 'peers', 'fixtures');
@@ -22,17 +23,6 @@ async function validate(configFile: string): Promise<{ code: number; output: str
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     return { code: failed.code, output: failed.stdout + failed.stderr };
-  }
-}
-
-/** Polls `check` every 200 ms until it returns a value or `timeoutMs` passes. */
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${String(timeoutMs)} ms`);
-    await new Promise((wait) => setTimeout(wait, 200));
   }
 }
 
@@ -86,7 +76,7 @@ describe('Collector peer (otelcol-aim built from collector-config/distribution)'
 
     const trace = otlpJsonTrace('collector-smoke', 'through the collector');
     expect(await postOtlpJson(`http://127.0.0.1:${String(otlpHttpPort)}`, trace.body)).to.equal(200);
-    const names = await eventually(async () => {
+    const names = await eventually('the trace in Jaeger', async () => {
       const response = (await getJson(`${jaeger.queryUrl}/api/traces/${trace.traceId}`)) as {
         data: { spans: { operationName: string }[] }[];
       };

@@ -1,10 +1,12 @@
-import { isProvisioned } from './cache.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { REPO_ROOT, isProvisioned } from './cache.js';
 import { COLLECTOR, JAEGER, goPeerBinary } from './go-peers.js';
 import { answersOk } from './http.js';
 import { PeerProcess } from './peer-process.js';
 import { freePort } from './ports.js';
 import type { GoBinarySpec } from './provision-go.js';
-import { dirname } from 'node:path';
 
 /** The built binary of a Go peer, or an error that says how to get it. */
 export function requireGoPeer(spec: GoBinarySpec): string {
@@ -73,4 +75,32 @@ export async function startJaeger(): Promise<Jaeger> {
     isReady: () => answersOk(`${queryUrl}/api/services`),
   });
   return { process, otlpGrpcEndpoint: address(grpc), otlpHttpUrl: `http://${address(http)}`, queryUrl };
+}
+
+/** A Collector running one of collector-config/'s pipelines, with where apps send OTLP/HTTP. */
+export interface CollectorPipeline extends Collector {
+  /** `http://127.0.0.1:PORT` of its OTLP/HTTP receiver (POST /v1/traces). */
+  otlpHttpUrl: string;
+}
+
+/**
+ * Starts otelcol-aim with a config of collector-config/ (default `otelcol.yaml`) wired to a
+ * running Jaeger and bridge: OTLP receivers on free ports, a fresh persistent-queue directory.
+ * `env` adds or overrides variables (e.g. a second bridge for the routing variant).
+ */
+export async function startCollectorPipeline(
+  jaeger: Jaeger,
+  bridgeUrl: string,
+  options: { config?: string; env?: Record<string, string> } = {},
+): Promise<CollectorPipeline> {
+  const otlpHttp = await freePort();
+  const collector = await startCollector(join(REPO_ROOT, 'collector-config', options.config ?? 'otelcol.yaml'), {
+    OTLP_HTTP_ENDPOINT: `127.0.0.1:${String(otlpHttp)}`,
+    OTLP_GRPC_ENDPOINT: `127.0.0.1:${String(await freePort())}`,
+    JAEGER_OTLP_GRPC_ENDPOINT: jaeger.otlpGrpcEndpoint,
+    AIM_BRIDGE_ENDPOINT: bridgeUrl,
+    AIM_BRIDGE_QUEUE_DIR: mkdtempSync(join(tmpdir(), 'otelcol-queue-')),
+    ...options.env,
+  });
+  return { ...collector, otlpHttpUrl: `http://127.0.0.1:${String(otlpHttp)}` };
 }
