@@ -184,6 +184,14 @@ export class AimRun {
     return this.trackPoint({ kind: 'text', value: text }, options);
   }
 
+  /**
+   * Tracks a list of texts as one point (Python's `run.track([Text(a), Text(b)], ...)`): the
+   * sequence's dtype is `list(aim.text)` and the UI shows the texts of a step together.
+   */
+  trackTexts(texts: readonly string[], options: TrackOptions): Promise<void> {
+    return this.trackPoint({ kind: 'texts', value: [...texts] }, options);
+  }
+
   /** Sets the run's experiment (created if missing). */
   setExperiment(name: string): Promise<void> {
     return this.writeProp('experiment.setter', name);
@@ -339,12 +347,14 @@ async function loadSequences(transport: AimTransport, meta: string, hash: string
       const lastStep = field('last_step');
       const version = field('version') === 1n ? 1 : 2;
       const dtype = field('dtype');
+      const recordMaxLength = field('record_max_length');
       const info: SequenceInfo = {
         dtype: typeof dtype === 'string' ? dtype : 'float',
         version,
         count: typeof lastStep === 'bigint' ? lastStep + 1n : 0n,
         max: numeric(field('max')) ?? -Infinity,
         min: numeric(field('min')) ?? Infinity,
+        ...(typeof recordMaxLength === 'bigint' ? { recordMaxLength: Number(recordMaxLength) } : {}),
       };
       tracker.load(ctx, name, info);
     }

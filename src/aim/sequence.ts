@@ -15,12 +15,16 @@ export interface TreeWrite {
   value?: AimValue;
 }
 
-/** A value tracked on a sequence: an Aim float (`number`), int (`bigint`) or text. */
-export type TrackedValue = { kind: 'float'; value: number } | { kind: 'int'; value: bigint } | { kind: 'text'; value: string };
+/** A value tracked on a sequence: an Aim float (`number`), int (`bigint`), text, or list of texts (one record). */
+export type TrackedValue =
+  | { kind: 'float'; value: number }
+  | { kind: 'int'; value: bigint }
+  | { kind: 'text'; value: string }
+  | { kind: 'texts'; value: readonly string[] };
 
 /** What a run knows of one sequence (a name in a context) after writing or loading it. */
 export interface SequenceInfo {
-  /** Aim's dtype: `float`, `int`, `number` (ints and floats mixed) or `aim.text`. */
+  /** Aim's dtype: `float`, `int`, `number` (ints and floats mixed), `aim.text` or `list(aim.text)`. */
   dtype: string;
   /** 2 for metrics (hash-keyed steps), 1 for objects such as texts (raw step keys). */
   version: 1 | 2;
@@ -29,19 +33,37 @@ export interface SequenceInfo {
   /** Largest and smallest metric value so far (metrics; start at -inf/+inf as in Aim, so NaN never counts). */
   max: number | bigint;
   min: number | bigint;
+  /** Lists only: the longest list tracked so far (Aim's `record_max_length`). */
+  recordMaxLength?: number;
 }
 
 /** The Aim sequence type (`typed_traces` key) of a dtype. */
 function sequenceType(dtype: string): string {
-  return dtype === 'aim.text' ? 'texts' : 'metric';
+  if (dtype === 'aim.text' || dtype === 'list(aim.text)') return 'texts';
+  return dtype === 'list' ? 'sequence' : 'metric';
 }
 
+/** Aim's typename of a value (`get_object_typename`): an empty list is a plain `list`. */
 function dtypeOf(value: TrackedValue): string {
-  return value.kind === 'text' ? 'aim.text' : value.kind;
+  switch (value.kind) {
+    case 'text':
+      return 'aim.text';
+    case 'texts':
+      return value.value.length === 0 ? 'list' : 'list(aim.text)';
+    default:
+      return value.kind;
+  }
 }
 
 function stored(value: TrackedValue): AimValue {
-  return value.kind === 'text' ? aimText(value.value) : value.value;
+  switch (value.kind) {
+    case 'text':
+      return aimText(value.value);
+    case 'texts':
+      return value.value.map((text) => aimText(text));
+    default:
+      return value.value;
+  }
 }
 
 /**
@@ -93,7 +115,7 @@ export class SequenceTracker {
     };
     const run: AimKey[] = ['meta', 'chunks', this.runHash];
     const dtype = dtypeOf(point);
-    const version = point.kind === 'text' ? 1 : 2;
+    const version = point.kind === 'float' || point.kind === 'int' ? 2 : 1;
     const series: AimKey[] =
       version === 2 ? ['seqs', 'v2', 'chunks', this.runHash, contextId, name] : ['seqs', 'chunks', this.runHash, contextId, name];
 
@@ -116,7 +138,13 @@ export class SequenceTracker {
     }
     const trace: AimKey[] = [...run, 'traces', contextId, name];
     const value = stored(point);
-    if (info.dtype !== dtype && info.dtype !== 'number') {
+    if (info.dtype === 'list' && dtype.startsWith('list(')) {
+      // A sequence that started with an empty list learns its element type (Aim's update_trace_dtype).
+      info.dtype = dtype;
+      meta(['meta', 'traces_types', dtype, contextId, name], 1n);
+      meta([...run, 'typed_traces', sequenceType(dtype), contextId, name], 1n);
+      meta([...trace, 'dtype'], dtype);
+    } else if (info.dtype !== dtype && info.dtype !== 'number' && !(dtype === 'list' && info.dtype.startsWith('list('))) {
       // An int sequence gets a float (or the reverse): Aim widens the dtype to `number`.
       info.dtype = 'number';
       meta(['meta', 'traces_types', 'number', contextId, name], 1n);
@@ -136,7 +164,7 @@ export class SequenceTracker {
       meta([...trace, 'last_step'], at);
       info.count = at + 1n;
     }
-    if (point.kind !== 'text') {
+    if (point.kind === 'float' || point.kind === 'int') {
       if (point.value > info.max) {
         meta([...trace, 'max'], point.value);
         info.max = point.value;
@@ -145,6 +173,11 @@ export class SequenceTracker {
         meta([...trace, 'min'], point.value);
         info.min = point.value;
       }
+    }
+    if (point.kind === 'texts') {
+      const longest = Math.max(info.recordMaxLength ?? 0, point.value.length);
+      meta([...trace, 'record_max_length'], BigInt(longest));
+      info.recordMaxLength = longest;
     }
     // v2 (metrics) store a point under a key that readers never recompute (they read the step
     // column and sort by it): Aim uses hash(step); a caller may give its own unique key, so two
@@ -168,6 +201,7 @@ function key(contextId: bigint, name: string): string {
 /** Whether values of `dtype` may join a sequence of `existing` (Aim's check_types_compatibility). */
 function compatible(existing: string, dtype: string): boolean {
   if (existing === dtype) return true;
+  if (existing === 'list' || dtype === 'list') return existing.startsWith('list') && dtype.startsWith('list');
   const numeric = new Set(['int', 'float', 'number']);
   return numeric.has(existing) && numeric.has(dtype);
 }

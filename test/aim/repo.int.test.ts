@@ -102,6 +102,20 @@ describe('AimRepo / AimRun against the real aim server (read back with the Aim o
     expect(samples.values).to.deep.equal(texts);
   });
 
+  it('tracks lists of texts (Python\'s run.track([Text, ...])) that the SDK reads back as lists', async () => {
+    const repo = await AimRepo.connect(server.url);
+    const run = await repo.createRun({ experiment: 'text-lists' });
+    await run.trackTexts(['first prompt', 'second prompt ✓'], { name: 'prompts', context: { action: 'on_llm_start' } });
+    await run.trackTexts(['third'], { name: 'prompts', context: { action: 'on_llm_start' } });
+    await run.close();
+    await repo.close();
+
+    const seq = sequence(await oracleRun(server, run.hash), 'prompts', { action: 'on_llm_start' });
+    expect(seq.dtype).to.equal('list(aim.text)');
+    expect(seq.steps).to.deep.equal([0, 1]);
+    expect(seq.values).to.deep.equal([['first prompt', 'second prompt ✓'], ['third']]);
+  });
+
   it('the run appears in the aim up web API with its props, params and traces', async () => {
     const repo = await AimRepo.connect(server.url);
     const run = await repo.createRun({ experiment: 'ui-check', name: 'visible in the UI' });

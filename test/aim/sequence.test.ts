@@ -91,6 +91,36 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     expect(writes.some((w) => w.includes('/max') || w.includes('/min'))).to.equal(false);
   });
 
+  it('a list of texts is one v1 point of dtype list(aim.text) with record_max_length, as Python tracks [Text, Text]', () => {
+    const tracker = new SequenceTracker(H);
+    const c = `#${C0.toString()}`;
+    const trace = `meta meta/chunks/${H}/traces/${c}/prompts`;
+    const first = tracker.track({ kind: 'texts', value: ['a', 'b', 'c'] }, 'prompts', EMPTY, C0, undefined, undefined, 1).map(show);
+    expect(first).to.include.members([
+      `meta meta/traces_types/list(aim.text)/${c}/prompts=1`,
+      `${trace}/dtype=list(aim.text)`,
+      `${trace}/version=1`,
+      `meta meta/chunks/${H}/typed_traces/texts/${c}/prompts=1`,
+      `${trace}/record_max_length=3`,
+    ]);
+    const value = tracker.track({ kind: 'texts', value: ['only one'] }, 'prompts', EMPTY, C0, undefined, undefined, 1);
+    // The longest list so far stays the record length; the value is a list of aim.text objects.
+    expect(value.map(show)).to.include(`${trace}/record_max_length=3`);
+    const stored = value.find((w) => w.path.at(-2) === 'val')?.value;
+    expect(Array.isArray(stored) && stored.every((item) => item instanceof AimObject && item.alias === 'aim.text')).to.equal(true);
+    expect(() => tracker.track({ kind: 'text', value: 'x' }, 'prompts', EMPTY, C0, undefined, undefined, 1)).to.throw(/holds list\(aim.text\)/);
+  });
+
+  it('an empty list is dtype list and learns list(aim.text) from the first non-empty list, as Aim does', () => {
+    const tracker = new SequenceTracker(H);
+    const c = `#${C0.toString()}`;
+    const first = tracker.track({ kind: 'texts', value: [] }, 'p', EMPTY, C0, undefined, undefined, 1).map(show);
+    expect(first).to.include.members([`meta meta/chunks/${H}/traces/${c}/p/dtype=list`, `meta meta/chunks/${H}/typed_traces/sequence/${c}/p=1`]);
+    const second = tracker.track({ kind: 'texts', value: ['x'] }, 'p', EMPTY, C0, undefined, undefined, 1).map(show);
+    expect(second).to.include.members([`meta meta/chunks/${H}/traces/${c}/p/dtype=list(aim.text)`, `meta meta/chunks/${H}/typed_traces/texts/${c}/p=1`]);
+    expect(tracker.info(C0, 'p')?.dtype).to.equal('list(aim.text)');
+  });
+
   it('an int sequence that gets a float widens to dtype number, as Aim does', () => {
     const tracker = new SequenceTracker(H);
     tracker.track({ kind: 'int', value: 1n }, 'n', EMPTY, C0, undefined, undefined, 1);
