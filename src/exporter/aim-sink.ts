@@ -34,6 +34,8 @@ export interface AimSinkStats {
   queued: number;
   /** Runs open now. */
   openRuns: number;
+  /** Malformed `aim.params` / `aim.track` instructions ignored (the rest of their spans was written). */
+  ignoredInstructions: number;
 }
 
 /** How an awaited write ({@link AimSink.write}) ended. */
@@ -84,16 +86,17 @@ export class AimSink {
   private readonly queue: QueuedBatch[] = [];
   private readonly runs = new Map<string, OpenRun>();
   private readonly memo: BoundedMemo;
-  private readonly counters = { received: 0, written: 0, dropped: 0, queued: 0 };
+  private readonly counters = { received: 0, written: 0, dropped: 0, queued: 0, ignoredInstructions: 0 };
   private readonly idleTimer: NodeJS.Timeout;
   private repo: AimRepo | undefined;
   private working: Promise<void> | undefined;
   private stopped = false;
 
   constructor(options: AimSinkOptions) {
-    const { runKey, experiment, namespace, includeNonGenAI, url, aim, ...rest } = options;
+    const { runKey, experiment, namespace, includeNonGenAI, layout, url, aim, ...rest } = options;
     this.mapping = {
       ...(runKey !== undefined ? { runKey } : {}),
+      ...(layout !== undefined ? { layout } : {}),
       ...(experiment !== undefined ? { experiment } : {}),
       ...(namespace !== undefined ? { namespace } : {}),
       ...(includeNonGenAI !== undefined ? { includeNonGenAI } : {}),
@@ -161,6 +164,15 @@ export class AimSink {
     while (this.working) await this.working;
   }
 
+  /**
+   * Writes what is queued, then closes the run `hash` (Aim marks it finished; spans for it later
+   * reopen it). Never rejects.
+   */
+  async finishRun(hash: string): Promise<void> {
+    await this.forceFlush();
+    await this.closeRun(hash);
+  }
+
   /** Writes what is queued, closes every run and the connection. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.stopped) return this.forceFlush();
@@ -193,6 +205,7 @@ export class AimSink {
   /** Writes one batch, retrying transient failures with backoff until its deadline. */
   private async writeWithRetry(batch: QueuedBatch): Promise<WriteOutcome> {
     const plan = planWrites(batch.spans, this.mapping, this.memo);
+    this.reportProblems(plan.problems);
     let delay = BACKOFF_MIN_MS;
     for (;;) {
       try {
@@ -234,7 +247,8 @@ export class AimSink {
       await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey: hashAuto(metric.spanId) });
     }
     for (const text of plan.texts) {
-      await run.trackText(text.text, { name: text.name, step: text.step, context: text.context, time: text.time });
+      const where = { name: text.name, step: text.step, context: text.context, time: text.time };
+      await (typeof text.text === 'string' ? run.trackText(text.text, where) : run.trackTexts(text.text, where));
     }
   }
 
@@ -295,6 +309,14 @@ export class AimSink {
       await open.run.close();
     } catch (error) {
       diag.warn(`aim-otel-bridge: closing run ${hash} failed: ${describe(error)}`);
+    }
+  }
+
+  /** Malformed explicit instructions: counted ({@link AimSinkStats.ignoredInstructions}) and logged. */
+  private reportProblems(problems: readonly string[]): void {
+    for (const problem of problems) {
+      this.counters.ignoredInstructions += 1;
+      if (this.counters.ignoredInstructions <= 100) diag.warn(`aim-otel-bridge: ${problem}`);
     }
   }
 

@@ -33,9 +33,9 @@ export interface MetricWrite extends PointWrite {
   readonly value: number | bigint;
 }
 
-/** A text point. */
+/** A text point: one text, or a list of texts tracked as one point (Aim dtype `list(aim.text)`). */
 export interface TextWrite extends PointWrite {
-  readonly text: string;
+  readonly text: string | readonly string[];
 }
 
 /** Everything to write to one Aim run. */
@@ -58,4 +58,6 @@ export interface RunWritePlan {
 /** The plan for a batch of spans. */
 export interface AimWritePlan {
   readonly runs: readonly RunWritePlan[];
+  /** Explicit instructions that were malformed and ignored, one line each (for the logs). */
+  readonly problems: readonly string[];
 }

@@ -1,7 +1,17 @@
 import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
 import type { AimWritePlan, MetricWrite, ParamWrite, PlanContext, PlanValue, RunWritePlan, TextWrite } from './aim-plan.js';
 import { type GenAIFacts, agentEvents, readGenAIFacts, requestParams } from './conventions.js';
+import { type TrackInstruction, hasInstructions, readInstructions } from './instructions.js';
 import { type RunKeyStrategy, explicitRunKey, runHash, traceRunKey } from './run-key.js';
+
+/**
+ * What the mapping writes:
+ * - `genai` (default): the layout of ARCHITECTURE.md (params, GenAI metrics, text sequences read
+ *   from the GenAI conventions) plus the spans' explicit instructions ({@link readInstructions});
+ * - `explicit`: only the spans' explicit instructions and their `aim.*` run attributes (experiment,
+ *   name, tags, description): the `AimCallbackHandler` facade writes LangChain Python's layout so.
+ */
+export type MappingLayout = 'genai' | 'explicit';
 
 /** Options of the span → Aim mapping. */
 export interface MappingOptions {
@@ -13,6 +23,8 @@ export interface MappingOptions {
   namespace?: string;
   /** Map every span (true) or only GenAI spans of the conventions read (false). Default false. */
   includeNonGenAI?: boolean;
+  /** Which layout to write ({@link MappingLayout}). Default `genai`. */
+  layout?: MappingLayout;
 }
 
 /**
@@ -57,9 +69,11 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
     if (key !== undefined && !traceKeys.has(span.traceId)) traceKeys.set(span.traceId, key);
   });
   const builders = new Map<string, RunBuilder>();
+  const problems: string[] = [];
+  const explicitOnly = options.layout === 'explicit';
   for (const [i, span] of spans.entries()) {
-    const facts = readGenAIFacts(span);
-    if (!facts && options.includeNonGenAI !== true) continue;
+    const facts = explicitOnly ? undefined : readGenAIFacts(span);
+    if (!facts && !hasInstructions(span) && (explicitOnly || options.includeNonGenAI !== true)) continue;
     const key = explicit[i] ?? traceKeys.get(span.traceId) ?? memo?.get(span.traceId) ?? traceRunKey(span.traceId);
     memo?.set(span.traceId, key);
     let builder = builders.get(key);
@@ -67,9 +81,11 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
       builder = new RunBuilder(key, runHash(key, options.namespace));
       builders.set(key, builder);
     }
-    builder.add(span, facts, options);
+    if (explicitOnly) builder.addRunAttributes(span, options);
+    else builder.add(span, facts, options);
+    problems.push(...builder.addInstructions(span));
   }
-  return { runs: [...builders.values()].map((builder) => builder.build()) };
+  return { runs: [...builders.values()].map((builder) => builder.build()), problems };
 }
 
 class RunBuilder {
@@ -91,13 +107,39 @@ class RunBuilder {
     private readonly hash: string,
   ) {}
 
-  add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions): void {
+  /** The run's `aim.*` attributes (experiment, name, tags, description): all the `explicit` layout reads besides instructions. */
+  addRunAttributes(span: SpanRecord, options: MappingOptions): void {
     this.spanCount += 1;
-    this.experiment ??= text(attr(span, 'aim.experiment')) ?? options.experiment ?? text(span.origin.resource['service.name']);
+    this.experiment ??= text(attr(span, 'aim.experiment')) ?? options.experiment;
     this.name ??= text(attr(span, 'aim.run_name'));
-    if (span.parentSpanId === undefined) this.rootName ??= span.name;
     this.description ??= text(attr(span, 'aim.run_description'));
     for (const tag of tagList(attr(span, 'aim.tags'))) this.tags.add(tag);
+  }
+
+  /** The span's explicit instructions (`aim.params`, `aim.track` events); returns the malformed ones. */
+  addInstructions(span: SpanRecord): readonly string[] {
+    const instructions = readInstructions(span);
+    for (const [key, value] of Object.entries(instructions.params)) this.param([key], value);
+    for (const track of instructions.tracks) this.addTrack(span, track);
+    return instructions.problems;
+  }
+
+  private addTrack(span: SpanRecord, track: TrackInstruction): void {
+    const point = {
+      name: track.name,
+      context: track.context,
+      step: track.step ?? stepAt(track.timeUnixNano, span.spanId),
+      time: Number(track.timeUnixNano) / 1e9,
+      spanId: span.spanId,
+    };
+    if (track.value.kind === 'float') this.metrics.push({ ...point, value: track.value.value });
+    else this.texts.push({ ...point, text: track.value.kind === 'text' ? track.value.text : track.value.texts });
+  }
+
+  add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions): void {
+    this.addRunAttributes(span, options);
+    this.experiment ??= text(span.origin.resource['service.name']);
+    if (span.parentSpanId === undefined) this.rootName ??= span.name;
 
     this.resource ??= span.origin.resource;
     this.traceIds.add(span.traceId);

@@ -1,0 +1,144 @@
+/**
+ * Explicit Aim instructions a span can carry, for producers that know exactly what they want in
+ * Aim (the `AimCallbackHandler` facade writes LangChain Python's layout with them). They travel as
+ * ordinary span data, so they work in-process, through the OTLP receiver and through a Collector.
+ *
+ * - span attribute **`aim.params`**: a JSON object; each top-level key becomes a run param
+ *   (`run[key] = value`; integral numbers are Aim ints).
+ * - span event **`aim.track`**: one point of a sequence, with the attributes
+ *   - `aim.name` (string, required): the sequence name;
+ *   - `aim.context` (JSON object of strings, numbers, booleans; default `{}`): the context;
+ *   - `aim.step` (integer ≥ 0; default the step of the event's time, as for span points);
+ *   - exactly one value: `aim.text` (string), `aim.texts` (string array: one point holding a list
+ *     of texts, Aim dtype `list(aim.text)`) or `aim.value` (number: a float metric point).
+ *
+ * Pure. Malformed instructions are returned as problems (the caller counts and logs them).
+ */
+import type { AttributeValue, SpanEventRecord, SpanRecord } from '../model/span-record.js';
+import type { PlanContext, PlanValue } from './aim-plan.js';
+
+export const ATTR_AIM_PARAMS = 'aim.params';
+export const EVENT_AIM_TRACK = 'aim.track';
+export const ATTR_AIM_TRACK_NAME = 'aim.name';
+export const ATTR_AIM_TRACK_CONTEXT = 'aim.context';
+export const ATTR_AIM_TRACK_STEP = 'aim.step';
+export const ATTR_AIM_TRACK_TEXT = 'aim.text';
+export const ATTR_AIM_TRACK_TEXTS = 'aim.texts';
+export const ATTR_AIM_TRACK_VALUE = 'aim.value';
+
+/** One `aim.track` event, read. */
+export interface TrackInstruction {
+  readonly name: string;
+  readonly context: PlanContext;
+  /** Undefined: the caller derives it from `timeUnixNano`. */
+  readonly step: bigint | undefined;
+  readonly timeUnixNano: bigint;
+  readonly value: { readonly kind: 'text'; readonly text: string } | { readonly kind: 'texts'; readonly texts: readonly string[] } | { readonly kind: 'float'; readonly value: number };
+}
+
+/** What a span asks for explicitly. */
+export interface SpanInstructions {
+  readonly params: Readonly<Record<string, PlanValue>>;
+  readonly tracks: readonly TrackInstruction[];
+  /** Why an instruction was ignored, one line each. */
+  readonly problems: readonly string[];
+}
+
+const NONE: SpanInstructions = { params: {}, tracks: [], problems: [] };
+
+/** Whether the span carries any explicit instruction (cheap: no parsing). */
+export function hasInstructions(span: SpanRecord): boolean {
+  return span.attributes[ATTR_AIM_PARAMS] !== undefined || span.events.some((event) => event.name === EVENT_AIM_TRACK);
+}
+
+/** Reads the span's explicit instructions. */
+export function readInstructions(span: SpanRecord): SpanInstructions {
+  if (!hasInstructions(span)) return NONE;
+  const problems: string[] = [];
+  const where = `span ${span.spanId} (${span.name})`;
+  let params: Record<string, PlanValue> = {};
+  const rawParams = span.attributes[ATTR_AIM_PARAMS];
+  if (rawParams !== undefined) {
+    const parsed = parseJsonObject(rawParams);
+    if (parsed === undefined) problems.push(`${where}: ${ATTR_AIM_PARAMS} is not a JSON object`);
+    else params = Object.fromEntries(Object.entries(parsed).filter(([key]) => key !== '').map(([key, value]) => [key, jsonToPlanValue(value)]));
+  }
+  const tracks: TrackInstruction[] = [];
+  for (const event of span.events) {
+    if (event.name !== EVENT_AIM_TRACK) continue;
+    const track = readTrack(event);
+    if (typeof track === 'string') problems.push(`${where}: ${EVENT_AIM_TRACK} event ignored: ${track}`);
+    else tracks.push(track);
+  }
+  return { params, tracks, problems };
+}
+
+/** One `aim.track` event, or why it is malformed. */
+function readTrack(event: SpanEventRecord): TrackInstruction | string {
+  const attributes = event.attributes;
+  const name = attributes[ATTR_AIM_TRACK_NAME];
+  if (typeof name !== 'string' || name === '') return `${ATTR_AIM_TRACK_NAME} must be a non-empty string`;
+
+  let context: PlanContext = {};
+  const rawContext = attributes[ATTR_AIM_TRACK_CONTEXT];
+  if (rawContext !== undefined) {
+    const parsed = parseJsonObject(rawContext);
+    if (parsed === undefined) return `${ATTR_AIM_TRACK_CONTEXT} of '${name}' is not a JSON object`;
+    const flat: Record<string, string | number | boolean> = {};
+    for (const [key, value] of Object.entries(parsed)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') flat[key] = value;
+      else flat[key] = JSON.stringify(value); // Aim contexts are flat: nested values are kept as JSON text
+    }
+    context = flat;
+  }
+
+  let step: bigint | undefined;
+  const rawStep = attributes[ATTR_AIM_TRACK_STEP];
+  if (rawStep !== undefined) {
+    if (typeof rawStep === 'bigint' && rawStep >= 0n) step = rawStep;
+    else if (typeof rawStep === 'number' && Number.isSafeInteger(rawStep) && rawStep >= 0) step = BigInt(rawStep);
+    else return `${ATTR_AIM_TRACK_STEP} of '${name}' must be an integer ≥ 0`;
+  }
+
+  const text = attributes[ATTR_AIM_TRACK_TEXT];
+  const texts = attributes[ATTR_AIM_TRACK_TEXTS];
+  const value = attributes[ATTR_AIM_TRACK_VALUE];
+  const given = [text, texts, value].filter((item) => item !== undefined).length;
+  if (given !== 1) return `'${name}' needs exactly one of ${ATTR_AIM_TRACK_TEXT}, ${ATTR_AIM_TRACK_TEXTS}, ${ATTR_AIM_TRACK_VALUE}`;
+  const base = { name, context, step, timeUnixNano: event.timeUnixNano };
+  if (text !== undefined) {
+    return typeof text === 'string' ? { ...base, value: { kind: 'text', text } } : `${ATTR_AIM_TRACK_TEXT} of '${name}' must be a string`;
+  }
+  if (texts !== undefined) {
+    return isStringArray(texts) ? { ...base, value: { kind: 'texts', texts } } : `${ATTR_AIM_TRACK_TEXTS} of '${name}' must be an array of strings`;
+  }
+  const number = typeof value === 'bigint' ? Number(value) : value;
+  return typeof number === 'number' ? { ...base, value: { kind: 'float', value: number } } : `${ATTR_AIM_TRACK_VALUE} of '${name}' must be a number`;
+}
+
+function isStringArray(value: AttributeValue): value is readonly string[] {
+  return Array.isArray(value) && (value as readonly AttributeValue[]).every((item) => typeof item === 'string');
+}
+
+function parseJsonObject(value: AttributeValue): Record<string, unknown> | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parsed JSON as a param value: integral numbers become Aim ints, other numbers floats. */
+function jsonToPlanValue(value: unknown): PlanValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map((item) => jsonToPlanValue(item));
+  if (typeof value === 'object') {
+    const result: Record<string, PlanValue> = {};
+    for (const [key, item] of Object.entries(value)) if (key !== '') result[key] = jsonToPlanValue(item);
+    return result;
+  }
+  return String(value);
+}
