@@ -2,4 +2,5 @@
 export { AimSpanExporter, type AimSpanExporterOptions } from './aim-span-exporter.js';
 export { AimSink, type AimSinkOptions, type AimSinkStats, type WriteOutcome } from './aim-sink.js';
 export type { MappingOptions } from '../mapping/to-aim.js';
-export type { RunKeyStrategy } from '../mapping/run-key.js';
+export { runHash, type RunKeyStrategy } from '../mapping/run-key.js';
+export type { MappingLayout } from '../mapping/to-aim.js';

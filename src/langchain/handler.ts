@@ -21,7 +21,7 @@ import type { Serialized } from '@langchain/core/load/serializable';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { ChainValues } from '@langchain/core/utils/types';
-import { diag, trace } from '@opentelemetry/api';
+import { type Span, diag, trace } from '@opentelemetry/api';
 import { semconvNames } from '../semconv/profile.js';
 import type { SemconvNames } from '../semconv/profile.js';
 import { GenAIOperation } from '../semconv/values.js';
@@ -69,7 +69,7 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
 
   constructor(options: GenAICallbackHandlerOptions = {}) {
     const resolved = resolveOptions(options);
-    super(resolved.awaitHandlers === undefined ? undefined : { _awaitHandler: resolved.awaitHandlers });
+    super(resolved.callbackInput);
     this._names = semconvNames(resolved.semconv);
     this._content = new ContentPolicy(resolved.captureMessageContent, resolved.maxContentLength, resolved.contentHook);
     this._parts = { captureBinary: resolved.captureBinaryContent };
@@ -108,6 +108,15 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
       callbackErrors: this._callbackErrors,
       contentHookFailures: this._content.hookFailures,
     };
+  }
+
+  /**
+   * The span recording `runId` (for a run recorded without a span of its own, such as a hidden
+   * one, the span of its nearest recorded ancestor), or undefined once the run has ended.
+   */
+  protected _spanOf(runId: string): Span | undefined {
+    const record = this._runs.get(runId);
+    return record === undefined ? undefined : (record.span ?? trace.getSpan(record.ctx));
   }
 
   /** Ends every run past `runTimeoutMs` now (the sweep timer does this on its own). */

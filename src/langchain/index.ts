@@ -1,5 +1,13 @@
 /** LangChain.js → OpenTelemetry GenAI spans and metrics. */
 export { GenAICallbackHandler } from './handler.js';
+export {
+  AimCallbackHandler,
+  type AimCallbackHandlerOptions,
+  type FlushTrackerOptions,
+  DEFAULT_AIM_REPO,
+  DEFAULT_SYSTEM_TRACKING_INTERVAL,
+  ENV_AIM_URL,
+} from './facade/aim-callback-handler.js';
 export type { GenAICallbackHandlerStats } from './handler.js';
 export type { GenAICallbackHandlerOptions } from './options.js';
 export { DEFAULT_MAX_CONTENT_LENGTH, DEFAULT_MAX_OPEN_RUNS, DEFAULT_RUN_TIMEOUT_MS } from './options.js';

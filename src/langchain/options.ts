@@ -58,6 +58,12 @@ export interface GenAICallbackHandlerOptions {
    * @default LangChain's default: background unless `LANGCHAIN_CALLBACKS_BACKGROUND=false`
    */
   awaitHandlers?: boolean;
+  /** LangChain's ignore flags: the handler receives no callbacks of that kind. @default false each */
+  ignoreLLM?: boolean;
+  ignoreChain?: boolean;
+  ignoreAgent?: boolean;
+  ignoreRetriever?: boolean;
+  ignoreCustomEvent?: boolean;
 }
 
 /** Options with every default applied. */
@@ -75,6 +81,15 @@ export interface ResolvedOptions {
   readonly semconv: SemconvProfile;
   readonly awaitHandlers: boolean | undefined;
   readonly bridgeContext: boolean;
+  /** LangChain's `BaseCallbackHandlerInput`: the ignore flags and `_awaitHandler`. */
+  readonly callbackInput: {
+    ignoreLLM?: boolean;
+    ignoreChain?: boolean;
+    ignoreAgent?: boolean;
+    ignoreRetriever?: boolean;
+    ignoreCustomEvent?: boolean;
+    _awaitHandler?: boolean;
+  };
 }
 
 export const DEFAULT_MAX_CONTENT_LENGTH = 16_384;
@@ -116,5 +131,13 @@ export function resolveOptions(
     semconv,
     awaitHandlers: options.awaitHandlers,
     bridgeContext: options.bridgeContext ?? true,
+    callbackInput: {
+      ...(options.ignoreLLM !== undefined ? { ignoreLLM: options.ignoreLLM } : {}),
+      ...(options.ignoreChain !== undefined ? { ignoreChain: options.ignoreChain } : {}),
+      ...(options.ignoreAgent !== undefined ? { ignoreAgent: options.ignoreAgent } : {}),
+      ...(options.ignoreRetriever !== undefined ? { ignoreRetriever: options.ignoreRetriever } : {}),
+      ...(options.ignoreCustomEvent !== undefined ? { ignoreCustomEvent: options.ignoreCustomEvent } : {}),
+      ...(options.awaitHandlers !== undefined ? { _awaitHandler: options.awaitHandlers } : {}),
+    },
   };
 }

@@ -140,5 +140,5 @@ function jsonToPlanValue(value: unknown): PlanValue {
     for (const [key, item] of Object.entries(value)) if (key !== '') result[key] = jsonToPlanValue(item);
     return result;
   }
-  return String(value);
+  return null; // JSON.parse gives nothing else
 }
