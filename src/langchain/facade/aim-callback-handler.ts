@@ -19,7 +19,7 @@ import { VERSION } from '../../version.js';
 import { GenAICallbackHandler } from '../handler.js';
 import { CallbackMeta, type CallbackContext, type PythonCallback } from './callback-meta.js';
 import { FacadePipeline, type Session } from './pipeline.js';
-import { agentActionText, agentFinishText, asText, chatPrompts, generationTexts } from './python-texts.js';
+import { agentActionText, agentFinishText, asText, chatPrompts, generationTexts, toolInputText } from './python-texts.js';
 import { SystemMetricsSampler } from './system-metrics.js';
 import { collectSystemParams } from './system-params.js';
 
@@ -237,7 +237,7 @@ export class AimCallbackHandler extends GenAICallbackHandler {
 
   override handleToolStart(tool: Serialized, input: string, runId: string, parentRunId?: string, tags?: string[], metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
     super.handleToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
-    this._count(runId, 'on_tool_start', () => asText(input));
+    this._count(runId, 'on_tool_start', () => toolInputText(input));
   }
 
   override handleToolEnd(output: unknown, runId: string): void {
@@ -370,25 +370,41 @@ function fieldText(values: unknown, field: string): (() => string | undefined) {
 }
 
 /**
- * The params of a LangChain asset (Python: `asset.dict()`): the fields of its serialised form
- * (`toJSON().kwargs`, nested LangChain objects as their own serialised form), plus `_type` (its
- * class). Anything else with enumerable fields gives those fields.
+ * The params of a LangChain asset, Python's `asset.dict()`: LangChain.js's counterpart
+ * `serialize()` where the class has one (prompts, models, chains: their fields and `_type`), else
+ * the fields of its serialised form (`toJSON().kwargs`, plus `_type` = its class name), else the
+ * object's own JSON. Undefined (and a diag warning) when it cannot be serialised.
  */
 export function assetParams(asset: unknown): Record<string, unknown> | undefined {
   if (typeof asset !== 'object' || asset === null) return undefined;
   try {
-    const serialised = 'toJSON' in asset && typeof asset.toJSON === 'function' ? (asset.toJSON as () => unknown)() : undefined;
-    if (typeof serialised === 'object' && serialised !== null && 'kwargs' in serialised) {
-      const kwargs = (serialised as { kwargs?: unknown }).kwargs;
-      const id = (serialised as { id?: unknown }).id;
+    const dict = callMethod(asset, 'serialize');
+    if (isRecord(dict)) return parseRecord(safeJson(dict));
+    const serialised = callMethod(asset, 'toJSON');
+    if (isRecord(serialised) && isRecord(serialised['kwargs'])) {
+      const id = serialised['id'];
       const type: unknown = Array.isArray(id) ? id.at(-1) : undefined;
-      return { ...(typeof kwargs === 'object' && kwargs !== null ? JSON.parse(safeJson(kwargs)) as Record<string, unknown> : {}), ...(typeof type === 'string' ? { _type: type } : {}) };
+      return { ...parseRecord(safeJson(serialised['kwargs'])), ...(typeof type === 'string' ? { _type: type } : {}) };
     }
-    return JSON.parse(safeJson(asset)) as Record<string, unknown>;
+    return parseRecord(safeJson(asset));
   } catch (error) {
     log.warn('the LangChain asset could not be serialised; its params are not written', error);
     return undefined;
   }
+}
+
+function callMethod(target: object, name: string): unknown {
+  const method: unknown = (target as Record<string, unknown>)[name];
+  return typeof method === 'function' ? (method as () => unknown).call(target) : undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function parseRecord(json: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(json);
+  return isRecord(parsed) ? parsed : {};
 }
 
 /** JSON of a value; values JSON cannot hold (functions, cycles, bigint) are left out or stringified. */

@@ -12,6 +12,24 @@ export function chatPrompts(messages: readonly (readonly BaseMessage[])[]): stri
   return messages.map((list) => getBufferString([...list]));
 }
 
+/**
+ * `on_tool_start`: the tool's input as Python's `input_str`. LangChain.js wraps a string tool's
+ * input as `{"input": "..."}` before its callbacks see it; the string itself is what Python records.
+ */
+export function toolInputText(input: unknown): string {
+  if (typeof input === 'string' && input.startsWith('{"input":')) {
+    try {
+      const parsed: unknown = JSON.parse(input);
+      if (typeof parsed === 'object' && parsed !== null && Object.keys(parsed).length === 1 && 'input' in parsed && typeof parsed.input === 'string') {
+        return parsed.input;
+      }
+    } catch {
+      // not JSON after all: the string as it is
+    }
+  }
+  return asText(input);
+}
+
 /** `on_llm_end`: the text of every generation of every prompt. */
 export function generationTexts(output: LLMResult): string[] {
   return output.generations.flatMap((generations) => generations.map((generation) => generation.text));
