@@ -6,8 +6,9 @@
  *   up      local Aim + bridge (+ `--demo`): the embedded default behind `npm start`
  *   demo    a demo LangChain.js agent sending its spans to a bridge
  *
- * Every option of `serve` is a flag and an environment variable (`--help` lists them). Commands
- * whose implementation has not landed yet say so and exit with code 2; none pretends to work.
+ * Every option is a flag and an environment variable (`--help` lists them). `up` and `demo` reuse
+ * the peer provisioning in test/peers, so they run from a source checkout (`npm start`); elsewhere
+ * they say so and exit with code 2.
  */
 import { DiagLogLevel, type DiagLogger, diag } from '@opentelemetry/api';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -15,18 +16,8 @@ import type { RunKeyStrategy } from './mapping/run-key.js';
 import { createReceiver } from './receiver/index.js';
 import { VERSION } from './version.js';
 
-/** Exit code of a command that is not available in this version. */
+/** Exit code of a command that cannot run here (`up`/`demo` outside a source checkout). */
 export const EXIT_NOT_AVAILABLE = 2;
-
-function notAvailableYet(command: string, issue: number): () => never {
-  return () => {
-    console.error(
-      `aim-otel-bridge ${command} is not available yet in ${VERSION} (tracked in issue #${String(issue)}).\n` +
-        'What works today: `aim-otel-bridge serve`; `npm run peers` provisions Aim, the Collector and Jaeger; `npm test` runs the tests.',
-    );
-    process.exit(EXIT_NOT_AVAILABLE);
-  };
-}
 
 /** Structured logs: one JSON object a line on stderr (`time`, `level`, `msg`). */
 function jsonLogger(): DiagLogger {
@@ -119,12 +110,62 @@ interface ServeFlags {
   logLevel: string;
 }
 
+/** The embedded default lives beside the peer provisioning it reuses (test/peers), in a source checkout. */
+interface EmbeddedModules {
+  up: { runUp: (options: UpFlags & { demo: boolean; once: boolean }) => Promise<{ exitCode: number }> };
+  demo: { runDemoAgent: (options: { endpoint: string; token?: string }) => Promise<{ runHash: string; answer: string; model: string; spansSent: number; spansFailed: number }> };
+}
+
+async function loadEmbedded<K extends keyof EmbeddedModules>(name: K): Promise<EmbeddedModules[K]> {
+  const file = { up: 'up.ts', demo: 'demo-agent.ts' }[name];
+  try {
+    return (await import(new URL(`../test/peers/${file}`, import.meta.url).href)) as EmbeddedModules[K];
+  } catch (error) {
+    console.error(
+      `aim-otel-bridge ${name} runs from a source checkout of aim-otel-bridge (it reuses test/peers): clone the repository and run \`npm start\`.\n` +
+        `(${error instanceof Error ? error.message : String(error)})`,
+    );
+    process.exit(EXIT_NOT_AVAILABLE);
+  }
+}
+
+interface UpFlags {
+  dataDir: string;
+  aimPort: number;
+  uiPort: number;
+  port: number;
+}
+
 program
   .command('up')
-  .description('start a local Aim (server + UI) and the bridge; with --demo, run the demo agent')
-  .option('--demo', 'run the demo LangChain.js agent once everything is up')
-  .option('--once', 'exit after the demo instead of running until Ctrl-C')
-  .action(notAvailableYet('up', 8));
-program.command('demo').description('run the demo LangChain.js agent against a running bridge').action(notAvailableYet('demo', 8));
+  .description('start a local Aim (aim server + UI) and the bridge receiver on loopback; with --demo, run the demo agent')
+  .option('--demo', 'run the demo LangChain.js agent once everything is up', false)
+  .option('--once', 'exit after the demo instead of running until Ctrl-C', false)
+  .addOption(option('--data-dir <dir>', 'where the Aim repository lives (created if missing)', 'AIM_OTEL_BRIDGE_DATA_DIR').default('.aim-otel-bridge'))
+  .addOption(option('--aim-port <port>', 'port of aim server (0: any free port)', 'AIM_OTEL_BRIDGE_AIM_PORT').default(53800).argParser(integer('--aim-port', 0)))
+  .addOption(option('--ui-port <port>', 'port of the Aim UI (0: any free port)', 'AIM_OTEL_BRIDGE_UI_PORT').default(43800).argParser(integer('--ui-port', 0)))
+  .addOption(option('--port <port>', 'port of the bridge receiver (0: any free port)', 'AIM_OTEL_BRIDGE_PORT').default(4319).argParser(integer('--port', 0)))
+  .action(async (flags: UpFlags & { demo: boolean; once: boolean }) => {
+    const { runUp } = await loadEmbedded('up');
+    try {
+      const result = await runUp(flags);
+      process.exit(result.exitCode);
+    } catch (error) {
+      console.error(`aim-otel-bridge up failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+  });
+
+program
+  .command('demo')
+  .description('run the demo LangChain.js agent once, sending its spans to a running bridge receiver')
+  .addOption(option('--endpoint <url>', 'the bridge receiver', 'AIM_OTEL_BRIDGE_ENDPOINT').default('http://127.0.0.1:4319'))
+  .addOption(option('--token <token>', 'bearer token of the receiver', 'AIM_OTEL_BRIDGE_TOKEN'))
+  .action(async (flags: { endpoint: string; token?: string }) => {
+    const { runDemoAgent } = await loadEmbedded('demo');
+    const result = await runDemoAgent(flags);
+    console.log(`answer: ${result.answer} (model: ${result.model}); ${String(result.spansSent)} spans sent, ${String(result.spansFailed)} failed; Aim run ${result.runHash}`);
+    process.exit(result.spansFailed > 0 ? 1 : 0);
+  });
 
 await program.parseAsync();

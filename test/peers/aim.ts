@@ -64,9 +64,9 @@ export interface AimUi {
   url: string;
 }
 
-/** Starts `aim up` for `repoDir` on a free loopback port and waits until `GET /api/projects/` answers. */
-export async function startAimUi(options: { repoDir: string }): Promise<AimUi> {
-  const port = await freePort();
+/** Starts `aim up` for `repoDir` on a loopback port (default a free one) and waits until `GET /api/projects/` answers. */
+export async function startAimUi(options: { repoDir: string; port?: number }): Promise<AimUi> {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${String(port)}`;
   const process = await PeerProcess.start({
     name: 'aim-up',

@@ -1,0 +1,140 @@
+/**
+ * `aim-otel-bridge up [--demo] [--once]`, the embedded default behind `npm start`: provisions Aim
+ * if missing (the same cached venv the tests use), starts `aim server` and `aim up` on loopback
+ * with a repository in a local data directory, starts the bridge receiver in this process, and
+ * with `--demo` runs the demo agent against it, then prints where to look in the Aim UI. Runs
+ * until Ctrl-C (or, with `--once`, until the demo is done) and stops everything it started.
+ *
+ * Lives beside the peer provisioning it reuses, so it runs from a source checkout (`npm start`).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createReceiver, type Receiver } from '../../src/receiver/index.js';
+import { type AimServer, type AimUi, startAimServer, startAimUi } from './aim.js';
+import { DEMO_QUESTION, runDemoAgent } from './demo-agent.js';
+import { getJson } from './http.js';
+import { freePort, isListening } from './ports.js';
+import { provisionAim } from './provision-aim.js';
+import { formatDuration } from './run-step.js';
+import { PEER_VERSIONS } from './versions.js';
+
+const run = promisify(execFile);
+
+/** Options of `up` (flags of the CLI). */
+export interface UpOptions {
+  demo: boolean;
+  once: boolean;
+  /** Where the Aim repository lives (created and `aim init`-ed if missing). */
+  dataDir: string;
+  /** Ports on 127.0.0.1; 0 picks a free one. */
+  aimPort: number;
+  uiPort: number;
+  port: number;
+  /** Where progress lines go. @default console.log */
+  print?: (line: string) => void;
+}
+
+/** What `up` started (for tests that drive it in-process). */
+export interface UpResult {
+  exitCode: number;
+  uiUrl?: string;
+  aimUrl?: string;
+  receiverUrl?: string;
+  runHash?: string;
+  repoDir?: string;
+}
+
+/** A step failed in a way the user can fix; the message says how. */
+export class UpError extends Error {
+  override readonly name = 'UpError';
+}
+
+async function choosePort(port: number, what: string, flag: string): Promise<number> {
+  if (port === 0) return freePort();
+  if (await isListening(port)) {
+    throw new UpError(`port ${String(port)} (${what}) is already in use: stop what uses it, or pass ${flag} <port> (0 for any free port)`);
+  }
+  return port;
+}
+
+/** Polls the UI's API until the run is indexed and visible (aim up indexes new runs in the background). */
+async function waitForRun(uiUrl: string, hash: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await getJson(`${uiUrl}/api/runs/${hash}/info/`);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new UpError(`the demo run ${hash} did not appear in the Aim UI within ${formatDuration(timeoutMs)}: ${String(error)}`);
+      await new Promise((wake) => setTimeout(wake, 500));
+    }
+  }
+}
+
+export async function runUp(options: UpOptions): Promise<UpResult> {
+  const print = options.print ?? ((line: string) => { console.log(line); });
+  const started = Date.now();
+  const steps = options.demo ? 6 : 5;
+  let step = 0;
+  const say = (line: string): void => {
+    print(`[${String(++step)}/${String(steps)}] ${line}`);
+  };
+  let aim: AimServer | undefined;
+  let ui: AimUi | undefined;
+  let receiver: Receiver | undefined;
+  const stopAll = async (): Promise<void> => {
+    await receiver?.close().catch(() => undefined);
+    await ui?.process.stop().catch(() => undefined);
+    await aim?.process.stop().catch(() => undefined);
+  };
+  try {
+    say(`Aim ${PEER_VERSIONS.aim}: provisioning if missing (first time: about a minute)`);
+    const install = await provisionAim();
+
+    const repoDir = resolve(options.dataDir);
+    say(`Aim repository in ${repoDir}`);
+    mkdirSync(repoDir, { recursive: true });
+    if (!existsSync(resolve(repoDir, '.aim'))) await run(install.aim, ['init', '--repo', repoDir]);
+
+    const aimPort = await choosePort(options.aimPort, 'aim server', '--aim-port');
+    const uiPort = await choosePort(options.uiPort, 'Aim UI', '--ui-port');
+    const port = await choosePort(options.port, 'bridge receiver', '--port');
+    say(`starting aim server on aim://127.0.0.1:${String(aimPort)} and the Aim UI on http://127.0.0.1:${String(uiPort)}`);
+    [aim, ui] = await Promise.all([startAimServer({ repoDir, port: aimPort }), startAimUi({ repoDir, port: uiPort })]);
+
+    say(`starting the bridge receiver on http://127.0.0.1:${String(port)}/v1/traces`);
+    receiver = await createReceiver({ url: aim.url, port });
+
+    const result: UpResult = { exitCode: 0, uiUrl: ui.url, aimUrl: aim.url, receiverUrl: receiver.url, repoDir };
+    if (options.demo) {
+      say(`running the demo agent ("${DEMO_QUESTION}")`);
+      const demo = await runDemoAgent({ endpoint: receiver.url });
+      if (demo.spansFailed > 0) throw new UpError(`the bridge did not take ${String(demo.spansFailed)} of the demo's spans (see the logs above)`);
+      await waitForRun(ui.url, demo.runHash);
+      result.runHash = demo.runHash;
+      print('');
+      print(`  answer:   ${demo.answer}   (model: ${demo.model}, ${String(demo.spansSent)} spans)`);
+      print(`  Aim UI:   ${ui.url}`);
+      print(`  run:      ${demo.runHash}`);
+      print(`  open:     ${ui.url}/runs/${demo.runHash}`);
+    }
+    say(`ready in ${formatDuration(Date.now() - started)}: OTLP/HTTP → ${receiver.url}/v1/traces, Aim UI ${ui.url}`);
+    if (options.once) {
+      await stopAll();
+      return result;
+    }
+    print('Press Ctrl-C to stop aim server, the Aim UI and the bridge.');
+    const signal = await new Promise<string>((wake) => {
+      process.once('SIGINT', () => { wake('SIGINT'); });
+      process.once('SIGTERM', () => { wake('SIGTERM'); });
+    });
+    print(`${signal}: stopping everything up started ...`);
+    await stopAll();
+    return result;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
