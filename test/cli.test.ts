@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { REPO_ROOT } from './peers/cache.js';
@@ -17,7 +21,7 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 describe('aim-otel-bridge CLI', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
 
   it('prints the package version', async () => {
     const { code, stdout } = await cli('--version');
@@ -25,9 +29,23 @@ describe('aim-otel-bridge CLI', function () {
     expect(stdout.trim()).to.match(/^\d+\.\d+\.\d+/);
   });
 
-  it('`up --demo` (what npm start runs) says it is not available yet and exits non-zero', async () => {
-    const { code, stderr } = await cli('up', '--demo');
-    expect(code).to.equal(2);
-    expect(stderr).to.contain('not available yet');
+  it('`up --help` lists every flag with its environment variable', async () => {
+    const { code, stdout } = await cli('up', '--help');
+    expect(code).to.equal(0);
+    for (const flag of ['--demo', '--once', '--data-dir', '--aim-port', '--ui-port', '--port']) expect(stdout).to.contain(flag);
+    for (const env of ['AIM_OTEL_BRIDGE_DATA_DIR', 'AIM_OTEL_BRIDGE_AIM_PORT', 'AIM_OTEL_BRIDGE_UI_PORT', 'AIM_OTEL_BRIDGE_PORT']) expect(stdout).to.contain(env);
+  });
+
+  it('`up` with a port in use fails with a message that names the port and the flag to change it', async () => {
+    const busy = createServer();
+    await new Promise<void>((listening) => busy.listen(0, '127.0.0.1', listening));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await cli('up', '--data-dir', mkdtempSync(join(tmpdir(), 'up-busy-')), '--aim-port', String(port));
+      expect(code).to.equal(1);
+      expect(stderr).to.contain(`port ${String(port)} (aim server) is already in use`).and.contain('--aim-port');
+    } finally {
+      busy.close();
+    }
   });
 });

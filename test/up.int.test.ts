@@ -1,0 +1,84 @@
+/**
+ * Issue 8, point 4: `npm start` = `aim-otel-bridge up --demo`. The CLI runs as a user runs it (a
+ * child process, from source): it provisions Aim (cached), starts aim server, the Aim UI and the
+ * receiver on loopback, runs the demo agent, prints where its run is, and stops everything.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { REPO_ROOT } from './peers/cache.js';
+import { readAimRepo } from './peers/oracle.js';
+import { isListening } from './peers/ports.js';
+
+/** A running `aim-otel-bridge` child process, with its output collected. */
+export class CliProcess {
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private readonly child: ChildProcess;
+
+  constructor(args: readonly string[]) {
+    this.child = spawn('npx', ['tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((done) => this.child.on('exit', (code) => { done(code); }));
+  }
+
+  /** Resolves with the output once it matches `pattern` (rejects if the process exits first or after `timeoutMs`). */
+  async waitFor(pattern: RegExp, timeoutMs = 180_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    const state = { exited: false };
+    void this.exited.then(() => (state.exited = true));
+    for (;;) {
+      const match = this.stdout.match(pattern);
+      if (match) return match;
+      if (state.exited || Date.now() > deadline) throw new Error(`no ${String(pattern)} in the output of up:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((wake) => setTimeout(wake, 200));
+    }
+  }
+
+  /** Sends Ctrl-C (SIGINT) to the CLI (npx forwards it). */
+  interrupt(): void {
+    this.child.kill('SIGINT');
+  }
+}
+
+/** The addresses `up` printed. */
+export function printed(stdout: string): { uiUrl: string; runHash: string; aimPort: number; receiverPort: number } {
+  const uiUrl = /Aim UI:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+  const runHash = /run:\s+([0-9a-f]{24})/.exec(stdout)?.[1];
+  const aimPort = /aim server on aim:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
+  const receiverPort = /bridge receiver on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
+  if (uiUrl === undefined || runHash === undefined || aimPort === undefined || receiverPort === undefined) throw new Error(`up did not print its addresses:\n${stdout}`);
+  return { uiUrl, runHash, aimPort: Number(aimPort), receiverPort: Number(receiverPort) };
+}
+
+describe('aim-otel-bridge up --demo (npm start)', function () {
+  this.timeout(300_000);
+
+  it('--once: starts Aim, the UI and the bridge, runs the demo agent into Aim, prints the run, stops everything and exits 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'up-once-'));
+    const up = new CliProcess(['up', '--demo', '--once', '--data-dir', dataDir, '--aim-port', '0', '--ui-port', '0', '--port', '0']);
+    expect(await up.exited, up.stderr).to.equal(0);
+    for (const step of ['[1/6] Aim 3.29.1', '[2/6] Aim repository', '[3/6] starting aim server', '[4/6] starting the bridge receiver', '[5/6] running the demo agent', '[6/6] ready']) {
+      expect(up.stdout).to.contain(step);
+    }
+    expect(up.stdout).to.contain('answer:   (3 + 4) × 5 = 35');
+    const { uiUrl, runHash, aimPort, receiverPort } = printed(up.stdout);
+    expect(up.stdout).to.contain(`open:     ${uiUrl}/runs/${runHash}`);
+
+    // Everything up started is gone.
+    for (const port of [aimPort, Number(new URL(uiUrl).port), receiverPort]) expect(await isListening(port), `port ${String(port)}`).to.equal(false);
+
+    // The run, read by Aim's SDK from the data directory: the demo conversation with its metrics and texts.
+    const run = (await readAimRepo(dataDir, [runHash])).runs[0];
+    if (!run) throw new Error(`no run ${runHash} in ${dataDir}`);
+    expect(run.experiment).to.equal('aim-otel-bridge-demo');
+    const values = (name: string): unknown[] => run.sequences.filter((s) => s.name === name).flatMap((s) => s.values);
+    expect(values('gen_ai.usage.input_tokens').sort()).to.deep.equal([112, 140, 40, 84]);
+    expect(values('on_tool_end').sort()).to.deep.equal(['35', '7']);
+    expect(values('on_llm_start')).to.include('user: What is (3 + 4) × 5?');
+  });
+});
