@@ -2,10 +2,11 @@
  * `npm run peers`: provisions every real peer the tests run against, each pinned and cached by
  * version outside the clone. Idempotent: a second run only checks the caches.
  *
- * Usage: npm run peers [-- aim collector jaeger]   (default: all three)
+ * Usage: npm run peers [-- aim collector jaeger chromium]   (default: all four)
  */
 import { COLLECTOR, JAEGER } from './go-peers.js';
 import { provisionAim } from './provision-aim.js';
+import { provisionChromium } from './provision-chromium.js';
 import { provisionGoBinary } from './provision-go.js';
 import { ProvisionError, formatDuration, progress } from './run-step.js';
 import { cacheRoot } from './cache.js';
@@ -14,6 +15,7 @@ const STEPS: Record<string, () => Promise<unknown>> = {
   aim: provisionAim,
   collector: () => provisionGoBinary(COLLECTOR),
   jaeger: () => provisionGoBinary(JAEGER),
+  chromium: provisionChromium,
 };
 
 async function main(): Promise<void> {

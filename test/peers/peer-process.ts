@@ -218,9 +218,20 @@ function killAllNow(): void {
   for (const peer of running) peer.signal('SIGKILL');
 }
 process.on('exit', killAllNow);
+let killOnSignal = true;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
+    if (!killOnSignal) return;
     killAllNow();
     process.kill(process.pid, signal);
   });
+}
+
+/**
+ * For a program that stops its peers itself on SIGINT/SIGTERM/SIGHUP (such as `up`, which must
+ * close the bridge's runs while aim server still runs): the peers are no longer killed at once on
+ * a signal. They are still killed if the process exits without stopping them.
+ */
+export function stopPeersOnSignalsYourself(): void {
+  killOnSignal = false;
 }

@@ -15,6 +15,7 @@ import { createReceiver, type Receiver } from '../../src/receiver/index.js';
 import { type AimServer, type AimUi, startAimServer, startAimUi } from './aim.js';
 import { DEMO_QUESTION, runDemoAgent } from './demo-agent.js';
 import { getJson } from './http.js';
+import { stopPeersOnSignalsYourself } from './peer-process.js';
 import { freePort, isListening } from './ports.js';
 import { provisionAim } from './provision-aim.js';
 import { formatDuration } from './run-step.js';
@@ -84,6 +85,7 @@ export async function runUp(options: UpOptions): Promise<UpResult> {
   let aim: AimServer | undefined;
   let ui: AimUi | undefined;
   let receiver: Receiver | undefined;
+  stopPeersOnSignalsYourself(); // the receiver must close its runs while aim server still runs
   const stopAll = async (): Promise<void> => {
     await receiver?.close().catch(() => undefined);
     await ui?.process.stop().catch(() => undefined);
