@@ -19,7 +19,8 @@ import { freePort } from './peers/ports.js';
 const run = promisify(execFile);
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 const blocks = [...README.matchAll(/```(\w+)\n([\s\S]*?)```/g)].map((match) => ({ lang: match[1] ?? '', code: match[2] ?? '' }));
-const EXAMPLES_DIR = join(REPO_ROOT, 'test', '.readme-examples');
+// Inside node_modules: packages resolve from there, and neither tsc nor eslint looks at it.
+const EXAMPLES_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'readme-examples');
 
 /** The example as this checkout runs it (see the module comment). */
 function localised(code: string, aimUrl: string, receiverPort: number): string {
