@@ -61,7 +61,7 @@ describe('README.md: every code example runs', function () {
     const firstImport = /import \{ ([^}]+) \} from 'aim-otel-bridge[^']*'/.exec(block.code)?.[1] ?? '';
     it(`example ${String(index + 1)} (${firstImport.trim()}) runs and writes a run to Aim`, async () => {
       const before = await runHashes(server);
-      const file = join(EXAMPLES_DIR, `example-${String(index + 1)}.ts`);
+      const file = join(EXAMPLES_DIR, `example-${String(index + 1)}.mts`);
       writeFileSync(file, localised(block.code, server.url, await freePort()));
       try {
         await run(process.execPath, ['--import', 'tsx', file], { cwd: REPO_ROOT, timeout: 120_000 });
