@@ -1,6 +1,6 @@
 /**
- * Issue 8, point 5: seen in a real browser. `aim-otel-bridge up --demo` runs as a user starts it
- * (until Ctrl-C); headless Chromium (Debian's, driven by playwright-core) opens the Aim UI and
+ * Issue 8, point 5: seen in a real browser. `npm start` (`aim-otel-bridge up --demo`) runs as a
+ * user starts it, until Ctrl-C; headless Chromium (Debian's, driven by playwright-core) opens the Aim UI and
  * finds the demo run, its metrics and its texts. The screenshot of the texts tab is written to a
  * temporary file, and to test/browser/aim-ui-demo-run.png (the README's) with UPDATE_SCREENSHOT=1.
  * Then Ctrl-C stops everything `up` started.
@@ -40,7 +40,8 @@ describe('the demo run in the Aim UI, seen by headless Chromium', function () {
     const executablePath = findChromium();
     if (executablePath === undefined) throw new Error('no Chromium: `npm run peers` installs Debian\'s chromium');
     const dataDir = mkdtempSync(join(tmpdir(), 'up-browser-'));
-    up = new CliProcess(['up', '--demo', '--data-dir', dataDir, '--aim-port', '0', '--ui-port', '0', '--port', '0']);
+    // Literally `npm start` (= up --demo), on free ports; Ctrl-C below reaches npm, tsx and node, as in a terminal.
+    up = new CliProcess(['--data-dir', dataDir, '--aim-port', '0', '--ui-port', '0', '--port', '0'], { npmStart: true });
     await up.waitFor(/Press Ctrl-C/);
     const { uiUrl, runHash, aimPort, receiverPort } = printed(up.stdout);
 
@@ -73,10 +74,13 @@ describe('the demo run in the Aim UI, seen by headless Chromium', function () {
       copyFileSync(shot, join(REPO_ROOT, 'test', 'browser', 'aim-ui-demo-run.png'));
     }
 
-    // Ctrl-C: up stops everything it started and exits 0.
+    // Ctrl-C (to npm's whole process group): up stops everything it started. npm itself ends as
+    // npm does on Ctrl-C (by the signal); up, which writes to the same pipe, says when it is done.
     up.interrupt();
-    expect(await up.exited, up.stderr).to.equal(0);
+    await up.waitFor(/stopped: aim server, the Aim UI and the bridge receiver are down/, 60_000);
+    await up.closed;
     expect(up.stdout).to.contain('SIGINT: stopping everything up started');
+    expect(up.stdout).to.not.contain('killing everything up started, now');
     for (const port of [aimPort, Number(new URL(uiUrl).port), receiverPort]) expect(await isListening(port), `port ${String(port)}`).to.equal(false);
     up = undefined;
   });

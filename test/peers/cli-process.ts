@@ -2,37 +2,58 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { REPO_ROOT } from './cache.js';
 
-/** A running `aim-otel-bridge` child process, with its output collected. */
+/**
+ * A running `aim-otel-bridge` child process, with its output collected: `node --import tsx
+ * src/cli.ts ARGS`, or with `npmStart` literally `npm start -- ARGS` in a process group of its own,
+ * as in a terminal (where Ctrl-C signals npm, its shell, tsx and node alike).
+ */
 export class CliProcess {
   stdout = '';
   stderr = '';
   readonly exited: Promise<number | null>;
+  /** Resolves when its output pipes are closed: it, and every process it started that writes there, ended. */
+  readonly closed: Promise<void>;
+  /** The signal that ended the process, if one did. */
+  exitSignal: NodeJS.Signals | null = null;
   private readonly child: ChildProcess;
+  private readonly npmStart: boolean;
 
-  constructor(args: readonly string[]) {
-    // node --import tsx (not npx): signals reach the CLI itself.
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(args: readonly string[], options: { npmStart?: boolean } = {}) {
+    this.npmStart = options.npmStart ?? false;
+    this.child = this.npmStart
+      ? spawn('npm', ['start', '--', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((done) => this.child.on('exit', (code) => { done(code); }));
+    this.closed = new Promise((done) => this.child.on('close', () => { done(); }));
+    this.exited = new Promise((done) => this.child.on('exit', (code, signal) => {
+      this.exitSignal = signal;
+      done(code);
+    }));
   }
 
-  /** Resolves with the output once it matches `pattern` (rejects if the process exits first or after `timeoutMs`). */
+  /** Resolves with the output once it matches `pattern` (rejects if the output ends first, or after `timeoutMs`). */
   async waitFor(pattern: RegExp, timeoutMs = 180_000): Promise<RegExpMatchArray> {
     const deadline = Date.now() + timeoutMs;
-    const state = { exited: false };
-    void this.exited.then(() => (state.exited = true));
+    const state = { closed: false };
+    void this.closed.then(() => (state.closed = true));
     for (;;) {
       const match = this.stdout.match(pattern);
       if (match) return match;
-      if (state.exited || Date.now() > deadline) throw new Error(`no ${String(pattern)} in the output of up:\n${this.stdout}\n${this.stderr}`);
+      if (state.closed || Date.now() > deadline) throw new Error(`no ${String(pattern)} in the output of up:\n${this.stdout}\n${this.stderr}`);
       await new Promise((wake) => setTimeout(wake, 200));
     }
   }
 
-  /** Sends Ctrl-C (SIGINT) to the CLI. */
+  /** Ctrl-C: SIGINT to the CLI (with `npmStart`, to its whole process group, as a terminal does). */
   interrupt(): void {
-    this.child.kill('SIGINT');
+    const pid = this.child.pid;
+    try {
+      if (this.npmStart && pid !== undefined) process.kill(-pid, 'SIGINT');
+      else this.child.kill('SIGINT');
+    } catch {
+      // already gone
+    }
   }
 
   /** Ctrl-C, and SIGKILL if it has not exited after `graceMs` (test cleanup). */

@@ -214,15 +214,15 @@ export async function stopAllPeers(): Promise<void> {
 
 // Last resort when the test process ends abruptly (a crash, a timeout that exits, Ctrl-C): kill
 // exactly the process groups this process started, synchronously.
-function killAllNow(): void {
+export function killAllPeersNow(): void {
   for (const peer of running) peer.signal('SIGKILL');
 }
-process.on('exit', killAllNow);
+process.on('exit', killAllPeersNow);
 let killOnSignal = true;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     if (!killOnSignal) return;
-    killAllNow();
+    killAllPeersNow();
     process.kill(process.pid, signal);
   });
 }

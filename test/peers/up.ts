@@ -15,7 +15,7 @@ import { createReceiver, type Receiver } from '../../src/receiver/index.js';
 import { type AimServer, type AimUi, startAimServer, startAimUi } from './aim.js';
 import { DEMO_QUESTION, runDemoAgent } from './demo-agent.js';
 import { getJson } from './http.js';
-import { stopPeersOnSignalsYourself } from './peer-process.js';
+import { killAllPeersNow, stopPeersOnSignalsYourself } from './peer-process.js';
 import { freePort, isListening } from './ports.js';
 import { provisionAim } from './provision-aim.js';
 import { formatDuration } from './run-step.js';
@@ -74,6 +74,28 @@ async function waitForRun(uiUrl: string, hash: string, timeoutMs = 90_000): Prom
   }
 }
 
+/**
+ * Resolves on the first SIGINT/SIGTERM. A terminal's Ctrl-C reaches npm, tsx and this process, so
+ * one press can arrive twice: later signals do not end the process (it is stopping its peers) —
+ * except a third, which kills the peers at once and exits 130.
+ */
+function untilStopSignal(print: (line: string) => void): Promise<string> {
+  let count = 0;
+  return new Promise((wake) => {
+    const onSignal = (signal: string): void => {
+      count += 1;
+      if (count === 1) wake(signal);
+      else if (count >= 3) {
+        print(`${signal} again: killing everything up started, now`);
+        killAllPeersNow();
+        process.exit(130);
+      }
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 export async function runUp(options: UpOptions): Promise<UpResult> {
   const print = options.print ?? ((line: string) => { console.log(line); });
   const started = Date.now();
@@ -128,12 +150,10 @@ export async function runUp(options: UpOptions): Promise<UpResult> {
       return result;
     }
     print('Press Ctrl-C to stop aim server, the Aim UI and the bridge.');
-    const signal = await new Promise<string>((wake) => {
-      process.once('SIGINT', () => { wake('SIGINT'); });
-      process.once('SIGTERM', () => { wake('SIGTERM'); });
-    });
+    const signal = await untilStopSignal(print);
     print(`${signal}: stopping everything up started ...`);
     await stopAll();
+    print('stopped: aim server, the Aim UI and the bridge receiver are down.');
     return result;
   } catch (error) {
     await stopAll();
