@@ -17,7 +17,8 @@
  * Two reference handlers show the floor any handler pays: `noopHandler` (a BaseCallbackHandler with
  * no methods: LangChain's per-handler dispatch — run ids, run managers, the callback queue, tool
  * input serialisation) and `minimalSpans` (one bare span per run from a runId → span map, no
- * attributes, no parent linking).
+ * attributes, no parent linking). `oursInline` / `noopInline` run the callbacks inline
+ * (`awaitHandlers: true`) instead of through LangChain's background queue.
  */
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -135,12 +136,15 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
   const minimal = tracing();
   const ours = tracing();
   const oursContent = tracing();
+  const oursInline = tracing();
   const tl = tracing();
   const contenders: Contender[] = [
     { name: 'baseline', exporter: undefined, callbacks: undefined },
     { name: 'noopHandler', exporter: undefined, callbacks: [new NoopHandler()] },
     { name: 'minimalSpans', exporter: minimal.exporter, callbacks: [new MinimalSpanHandler(minimal.provider.getTracer('minimal'))] },
     { name: 'ours', exporter: ours.exporter, callbacks: [new GenAICallbackHandler({ tracerProvider: ours.provider })] },
+    { name: 'oursInline', exporter: oursInline.exporter, callbacks: [new GenAICallbackHandler({ tracerProvider: oursInline.provider, awaitHandlers: true })] },
+    { name: 'noopInline', exporter: undefined, callbacks: [new NoopHandler({ _awaitHandler: true })] },
     {
       name: 'oursContent',
       exporter: oursContent.exporter,
@@ -219,7 +223,12 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
     bestPeer: bestPeerName,
     ratioToBestPeer: ratio(addedUs['oursContent'], bestPeer),
     ratioToBestPeerContentOff: ratio(addedUs['ours'], bestPeer),
-    ratioOfFloorsToBestPeer: { noopHandler: ratio(addedUs['noopHandler'], bestPeer), minimalSpans: ratio(addedUs['minimalSpans'], bestPeer) },
+    ratioToBestPeerInline: ratio(addedUs['oursInline'], bestPeer),
+    ratioOfFloorsToBestPeer: {
+      noopHandler: ratio(addedUs['noopHandler'], bestPeer),
+      noopInline: ratio(addedUs['noopInline'], bestPeer),
+      minimalSpans: ratio(addedUs['minimalSpans'], bestPeer),
+    },
     goal: 'ratioToBestPeer <= 0.5',
   };
 }
