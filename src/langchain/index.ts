@@ -5,6 +5,7 @@ export {
   type AimCallbackHandlerOptions,
   type FlushTrackerOptions,
   DEFAULT_AIM_REPO,
+  DEFAULT_FACADE_RETRY_DEADLINE_MS,
   DEFAULT_SYSTEM_TRACKING_INTERVAL,
   ENV_AIM_URL,
 } from './facade/aim-callback-handler.js';

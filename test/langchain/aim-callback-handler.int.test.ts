@@ -170,6 +170,48 @@ describe('AimCallbackHandler (drop-in for LangChain Python\'s) against the real 
     ]);
   });
 
+  it('flushTracker({ repo }) moves the next run to another aim server; a bad new repo rejects before anything closes', async () => {
+    const other = await startAimServer();
+    try {
+      const handler = new AimCallbackHandler({ repo: server.url, systemTrackingInterval: null, logSystemParams: false });
+      const echo = RunnableLambda.from((input: string) => input);
+      let failure: unknown;
+      try {
+        await handler.flushTracker({ repo: 'not a url' });
+      } catch (error) {
+        failure = error;
+      }
+      expect(failure).to.be.instanceOf(AimUsageError);
+      const firstHash = handler.runHash; // unchanged: nothing was closed
+      await echo.invoke('on the first server', { callbacks: [handler] });
+      await awaitAllCallbacks();
+      await handler.flushTracker({ repo: other.url });
+      expect(handler.repo).to.equal(other.url);
+      await echo.invoke('on the second server', { callbacks: [handler] });
+      await awaitAllCallbacks();
+      await handler.shutdown();
+
+      const first = await oracleRun(server, firstHash);
+      expect(first.sequences.find((seq) => seq.name === 'on_chain_start')?.values).to.deep.equal(['on the first server']);
+      const second = await oracleRun(other, handler.runHash);
+      expect(second.sequences.find((seq) => seq.name === 'on_chain_start')?.values).to.deep.equal(['on the second server']);
+      expect((await readAimRepo(other.repoDir)).runs.map((r) => r.hash)).to.deep.equal([handler.runHash]);
+    } finally {
+      await other.process.stop();
+    }
+  });
+
+  it('with Aim unreachable the chain runs as usual; flushTracker gives up after retryDeadlineMs and counts the dropped spans', async () => {
+    const handler = new AimCallbackHandler({ repo: 'aim://127.0.0.1:1', retryDeadlineMs: 1_000, systemTrackingInterval: null, logSystemParams: false });
+    const echo = RunnableLambda.from((input: string) => `echo: ${input}`);
+    expect(await echo.invoke('still works', { callbacks: [handler] })).to.equal('echo: still works');
+    await awaitAllCallbacks();
+    const started = Date.now();
+    await handler.flushTracker({ reset: false, finish: true });
+    expect(Date.now() - started).to.be.below(15_000);
+    expect(handler.droppedSpans).to.equal(1);
+  });
+
   it('a bad repo is a typed error that says what is expected; a bad interval too', () => {
     expect(() => new AimCallbackHandler({ repo: '/data/.aim' })).to.throw(AimUsageError, /aim:\/\/host:53800/);
     expect(() => new AimCallbackHandler({ repo: 'aim://127.0.0.1:1', systemTrackingInterval: 0 })).to.throw(AimUsageError, /systemTrackingInterval/);

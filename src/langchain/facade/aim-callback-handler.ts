@@ -32,6 +32,9 @@ export const ENV_AIM_URL = 'AIM_OTEL_BRIDGE_AIM_URL';
 /** Default of {@link AimCallbackHandlerOptions.systemTrackingInterval}, in seconds (Aim's own). */
 export const DEFAULT_SYSTEM_TRACKING_INTERVAL = 10;
 
+/** Default of {@link AimCallbackHandlerOptions.retryDeadlineMs}. */
+export const DEFAULT_FACADE_RETRY_DEADLINE_MS = 30_000;
+
 /** Options of {@link AimCallbackHandler}: those of LangChain Python's handler, camel-cased. */
 export interface AimCallbackHandlerOptions {
   /**
@@ -45,6 +48,12 @@ export interface AimCallbackHandlerOptions {
   systemTrackingInterval?: number | null;
   /** Write `__system_params` (packages, git info, environment without secrets, executable, arguments). @default true */
   logSystemParams?: boolean;
+  /**
+   * How long writes are retried while Aim is unreachable before their spans are dropped (counted in
+   * {@link AimCallbackHandler.droppedSpans}, logged through `diag`); `flushTracker` waits at most
+   * about this long. @default 30000 (ms)
+   */
+  retryDeadlineMs?: number;
   /** LangChain's ignore flags: no callbacks of that kind are received (nor counted). @default false each */
   ignoreLLM?: boolean;
   ignoreChain?: boolean;
@@ -69,6 +78,7 @@ export interface FlushTrackerOptions {
 
 interface Settings {
   repo: string;
+  retryDeadlineMs: number;
   experimentName: string | undefined;
   systemTrackingInterval: number | null;
   logSystemParams: boolean;
@@ -109,7 +119,7 @@ export class AimCallbackHandler extends GenAICallbackHandler {
   constructor(options: AimCallbackHandlerOptions = {}) {
     const settings = resolveSettings(options);
     const session = newSession(settings.experimentName);
-    const pipeline = new FacadePipeline(settings.repo, session);
+    const pipeline = new FacadePipeline(settings.repo, session, settings.retryDeadlineMs);
     super({
       tracerProvider: pipeline.provider,
       captureMessageContent: false, // Python's texts travel as aim.track events; the GenAI content attributes would repeat them
@@ -151,7 +161,8 @@ export class AimCallbackHandler extends GenAICallbackHandler {
   /**
    * Python's `flush_tracker`: writes the asset's params, then with `finish` or `reset` closes the
    * run (Aim marks it finished) and the connection; with `reset` (the default) a new run starts,
-   * with the given settings replacing the current ones. Resolves once everything is written.
+   * with the given settings replacing the current ones. Resolves once everything is written;
+   * rejects with `AimUsageError` (before closing anything) for an invalid new `repo` or interval.
    */
   async flushTracker(options: FlushTrackerOptions = {}): Promise<void> {
     const { langchainAsset, reset = true, finish = false } = options;
@@ -163,23 +174,28 @@ export class AimCallbackHandler extends GenAICallbackHandler {
       await this._pipeline.forceFlush();
       return;
     }
+    // The new settings are checked before anything closes (a bad repo throws AimUsageError).
+    // Python keeps a setting when the new value is falsy; here, when it is left out.
+    const experimentName = options.experimentName ?? this._settings.experimentName;
+    const next = reset
+      ? resolveSettings({
+          repo: options.repo ?? this._settings.repo,
+          retryDeadlineMs: this._settings.retryDeadlineMs,
+          ...(experimentName !== undefined ? { experimentName } : {}),
+          systemTrackingInterval: options.systemTrackingInterval === undefined ? this._settings.systemTrackingInterval : options.systemTrackingInterval,
+          logSystemParams: options.logSystemParams ?? this._settings.logSystemParams,
+        })
+      : undefined;
     this._stopSystemMetrics();
     this._meta.reset();
-    if (!reset) {
+    if (next === undefined) {
       this._finished = true;
       await this._pipeline.restart();
       return;
     }
-    // Python keeps a setting when the new value is falsy; here, when it is left out.
-    const experimentName = options.experimentName ?? this._settings.experimentName;
-    this._settings = resolveSettings({
-      repo: options.repo ?? this._settings.repo,
-      ...(experimentName !== undefined ? { experimentName } : {}),
-      systemTrackingInterval: options.systemTrackingInterval === undefined ? this._settings.systemTrackingInterval : options.systemTrackingInterval,
-      logSystemParams: options.logSystemParams ?? this._settings.logSystemParams,
-    });
-    await this._pipeline.restart(this._settings.repo);
-    this._session = newSession(this._settings.experimentName);
+    this._settings = next;
+    await this._pipeline.restart(next.repo);
+    this._session = newSession(next.experimentName);
     this._pipeline.setSession(this._session);
     this._startSession();
   }
@@ -357,7 +373,9 @@ function resolveSettings(options: AimCallbackHandlerOptions): Settings {
   if (interval !== null && !(Number.isFinite(interval) && interval > 0)) {
     throw new AimUsageError(`systemTrackingInterval must be a number of seconds > 0, or null to turn system metrics off (got ${String(interval)})`);
   }
-  return { repo, experimentName: options.experimentName, systemTrackingInterval: interval, logSystemParams: options.logSystemParams ?? true };
+  const retryDeadlineMs = options.retryDeadlineMs ?? DEFAULT_FACADE_RETRY_DEADLINE_MS;
+  if (!(Number.isFinite(retryDeadlineMs) && retryDeadlineMs >= 0)) throw new AimUsageError(`retryDeadlineMs must be a number of ms ≥ 0 (got ${String(retryDeadlineMs)})`);
+  return { repo, retryDeadlineMs, experimentName: options.experimentName, systemTrackingInterval: interval, logSystemParams: options.logSystemParams ?? true };
 }
 
 function newSession(experiment: string | undefined): Session {

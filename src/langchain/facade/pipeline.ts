@@ -29,19 +29,27 @@ export class FacadePipeline implements SpanProcessor {
   readonly provider: BasicTracerProvider;
   private exporter: AimSpanExporter;
   private batch: BatchSpanProcessor;
+  /** Drops counted by exporters replaced by {@link restart}. */
+  private droppedBefore = 0;
 
   constructor(
     private url: string,
     private session: Session,
+    private readonly retryDeadlineMs: number,
   ) {
-    this.exporter = new AimSpanExporter({ url, layout: 'explicit', runKey: 'attribute', idleCloseMs: 2_147_483_647 });
+    this.exporter = this.newExporter(url);
     this.batch = new BatchSpanProcessor(this.exporter, { scheduledDelayMillis: BATCH_DELAY_MS });
     this.provider = new BasicTracerProvider({ spanProcessors: [this] });
   }
 
-  /** Spans dropped so far by the current exporter (queue full, Aim unreachable past the deadline). */
+  /** The facade's runs stay open until `flushTracker` closes them, as Python's do: no idle close. */
+  private newExporter(url: string): AimSpanExporter {
+    return new AimSpanExporter({ url, layout: 'explicit', runKey: 'attribute', idleCloseMs: 2_147_483_647, retryDeadlineMs: this.retryDeadlineMs });
+  }
+
+  /** Spans dropped so far (queue full, Aim unreachable past the deadline), by every exporter this pipeline had. */
   get droppedSpans(): number {
-    return this.exporter.droppedSpans;
+    return this.droppedBefore + this.exporter.droppedSpans;
   }
 
   /** The Aim server spans are written to. */
@@ -73,10 +81,12 @@ export class FacadePipeline implements SpanProcessor {
    */
   async restart(url: string = this.url): Promise<void> {
     const old = this.batch;
+    const oldExporter = this.exporter;
     this.url = url;
-    this.exporter = new AimSpanExporter({ url, layout: 'explicit', runKey: 'attribute', idleCloseMs: 2_147_483_647 });
+    this.exporter = this.newExporter(url);
     this.batch = new BatchSpanProcessor(this.exporter, { scheduledDelayMillis: BATCH_DELAY_MS });
     await old.shutdown();
+    this.droppedBefore += oldExporter.droppedSpans;
   }
 
   /** Writes every span ended so far and closes everything. */
