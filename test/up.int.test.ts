@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { CliProcess, printed } from './peers/cli-process.js';
-import { readAimRepo } from './peers/oracle.js';
+import { readAimRun } from './peers/oracle.js';
 import { isListening } from './peers/ports.js';
 
 describe('aim-otel-bridge up --demo (npm start)', function () {
@@ -29,8 +29,7 @@ describe('aim-otel-bridge up --demo (npm start)', function () {
     for (const port of [aimPort, Number(new URL(uiUrl).port), receiverPort]) expect(await isListening(port), `port ${String(port)}`).to.equal(false);
 
     // The run, read by Aim's SDK from the data directory: the demo conversation with its metrics and texts.
-    const run = (await readAimRepo(dataDir, [runHash])).runs[0];
-    if (!run) throw new Error(`no run ${runHash} in ${dataDir}`);
+    const run = await readAimRun(dataDir, runHash);
     expect(run.experiment).to.equal('aim-otel-bridge-demo');
     const values = (name: string): unknown[] => run.sequences.filter((s) => s.name === name).flatMap((s) => s.values);
     expect(values('gen_ai.usage.input_tokens').sort()).to.deep.equal([112, 140, 40, 84]);

@@ -3,16 +3,11 @@ import { AimRepo, AimUnavailableError, AimUsageError } from '../../src/aim/index
 import type { AimValue } from '../../src/aim/index.js';
 import { type AimServer, startAimServer, startAimUi } from '../peers/aim.js';
 import { getJson } from '../peers/http.js';
-import { type OracleRun, type OracleSequence, readAimRepo } from '../peers/oracle.js';
+import { type OracleRun, type OracleSequence, readAimRun } from '../peers/oracle.js';
 import { freePort } from '../peers/ports.js';
 
 /** The oracle's run with this hash. */
-async function oracleRun(server: AimServer, hash: string): Promise<OracleRun> {
-  const report = await readAimRepo(server.repoDir, [hash]);
-  const run = report.runs.find((r) => r.hash === hash);
-  if (!run) throw new Error(`the oracle does not find run ${hash}`);
-  return run;
-}
+const oracleRun = (server: AimServer, hash: string): Promise<OracleRun> => readAimRun(server.repoDir, hash);
 
 function sequence(run: OracleRun, name: string, context: Record<string, unknown> = {}): OracleSequence {
   const found = run.sequences.find((s) => s.name === name && JSON.stringify(s.context) === JSON.stringify(context));

@@ -17,7 +17,7 @@ import { expect } from 'chai';
 import { AimUsageError } from '../../src/aim/index.js';
 import { AimCallbackHandler } from '../../src/langchain/index.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
-import { type OracleRun, type OracleSequence, readAimRepo } from '../peers/oracle.js';
+import { type OracleRun, type OracleSequence, readAimRepo, readAimRun } from '../peers/oracle.js';
 
 interface FixtureText {
   name: string;
@@ -35,12 +35,8 @@ interface Fixture {
 
 const fixture = JSON.parse(readFileSync(new URL('fixtures/python-aim-callback-handler.json', import.meta.url), 'utf8')) as Fixture;
 
-async function oracleRun(server: AimServer, hash: string): Promise<OracleRun> {
-  const report = await readAimRepo(server.repoDir, [hash]);
-  const run = report.runs.find((r) => r.hash === hash);
-  if (!run) throw new Error(`the oracle does not find run ${hash}`);
-  return run;
-}
+/** The oracle's run with this hash. */
+const oracleRun = (server: AimServer, hash: string): Promise<OracleRun> => readAimRun(server.repoDir, hash);
 
 const sorted = <T>(items: T[], key: (item: T) => string): T[] => [...items].sort((a, b) => key(a).localeCompare(key(b)));
 const textKey = (seq: { name: string; context: object }): string => `${seq.name} ${JSON.stringify(Object.entries(seq.context).sort())}`;

@@ -60,3 +60,11 @@ export async function readAimRepo(
   const { stdout } = await run(requireAim().python, args, { maxBuffer: 1024 * 1024 * 1024 });
   return JSON.parse(stdout) as OracleReport;
 }
+
+/** One run of the repository in `repoDir`, read by the oracle; throws when it has no run `hash`. */
+export async function readAimRun(repoDir: string, hash: string): Promise<OracleRun> {
+  const report = await readAimRepo(repoDir, [hash]);
+  const run = report.runs.find((r) => r.hash === hash);
+  if (!run) throw new Error(`the oracle does not find run ${hash} in ${repoDir}`);
+  return run;
+}
