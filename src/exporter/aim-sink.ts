@@ -244,7 +244,7 @@ export class AimSink {
     for (const metric of plan.metrics) {
       // Keyed by the span, not by the step: spans that share a step (same millisecond) across
       // batches both stay, and a replayed span rewrites its own point.
-      await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey: hashAuto(metric.spanId) });
+      await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey: hashAuto(metric.key ?? metric.spanId) });
     }
     for (const text of plan.texts) {
       const where = { name: text.name, step: text.step, context: text.context, time: text.time };

@@ -31,6 +31,11 @@ interface PointWrite {
 /** A metric point: `number` is an Aim float, `bigint` an Aim int. */
 export interface MetricWrite extends PointWrite {
   readonly value: number | bigint;
+  /**
+   * What the point's storage key derives from (the same on every replay): default the span id;
+   * points of explicit `aim.track` events add their place in the span, so one span can carry many.
+   */
+  readonly key?: string;
 }
 
 /** A text point: one text, or a list of texts tracked as one point (Aim dtype `list(aim.text)`). */

@@ -120,11 +120,13 @@ class RunBuilder {
   addInstructions(span: SpanRecord): readonly string[] {
     const instructions = readInstructions(span);
     for (const [key, value] of Object.entries(instructions.params)) this.param([key], value);
-    for (const track of instructions.tracks) this.addTrack(span, track);
+    instructions.tracks.forEach((track, index) => {
+      this.addTrack(span, track, index);
+    });
     return instructions.problems;
   }
 
-  private addTrack(span: SpanRecord, track: TrackInstruction): void {
+  private addTrack(span: SpanRecord, track: TrackInstruction, index: number): void {
     const point = {
       name: track.name,
       context: track.context,
@@ -132,7 +134,7 @@ class RunBuilder {
       time: Number(track.timeUnixNano) / 1e9,
       spanId: span.spanId,
     };
-    if (track.value.kind === 'float') this.metrics.push({ ...point, value: track.value.value });
+    if (track.value.kind === 'float') this.metrics.push({ ...point, value: track.value.value, key: `${span.spanId}/aim.track/${String(index)}` });
     else this.texts.push({ ...point, text: track.value.kind === 'text' ? track.value.text : track.value.texts });
   }
 

@@ -43,6 +43,13 @@ describe('explicit Aim instructions on spans (aim.params, aim.track events)', ()
     ]);
   });
 
+  it('several points of one sequence on one span get distinct, replay-stable storage keys', () => {
+    const many = span({}, [track({ 'aim.name': 'loss', 'aim.step': 0, 'aim.value': 1 }), track({ 'aim.name': 'loss', 'aim.step': 1, 'aim.value': 0.5 })]);
+    const keys = (): (string | undefined)[] => planWrites([many], { layout: 'explicit' }).runs[0]?.metrics.map((m) => m.key) ?? [];
+    expect(new Set(keys()).size).to.equal(2);
+    expect(keys()).to.deep.equal(keys());
+  });
+
   it('reports each malformed instruction and keeps the others', () => {
     const got = readInstructions(
       span({ 'aim.params': '[1, 2]' }, [
