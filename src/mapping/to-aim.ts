@@ -47,7 +47,8 @@ export interface TraceKeyMemo {
  * - **name / tags / description**: `aim.run_name` (else the trace's root span name), `aim.tags`,
  *   `aim.run_description`.
  * - **params**: `otel.resource`, `otel.trace_ids.<id>`, `gen_ai.request` of the first model call,
- *   `langchain.metadata.*` / `langchain.tags` attributes.
+ *   `langchain.metadata.*` / `langchain.tags` attributes (the user's: LangGraph's per-step
+ *   bookkeeping and LangChain's step tags left out).
  * - **metrics** (model calls): `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`,
  *   `gen_ai.client.operation.duration` (s), `gen_ai.server.time_to_first_token` (s) and `errors`
  *   (1 per failed GenAI span), context `{operation, model, provider}`.
@@ -149,8 +150,13 @@ class RunBuilder {
       if (!key.startsWith('langchain.')) continue;
       const value = span.attributes[key];
       if (value === undefined) continue;
-      if (key.startsWith('langchain.metadata.')) this.param(['langchain', 'metadata', key.slice('langchain.metadata.'.length)], toPlanValue(value));
-      else if (key === 'langchain.tags') this.param(['langchain', 'tags'], toPlanValue(value));
+      if (key.startsWith('langchain.metadata.')) {
+        const name = key.slice('langchain.metadata.'.length);
+        if (!isStepMetadata(name)) this.param(['langchain', 'metadata', name], toPlanValue(value));
+      } else if (key === 'langchain.tags') {
+        const tags = tagList(value).filter((tag) => !isStepTag(tag));
+        if (tags.length > 0) this.param(['langchain', 'tags'], tags);
+      }
     }
     if (!facts) return;
 
@@ -322,6 +328,19 @@ function textsOf(facts: GenAIFacts): [string, string | undefined, Record<string,
         ['on_chain_end', facts.outputText, {}],
       ];
   }
+}
+
+/**
+ * LangChain/LangGraph bookkeeping that differs from step to step (`langgraph_step`,
+ * `langgraph_node`, `checkpoint_ns`, ...): as a run param it would only say which span came last.
+ */
+function isStepMetadata(name: string): boolean {
+  return name.startsWith('langgraph_') || name.startsWith('checkpoint_') || name.startsWith('__pregel');
+}
+
+/** Tags LangChain adds to child runs (`seq:step:2`, `graph:step:1`, `langsmith:hidden`), not the user's. */
+function isStepTag(tag: string): boolean {
+  return /^(seq|graph):step:\d+$/.test(tag) || tag.startsWith('langsmith:');
 }
 
 /** An attribute of the span, else of its resource. */

@@ -261,3 +261,29 @@ describe('planWrites: content recorded as JSON', () => {
     expect(onlyRun([tool]).texts.map((t) => t.text)).to.deep.equal(['{"a":1}', '3']);
   });
 });
+
+describe('planWrites: LangChain metadata and tags as params', () => {
+  it('keeps the user\'s metadata and tags, leaves out LangGraph\'s per-step bookkeeping and LangChain\'s step tags', () => {
+    const run = onlyRun([
+      span({
+        ...CHAT,
+        'langchain.metadata.thread_id': 't-1',
+        'langchain.metadata.user': 'ada',
+        'langchain.metadata.langgraph_step': 5,
+        'langchain.metadata.langgraph_node': 'agent',
+        'langchain.metadata.checkpoint_ns': 'agent:1',
+        'langchain.tags': ['experiment-a', 'seq:step:2', 'graph:step:1', 'langsmith:hidden'],
+      }),
+    ]);
+    const params = Object.fromEntries(run.params.map((p) => [p.path.join('.'), p.value]));
+    expect(params['langchain.metadata.thread_id']).to.equal('t-1');
+    expect(params['langchain.metadata.user']).to.equal('ada');
+    expect(Object.keys(params).filter((key) => /langgraph_|checkpoint_/.test(key))).to.deep.equal([]);
+    expect(params['langchain.tags']).to.deep.equal(['experiment-a']);
+  });
+
+  it('writes no tags param when a span has only step tags (it would overwrite the user\'s)', () => {
+    const run = onlyRun([span({ ...CHAT, 'langchain.tags': ['seq:step:3'] })]);
+    expect(run.params.map((p) => p.path.join('.'))).to.not.include('langchain.tags');
+  });
+});
