@@ -112,7 +112,7 @@ interface ServeFlags {
 
 /** The embedded default lives beside the peer provisioning it reuses (test/peers), in a source checkout. */
 interface EmbeddedModules {
-  up: { runUp: (options: UpFlags & { demo: boolean; once: boolean }) => Promise<{ exitCode: number }> };
+  up: { runUp: (options: UpFlags & { demo: boolean; once: boolean }) => Promise<void> };
   demo: { runDemoAgent: (options: { endpoint: string; token?: string }) => Promise<{ runHash: string; answer: string; model: string; spansSent: number; spansFailed: number }> };
 }
 
@@ -148,8 +148,8 @@ program
   .action(async (flags: UpFlags & { demo: boolean; once: boolean }) => {
     const { runUp } = await loadEmbedded('up');
     try {
-      const result = await runUp(flags);
-      process.exit(result.exitCode);
+      await runUp(flags);
+      process.exit(0);
     } catch (error) {
       console.error(`aim-otel-bridge up failed: ${error instanceof Error ? error.message : String(error)}`);
       process.exit(1);

@@ -164,15 +164,6 @@ export class AimSink {
     while (this.working) await this.working;
   }
 
-  /**
-   * Writes what is queued, then closes the run `hash` (Aim marks it finished; spans for it later
-   * reopen it). Never rejects.
-   */
-  async finishRun(hash: string): Promise<void> {
-    await this.forceFlush();
-    await this.closeRun(hash);
-  }
-
   /** Writes what is queued, closes every run and the connection. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.stopped) return this.forceFlush();

@@ -75,13 +75,6 @@ export class AimSpanExporter implements SpanExporter {
     });
   }
 
-  /** Writes every span exported so far, then closes the Aim run `hash` (marks it finished). Never rejects. */
-  finishRun(hash: string): Promise<void> {
-    return this.sink.finishRun(hash).catch((error: unknown) => {
-      diag.error(`aim-otel-bridge: finishing run ${hash} failed: ${String(error)}`);
-    });
-  }
-
   /** Writes what is queued, closes the runs and the Aim connection. Idempotent. */
   shutdown(): Promise<void> {
     return this.sink.shutdown().catch((error: unknown) => {

@@ -79,7 +79,6 @@ export interface ResolvedOptions {
   readonly maxOpenRuns: number;
   readonly includeHiddenRuns: boolean;
   readonly semconv: SemconvProfile;
-  readonly awaitHandlers: boolean | undefined;
   readonly bridgeContext: boolean;
   /** LangChain's `BaseCallbackHandlerInput`: the ignore flags and `_awaitHandler`. */
   readonly callbackInput: {
@@ -129,7 +128,6 @@ export function resolveOptions(
     maxOpenRuns: positive('maxOpenRuns', options.maxOpenRuns, DEFAULT_MAX_OPEN_RUNS, 1),
     includeHiddenRuns: options.includeHiddenRuns ?? false,
     semconv,
-    awaitHandlers: options.awaitHandlers,
     bridgeContext: options.bridgeContext ?? true,
     callbackInput: {
       ...(options.ignoreLLM !== undefined ? { ignoreLLM: options.ignoreLLM } : {}),

@@ -16,6 +16,7 @@
  */
 import type { AttributeValue, SpanEventRecord, SpanRecord } from '../model/span-record.js';
 import type { PlanContext, PlanValue } from './aim-plan.js';
+import { toPlanValue } from './plan-value.js';
 
 export const ATTR_AIM_PARAMS = 'aim.params';
 export const EVENT_AIM_TRACK = 'aim.track';
@@ -61,7 +62,8 @@ export function readInstructions(span: SpanRecord): SpanInstructions {
   if (rawParams !== undefined) {
     const parsed = parseJsonObject(rawParams);
     if (parsed === undefined) problems.push(`${where}: ${ATTR_AIM_PARAMS} is not a JSON object`);
-    else params = Object.fromEntries(Object.entries(parsed).filter(([key]) => key !== '').map(([key, value]) => [key, jsonToPlanValue(value)]));
+    // Parsed JSON is an attribute value tree (no bytes, no bigint): integral numbers become Aim ints.
+    else params = Object.fromEntries(Object.entries(parsed).filter(([key]) => key !== '').map(([key, value]) => [key, toPlanValue(value as AttributeValue)]));
   }
   const tracks: TrackInstruction[] = [];
   for (const event of span.events) {
@@ -128,17 +130,4 @@ function parseJsonObject(value: AttributeValue): Record<string, unknown> | undef
   } catch {
     return undefined;
   }
-}
-
-/** Parsed JSON as a param value: integral numbers become Aim ints, other numbers floats. */
-function jsonToPlanValue(value: unknown): PlanValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
-  if (Array.isArray(value)) return value.map((item) => jsonToPlanValue(item));
-  if (typeof value === 'object') {
-    const result: Record<string, PlanValue> = {};
-    for (const [key, item] of Object.entries(value)) if (key !== '') result[key] = jsonToPlanValue(item);
-    return result;
-  }
-  return null; // JSON.parse gives nothing else
 }

@@ -2,6 +2,7 @@ import type { AttributeValue, Attributes, SpanRecord } from '../model/span-recor
 import type { AimWritePlan, MetricWrite, ParamWrite, PlanContext, PlanValue, RunWritePlan, TextWrite } from './aim-plan.js';
 import { type GenAIFacts, agentEvents, readGenAIFacts, requestParams } from './conventions.js';
 import { type TrackInstruction, hasInstructions, readInstructions } from './instructions.js';
+import { toPlanValue } from './plan-value.js';
 import { type RunKeyStrategy, explicitRunKey, runHash, traceRunKey } from './run-key.js';
 
 /**
@@ -367,15 +368,4 @@ function text(value: AttributeValue | undefined): string | undefined {
 function tagList(value: AttributeValue | undefined): string[] {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
   return items.filter((tag): tag is string => typeof tag === 'string').map((tag) => tag.trim()).filter((tag) => tag !== '');
-}
-
-/** An attribute value as a param value: safe integers become Aim ints (`bigint`), other numbers floats, bytes base64. */
-export function toPlanValue(value: AttributeValue | Attributes): PlanValue {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint') return value;
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : value;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (Array.isArray(value)) return (value as readonly AttributeValue[]).map((item) => toPlanValue(item));
-  const result: Record<string, PlanValue> = {};
-  for (const [key, item] of Object.entries(value as Attributes)) if (key !== '') result[key] = toPlanValue(item);
-  return result;
 }

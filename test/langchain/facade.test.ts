@@ -23,7 +23,10 @@ describe('AimCallbackHandler facade: pure parts', () => {
       llm_starts: 0, llm_ends: 0, llm_streams: 1, tool_starts: 1, tool_ends: 0, agent_ends: 0,
     });
     meta.reset();
-    expect(Object.values(meta.snapshot()).every((n) => n === 0)).to.equal(true);
+    expect(meta.count('on_text')).to.deep.equal({
+      action: 'on_text', step: 1, starts: 0, ends: 0, errors: 0, text_ctr: 1, chain_starts: 0, chain_ends: 0,
+      llm_starts: 0, llm_ends: 0, llm_streams: 0, tool_starts: 0, tool_ends: 0, agent_ends: 0,
+    });
   });
 
   it('renders Python\'s texts: buffer-string prompts, generations, agent action/finish, tool input unwrapped', () => {
@@ -39,7 +42,7 @@ describe('AimCallbackHandler facade: pure parts', () => {
     expect(asText({ a: [1, 2] })).to.equal('{"a":[1,2]}');
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
-    expect(asText(cyclic)).to.be.a('string');
+    expect(asText(cyclic)).to.equal('[a value that cannot be serialised]');
   });
 
   it('__system_params: Aim\'s keys; env without names containing secret/key/token/password (+auth/credential/cookie); this repo\'s git info and packages', () => {
@@ -62,11 +65,9 @@ describe('AimCallbackHandler facade: pure parts', () => {
     const first = sampler.sample();
     expect(Object.keys(first).sort()).to.deep.equal(['__system__cpu', '__system__disk_percent', '__system__memory_percent', '__system__p_memory_percent']);
     expect(first['__system__cpu']).to.equal(0);
-    let spin = 0;
     const until = Date.now() + 50;
-    while (Date.now() < until) spin += 1; // busy: the next sample sees CPU use
+    while (Date.now() < until); // busy: the next sample sees CPU use
     const second = sampler.sample();
-    expect(spin).to.be.greaterThan(0);
     expect(second['__system__cpu']).to.be.greaterThan(0);
     for (const [name, value] of Object.entries(second)) {
       expect(value, name).to.be.at.least(0);

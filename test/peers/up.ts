@@ -37,16 +37,6 @@ export interface UpOptions {
   print?: (line: string) => void;
 }
 
-/** What `up` started (for tests that drive it in-process). */
-export interface UpResult {
-  exitCode: number;
-  uiUrl?: string;
-  aimUrl?: string;
-  receiverUrl?: string;
-  runHash?: string;
-  repoDir?: string;
-}
-
 /** A step failed in a way the user can fix; the message says how. */
 export class UpError extends Error {
   override readonly name = 'UpError';
@@ -96,7 +86,8 @@ function untilStopSignal(print: (line: string) => void): Promise<string> {
   });
 }
 
-export async function runUp(options: UpOptions): Promise<UpResult> {
+/** Runs `up`; resolves once everything it started is stopped again, rejects (having stopped it) when a step fails. */
+export async function runUp(options: UpOptions): Promise<void> {
   const print = options.print ?? ((line: string) => { console.log(line); });
   const started = Date.now();
   const steps = options.demo ? 6 : 5;
@@ -131,13 +122,11 @@ export async function runUp(options: UpOptions): Promise<UpResult> {
     say(`starting the bridge receiver on http://127.0.0.1:${String(port)}/v1/traces`);
     receiver = await createReceiver({ url: aim.url, port });
 
-    const result: UpResult = { exitCode: 0, uiUrl: ui.url, aimUrl: aim.url, receiverUrl: receiver.url, repoDir };
     if (options.demo) {
       say(`running the demo agent ("${DEMO_QUESTION}")`);
       const demo = await runDemoAgent({ endpoint: receiver.url });
       if (demo.spansFailed > 0) throw new UpError(`the bridge did not take ${String(demo.spansFailed)} of the demo's spans (see the logs above)`);
       await waitForRun(ui.url, demo.runHash);
-      result.runHash = demo.runHash;
       print('');
       print(`  answer:   ${demo.answer}   (model: ${demo.model}, ${String(demo.spansSent)} spans)`);
       print(`  Aim UI:   ${ui.url}`);
@@ -147,14 +136,13 @@ export async function runUp(options: UpOptions): Promise<UpResult> {
     say(`ready in ${formatDuration(Date.now() - started)}: OTLP/HTTP → ${receiver.url}/v1/traces, Aim UI ${ui.url}`);
     if (options.once) {
       await stopAll();
-      return result;
+      return;
     }
     print('Press Ctrl-C to stop aim server, the Aim UI and the bridge.');
     const signal = await untilStopSignal(print);
     print(`${signal}: stopping everything up started ...`);
     await stopAll();
     print('stopped: aim server, the Aim UI and the bridge receiver are down.');
-    return result;
   } catch (error) {
     await stopAll();
     throw error;

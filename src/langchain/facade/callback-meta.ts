@@ -57,11 +57,6 @@ export class CallbackMeta {
     return { action: callback, ...extra, ...this.counts };
   }
 
-  /** The counters now (Python's `get_custom_callback_meta()`). */
-  snapshot(): Readonly<Record<CallbackCounter, number>> {
-    return { ...this.counts };
-  }
-
   /** Back to zero (Python's `reset_callback_meta()`). */
   reset(): void {
     this.counts = zero();

@@ -52,11 +52,6 @@ export class FacadePipeline implements SpanProcessor {
     return this.droppedBefore + this.exporter.droppedSpans;
   }
 
-  /** The Aim server spans are written to. */
-  get repo(): string {
-    return this.url;
-  }
-
   setSession(session: Session): void {
     this.session = session;
   }

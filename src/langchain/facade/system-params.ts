@@ -3,7 +3,7 @@
  * Node.js process: `{packages, env_variables, git_info, executable, arguments}`.
  *
  * - `packages`: the dependencies of the application's `package.json` (the one in the working
- *   directory), with the version installed in `node_modules`, else the declared range.
+ *   directory), with the version installed in `node_modules`, else the declared range (read once).
  * - `env_variables`: the environment without any variable whose name contains `secret`, `key`,
  *   `token` or `password` (case-insensitive) — Aim's rule — nor `auth`, `credential` or `cookie`.
  * - `git_info`: `{branch, remote_origin_url, commit: {hash, timestamp, author}}` of the working
@@ -60,7 +60,18 @@ function readJson(path: string): Record<string, unknown> | undefined {
   }
 }
 
+/**
+ * The installed packages do not change while the process runs, and reading them is one file per
+ * dependency: read once per directory (the last one asked for is kept), not on every new run.
+ */
+let packagesCache: { cwd: string; packages: Readonly<Record<string, string>> } | undefined;
+
 function packages(cwd: string): Record<string, string> {
+  if (packagesCache?.cwd !== cwd) packagesCache = { cwd, packages: readPackages(cwd) };
+  return { ...packagesCache.packages };
+}
+
+function readPackages(cwd: string): Record<string, string> {
   const manifest = readJson(join(cwd, 'package.json'));
   const result: Record<string, string> = {};
   for (const field of ['dependencies', 'devDependencies', 'optionalDependencies']) {
