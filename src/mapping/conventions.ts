@@ -2,24 +2,31 @@
  * Reads what the mapping needs from a span, whichever GenAI convention produced it: the
  * OpenTelemetry GenAI semantic conventions (v1.41.1, `gen_ai.*`, what our LangChain handler
  * emits), OpenInference (`openinference.span.kind`, `llm.*`, `input.value`) and OpenLLMetry
- * (`traceloop.*`, `gen_ai.prompt.N.*`, `llm.usage.*`). The first name listed wins.
+ * (`traceloop.*`, `gen_ai.prompt.N.*`, `llm.usage.*`) and the Vercel AI SDK (`ai.*`, see
+ * vercel-ai.ts; its model calls, tool calls and the calls around them map to the same layout as
+ * GenAI-semconv spans). The first name listed wins; span events are read where the attributes say
+ * nothing (see span-events.ts).
  *
  * | fact | attributes read, in order |
  * |---|---|
- * | kind | `gen_ai.operation.name`, `openinference.span.kind`, `traceloop.span.kind`, `llm.request.type` |
- * | model | `gen_ai.request.model`, `gen_ai.response.model`, `llm.model_name`, `llm.request.model` |
- * | provider | `gen_ai.provider.name`, `gen_ai.system`, `llm.provider`, `llm.system` |
- * | input tokens | `gen_ai.usage.input_tokens`, `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt`, `llm.usage.prompt_tokens` |
- * | output tokens | `gen_ai.usage.output_tokens`, `gen_ai.usage.completion_tokens`, `llm.token_count.completion`, `llm.usage.completion_tokens` |
- * | time to first token (s) | `gen_ai.response.time_to_first_chunk`, `gen_ai.server.time_to_first_token` |
- * | input text | `gen_ai.system_instructions` + `gen_ai.input.messages`, `gen_ai.tool.call.arguments`, `gen_ai.retrieval.query.text`, `langchain.chain.inputs`, `llm.input_messages.N.message.*`, `gen_ai.prompt.N.*`, `input.value`, `traceloop.entity.input` |
- * | output text | `gen_ai.output.messages`, `gen_ai.tool.call.result`, `gen_ai.retrieval.documents`, `langchain.chain.outputs`, `llm.output_messages.N.message.*`, `gen_ai.completion.N.*`, `output.value`, `traceloop.entity.output` |
+ * | kind | `gen_ai.operation.name`, `ai.operationId` (Vercel: model calls `chat`, embeddings `embeddings`, `ai.toolCall` `execute_tool`, the calls around them `invoke_workflow`), `openinference.span.kind`, `traceloop.span.kind`, `llm.request.type` |
+ * | model | `gen_ai.request.model`, `gen_ai.response.model`, `llm.model_name`, `llm.request.model`, `ai.model.id` |
+ * | provider | `gen_ai.provider.name`, `ai.model.provider` (as a GenAI provider name: `openai.chat` → `openai`), `gen_ai.system`, `llm.provider`, `llm.system` |
+ * | input tokens | `gen_ai.usage.input_tokens`, `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt`, `llm.usage.prompt_tokens`, Vercel model calls `ai.usage.inputTokens`, `ai.usage.promptTokens`, embeddings `ai.usage.tokens` |
+ * | output tokens | `gen_ai.usage.output_tokens`, `gen_ai.usage.completion_tokens`, `llm.token_count.completion`, `llm.usage.completion_tokens`, Vercel model calls `ai.usage.outputTokens`, `ai.usage.completionTokens` |
+ * | time to first token (s) | `gen_ai.response.time_to_first_chunk`, `gen_ai.server.time_to_first_token`, Vercel model calls `ai.response.msToFirstChunk`, `ai.stream.msToFirstChunk` (ms; also on the event `ai.stream.firstChunk`), event `First Token Stream Event` (OpenInference: event time − span start) |
+ * | input text | `gen_ai.system_instructions` + `gen_ai.input.messages`, `gen_ai.tool.call.arguments`, `gen_ai.retrieval.query.text`, `langchain.chain.inputs`, `llm.input_messages.N.message.*`, `gen_ai.prompt.N.*`, `input.value`, `traceloop.entity.input`, Vercel `ai.prompt.messages` (model calls), `ai.toolCall.args`/`ai.toolCall.input` (tool calls), `ai.prompt` (calls around), `ai.values`/`ai.value` (embeddings), event `gen_ai.content.prompt` (`gen_ai.prompt`) |
+ * | output text | `gen_ai.output.messages`, `gen_ai.tool.call.result`, `gen_ai.retrieval.documents`, `langchain.chain.outputs`, `llm.output_messages.N.message.*`, `gen_ai.completion.N.*`, `output.value`, `traceloop.entity.output`, Vercel `ai.response.reasoning` + `ai.response.text`/`ai.response.object` + `ai.response.toolCalls` (model calls, as an `assistant:` message; the calls around: the text as it is), `ai.toolCall.result`/`ai.toolCall.output` (tool calls), event `gen_ai.content.completion` (`gen_ai.completion`) |
  * | agent actions | events `langchain.agent.action` (`gen_ai.tool.name`, `tool_input`, `log`) and `langchain.agent.finish` (`return_values`, `log`) |
- * | tool | `gen_ai.tool.name`, `tool.name`, `traceloop.entity.name` (tool spans) |
+ * | tool | `gen_ai.tool.name`, `tool.name`, `traceloop.entity.name` (tool spans), `ai.toolCall.name` |
+ * | tool call id | `gen_ai.tool.call.id`, `ai.toolCall.id` |
  * | agent | `gen_ai.agent.name`, `agent.name` |
  * | error | status `error`; `error.type`, else `exception.type` of an exception event, else `_OTHER` |
  */
 import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
+import { int, isObject, num, str, unquote } from './attribute-read.js';
+import { completionFromEvents, firstTokenSecondsFromEvents, promptFromEvents } from './span-events.js';
+import { readVercelAI } from './vercel-ai.js';
 
 /** What a span is, in LangChain's terms (which Python `AimCallbackHandler` sequences it feeds). */
 export type SpanRole = 'llm' | 'embedding' | 'chain' | 'tool' | 'agent' | 'retriever' | 'other';
@@ -70,25 +77,31 @@ const OPERATION_ROLES: Readonly<Record<string, SpanRole>> = {
 /** Reads the GenAI facts of a span; undefined when it carries none of the conventions (not a GenAI span). */
 export function readGenAIFacts(span: SpanRecord): GenAIFacts | undefined {
   const a = span.attributes;
-  const operation = str(a, 'gen_ai.operation.name');
+  const vercel = readVercelAI(span);
+  const operation = str(a, 'gen_ai.operation.name') ?? vercel?.operation;
   const kindName = operation ?? str(a, 'openinference.span.kind') ?? str(a, 'traceloop.span.kind') ?? str(a, 'llm.request.type');
-  const model = str(a, 'gen_ai.request.model') ?? str(a, 'gen_ai.response.model') ?? str(a, 'llm.model_name') ?? str(a, 'llm.request.model');
-  const provider = str(a, 'gen_ai.provider.name') ?? str(a, 'gen_ai.system') ?? str(a, 'llm.provider') ?? str(a, 'llm.system');
-  if (kindName === undefined && model === undefined && provider === undefined) return undefined;
-  const role = (kindName !== undefined ? OPERATION_ROLES[kindName] : undefined) ?? (model !== undefined ? 'llm' : 'other');
+  const model = str(a, 'gen_ai.request.model') ?? str(a, 'gen_ai.response.model') ?? str(a, 'llm.model_name') ?? str(a, 'llm.request.model') ?? str(a, 'ai.model.id');
+  const provider = str(a, 'gen_ai.provider.name') ?? vercel?.provider ?? str(a, 'gen_ai.system') ?? str(a, 'llm.provider') ?? str(a, 'llm.system');
+  if (kindName === undefined && model === undefined && provider === undefined && vercel === undefined) return undefined;
+  const role = (kindName !== undefined ? OPERATION_ROLES[kindName] : undefined) ?? vercel?.role ?? (model !== undefined ? 'llm' : 'other');
+  // The Vercel AI SDK's calls around the model calls carry the steps' token totals (`ai.usage.*`): only model calls count.
+  const counts = vercel === undefined || vercel.role === 'llm' || vercel.role === 'embedding';
   return {
     role,
     operation: operation ?? (kindName !== undefined ? kindName.toLowerCase() : undefined),
     model,
     provider,
-    inputTokens: int(a, 'gen_ai.usage.input_tokens') ?? int(a, 'gen_ai.usage.prompt_tokens') ?? int(a, 'llm.token_count.prompt') ?? int(a, 'llm.usage.prompt_tokens'),
-    outputTokens:
-      int(a, 'gen_ai.usage.output_tokens') ?? int(a, 'gen_ai.usage.completion_tokens') ?? int(a, 'llm.token_count.completion') ?? int(a, 'llm.usage.completion_tokens'),
-    timeToFirstTokenSeconds: num(a, 'gen_ai.response.time_to_first_chunk') ?? num(a, 'gen_ai.server.time_to_first_token'),
-    inputText: inputText(a),
-    outputText: outputText(a),
-    toolName: str(a, 'gen_ai.tool.name') ?? str(a, 'tool.name') ?? (role === 'tool' ? str(a, 'traceloop.entity.name') : undefined),
-    toolCallId: str(a, 'gen_ai.tool.call.id'),
+    inputTokens: counts ? (inputTokens(a) ?? vercel?.inputTokens) : undefined,
+    outputTokens: counts ? (outputTokens(a) ?? vercel?.outputTokens) : undefined,
+    timeToFirstTokenSeconds:
+      num(a, 'gen_ai.response.time_to_first_chunk') ??
+      num(a, 'gen_ai.server.time_to_first_token') ??
+      vercel?.timeToFirstTokenSeconds ??
+      firstTokenSecondsFromEvents(span),
+    inputText: inputText(a) ?? vercel?.inputText ?? promptFromEvents(span),
+    outputText: outputText(a) ?? vercel?.outputText ?? completionFromEvents(span),
+    toolName: str(a, 'gen_ai.tool.name') ?? str(a, 'tool.name') ?? (role === 'tool' ? str(a, 'traceloop.entity.name') : undefined) ?? vercel?.toolName,
+    toolCallId: str(a, 'gen_ai.tool.call.id') ?? vercel?.toolCallId,
     agentName: str(a, 'gen_ai.agent.name') ?? str(a, 'agent.name'),
     errorType: span.status.code === 'error' ? errorType(span) : undefined,
   };
@@ -125,6 +138,14 @@ export function requestParams(attributes: Attributes): Record<string, AttributeV
     if (key.startsWith('gen_ai.request.')) params[key.slice('gen_ai.request.'.length)] = value;
   }
   return params;
+}
+
+function inputTokens(a: Attributes): number | bigint | undefined {
+  return int(a, 'gen_ai.usage.input_tokens') ?? int(a, 'gen_ai.usage.prompt_tokens') ?? int(a, 'llm.token_count.prompt') ?? int(a, 'llm.usage.prompt_tokens');
+}
+
+function outputTokens(a: Attributes): number | bigint | undefined {
+  return int(a, 'gen_ai.usage.output_tokens') ?? int(a, 'gen_ai.usage.completion_tokens') ?? int(a, 'llm.token_count.completion') ?? int(a, 'llm.usage.completion_tokens');
 }
 
 function inputText(a: Attributes): string | undefined {
@@ -217,17 +238,6 @@ function indexedMessages(a: Attributes, prefix: string, roleSuffix: string, cont
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
-/** A content value recorded as a JSON string literal (`"3"`) reads as its text (`3`). */
-function unquote(text: string | undefined): string | undefined {
-  if (text === undefined || !text.startsWith('"')) return text;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'string' ? value : text;
-  } catch {
-    return text;
-  }
-}
-
 function errorType(span: SpanRecord): string {
   const declared = str(span.attributes, 'error.type');
   if (declared !== undefined) return declared;
@@ -236,31 +246,4 @@ function errorType(span: SpanRecord): string {
     if (type !== undefined) return type;
   }
   return '_OTHER';
-}
-
-function str(a: Attributes, key: string): string | undefined {
-  const value = a[key];
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value.join(', ');
-  return undefined;
-}
-
-function num(a: Attributes, key: string): number | undefined {
-  const value = a[key];
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'bigint') return Number(value);
-  return undefined;
-}
-
-/** An integer count: safe JS integers stay numbers, larger ones bigint; non-integers are ignored. */
-function int(a: Attributes, key: string): number | bigint | undefined {
-  const value = a[key];
-  if (typeof value === 'bigint') return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  return undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -1,0 +1,302 @@
+/**
+ * The convention readers, one attribute or event at a time: the Vercel AI SDK's `ai.*` spans and
+ * the facts producers record as span events (time to first token, deprecated content events).
+ * Hand-written spans; the real SDK's spans are mapped in vercel-ai.test.ts.
+ */
+import { expect } from 'chai';
+import { renderChatMessages } from '../../src/mapping/chat-messages.js';
+import { type GenAIFacts, readGenAIFacts } from '../../src/mapping/conventions.js';
+import { genAIProviderName } from '../../src/mapping/vercel-ai.js';
+import type { Attributes, SpanEventRecord, SpanRecord } from '../../src/model/span-record.js';
+
+const START = 1_764_000_000_000_000_000n; // ns
+
+function span(attributes: Attributes, events: SpanEventRecord[] = []): SpanRecord {
+  return {
+    traceId: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+    spanId: '0000000000000001',
+    name: 'span',
+    kind: 'internal',
+    startTimeUnixNano: START,
+    endTimeUnixNano: START + 2_000_000_000n,
+    attributes,
+    events,
+    links: [],
+    status: { code: 'unset' },
+    origin: { resource: {}, scopeName: 'test' },
+  };
+}
+
+function event(name: string, attributes: Attributes, afterStartNs = 0n): SpanEventRecord {
+  return { name, timeUnixNano: START + afterStartNs, attributes };
+}
+
+/** What every Vercel model call of the mock provider carries. */
+const DO_GENERATE: Attributes = {
+  'ai.operationId': 'ai.generateText.doGenerate',
+  'ai.model.provider': 'openai.chat',
+  'ai.model.id': 'gpt-4o-mini',
+};
+
+const msg = (messages: unknown[]): string => JSON.stringify(messages);
+
+/** [title, span, the facts expected (only the fields listed are compared, each exactly)]. */
+const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
+  // --- Vercel AI SDK: model calls
+  [
+    'doGenerate (6.x): chat, model ai.model.id, provider as GenAI name, ai.usage.inputTokens/outputTokens',
+    span({ ...DO_GENERATE, 'ai.usage.inputTokens': 21, 'ai.usage.outputTokens': 3, 'ai.usage.totalTokens': 24 }),
+    { role: 'llm', operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', inputTokens: 21, outputTokens: 3, timeToFirstTokenSeconds: undefined },
+  ],
+  [
+    'doGenerate (4.x): ai.usage.promptTokens/completionTokens',
+    span({ ...DO_GENERATE, 'ai.usage.promptTokens': 7, 'ai.usage.completionTokens': 2 }),
+    { inputTokens: 7, outputTokens: 2 },
+  ],
+  [
+    'gen_ai.usage.* and gen_ai.request.model win over ai.*',
+    span({ ...DO_GENERATE, 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 5, 'ai.usage.inputTokens': 6 }),
+    { model: 'gpt-4o', inputTokens: 5 },
+  ],
+  [
+    'ai.model.provider wins over gen_ai.system (the same id, not a GenAI name)',
+    span({ ...DO_GENERATE, 'ai.model.provider': 'anthropic.messages', 'gen_ai.system': 'anthropic.messages' }),
+    { provider: 'anthropic' },
+  ],
+  [
+    'gen_ai.operation.name and gen_ai.provider.name win over the Vercel ones',
+    span({ ...DO_GENERATE, 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'azure.ai.openai' }),
+    { role: 'llm', operation: 'text_completion', provider: 'azure.ai.openai' },
+  ],
+  [
+    'doStream: ai.response.msToFirstChunk in ms → seconds',
+    span({ ...DO_GENERATE, 'ai.operationId': 'ai.streamText.doStream', 'ai.response.msToFirstChunk': 250 }),
+    { role: 'llm', operation: 'chat', timeToFirstTokenSeconds: 0.25 },
+  ],
+  [
+    'streamObject doStream: ai.stream.msToFirstChunk',
+    span({ ...DO_GENERATE, 'ai.operationId': 'ai.streamObject.doStream', 'ai.stream.msToFirstChunk': 120 }),
+    { role: 'llm', timeToFirstTokenSeconds: 0.12 },
+  ],
+  [
+    'doStream: the ai.stream.firstChunk event when the attribute is missing',
+    span({ ...DO_GENERATE, 'ai.operationId': 'ai.streamText.doStream' }, [event('ai.stream.firstChunk', { 'ai.response.msToFirstChunk': 80 }, 80_000_000n)]),
+    { timeToFirstTokenSeconds: 0.08 },
+  ],
+  [
+    'gen_ai.response.time_to_first_chunk wins over ai.response.msToFirstChunk',
+    span({ ...DO_GENERATE, 'gen_ai.response.time_to_first_chunk': 0.5, 'ai.response.msToFirstChunk': 250 }),
+    { timeToFirstTokenSeconds: 0.5 },
+  ],
+  [
+    'ai.prompt.messages: system, user parts, assistant tool call, tool result, as role: content lines',
+    span({
+      ...DO_GENERATE,
+      'ai.prompt.messages': msg([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: [{ type: 'text', text: 'add 1 and 2' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Adding.' }, { type: 'tool-call', toolCallId: 'c1', toolName: 'add', input: { a: 1, b: 2 } }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'add', output: { type: 'json', value: 3 } }] },
+      ]),
+    }),
+    { inputText: 'system: Be brief.\nuser: add 1 and 2\nassistant: Adding.\nadd({"a":1,"b":2})\ntool: 3' },
+  ],
+  [
+    'ai.prompt.messages (4.x): tool call args, tool result result',
+    span({
+      ...DO_GENERATE,
+      'ai.prompt.messages': msg([
+        { role: 'assistant', content: [{ type: 'tool-call', toolCallId: 'c1', toolName: 'weather', args: { city: 'Paris' } }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'weather', result: { temp: 21 } }] },
+      ]),
+    }),
+    { inputText: 'assistant: weather({"city":"Paris"})\ntool: {"temp":21}' },
+  ],
+  [
+    'ai.prompt.messages: text tool outputs as they are',
+    span({ ...DO_GENERATE, 'ai.prompt.messages': msg([{ role: 'tool', content: [{ type: 'tool-result', output: { type: 'text', value: 'sunny' } }] }]) }),
+    { inputText: 'tool: sunny' },
+  ],
+  ['ai.response.text as an assistant message', span({ ...DO_GENERATE, 'ai.response.text': 'Paris.' }), { outputText: 'assistant: Paris.' }],
+  [
+    'ai.response.toolCalls (input a JSON string) as name(arguments)',
+    span({ ...DO_GENERATE, 'ai.response.toolCalls': msg([{ toolCallId: 'c1', toolName: 'add', input: '{"a":1,"b":2}' }]) }),
+    { outputText: 'assistant: add({"a":1,"b":2})' },
+  ],
+  [
+    'ai.response.reasoning, text and tool calls (4.x args) in one assistant message',
+    span({
+      ...DO_GENERATE,
+      'ai.response.reasoning': 'think',
+      'ai.response.text': 'Let me add.',
+      'ai.response.toolCalls': msg([{ toolCallId: 'c1', toolName: 'add', args: { a: 1 } }]),
+    }),
+    { outputText: 'assistant: think\nLet me add.\nadd({"a":1})' },
+  ],
+  [
+    'generateObject doGenerate: ai.response.object',
+    span({ ...DO_GENERATE, 'ai.operationId': 'ai.generateObject.doGenerate', 'ai.response.object': '{"city":"Paris"}' }),
+    { role: 'llm', outputText: 'assistant: {"city":"Paris"}' },
+  ],
+  // --- Vercel AI SDK: the calls around the model calls
+  [
+    'generateText: chain-like, no tokens (its ai.usage.* are the steps\' totals), ai.prompt as lines, ai.response.text as it is',
+    span({
+      'ai.operationId': 'ai.generateText',
+      'ai.model.provider': 'openai.chat',
+      'ai.model.id': 'gpt-4o-mini',
+      'ai.prompt': JSON.stringify({ system: 'Be brief.', prompt: 'Capital of France?' }),
+      'ai.response.text': 'Paris.',
+      'ai.response.msToFirstChunk': 10,
+      'ai.usage.inputTokens': 120,
+      'ai.usage.outputTokens': 16,
+    }),
+    {
+      role: 'chain',
+      operation: 'invoke_workflow',
+      model: 'gpt-4o-mini',
+      provider: 'openai',
+      inputTokens: undefined,
+      outputTokens: undefined,
+      timeToFirstTokenSeconds: undefined,
+      inputText: 'system: Be brief.\nuser: Capital of France?',
+      outputText: 'Paris.',
+    },
+  ],
+  [
+    'streamText with messages and 4.x ai.stream.msToFirstChunk: still no tokens nor time to first token',
+    span({
+      'ai.operationId': 'ai.streamText',
+      'ai.prompt': JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }] }),
+      'ai.stream.msToFirstChunk': 12,
+      'ai.usage.promptTokens': 3,
+    }),
+    { role: 'chain', inputTokens: undefined, timeToFirstTokenSeconds: undefined, inputText: 'user: Hi' },
+  ],
+  [
+    'a call that ended in tool calls: its output is the calls',
+    span({ 'ai.operationId': 'ai.generateText', 'ai.response.toolCalls': msg([{ toolCallId: 'c1', toolName: 'add', input: '{"a":1}' }]) }),
+    { outputText: 'add({"a":1})' },
+  ],
+  ['ai.prompt that is not JSON is kept', span({ 'ai.operationId': 'ai.generateText', 'ai.prompt': '{"prompt":"trunc' }), { inputText: '{"prompt":"trunc' }],
+  // --- Vercel AI SDK: tools, embeddings, the rest
+  [
+    'ai.toolCall: tool, name, call id, args, result',
+    span({ 'ai.operationId': 'ai.toolCall', 'ai.toolCall.name': 'add', 'ai.toolCall.id': 'call_1', 'ai.toolCall.args': '{"a":1,"b":2}', 'ai.toolCall.result': '3' }),
+    { role: 'tool', operation: 'execute_tool', model: undefined, provider: undefined, toolName: 'add', toolCallId: 'call_1', inputText: '{"a":1,"b":2}', outputText: '3' },
+  ],
+  [
+    'ai.toolCall: ai.toolCall.input/output, a string result unquoted',
+    span({ 'ai.operationId': 'ai.toolCall', 'ai.toolCall.name': 'weather', 'ai.toolCall.input': '{"city":"Paris"}', 'ai.toolCall.output': '"sunny"' }),
+    { role: 'tool', inputText: '{"city":"Paris"}', outputText: 'sunny', toolCallId: undefined },
+  ],
+  [
+    'doEmbed: embeddings, ai.usage.tokens as input tokens, ai.values',
+    span({ 'ai.operationId': 'ai.embedMany.doEmbed', 'ai.model.provider': 'openai.embedding', 'ai.model.id': 'text-embedding-3-small', 'ai.values': ['"sunny day"', '"rain"'], 'ai.usage.tokens': 4 }),
+    { role: 'embedding', operation: 'embeddings', provider: 'openai', inputTokens: 4, outputTokens: undefined, inputText: 'sunny day\nrain', outputText: undefined },
+  ],
+  [
+    'embed: chain-like, ai.value, no tokens',
+    span({ 'ai.operationId': 'ai.embed', 'ai.value': '"sunny day"', 'ai.usage.tokens': 2 }),
+    { role: 'chain', inputText: 'sunny day', inputTokens: undefined },
+  ],
+  [
+    'an operation id not known: other, no GenAI operation (not a model call, even with a model)',
+    span({ 'ai.operationId': 'ai.rerank.doRerank', 'ai.model.id': 'rerank-v3', 'ai.model.provider': 'cohere.reranking' }),
+    { role: 'other', operation: undefined, model: 'rerank-v3', provider: 'cohere' },
+  ],
+  // --- span events
+  [
+    'OpenInference: First Token Stream Event, seconds after the span start',
+    span({ 'openinference.span.kind': 'LLM', 'llm.model_name': 'gpt-4o' }, [event('First Token Stream Event', {}, 350_000_000n)]),
+    { role: 'llm', timeToFirstTokenSeconds: 0.35 },
+  ],
+  [
+    'gen_ai.server.time_to_first_token wins over the event',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.server.time_to_first_token': 0.2 }, [event('First Token Stream Event', {}, 350_000_000n)]),
+    { timeToFirstTokenSeconds: 0.2 },
+  ],
+  [
+    'gen_ai.content.prompt / gen_ai.content.completion events: OpenAI messages as lines',
+    span({ 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o' }, [
+      event('gen_ai.content.prompt', { 'gen_ai.prompt': msg([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi?' }]) }),
+      event('gen_ai.content.completion', { 'gen_ai.completion': msg([{ role: 'assistant', content: 'Hello!' }]) }, 1_000_000n),
+    ]),
+    { role: 'llm', inputText: 'system: Be brief.\nuser: Hi?', outputText: 'assistant: Hello!' },
+  ],
+  [
+    'content events: OpenAI tool calls and choices; Python reprs kept as they are',
+    span({ 'gen_ai.request.model': 'gpt-4o' }, [
+      event('gen_ai.content.prompt', { 'gen_ai.prompt': "[{'role': 'user', 'content': 'Hi?'}]" }),
+      event('gen_ai.content.completion', {
+        'gen_ai.completion': msg([
+          { index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'add', arguments: '{"a":1}' } }] } },
+        ]),
+      }),
+    ]),
+    { inputText: "[{'role': 'user', 'content': 'Hi?'}]", outputText: 'assistant: add({"a":1})' },
+  ],
+  [
+    'content attributes win over content events',
+    span({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.prompt.0.role': 'user', 'gen_ai.prompt.0.content': 'from attributes' }, [
+      event('gen_ai.content.prompt', { 'gen_ai.prompt': msg([{ role: 'user', content: 'from events' }]) }),
+    ]),
+    { inputText: 'user: from attributes', outputText: undefined },
+  ],
+];
+
+describe('readGenAIFacts: attributes and span events of each convention', () => {
+  for (const [title, record, expected] of CASES) {
+    it(title, () => {
+      const facts = readGenAIFacts(record);
+      if (!facts) throw new Error('not read as a GenAI span');
+      const picked = Object.fromEntries(Object.keys(expected).map((key) => [key, facts[key as keyof GenAIFacts]]));
+      expect(picked).to.deep.equal(expected);
+    });
+  }
+
+  it('a span with ai.operationId alone is a Vercel AI SDK span; one without any convention is none', () => {
+    expect(readGenAIFacts(span({ 'ai.operationId': 'ai.somethingNew' }))?.role).to.equal('other');
+    expect(readGenAIFacts(span({ 'http.method': 'GET' }, [event('First Token Stream Event', {})]))).to.equal(undefined);
+  });
+});
+
+describe('genAIProviderName: Vercel AI SDK provider ids → GenAI provider names', () => {
+  const cases: [string | undefined, string | undefined][] = [
+    ['openai.chat', 'openai'],
+    ['openai.responses', 'openai'],
+    ['anthropic.messages', 'anthropic'],
+    ['google.generative-ai', 'gcp.gemini'],
+    ['google.vertex.chat', 'gcp.vertex_ai'],
+    ['amazon-bedrock', 'aws.bedrock'],
+    ['azure.chat', 'azure.ai.openai'],
+    ['mistral.chat', 'mistral_ai'],
+    ['xai.chat', 'x_ai'],
+    ['groq.chat', 'groq'],
+    ['mock-provider', 'mock-provider'],
+    ['googleish.chat', 'googleish'],
+    [undefined, undefined],
+  ];
+  for (const [id, name] of cases) {
+    it(`${String(id)} → ${String(name)}`, () => {
+      expect(genAIProviderName(id)).to.equal(name);
+    });
+  }
+});
+
+describe('renderChatMessages: OpenAI and Vercel AI SDK messages as role: content lines', () => {
+  const cases: [string, string | undefined, string | undefined][] = [
+    ['plain messages', msg([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }]), 'user: Hi\nassistant: Hello'],
+    ['OpenAI content parts', msg([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]), 'user: a\nb'],
+    ['OpenAI legacy function_call', msg([{ role: 'assistant', function_call: { name: 'f', arguments: '{"x":1}' } }]), 'assistant: f({"x":1})'],
+    ['a message without a role', msg([{ content: 'x' }]), 'message: x'],
+    ['not a list: kept', '{"role":"user"}', '{"role":"user"}'],
+    ['not JSON: kept', 'hello', 'hello'],
+    ['nothing', undefined, undefined],
+  ];
+  for (const [title, json, expected] of cases) {
+    it(title, () => {
+      expect(renderChatMessages(json)).to.equal(expected);
+    });
+  }
+});
