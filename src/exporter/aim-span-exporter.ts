@@ -3,7 +3,7 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { fromReadableSpan } from '../model/from-readable-span.js';
 import type { SpanOrigin, SpanRecord } from '../model/span-record.js';
-import { AimSink, type AimSinkOptions, type AimSinkStats } from './aim-sink.js';
+import { AimSink, type AimSinkOptions, type AimSinkStats } from '../sink/aim-sink.js';
 
 /** Options of {@link AimSpanExporter}: where Aim is, the mapping, and the sink's limits. */
 export type AimSpanExporterOptions = AimSinkOptions;

@@ -60,9 +60,30 @@ export interface RunWritePlan {
   readonly spanCount: number;
 }
 
+/**
+ * Where a mapped span's points went: what content arriving later for the span (GenAI log events)
+ * needs to land in the same run, context and step as the span's own.
+ */
+export interface SpanPlacement {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** The run key and hash of the span's run. */
+  readonly key: string;
+  readonly hash: string;
+  /** The experiment the span's run was given, if any. */
+  readonly experiment?: string;
+  /** The span's call context (`{operation, model, provider}`): texts add `action`. */
+  readonly context: PlanContext;
+  readonly step: bigint;
+  /** Unix seconds of the span's points (its end). */
+  readonly time: number;
+}
+
 /** The plan for a batch of spans. */
 export interface AimWritePlan {
   readonly runs: readonly RunWritePlan[];
+  /** Where each GenAI span of the batch went (for content that arrives apart from it). */
+  readonly placements: readonly SpanPlacement[];
   /** Explicit instructions that were malformed and ignored, one line each (for the logs). */
   readonly problems: readonly string[];
 }

@@ -1,6 +1,6 @@
 /**
  * Renders chat messages of the formats producers put outside the GenAI semconv message shape as
- * the same readable text the semconv messages get ({@link renderMessages} in conventions.ts): one
+ * the same readable text the semconv messages get (`renderMessages` in message-text.ts): one
  * `role: content` line per message, tool calls as `name(arguments)`, tool results as their value.
  *
  * Formats read: OpenAI messages and choices (`{role, content, tool_calls: [{function: {name,

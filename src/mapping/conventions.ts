@@ -24,9 +24,10 @@
  * | error | status `error`; `error.type`, else `exception.type` of an exception event, else `_OTHER` |
  */
 import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
-import { int, isObject, num, str, unquote } from './attribute-read.js';
+import { int, num, str, unquote } from './attribute-read.js';
 import { completionFromEvents, firstTokenSecondsFromEvents, promptFromEvents } from './span-events.js';
 import { readVercelAI } from './vercel-ai.js';
+import { renderInstructions, renderMessages } from './message-text.js';
 
 /** What a span is, in LangChain's terms (which Python `AimCallbackHandler` sequences it feeds). */
 export type SpanRole = 'llm' | 'embedding' | 'chain' | 'tool' | 'agent' | 'retriever' | 'other';
@@ -150,7 +151,7 @@ function outputTokens(a: Attributes): number | bigint | undefined {
 
 function inputText(a: Attributes): string | undefined {
   const messages = renderMessages(str(a, 'gen_ai.input.messages'));
-  const system = renderSystem(str(a, 'gen_ai.system_instructions'));
+  const system = renderInstructions(str(a, 'gen_ai.system_instructions'));
   if (messages !== undefined || system !== undefined) return [system, messages].filter((t) => t !== undefined).join('\n');
   return (
     unquote(str(a, 'gen_ai.tool.call.arguments')) ??
@@ -174,56 +175,6 @@ function outputText(a: Attributes): string | undefined {
     str(a, 'output.value') ??
     str(a, 'traceloop.entity.output')
   );
-}
-
-/**
- * Renders GenAI semconv messages (`[{role, parts: [{type, content}, ...]}]`, JSON) as readable
- * text, one `role: content` line per message; tool calls as `name(arguments)`. Text that is not
- * such JSON (e.g. truncated) is returned as it is.
- */
-export function renderMessages(json: string | undefined): string | undefined {
-  if (json === undefined) return undefined;
-  let messages: unknown;
-  try {
-    messages = JSON.parse(json);
-  } catch {
-    return json;
-  }
-  if (!Array.isArray(messages)) return json;
-  return messages
-    .map((message: unknown) => {
-      if (!isObject(message)) return String(message);
-      const role = typeof message['role'] === 'string' ? message['role'] : 'message';
-      const parts = Array.isArray(message['parts']) ? (message['parts'] as unknown[]) : [];
-      return `${role}: ${parts.map(renderPart).join('\n')}`;
-    })
-    .join('\n');
-}
-
-function renderSystem(json: string | undefined): string | undefined {
-  if (json === undefined) return undefined;
-  try {
-    const parts: unknown = JSON.parse(json);
-    if (Array.isArray(parts)) return `system: ${parts.map(renderPart).join('\n')}`;
-  } catch {
-    // not JSON: as it is
-  }
-  return `system: ${json}`;
-}
-
-function renderPart(part: unknown): string {
-  if (!isObject(part)) return String(part);
-  switch (part['type']) {
-    case 'text':
-    case 'reasoning':
-      return typeof part['content'] === 'string' ? part['content'] : JSON.stringify(part['content']);
-    case 'tool_call':
-      return `${String(part['name'])}(${JSON.stringify(part['arguments'] ?? {})})`;
-    case 'tool_call_response':
-      return typeof part['response'] === 'string' ? part['response'] : JSON.stringify(part['response']);
-    default:
-      return JSON.stringify(part);
-  }
 }
 
 /** `prefix0.role: content` style flattened messages (OpenInference, OpenLLMetry). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SpanRecord } from '../model/span-record.js';
+import type { Attributes, SpanRecord } from '../model/span-record.js';
 
 /**
  * How spans are grouped into Aim runs:
@@ -34,9 +34,17 @@ export function explicitRunKey(span: SpanRecord, strategy: RunKeyStrategy): stri
       return undefined; // a user function that throws must not lose the span
     }
   }
-  if (strategy === 'trace') return undefined;
+  return attributeRunKey(span.attributes, span.origin.resource, strategy);
+}
+
+/**
+ * The run key named by attributes (else the resource's) under an attribute-based strategy; `undefined`
+ * for `trace` and for a function strategy (which only spans are given to).
+ */
+export function attributeRunKey(attributes: Attributes, resource: Attributes, strategy: RunKeyStrategy): string | undefined {
+  if (strategy === 'trace' || typeof strategy === 'function') return undefined;
   for (const name of RUN_KEY_ATTRIBUTES[strategy]) {
-    const value = span.attributes[name] ?? span.origin.resource[name];
+    const value = attributes[name] ?? resource[name];
     const key = typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' ? nonEmpty(String(value)) : undefined;
     if (key !== undefined) return key;
   }

@@ -1,6 +1,7 @@
 import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
-import type { AimWritePlan, MetricWrite, ParamWrite, PlanContext, PlanValue, RunWritePlan, TextWrite } from './aim-plan.js';
+import type { AimWritePlan, MetricWrite, ParamWrite, PlanContext, PlanValue, RunWritePlan, SpanPlacement, TextWrite } from './aim-plan.js';
 import { type GenAIFacts, agentEvents, readGenAIFacts, requestParams } from './conventions.js';
+import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
 import { type TrackInstruction, hasInstructions, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
 import { type RunKeyStrategy, explicitRunKey, runHash, traceRunKey } from './run-key.js';
@@ -84,10 +85,27 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
       builders.set(key, builder);
     }
     if (explicitOnly) builder.addRunAttributes(span, options);
-    else builder.add(span, facts, options);
+    else builder.add(span, facts && withEventContent(facts, span), options);
     problems.push(...builder.addInstructions(span));
   }
-  return { runs: [...builders.values()].map((builder) => builder.build()), problems };
+  const runs = [...builders.values()].map((builder) => builder.build());
+  return { runs, placements: [...builders.values()].flatMap((builder) => builder.placements()), problems };
+}
+
+/**
+ * The span's GenAI content events (`gen_ai.client.inference.operation.details`, the per-message
+ * events) fill the input and output texts its attributes leave empty.
+ */
+function withEventContent(facts: GenAIFacts, span: SpanRecord): GenAIFacts {
+  if ((facts.inputText !== undefined && facts.outputText !== undefined) || span.events.length === 0) return facts;
+  const events: ContentEvent[] = [];
+  for (const event of span.events) {
+    const content = readContentEvent(event.name, null, event.attributes, event.timeUnixNano);
+    if (content) events.push(content);
+  }
+  if (events.length === 0) return facts;
+  const content = renderContentEvents(events);
+  return { ...facts, inputText: facts.inputText ?? content.input, outputText: facts.outputText ?? content.output };
 }
 
 class RunBuilder {
@@ -102,6 +120,7 @@ class RunBuilder {
   private readonly metrics: MetricWrite[] = [];
   private readonly texts: TextWrite[] = [];
   private spanCount = 0;
+  private readonly placed: Omit<SpanPlacement, 'key' | 'hash' | 'experiment'>[] = [];
   private firstCall: { start: bigint; params: Record<string, AttributeValue> } | undefined;
 
   constructor(
@@ -165,6 +184,7 @@ class RunBuilder {
     const time = Number(span.endTimeUnixNano) / 1e9;
     const point = { step, time, spanId: span.spanId };
     const callContext = compact({ operation: facts.operation, model: facts.model, provider: facts.provider });
+    this.placed.push({ traceId: span.traceId, spanId: span.spanId, context: callContext, step, time });
 
     if (facts.role === 'llm' || facts.role === 'embedding') {
       const request = requestParams(span.attributes);
@@ -224,6 +244,12 @@ class RunBuilder {
     };
   }
 
+  /** Where this run's GenAI spans went (call after every span was added). */
+  placements(): SpanPlacement[] {
+    const experiment = this.experiment;
+    return this.placed.map((placed) => ({ ...placed, key: this.key, hash: this.hash, ...(experiment !== undefined ? { experiment } : {}) }));
+  }
+
   private param(path: string[], value: PlanValue): void {
     this.params.set(JSON.stringify(path), { path, value });
   }
@@ -237,7 +263,8 @@ export function spanStep(span: SpanRecord): bigint {
   return stepAt(span.startTimeUnixNano, span.spanId);
 }
 
-function stepAt(timeUnixNano: bigint, spanId: string): bigint {
+/** The step of a point at `timeUnixNano` of span `spanId` (see {@link spanStep}). */
+export function stepAt(timeUnixNano: bigint, spanId: string): bigint {
   return (timeUnixNano / 1_000_000n) * STEP_SLOTS + BigInt(parseInt(spanId.slice(-3), 16) || 0);
 }
 

@@ -1,13 +1,16 @@
 /**
- * An OTLP/HTTP trace request body → `SpanRecord`s: media type, content coding, size limit,
- * protobuf (protobufjs, our subset schema) or OTLP JSON, then the per-span conversion. Every
- * failure is a typed `ReceiverError` (errors.ts) that carries its HTTP status.
+ * An OTLP/HTTP request body → neutral records (`SpanRecord`s, `LogRecord`s): media type, content
+ * coding, size limit, protobuf (protobufjs, our subset schema) or OTLP JSON, then the per-item
+ * conversion. Every failure is a typed `ReceiverError` (errors.ts) that carries its HTTP status.
  */
+import { fromOtlpLogsRequest } from '../model/from-otlp-logs.js';
 import { DEFAULT_MAX_VALUE_DEPTH, fromOtlpTraceRequest, type OtlpConversion, OtlpShapeError } from '../model/from-otlp.js';
+import type { LogRecord } from '../model/log-record.js';
+import type { OtlpItems } from '../model/otlp-reader.js';
 import { codingsOf, formatOf } from './content.js';
 import { decompress } from './decompress.js';
 import { InvalidRequestError, type OtlpFormat, PayloadTooLargeError } from './errors.js';
-import { otlpTypes } from './schema.js';
+import { type OtlpSignal, otlpTypes } from './schema.js';
 
 /** The recommended body limit of the OTLP specification: 64 MiB (after decompression). */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -46,14 +49,44 @@ export async function decodeTraceRequest(
   contentEncoding: string | undefined,
   limits: DecodeLimits,
 ): Promise<DecodedRequest> {
+  const { format, plain } = await uncompressedBody(body, contentType, contentEncoding, limits);
+  const conversion = decodeTraceBody(plain, format, limits.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
+  return { format, bodyBytes: plain.length, ...conversion };
+}
+
+/** A decoded `POST /v1/logs` request: the accepted log records, what was rejected, and the format to answer in. */
+export interface DecodedLogsRequest extends OtlpItems<LogRecord> {
+  readonly format: OtlpFormat;
+  readonly bodyBytes: number;
+}
+
+/** Decodes an OTLP/HTTP `POST /v1/logs` body; the same headers, limits and errors as {@link decodeTraceRequest}. */
+export async function decodeLogsRequest(
+  body: Buffer,
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+  limits: DecodeLimits,
+): Promise<DecodedLogsRequest> {
+  const { format, plain } = await uncompressedBody(body, contentType, contentEncoding, limits);
+  const request = parseBody('logs', plain, format);
+  const conversion = converted(format, () => fromOtlpLogsRequest(request, { maxValueDepth: limits.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH }));
+  return { format, bodyBytes: plain.length, ...conversion };
+}
+
+/** The body's format (from `Content-Type`) and its bytes with every content coding undone, within the size limit. */
+async function uncompressedBody(
+  body: Buffer,
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+  limits: DecodeLimits,
+): Promise<{ format: OtlpFormat; plain: Buffer }> {
   const format = formatOf(contentType);
   const codings = codingsOf(contentEncoding, format);
   const plain = codings.length === 0 ? body : await decompress(body, codings, limits.maxBodyBytes, format);
   if (plain.length > limits.maxBodyBytes) {
     throw new PayloadTooLargeError(`the body of ${plain.length} bytes exceeds the limit of ${limits.maxBodyBytes} bytes`, format);
   }
-  const conversion = decodeTraceBody(plain, format, limits.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH);
-  return { format, bodyBytes: plain.length, ...conversion };
+  return { format, plain };
 }
 
 /**
@@ -63,21 +96,31 @@ export async function decodeTraceRequest(
  * @throws `InvalidRequestError` (400) when the body is not an `ExportTraceServiceRequest`
  */
 export function decodeTraceBody(plain: Buffer, format: OtlpFormat, maxValueDepth: number = DEFAULT_MAX_VALUE_DEPTH): OtlpConversion {
-  const request = format === 'protobuf' ? parseProtobuf(plain) : parseJson(plain);
+  const request = parseBody('traces', plain, format);
+  return converted(format, () => fromOtlpTraceRequest(request, { maxValueDepth }));
+}
+
+/** Runs a converter, turning its shape error into a 400. */
+function converted<T>(format: OtlpFormat, convert: () => T): T {
   try {
-    return fromOtlpTraceRequest(request, { maxValueDepth });
+    return convert();
   } catch (error) {
     if (error instanceof OtlpShapeError) throw new InvalidRequestError(`${PREFIX[format]}: ${error.message}`, format, { cause: error });
     throw error;
   }
 }
 
+/** A body parsed (not yet converted): a protobufjs message of the signal's request type, or parsed JSON. */
+export function parseBody(signal: OtlpSignal, plain: Buffer, format: OtlpFormat): unknown {
+  return format === 'protobuf' ? parseProtobuf(signal, plain) : parseJson(plain);
+}
+
 const PREFIX: Readonly<Record<OtlpFormat, string>> = { protobuf: 'protobuf', json: 'JSON' };
 
-function parseProtobuf(plain: Buffer): unknown {
+function parseProtobuf(signal: OtlpSignal, plain: Buffer): unknown {
   try {
     // A decoded message, not `toObject()`: the converter reads both, and this skips a copy.
-    return otlpTypes().ExportTraceServiceRequest.decode(plain);
+    return otlpTypes().signals[signal].request.decode(plain);
   } catch (error) {
     throw new InvalidRequestError(`protobuf: ${describeProtobufError(error)}`, 'protobuf', { cause: error });
   }

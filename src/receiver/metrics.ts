@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { AimSinkStats } from '../exporter/aim-sink.js';
+import type { AimSinkStats } from '../sink/aim-sink.js';
 
 /** The receiver's Prometheus metrics, in a registry of its own (never the process-global one). */
 export class ReceiverMetrics {

@@ -1,8 +1,8 @@
 /**
- * Our own subset of the OTLP trace protos (opentelemetry-proto v1.x) and of `google.rpc.Status`,
- * as `.proto` source text: only the messages and fields the receiver reads or writes. Fields left
- * out (`dropped_*_count`, the metrics/logs signals, ...) are skipped by the decoder as unknown
- * fields. Field numbers were written from the OTLP specification and are checked by the tests
+ * Our own subset of the OTLP protos (opentelemetry-proto v1.x: traces, logs, metrics, and the three
+ * collector services) and of `google.rpc.Status`, as `.proto` source text: only the messages and
+ * fields the receiver reads or writes. Fields left out (`dropped_*_count`, exemplars, ...) are
+ * skipped by the decoder as unknown fields. Field numbers were written from the OTLP specification and are checked by the tests
  * against payloads of the OpenTelemetry JS serializers. Kept as a string module so that it ships
  * inside the compiled package without a loader or a copy step; parsed once by `schema.ts`.
  */
@@ -126,7 +126,7 @@ message Status {
 }
 `;
 
-/** `opentelemetry/proto/collector/trace/v1/trace_service.proto` (the messages, no service). */
+/** `opentelemetry/proto/collector/trace/v1/trace_service.proto`. */
 export const TRACE_SERVICE_PROTO = `
 syntax = "proto3";
 package opentelemetry.proto.collector.trace.v1;
@@ -142,6 +142,213 @@ message ExportTraceServiceResponse {
 message ExportTracePartialSuccess {
   int64 rejected_spans = 1;
   string error_message = 2;
+}
+
+service TraceService {
+  rpc Export(ExportTraceServiceRequest) returns (ExportTraceServiceResponse) {}
+}
+`;
+
+/** `opentelemetry/proto/logs/v1/logs.proto` (subset). */
+export const LOGS_PROTO = `
+syntax = "proto3";
+package opentelemetry.proto.logs.v1;
+
+message ResourceLogs {
+  .opentelemetry.proto.resource.v1.Resource resource = 1;
+  repeated ScopeLogs scope_logs = 2;
+  string schema_url = 3;
+}
+
+message ScopeLogs {
+  .opentelemetry.proto.common.v1.InstrumentationScope scope = 1;
+  repeated LogRecord log_records = 2;
+  string schema_url = 3;
+}
+
+message LogRecord {
+  reserved 4;
+  fixed64 time_unix_nano = 1;
+  fixed64 observed_time_unix_nano = 11;
+  int32 severity_number = 2;
+  string severity_text = 3;
+  .opentelemetry.proto.common.v1.AnyValue body = 5;
+  repeated .opentelemetry.proto.common.v1.KeyValue attributes = 6;
+  uint32 dropped_attributes_count = 7;
+  fixed32 flags = 8;
+  bytes trace_id = 9;
+  bytes span_id = 10;
+  string event_name = 12;
+}
+`;
+
+/** `opentelemetry/proto/collector/logs/v1/logs_service.proto`. */
+export const LOGS_SERVICE_PROTO = `
+syntax = "proto3";
+package opentelemetry.proto.collector.logs.v1;
+
+message ExportLogsServiceRequest {
+  repeated .opentelemetry.proto.logs.v1.ResourceLogs resource_logs = 1;
+}
+
+message ExportLogsServiceResponse {
+  ExportLogsPartialSuccess partial_success = 1;
+}
+
+message ExportLogsPartialSuccess {
+  int64 rejected_log_records = 1;
+  string error_message = 2;
+}
+
+service LogsService {
+  rpc Export(ExportLogsServiceRequest) returns (ExportLogsServiceResponse) {}
+}
+`;
+
+/** `opentelemetry/proto/metrics/v1/metrics.proto` (subset: no exemplars). */
+export const METRICS_PROTO = `
+syntax = "proto3";
+package opentelemetry.proto.metrics.v1;
+
+message ResourceMetrics {
+  .opentelemetry.proto.resource.v1.Resource resource = 1;
+  repeated ScopeMetrics scope_metrics = 2;
+  string schema_url = 3;
+}
+
+message ScopeMetrics {
+  .opentelemetry.proto.common.v1.InstrumentationScope scope = 1;
+  repeated Metric metrics = 2;
+  string schema_url = 3;
+}
+
+message Metric {
+  reserved 4, 6, 8;
+  string name = 1;
+  string description = 2;
+  string unit = 3;
+  oneof data {
+    Gauge gauge = 5;
+    Sum sum = 7;
+    Histogram histogram = 9;
+    ExponentialHistogram exponential_histogram = 10;
+    Summary summary = 11;
+  }
+  repeated .opentelemetry.proto.common.v1.KeyValue metadata = 12;
+}
+
+message Gauge {
+  repeated NumberDataPoint data_points = 1;
+}
+
+message Sum {
+  repeated NumberDataPoint data_points = 1;
+  AggregationTemporality aggregation_temporality = 2;
+  bool is_monotonic = 3;
+}
+
+message Histogram {
+  repeated HistogramDataPoint data_points = 1;
+  AggregationTemporality aggregation_temporality = 2;
+}
+
+message ExponentialHistogram {
+  repeated ExponentialHistogramDataPoint data_points = 1;
+  AggregationTemporality aggregation_temporality = 2;
+}
+
+message Summary {
+  repeated SummaryDataPoint data_points = 1;
+}
+
+enum AggregationTemporality {
+  AGGREGATION_TEMPORALITY_UNSPECIFIED = 0;
+  AGGREGATION_TEMPORALITY_DELTA = 1;
+  AGGREGATION_TEMPORALITY_CUMULATIVE = 2;
+}
+
+message NumberDataPoint {
+  reserved 1;
+  repeated .opentelemetry.proto.common.v1.KeyValue attributes = 7;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  oneof value {
+    double as_double = 4;
+    sfixed64 as_int = 6;
+  }
+  uint32 flags = 8;
+}
+
+message HistogramDataPoint {
+  reserved 1;
+  repeated .opentelemetry.proto.common.v1.KeyValue attributes = 9;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  fixed64 count = 4;
+  optional double sum = 5;
+  repeated fixed64 bucket_counts = 6;
+  repeated double explicit_bounds = 7;
+  uint32 flags = 10;
+  optional double min = 11;
+  optional double max = 12;
+}
+
+message ExponentialHistogramDataPoint {
+  repeated .opentelemetry.proto.common.v1.KeyValue attributes = 1;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  fixed64 count = 4;
+  optional double sum = 5;
+  sint32 scale = 6;
+  fixed64 zero_count = 7;
+  Buckets positive = 8;
+  Buckets negative = 9;
+  message Buckets {
+    sint32 offset = 1;
+    repeated uint64 bucket_counts = 2;
+  }
+  uint32 flags = 10;
+  optional double min = 12;
+  optional double max = 13;
+  double zero_threshold = 14;
+}
+
+message SummaryDataPoint {
+  reserved 1;
+  repeated .opentelemetry.proto.common.v1.KeyValue attributes = 7;
+  fixed64 start_time_unix_nano = 2;
+  fixed64 time_unix_nano = 3;
+  fixed64 count = 4;
+  double sum = 5;
+  message ValueAtQuantile {
+    double quantile = 1;
+    double value = 2;
+  }
+  repeated ValueAtQuantile quantile_values = 6;
+  uint32 flags = 8;
+}
+`;
+
+/** `opentelemetry/proto/collector/metrics/v1/metrics_service.proto`. */
+export const METRICS_SERVICE_PROTO = `
+syntax = "proto3";
+package opentelemetry.proto.collector.metrics.v1;
+
+message ExportMetricsServiceRequest {
+  repeated .opentelemetry.proto.metrics.v1.ResourceMetrics resource_metrics = 1;
+}
+
+message ExportMetricsServiceResponse {
+  ExportMetricsPartialSuccess partial_success = 1;
+}
+
+message ExportMetricsPartialSuccess {
+  int64 rejected_data_points = 1;
+  string error_message = 2;
+}
+
+service MetricsService {
+  rpc Export(ExportMetricsServiceRequest) returns (ExportMetricsServiceResponse) {}
 }
 `;
 

@@ -3,7 +3,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { diag } from '@opentelemetry/api';
 import { parseAimUrl } from '../aim/url.js';
-import { AimSink, type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS } from '../exporter/aim-sink.js';
+import { AimSink, type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS } from '../sink/aim-sink.js';
 import { CONTENT_TYPE } from './content.js';
 import { DEFAULT_MAX_BODY_BYTES, decodeTraceRequest } from './decode.js';
 import { encodeStatus, encodeTraceResponse, statusOf } from './encode.js';

@@ -1,8 +1,11 @@
 import { diag } from '@opentelemetry/api';
 import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError, hashAuto } from '../aim/index.js';
 import type { RunWritePlan } from '../mapping/aim-plan.js';
+import { groupContentEvents, planPlacedContent, planUnplacedContent } from '../mapping/event-content.js';
 import { type MappingOptions, type TraceKeyMemo, planWrites } from '../mapping/to-aim.js';
+import type { LogRecord } from '../model/log-record.js';
 import type { SpanRecord } from '../model/span-record.js';
+import { LogJoin, type LogJoinOptions } from './log-join.js';
 
 /** Options of the sink that writes spans to Aim (shared by the exporter and the receiver). */
 export interface AimSinkOptions extends MappingOptions {
@@ -20,6 +23,8 @@ export interface AimSinkOptions extends MappingOptions {
   maxRememberedTraces?: number;
   /** Options of the Aim connection. */
   aim?: AimTransportOptions;
+  /** How GenAI log events wait for their spans (see `LogJoin`). */
+  logJoin?: LogJoinOptions;
 }
 
 /** What the sink did so far. */
@@ -36,6 +41,16 @@ export interface AimSinkStats {
   openRuns: number;
   /** Malformed `aim.params` / `aim.track` instructions ignored (the rest of their spans was written). */
   ignoredInstructions: number;
+  /** Log records handed to the sink. */
+  logRecords: number;
+  /** Log records that carry no GenAI content (accepted, not written). */
+  logRecordsIgnored: number;
+  /** GenAI content events written in their span's run. */
+  eventsJoined: number;
+  /** GenAI content events written to the fallback place (their span did not come within the join window). */
+  eventsUnjoined: number;
+  /** GenAI content events waiting for their span now. */
+  eventsHeld: number;
 }
 
 /** How an awaited write ({@link AimSink.write}) ended. */
@@ -50,7 +65,11 @@ export type WriteOutcome =
   | { status: 'failed'; reason: string };
 
 interface QueuedBatch {
+  /** Spans to map, or a plan made already (content events, metric points). */
   spans: SpanRecord[];
+  plans?: readonly RunWritePlan[];
+  /** What the batch counts for in the queue (spans, events, points). */
+  size: number;
   /** Retry transient failures until then (ms since the epoch). */
   deadline: number;
   /** Set for awaited writes: told the outcome instead of counting a failure as a drop. */
@@ -81,19 +100,31 @@ const BACKOFF_MAX_MS = 5_000;
  * dropped span is counted (see {@link stats}) and logged through the OTel diag logger.
  */
 export class AimSink {
-  private readonly options: Required<Omit<AimSinkOptions, keyof MappingOptions | 'aim'>> & { aim: AimTransportOptions };
+  private readonly options: Required<Omit<AimSinkOptions, keyof MappingOptions | 'aim' | 'logJoin'>> & { aim: AimTransportOptions };
   private readonly mapping: MappingOptions;
   private readonly queue: QueuedBatch[] = [];
   private readonly runs = new Map<string, OpenRun>();
   private readonly memo: BoundedMemo;
-  private readonly counters = { received: 0, written: 0, dropped: 0, queued: 0, ignoredInstructions: 0 };
+  private readonly counters = {
+    received: 0,
+    written: 0,
+    dropped: 0,
+    queued: 0,
+    ignoredInstructions: 0,
+    logRecords: 0,
+    logRecordsIgnored: 0,
+    eventsJoined: 0,
+    eventsUnjoined: 0,
+  };
+  private readonly join: LogJoin;
   private readonly idleTimer: NodeJS.Timeout;
   private repo: AimRepo | undefined;
   private working: Promise<void> | undefined;
   private stopped = false;
 
   constructor(options: AimSinkOptions) {
-    const { runKey, experiment, namespace, includeNonGenAI, layout, url, aim, ...rest } = options;
+    const { runKey, experiment, namespace, includeNonGenAI, layout, url, aim, logJoin, ...rest } = options;
+    this.join = new LogJoin(logJoin);
     this.mapping = {
       ...(runKey !== undefined ? { runKey } : {}),
       ...(layout !== undefined ? { layout } : {}),
@@ -119,7 +150,7 @@ export class AimSink {
 
   /** Counters of received, written and dropped spans, the queue depth and the open runs. */
   get stats(): AimSinkStats {
-    return { ...this.counters, openRuns: this.runs.size };
+    return { ...this.counters, openRuns: this.runs.size, eventsHeld: this.join.held };
   }
 
   /**
@@ -132,7 +163,7 @@ export class AimSink {
       this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.options.maxQueueSpans)} spans)`);
       return false;
     }
-    this.enqueue({ spans: [...spans], deadline: Date.now() + this.options.retryDeadlineMs });
+    this.enqueue({ spans: [...spans], size: spans.length, deadline: Date.now() + this.options.retryDeadlineMs });
     return true;
   }
 
@@ -147,13 +178,69 @@ export class AimSink {
     if (this.stopped) return Promise.resolve({ status: 'failed', reason: 'the bridge is shutting down' });
     if (this.counters.queued + spans.length > this.options.maxQueueSpans) return Promise.resolve({ status: 'full' });
     return new Promise((settle) => {
-      this.enqueue({ spans: [...spans], deadline: Date.now() + deadlineMs, settle });
+      this.enqueue({ spans: [...spans], size: spans.length, deadline: Date.now() + deadlineMs, settle });
+    });
+  }
+
+  /**
+   * Writes the GenAI content events of log records and resolves once Aim holds them (see
+   * {@link write} for the outcomes). Events whose span this sink placed go to the span's run and
+   * context; the others wait for their span up to the join window, then go there or to their
+   * fallback place (`planUnplacedContent`). Records without GenAI content are counted, not written.
+   * `full` when the events cannot wait (too many wait already) or the queue is full. Never rejects.
+   */
+  async writeLogs(records: readonly LogRecord[], deadlineMs: number): Promise<WriteOutcome> {
+    this.counters.logRecords += records.length;
+    const { groups, ignored } = groupContentEvents(records);
+    this.counters.logRecordsIgnored += ignored;
+    if (groups.length === 0) return { status: 'written' };
+    if (this.stopped) return { status: 'failed', reason: 'the bridge is shutting down' };
+    const waiting = groups.filter((group) => !this.join.placement(group.id));
+    const waitingEvents = waiting.reduce((sum, group) => sum + group.events.length, 0);
+    if (waitingEvents > 0 && !this.join.canHold(waitingEvents)) return { status: 'full' };
+    const started = Date.now();
+    let joined = 0;
+    let unjoined = 0;
+    const plans = await Promise.all(
+      groups.map(async (group) => {
+        const placement = await this.join.wait(group.id, group.events.length);
+        if (placement) {
+          joined += group.events.length;
+          return planPlacedContent(placement, this.join.merge(group.id, group.events));
+        }
+        unjoined += group.events.length;
+        return planUnplacedContent(group, this.mapping, this.memo);
+      }),
+    );
+    const size = joined + unjoined;
+    if (this.counters.queued + size > this.options.maxQueueSpans) return { status: 'full' };
+    const outcome = await new Promise<WriteOutcome>((settle) => {
+      this.enqueue({ spans: [], plans, size, deadline: started + this.join.windowMs + deadlineMs, settle });
+    });
+    if (outcome.status === 'written') {
+      this.counters.eventsJoined += joined;
+      this.counters.eventsUnjoined += unjoined;
+      if (unjoined > 0) diag.debug(`aim-otel-bridge: ${String(unjoined)} GenAI events written without their span (it did not arrive within ${String(this.join.windowMs)} ms)`);
+    }
+    return outcome;
+  }
+
+  /**
+   * Writes plans made elsewhere (e.g. from OTLP metric points) and resolves once Aim holds them;
+   * `size` is what they count for in the queue. See {@link write} for the outcomes.
+   */
+  writePlans(plans: readonly RunWritePlan[], size: number, deadlineMs: number): Promise<WriteOutcome> {
+    if (this.stopped) return Promise.resolve({ status: 'failed', reason: 'the bridge is shutting down' });
+    if (plans.length === 0) return Promise.resolve({ status: 'written' });
+    if (this.counters.queued + size > this.options.maxQueueSpans) return Promise.resolve({ status: 'full' });
+    return new Promise((settle) => {
+      this.enqueue({ spans: [], plans, size, deadline: Date.now() + deadlineMs, settle });
     });
   }
 
   private enqueue(batch: QueuedBatch): void {
     this.queue.push(batch);
-    this.counters.queued += batch.spans.length;
+    this.counters.queued += batch.size;
     this.working ??= this.work().finally(() => {
       this.working = undefined;
     });
@@ -168,6 +255,7 @@ export class AimSink {
   async shutdown(): Promise<void> {
     if (this.stopped) return this.forceFlush();
     this.stopped = true;
+    this.join.close();
     clearInterval(this.idleTimer);
     await this.forceFlush();
     for (const hash of [...this.runs.keys()]) await this.closeRun(hash);
@@ -186,7 +274,7 @@ export class AimSink {
       } catch (error) {
         outcome = { status: 'failed', reason: `unexpected error: ${describe(error)}` };
       }
-      this.counters.queued -= batch.spans.length;
+      this.counters.queued -= batch.size;
       if (outcome.status === 'written') this.counters.written += batch.spans.length;
       if (batch.settle) batch.settle(outcome);
       else if (outcome.status !== 'written') this.drop(batch.spans.length, outcome.status === 'full' ? 'queue full' : outcome.reason);
@@ -195,20 +283,25 @@ export class AimSink {
 
   /** Writes one batch, retrying transient failures with backoff until its deadline. */
   private async writeWithRetry(batch: QueuedBatch): Promise<WriteOutcome> {
-    const plan = planWrites(batch.spans, this.mapping, this.memo);
-    this.reportProblems(plan.problems);
+    let runs = batch.plans ?? [];
+    if (batch.spans.length > 0) {
+      const plan = planWrites(batch.spans, this.mapping, this.memo);
+      this.reportProblems(plan.problems);
+      this.join.place(plan.placements);
+      runs = plan.runs;
+    }
     let delay = BACKOFF_MIN_MS;
     for (;;) {
       try {
         const repo = await this.connection();
-        for (const run of plan.runs) await this.writeRun(repo, run);
+        for (const run of runs) await this.writeRun(repo, run);
         await withDeadline(repo.flush(), batch.deadline);
         return { status: 'written' };
       } catch (error) {
         if (error instanceof DeadlineError) return { status: 'unavailable', reason: error.message };
         if (!isTransient(error)) return { status: 'failed', reason: `the writes failed for good: ${describe(error)}` };
         if (Date.now() + delay > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describe(error)}` };
-        diag.warn(`aim-otel-bridge: writing ${String(batch.spans.length)} spans to Aim failed (${describe(error)}); retrying in ${String(delay)} ms`);
+        diag.warn(`aim-otel-bridge: writing ${String(batch.size)} items to Aim failed (${describe(error)}); retrying in ${String(delay)} ms`);
         await sleep(delay);
         delay = Math.min(delay * 2, BACKOFF_MAX_MS);
       }

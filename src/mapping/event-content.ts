@@ -1,0 +1,117 @@
+/**
+ * The Aim writes of GenAI content that reached the bridge apart from its span (OTLP log events):
+ * placed in the span's run, context and step when the span is known ({@link planPlacedContent}),
+ * else in the documented fallback place ({@link planUnplacedContent}). Pure: no I/O, no clock.
+ */
+import type { LogRecord } from '../model/log-record.js';
+import type { AttributeValue, Attributes } from '../model/span-record.js';
+import type { PlanContext, RunWritePlan, SpanPlacement, TextWrite } from './aim-plan.js';
+import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
+import { attributeRunKey, runHash } from './run-key.js';
+import { type MappingOptions, type TraceKeyMemo, stepAt } from './to-aim.js';
+
+/** The content events of one span (or of one trace, or none, for records outside a span), as received. */
+export interface EventGroup {
+  /** `traceId/spanId` (either may be empty): what the group waits for. */
+  readonly id: string;
+  readonly traceId?: string;
+  readonly spanId?: string;
+  readonly events: ContentEvent[];
+  /** Attributes and resource of the group's first record (the fallback's run key, experiment and context). */
+  readonly attributes: Attributes;
+  readonly resource: Attributes;
+}
+
+/** The GenAI content events of log records, grouped by the span they belong to; `ignored` counts records without any. */
+export function groupContentEvents(records: readonly LogRecord[]): { groups: EventGroup[]; ignored: number } {
+  const groups = new Map<string, EventGroup>();
+  let ignored = 0;
+  for (const record of records) {
+    const event = readContentEvent(record.eventName, record.body, record.attributes, record.timeUnixNano);
+    if (!event) {
+      ignored++;
+      continue;
+    }
+    const id = groupId(record.traceId, record.spanId);
+    const group = groups.get(id);
+    if (group) group.events.push(event);
+    else {
+      groups.set(id, {
+        id,
+        ...(record.traceId !== undefined ? { traceId: record.traceId } : {}),
+        ...(record.spanId !== undefined ? { spanId: record.spanId } : {}),
+        events: [event],
+        attributes: record.attributes,
+        resource: record.origin.resource,
+      });
+    }
+  }
+  return { groups: [...groups.values()], ignored };
+}
+
+/** The join key of a span: `traceId/spanId`. */
+export function groupId(traceId: string | undefined, spanId: string | undefined): string {
+  return `${traceId ?? ''}/${spanId ?? ''}`;
+}
+
+/**
+ * The texts of a placed span's content events: `on_llm_start` (instructions and input messages)
+ * and `on_llm_end` (output messages), in the span's run, at the span's step, in the context its
+ * own content would have (`{action, operation, model, provider}`). So content that came both on
+ * the span and as events writes the same point twice: a no-op.
+ */
+export function planPlacedContent(placement: SpanPlacement, events: readonly ContentEvent[]): RunWritePlan {
+  const texts = contentTexts(events, placement.context, placement.step, placement.time, placement.spanId);
+  return textPlan(placement.key, placement.hash, placement.experiment, texts);
+}
+
+/**
+ * The fallback for content events whose span did not reach this bridge in time: the run their
+ * records name (`aim.run_key`, `gen_ai.conversation.id` or `session.id` on the record or its
+ * resource, as for spans; a function strategy is not applied to log records), else the run their
+ * trace went to (`memo`), else the trace's own run (the run of a span with no run key), else —
+ * for records outside any trace — one run per service (`service/<service.name>`). The texts'
+ * context is what the records tell: `{action, operation?, model?, provider?}` from their
+ * `gen_ai.*` attributes; the step derives from the first event's time and the span id.
+ */
+export function planUnplacedContent(group: EventGroup, options: MappingOptions, memo?: TraceKeyMemo): RunWritePlan {
+  const key =
+    attributeRunKey(group.attributes, group.resource, options.runKey ?? 'auto') ??
+    (group.traceId !== undefined ? (memo?.get(group.traceId) ?? group.traceId) : `service/${text(group.resource['service.name']) ?? 'unknown_service'}`);
+  const context = compact({
+    operation: text(group.attributes['gen_ai.operation.name']),
+    model: text(group.attributes['gen_ai.request.model']) ?? text(group.attributes['gen_ai.response.model']),
+    provider: text(group.attributes['gen_ai.provider.name']) ?? text(group.attributes['gen_ai.system']),
+  });
+  const first = group.events.reduce((min, event) => (event.timeUnixNano < min ? event.timeUnixNano : min), group.events[0]?.timeUnixNano ?? 0n);
+  const step = stepAt(first, group.spanId ?? '');
+  const texts = contentTexts(group.events, context, step, Number(first) / 1e9, group.spanId ?? '');
+  const experiment = text(group.attributes['aim.experiment']) ?? text(group.resource['aim.experiment']) ?? options.experiment ?? text(group.resource['service.name']);
+  return textPlan(key, runHash(key, options.namespace), experiment, texts);
+}
+
+function contentTexts(events: readonly ContentEvent[], context: PlanContext, step: bigint, time: number, spanId: string): TextWrite[] {
+  const content = renderContentEvents(events);
+  const texts: TextWrite[] = [];
+  for (const [name, text] of [
+    ['on_llm_start', content.input],
+    ['on_llm_end', content.output],
+  ] as const) {
+    if (text !== undefined) texts.push({ name, text, context: { action: name, ...context }, step, time, spanId });
+  }
+  return texts;
+}
+
+function textPlan(key: string, hash: string, experiment: string | undefined, texts: TextWrite[]): RunWritePlan {
+  return { key, hash, ...(experiment !== undefined ? { experiment } : {}), tags: [], params: [], metrics: [], texts, spanCount: 0 };
+}
+
+function text(value: AttributeValue | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function compact(context: Record<string, string | undefined>): PlanContext {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(context)) if (value !== undefined) result[key] = value;
+  return result;
+}
