@@ -2,12 +2,13 @@
  * `npm run peers`: provisions every real peer the tests run against, each pinned and cached by
  * version outside the clone. Idempotent: a second run only checks the caches.
  *
- * Usage: npm run peers [-- aim collector jaeger chromium]   (default: all four)
+ * Usage: npm run peers [-- aim collector jaeger chromium producers]   (default: all five)
  */
 import { COLLECTOR, JAEGER } from './go-peers.js';
 import { provisionAim } from './provision-aim.js';
 import { provisionChromium } from './provision-chromium.js';
 import { provisionGoBinary } from './provision-go.js';
+import { provisionProducers } from './provision-producers.js';
 import { ProvisionError, formatDuration, progress } from './run-step.js';
 import { cacheRoot } from './cache.js';
 
@@ -16,6 +17,7 @@ const STEPS: Record<string, () => Promise<unknown>> = {
   collector: () => provisionGoBinary(COLLECTOR),
   jaeger: () => provisionGoBinary(JAEGER),
   chromium: provisionChromium,
+  producers: provisionProducers,
 };
 
 async function main(): Promise<void> {
