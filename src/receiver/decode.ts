@@ -73,8 +73,11 @@ export async function decodeLogsRequest(
   return { format, bodyBytes: plain.length, ...conversion };
 }
 
-/** The body's format (from `Content-Type`) and its bytes with every content coding undone, within the size limit. */
-async function uncompressedBody(
+/**
+ * The body's format (from `Content-Type`) and its bytes with every content coding undone, within
+ * the size limit. Throws the typed errors of {@link decodeTraceRequest}.
+ */
+export async function uncompressedBody(
   body: Buffer,
   contentType: string | undefined,
   contentEncoding: string | undefined,
@@ -100,8 +103,8 @@ export function decodeTraceBody(plain: Buffer, format: OtlpFormat, maxValueDepth
   return converted(format, () => fromOtlpTraceRequest(request, { maxValueDepth }));
 }
 
-/** Runs a converter, turning its shape error into a 400. */
-function converted<T>(format: OtlpFormat, convert: () => T): T {
+/** Runs a converter of a decoded request, turning its shape error into an `InvalidRequestError` (400). */
+export function converted<T>(format: OtlpFormat, convert: () => T): T {
   try {
     return convert();
   } catch (error) {

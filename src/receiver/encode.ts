@@ -3,7 +3,7 @@
  * for 2xx and a `google.rpc.Status` for 4xx/5xx.
  */
 import { type GrpcCodeValue, type OtlpFormat, type ReceiverError } from './errors.js';
-import { otlpTypes } from './schema.js';
+import { type OtlpSignal, otlpTypes } from './schema.js';
 
 /** What a request's decoding (and writing) left unaccepted. */
 export interface ExportOutcome {
@@ -29,15 +29,20 @@ export const MAX_MESSAGE_CHARS = 4096;
  * `rejected_spans` (may be 0 for warnings only) and the reasons, joined with `; `.
  */
 export function encodeTraceResponse(format: OtlpFormat, outcome?: ExportOutcome): Buffer {
+  return encodeExportResponse('traces', format, outcome);
+}
+
+/** The body of a 2xx answer to an export request of `signal` (see {@link encodeTraceResponse}). */
+export function encodeExportResponse(signal: OtlpSignal, format: OtlpFormat, outcome?: ExportOutcome): Buffer {
   const partial = outcome !== undefined && (outcome.rejected > 0 || outcome.errors.length > 0);
   if (!partial) return format === 'json' ? Buffer.from('{}') : Buffer.alloc(0);
   const errorMessage = cut(outcome.errors.join('; '));
+  const { response, rejectedField } = otlpTypes().signals[signal];
   if (format === 'json') {
     // int64 as a decimal string, as the proto3 JSON mapping (and OTLP) has it.
-    return Buffer.from(JSON.stringify({ partialSuccess: { rejectedSpans: String(outcome.rejected), errorMessage } }));
+    return Buffer.from(JSON.stringify({ partialSuccess: { [rejectedField]: String(outcome.rejected), errorMessage } }));
   }
-  const type = otlpTypes().ExportTraceServiceResponse;
-  return toBuffer(type.encode(type.create({ partialSuccess: { rejectedSpans: outcome.rejected, errorMessage } })).finish());
+  return toBuffer(response.encode(response.create({ partialSuccess: { [rejectedField]: outcome.rejected, errorMessage } })).finish());
 }
 
 /**

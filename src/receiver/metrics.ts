@@ -1,38 +1,61 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { AimSinkStats } from '../sink/aim-sink.js';
+import type { OtlpSignal } from './schema.js';
+
+/** The counters of one signal's items (spans, log records, data points). */
+export interface SignalCounters {
+  /** Items in requests that decoded. */
+  readonly received: Counter;
+  /** Items rejected as invalid (partial success). */
+  readonly rejected: Counter;
+  /** Items refused with 429/503 (the sender retries them). */
+  readonly deferred: Counter;
+}
+
+const ITEMS: Readonly<Record<OtlpSignal, [metric: string, help: string]>> = {
+  traces: ['spans', 'Spans'],
+  logs: ['log_records', 'Log records'],
+  metrics: ['data_points', 'Metric data points'],
+};
 
 /** The receiver's Prometheus metrics, in a registry of its own (never the process-global one). */
 export class ReceiverMetrics {
   readonly registry = new Registry();
-  /** Requests answered, by HTTP status code. */
-  readonly requests = new Counter({ name: 'aim_otel_bridge_requests_total', help: 'OTLP/HTTP requests answered, by status code', labelNames: ['code'], registers: [this.registry] });
-  /** Spans in requests that decoded. */
-  readonly received = new Counter({ name: 'aim_otel_bridge_spans_received_total', help: 'Spans received in decodable requests', registers: [this.registry] });
-  /** Spans rejected as invalid (partial success). */
-  readonly rejected = new Counter({ name: 'aim_otel_bridge_spans_rejected_total', help: 'Spans rejected as invalid (partial_success)', registers: [this.registry] });
-  /** Spans refused with 429/503 (the sender retries them). */
-  readonly deferred = new Counter({ name: 'aim_otel_bridge_spans_deferred_total', help: 'Spans answered with 429/503 for the sender to retry', registers: [this.registry] });
+  /** Requests answered, by HTTP status code (gRPC answers count under their status name). */
+  readonly requests = new Counter({ name: 'aim_otel_bridge_requests_total', help: 'OTLP requests answered, by status code', labelNames: ['code'], registers: [this.registry] });
+  /** Each signal's item counters: `aim_otel_bridge_{spans,log_records,data_points}_{received,rejected,deferred}_total`. */
+  readonly signals: Readonly<Record<OtlpSignal, SignalCounters>>;
 
   constructor(stats: () => AimSinkStats) {
+    const counters = (signal: OtlpSignal): SignalCounters => {
+      const [metric, help] = ITEMS[signal];
+      return {
+        received: new Counter({ name: `aim_otel_bridge_${metric}_received_total`, help: `${help} received in decodable requests`, registers: [this.registry] }),
+        rejected: new Counter({ name: `aim_otel_bridge_${metric}_rejected_total`, help: `${help} rejected as invalid (partial_success)`, registers: [this.registry] }),
+        deferred: new Counter({ name: `aim_otel_bridge_${metric}_deferred_total`, help: `${help} answered with 429/503 for the sender to retry`, registers: [this.registry] }),
+      };
+    };
+    this.signals = { traces: counters('traces'), logs: counters('logs'), metrics: counters('metrics') };
     mirroredCounter(this.registry, 'aim_otel_bridge_spans_written_total', 'Spans whose writes Aim acknowledged', () => stats().written);
     mirroredCounter(this.registry, 'aim_otel_bridge_spans_dropped_total', 'Spans dropped after they were accepted (Aim refused them)', () => stats().dropped);
-    new Gauge({
-      name: 'aim_otel_bridge_queue_spans',
-      help: 'Spans waiting to be written to Aim',
-      registers: [this.registry],
-      collect() {
-        this.set(stats().queued);
-      },
-    });
-    new Gauge({
-      name: 'aim_otel_bridge_open_runs',
-      help: 'Aim runs open for writing',
-      registers: [this.registry],
-      collect() {
-        this.set(stats().openRuns);
-      },
-    });
+    mirroredCounter(this.registry, 'aim_otel_bridge_log_records_ignored_total', 'Log records without GenAI content (accepted, not written)', () => stats().logRecordsIgnored);
+    mirroredCounter(this.registry, 'aim_otel_bridge_genai_events_joined_total', 'GenAI content events written in their span’s run', () => stats().eventsJoined);
+    mirroredCounter(this.registry, 'aim_otel_bridge_genai_events_unjoined_total', 'GenAI content events written to the fallback place (their span did not come in time)', () => stats().eventsUnjoined);
+    gauge(this.registry, 'aim_otel_bridge_queue_spans', 'Spans (and other items) waiting to be written to Aim', () => stats().queued);
+    gauge(this.registry, 'aim_otel_bridge_open_runs', 'Aim runs open for writing', () => stats().openRuns);
+    gauge(this.registry, 'aim_otel_bridge_genai_events_held', 'GenAI content events waiting for their span', () => stats().eventsHeld);
   }
+}
+
+function gauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
 }
 
 /** A counter that follows a monotonic count kept elsewhere (read at each scrape). */

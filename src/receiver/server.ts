@@ -5,10 +5,13 @@ import { diag } from '@opentelemetry/api';
 import { parseAimUrl } from '../aim/url.js';
 import { AimSink, type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS } from '../sink/aim-sink.js';
 import { CONTENT_TYPE } from './content.js';
-import { DEFAULT_MAX_BODY_BYTES, decodeTraceRequest } from './decode.js';
-import { encodeStatus, encodeTraceResponse, statusOf } from './encode.js';
+import { DEFAULT_MAX_BODY_BYTES, parseBody, uncompressedBody } from './decode.js';
+import { encodeExportResponse, encodeStatus, statusOf } from './encode.js';
 import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from './errors.js';
+import { Ingest } from './ingest.js';
 import { ReceiverMetrics } from './metrics.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import type { OtlpSignal } from './schema.js';
 
 /** Options of the OTLP/HTTP receiver: where it listens, its limits, and where and how it writes to Aim. */
 export interface ReceiverOptions extends AimSinkOptions {
@@ -37,37 +40,45 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
+const SIGNAL_PATHS: Readonly<Record<string, OtlpSignal>> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
+
 /**
- * Starts the OTLP/HTTP receiver: `POST /v1/traces` (protobuf or JSON, gzip/deflate) → Aim.
- * A request is answered 200 only once Aim acknowledged its spans (so a bridge killed mid-request
- * loses nothing: the sender retries it), with `partial_success` for spans rejected as invalid;
- * 400/401/404/405/413/415 per OTLP/HTTP (413 also for a request with more spans than the queue holds); 429 (queue full) or 503 (Aim unreachable) with
- * `Retry-After`, never 500 for a transient failure. Also `GET /healthz` (alive), `GET /readyz`
- * (Aim reachable) and `GET /metrics` (Prometheus text).
+ * Starts the OTLP/HTTP receiver: `POST /v1/traces`, `/v1/logs` and `/v1/metrics` (protobuf or
+ * JSON, gzip/deflate) → Aim. A request is answered 200 only once Aim acknowledged what it carried
+ * (so a bridge killed mid-request loses nothing: the sender retries it), with `partial_success`
+ * for items rejected as invalid; 400/401/404/405/413/415 per OTLP/HTTP (413 also for a request with
+ * more items than the queue holds); 429 (busy) or 503 (Aim unreachable) with `Retry-After`, never
+ * 500 for a transient failure. Every answer other than 2xx is logged (rate-limited) with method,
+ * path, status and reason. Also `GET /healthz` (alive), `GET /readyz` (Aim reachable and writes
+ * not failing for good) and `GET /metrics` (Prometheus text).
  */
 export async function createReceiver(options: ReceiverOptions): Promise<Receiver> {
   const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, ...sinkOptions } = options;
   const maxQueueSpans = options.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS;
   const sink = new AimSink(sinkOptions);
   const metrics = new ReceiverMetrics(() => sink.stats);
+  const ingest = new Ingest(sink, metrics, { writeTimeoutMs, maxQueueItems: maxQueueSpans });
+  const answers = new RateLimitedLog();
   const aimStatusUrl = `${parseAimUrl(options.url).httpBase}/status/`;
   const expectedAuth = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = new URL(request.url ?? '/', 'http://receiver').pathname;
-    if (path === '/v1/traces') {
-      if (request.method !== 'POST') plain(response, 405, 'method not allowed: POST /v1/traces', { allow: 'POST' });
+    const signal = SIGNAL_PATHS[path];
+    if (signal !== undefined) {
+      if (request.method !== 'POST') plain(response, 405, `method not allowed: POST ${path}`, { allow: 'POST' });
       else if (!authorized(request, expectedAuth)) unauthorized(response);
-      else await receiveTraces(request, response);
+      else await receive(signal, request, response);
     } else if (!['/healthz', '/readyz', '/metrics'].includes(path)) {
-      plain(response, 404, 'not found: the receiver serves POST /v1/traces');
+      plain(response, 404, 'not found: the receiver serves POST /v1/traces, /v1/logs and /v1/metrics');
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
       plain(response, 405, 'method not allowed', { allow: 'GET' });
     } else if (path === '/healthz') {
       plain(response, 200, 'ok');
     } else if (path === '/readyz') {
-      const ready = await aimAnswers(aimStatusUrl);
-      plain(response, ready ? 200 : 503, ready ? 'ready' : `Aim at ${options.url} does not answer`);
+      const failing = sink.failingForGood;
+      const ready = failing === undefined && (await aimAnswers(aimStatusUrl));
+      plain(response, ready ? 200 : 503, ready ? 'ready' : (failing ?? `Aim at ${options.url} does not answer`));
     } else if (authorized(request, expectedAuth)) {
       plain(response, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType });
     } else {
@@ -75,33 +86,26 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     }
   };
 
-  const receiveTraces = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  const receive = async (signal: OtlpSignal, request: IncomingMessage, response: ServerResponse): Promise<void> => {
     let format: OtlpFormat | undefined;
     try {
       const body = await readBody(request, maxBodyBytes);
-      const decoded = await decodeTraceRequest(body, request.headers['content-type'], request.headers['content-encoding'], { maxBodyBytes });
-      format = decoded.format;
-      metrics.received.inc(decoded.spans.length);
-      metrics.rejected.inc(decoded.rejected);
-      if (decoded.rejected > 0) diag.warn(`aim-otel-bridge: rejected ${String(decoded.rejected)} spans: ${decoded.errors.join('; ')}`);
-      if (decoded.spans.length > maxQueueSpans) {
-        // It can never fit: a 429 would make the sender retry it for ever.
-        status(response, 413, decoded.format, GrpcCode.RESOURCE_EXHAUSTED, `the request holds ${String(decoded.spans.length)} spans, more than the bridge queues (${String(maxQueueSpans)}); send smaller batches`);
-        return;
-      }
-      const outcome = decoded.spans.length === 0 ? ({ status: 'written' } as const) : await sink.write(decoded.spans, writeTimeoutMs);
-      if (outcome.status === 'written') {
-        send(response, 200, decoded.format, encodeTraceResponse(decoded.format, { rejected: decoded.rejected, errors: decoded.errors }));
-        return;
-      }
-      metrics.deferred.inc(decoded.spans.length);
-      if (outcome.status === 'full') {
-        status(response, 429, decoded.format, GrpcCode.RESOURCE_EXHAUSTED, 'the bridge is busy: its queue is full; retry later', retryAfterSeconds);
-      } else {
-        // Aim unreachable, and also a refusal by Aim or a shutdown: retrying may reach a healthy
-        // bridge or Aim, and the Collector drops data on a 500.
-        const reason = outcome.status === 'unavailable' ? `Aim did not acknowledge the spans: ${outcome.reason}; retry later` : outcome.reason;
-        status(response, 503, decoded.format, GrpcCode.UNAVAILABLE, reason, retryAfterSeconds);
+      const uncompressed = await uncompressedBody(body, request.headers['content-type'], request.headers['content-encoding'], { maxBodyBytes });
+      format = uncompressed.format;
+      const outcome = await ingest.export(signal, parseBody(signal, uncompressed.plain, format), format);
+      switch (outcome.kind) {
+        case 'accepted':
+          send(response, 200, format, encodeExportResponse(signal, format, { rejected: outcome.rejected, errors: outcome.errors }));
+          break;
+        case 'too-large':
+          status(response, 413, format, GrpcCode.RESOURCE_EXHAUSTED, outcome.message);
+          break;
+        case 'busy':
+          status(response, 429, format, GrpcCode.RESOURCE_EXHAUSTED, outcome.message, retryAfterSeconds);
+          break;
+        case 'unavailable':
+          status(response, 503, format, GrpcCode.UNAVAILABLE, outcome.message, retryAfterSeconds);
+          break;
       }
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
@@ -123,6 +127,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       })
       .finally(() => {
         metrics.requests.inc({ code: String(response.statusCode) });
+        if (response.statusCode >= 300) answers.log(`${request.method ?? '?'} ${request.url ?? '?'} → ${String(response.statusCode)}`, REASONS.get(response) ?? '');
       });
   });
   server.keepAliveTimeout = 65_000;
@@ -160,6 +165,9 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
 }
 
 class BodyTooLargeError extends Error {}
+
+/** The reason each error answer gave (recorded by {@link status} and {@link plain}), for the log. */
+const REASONS = new WeakMap<ServerResponse, string>();
 
 /** Reads the request body, refusing (413) once it passes `limit` bytes. */
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -203,10 +211,12 @@ function send(response: ServerResponse, code: number, format: OtlpFormat, body: 
 /** An error answer: a `google.rpc.Status` in the request's format (protobuf when unknown). */
 function status(response: ServerResponse, code: number, format: OtlpFormat | undefined, grpcCode: GrpcCodeValue, message: string, retryAfter?: number): void {
   const bodyFormat = format ?? 'protobuf';
+  REASONS.set(response, message);
   send(response, code, bodyFormat, encodeStatus(bodyFormat, { code: grpcCode, message }), retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
 }
 
 function plain(response: ServerResponse, code: number, text: string, headers: Record<string, string> = {}): void {
+  if (code >= 300) REASONS.set(response, text);
   response.writeHead(code, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   response.end(`${text}\n`);
 }

@@ -119,6 +119,8 @@ export class AimSink {
   private readonly join: LogJoin;
   private readonly idleTimer: NodeJS.Timeout;
   private repo: AimRepo | undefined;
+  /** Why the last write failed for good, until a write succeeds again. */
+  private permanentFailure: string | undefined;
   private working: Promise<void> | undefined;
   private stopped = false;
 
@@ -146,6 +148,14 @@ export class AimSink {
       void this.closeIdleRuns();
     }, Math.max(1_000, Math.floor(this.options.idleCloseMs / 2)));
     this.idleTimer.unref();
+  }
+
+  /**
+   * Why writes fail for good (Aim refused the last batch: e.g. a broken or unwritable
+   * repository), or `undefined` while they do not. Cleared by the next successful write.
+   */
+  get failingForGood(): string | undefined {
+    return this.permanentFailure;
   }
 
   /** Counters of received, written and dropped spans, the queue depth and the open runs. */
@@ -275,6 +285,8 @@ export class AimSink {
         outcome = { status: 'failed', reason: `unexpected error: ${describe(error)}` };
       }
       this.counters.queued -= batch.size;
+      if (outcome.status === 'written') this.permanentFailure = undefined;
+      else if (outcome.status === 'failed' && !this.stopped) this.permanentFailure = `writes to Aim fail: ${outcome.reason}`;
       if (outcome.status === 'written') this.counters.written += batch.spans.length;
       if (batch.settle) batch.settle(outcome);
       else if (outcome.status !== 'written') this.drop(batch.spans.length, outcome.status === 'full' ? 'queue full' : outcome.reason);

@@ -74,7 +74,7 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
   const cases: [string, () => Promise<{ status: number; headers: Headers; body: Buffer }>, number, RegExp][] = [
     ['no token', () => post(`${receiver.url}/v1/traces`, '{}', JSON_TYPE), 401, /bearer token/],
     ['a wrong token', () => post(`${receiver.url}/v1/traces`, '{}', { ...JSON_TYPE, authorization: 'Bearer nope' }), 401, /bearer token/],
-    ['an unknown path', () => post(`${receiver.url}/v1/metrics`, '{}', { ...JSON_TYPE, ...auth }), 404, /not found/],
+    ['an unknown path', () => post(`${receiver.url}/v1/profiles`, '{}', { ...JSON_TYPE, ...auth }), 404, /not found/],
     ['GET /v1/traces', async () => { const r = await fetch(`${receiver.url}/v1/traces`); return { status: r.status, headers: r.headers, body: Buffer.from(await r.arrayBuffer()) }; }, 405, /POST/],
     ['a wrong content type', () => post(`${receiver.url}/v1/traces`, 'x', { 'content-type': 'text/plain', ...auth }), 415, /application\/x-protobuf/],
     ['random bytes as protobuf', () => post(`${receiver.url}/v1/traces`, Buffer.from([0xff, 0xff, 0xff, 0x07, 0x01]), { 'content-type': 'application/x-protobuf', ...auth }), 400, /protobuf/],
