@@ -8,12 +8,13 @@ import { CONTENT_TYPE } from './content.js';
 import { DEFAULT_MAX_BODY_BYTES, parseBody, uncompressedBody } from './decode.js';
 import { encodeExportResponse, encodeStatus, statusOf } from './encode.js';
 import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from './errors.js';
+import { type GrpcReceiver, startGrpcReceiver } from './grpc-server.js';
 import { Ingest } from './ingest.js';
 import { ReceiverMetrics } from './metrics.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import type { OtlpSignal } from './schema.js';
 
-/** Options of the OTLP/HTTP receiver: where it listens, its limits, and where and how it writes to Aim. */
+/** Options of the OTLP/HTTP (and optionally OTLP/gRPC) receiver: where it listens, its limits, and where and how it writes to Aim. */
 export interface ReceiverOptions extends AimSinkOptions {
   /** Interface to listen on. Default `127.0.0.1` (loopback only). */
   host?: string;
@@ -25,8 +26,16 @@ export interface ReceiverOptions extends AimSinkOptions {
   maxBodyBytes?: number;
   /** How long a request waits for Aim to acknowledge its spans before it is answered 503, in ms. Default 10 000. */
   writeTimeoutMs?: number;
-  /** `Retry-After` of 429 and 503 answers, in seconds. Default 5. */
+  /** `Retry-After` of 429 and 503 answers (and the `RetryInfo` delay of gRPC answers), in seconds. Default 5. */
   retryAfterSeconds?: number;
+  /**
+   * Port of the OTLP/gRPC receiver (`{Trace,Logs,Metrics}Service/Export`); 0 picks a free one.
+   * Default: no gRPC receiver. It shares the token, the size limit (`maxBodyBytes`, after
+   * decompression), the queue and the answers' contract with OTLP/HTTP.
+   */
+  grpcPort?: number;
+  /** Interface the gRPC receiver listens on. Default: `host`. */
+  grpcHost?: string;
 }
 
 /** A running receiver. */
@@ -34,6 +43,10 @@ export interface Receiver {
   /** `http://host:port`. */
   readonly url: string;
   readonly port: number;
+  /** `http://host:port` of the OTLP/gRPC receiver (insecure), when `grpcPort` was given. */
+  readonly grpcUrl?: string;
+  /** The port of the OTLP/gRPC receiver, when `grpcPort` was given. */
+  readonly grpcPort?: number;
   /** Counters of the spans it took and wrote. */
   readonly stats: AimSinkStats;
   /** Stops accepting, answers what is in flight, writes what is queued, closes the Aim runs. Idempotent. */
@@ -53,7 +66,7 @@ const SIGNAL_PATHS: Readonly<Record<string, OtlpSignal>> = { '/v1/traces': 'trac
  * not failing for good) and `GET /metrics` (Prometheus text).
  */
 export async function createReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, ...sinkOptions } = options;
+  const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, grpcPort, grpcHost = host, ...sinkOptions } = options;
   const maxQueueSpans = options.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS;
   const sink = new AimSink(sinkOptions);
   const metrics = new ReceiverMetrics(() => sink.stats);
@@ -141,22 +154,40 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${String(address.port)}`;
   diag.info(`aim-otel-bridge: receiver listening on ${url}, writing to ${options.url}`);
+  let grpcReceiver: GrpcReceiver | undefined;
+  if (grpcPort !== undefined) {
+    try {
+      grpcReceiver = await startGrpcReceiver(
+        { ingest, metrics, answers },
+        { host: grpcHost, port: grpcPort, maxReceiveBytes: maxBodyBytes, retryAfterSeconds, ...(token !== undefined ? { token } : {}) },
+      );
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sink.shutdown();
+      throw error;
+    }
+  }
 
   let closing: Promise<void> | undefined;
   return {
     url,
     port: address.port,
+    ...(grpcReceiver !== undefined ? { grpcUrl: grpcReceiver.url, grpcPort: grpcReceiver.port } : {}),
     get stats() {
       return sink.stats;
     },
     close() {
       closing ??= (async () => {
+        const grpcClosed = grpcReceiver?.close();
         await new Promise<void>((resolve) => {
           server.close(() => {
             resolve();
           });
           server.closeIdleConnections();
+          // Held log events stop waiting for their spans: written now, their requests answered.
+          sink.releaseHeldEvents();
         });
+        await grpcClosed;
         await sink.shutdown();
       })();
       return closing;

@@ -261,6 +261,11 @@ export class AimSink {
     while (this.working) await this.working;
   }
 
+  /** GenAI events waiting for their spans stop waiting: they are written to their fallback place. */
+  releaseHeldEvents(): void {
+    this.join.close();
+  }
+
   /** Writes what is queued, closes every run and the connection. Idempotent. */
   async shutdown(): Promise<void> {
     if (this.stopped) return this.forceFlush();
