@@ -8,11 +8,12 @@
  */
 import { diag } from '@opentelemetry/api';
 import { fromOtlpLogsRequest } from '../model/from-otlp-logs.js';
+import { fromOtlpMetricsRequest } from '../model/from-otlp-metrics.js';
 import { fromOtlpTraceRequest } from '../model/from-otlp.js';
 import { DEFAULT_MAX_VALUE_DEPTH } from '../model/otlp-reader.js';
 import type { AimSink, WriteOutcome } from '../sink/aim-sink.js';
 import { converted } from './decode.js';
-import { InvalidRequestError, type OtlpFormat } from './errors.js';
+import type { OtlpFormat } from './errors.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { OtlpSignal } from './schema.js';
 
@@ -60,8 +61,10 @@ export class Ingest {
         const { items, rejected, errors } = converted(format, () => fromOtlpLogsRequest(request, { maxValueDepth }));
         return this.accept(signal, items.length, rejected, errors, () => this.sink.writeLogs(items, this.options.writeTimeoutMs));
       }
-      case 'metrics':
-        throw new InvalidRequestError('metrics are not accepted yet', format);
+      case 'metrics': {
+        const { points, rejected, errors } = converted(format, () => fromOtlpMetricsRequest(request, { maxValueDepth }));
+        return this.accept(signal, points.length, rejected, errors, () => this.sink.writeMetricPoints(points, this.options.writeTimeoutMs));
+      }
     }
   }
 

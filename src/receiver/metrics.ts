@@ -41,6 +41,8 @@ export class ReceiverMetrics {
     mirroredCounter(this.registry, 'aim_otel_bridge_log_records_ignored_total', 'Log records without GenAI content (accepted, not written)', () => stats().logRecordsIgnored);
     mirroredCounter(this.registry, 'aim_otel_bridge_genai_events_joined_total', 'GenAI content events written in their span’s run', () => stats().eventsJoined);
     mirroredCounter(this.registry, 'aim_otel_bridge_genai_events_unjoined_total', 'GenAI content events written to the fallback place (their span did not come in time)', () => stats().eventsUnjoined);
+    mirroredCounter(this.registry, 'aim_otel_bridge_data_points_written_total', 'GenAI metric data points written to Aim', () => stats().metricPointsWritten);
+    mirroredCounter(this.registry, 'aim_otel_bridge_data_points_ignored_total', 'Metric data points accepted and not written (not GenAI metrics)', () => stats().metricPointsIgnored);
     gauge(this.registry, 'aim_otel_bridge_queue_spans', 'Spans (and other items) waiting to be written to Aim', () => stats().queued);
     gauge(this.registry, 'aim_otel_bridge_open_runs', 'Aim runs open for writing', () => stats().openRuns);
     gauge(this.registry, 'aim_otel_bridge_genai_events_held', 'GenAI content events waiting for their span', () => stats().eventsHeld);

@@ -2,7 +2,9 @@ import { diag } from '@opentelemetry/api';
 import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError, hashAuto } from '../aim/index.js';
 import type { RunWritePlan } from '../mapping/aim-plan.js';
 import { groupContentEvents, planPlacedContent, planUnplacedContent } from '../mapping/event-content.js';
+import { planMetricWrites } from '../mapping/metrics-to-aim.js';
 import { type MappingOptions, type TraceKeyMemo, planWrites } from '../mapping/to-aim.js';
+import type { MetricPoint } from '../model/metric-point.js';
 import type { LogRecord } from '../model/log-record.js';
 import type { SpanRecord } from '../model/span-record.js';
 import { LogJoin, type LogJoinOptions } from './log-join.js';
@@ -51,6 +53,10 @@ export interface AimSinkStats {
   eventsUnjoined: number;
   /** GenAI content events waiting for their span now. */
   eventsHeld: number;
+  /** OTLP metric data points written (GenAI metrics). */
+  metricPointsWritten: number;
+  /** OTLP metric data points accepted and not written (not GenAI metrics, or nothing to write). */
+  metricPointsIgnored: number;
 }
 
 /** How an awaited write ({@link AimSink.write}) ended. */
@@ -115,6 +121,8 @@ export class AimSink {
     logRecordsIgnored: 0,
     eventsJoined: 0,
     eventsUnjoined: 0,
+    metricPointsWritten: 0,
+    metricPointsIgnored: 0,
   };
   private readonly join: LogJoin;
   private readonly idleTimer: NodeJS.Timeout;
@@ -236,8 +244,20 @@ export class AimSink {
   }
 
   /**
-   * Writes plans made elsewhere (e.g. from OTLP metric points) and resolves once Aim holds them;
-   * `size` is what they count for in the queue. See {@link write} for the outcomes.
+   * Writes OTLP metric data points (the GenAI ones, see `planMetricWrites`; the others are
+   * counted, not written) and resolves once Aim holds them. See {@link write} for the outcomes.
+   */
+  async writeMetricPoints(points: readonly MetricPoint[], deadlineMs: number): Promise<WriteOutcome> {
+    const plan = planMetricWrites(points, this.mapping);
+    this.counters.metricPointsIgnored += plan.ignored;
+    const outcome = await this.writePlans(plan.runs, plan.written, deadlineMs);
+    if (outcome.status === 'written') this.counters.metricPointsWritten += plan.written;
+    return outcome;
+  }
+
+  /**
+   * Writes plans made elsewhere and resolves once Aim holds them; `size` is what they count for in
+   * the queue. See {@link write} for the outcomes.
    */
   writePlans(plans: readonly RunWritePlan[], size: number, deadlineMs: number): Promise<WriteOutcome> {
     if (this.stopped) return Promise.resolve({ status: 'failed', reason: 'the bridge is shutting down' });
