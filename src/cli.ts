@@ -53,6 +53,7 @@ program
   .addOption(option('--aim-url <url>', 'the aim server to write to', 'AIM_OTEL_BRIDGE_AIM_URL').default('aim://127.0.0.1:53800'))
   .addOption(option('--host <host>', 'interface to listen on (loopback by default; aim server has no auth, keep both on trusted networks)', 'AIM_OTEL_BRIDGE_HOST').default('127.0.0.1'))
   .addOption(option('--port <port>', 'port to listen on (0: any free port)', 'AIM_OTEL_BRIDGE_PORT').default(4319).argParser(integer('--port', 0)))
+  .addOption(option('--grpc-port <port>', 'also receive OTLP/gRPC (traces, logs, metrics) on this port, same host, token and limits (0: any free port; default: no gRPC)', 'AIM_OTEL_BRIDGE_GRPC_PORT').argParser(integer('--grpc-port', 0)))
   .addOption(option('--token <token>', 'require "Authorization: Bearer <token>" on /v1/traces and /metrics', 'AIM_OTEL_BRIDGE_TOKEN'))
   .addOption(option('--max-body-bytes <bytes>', 'largest request body, after decompression', 'AIM_OTEL_BRIDGE_MAX_BODY_BYTES').default(64 * 1024 * 1024).argParser(integer('--max-body-bytes', 1)))
   .addOption(option('--write-timeout-ms <ms>', 'how long a request waits for Aim before it is answered 503', 'AIM_OTEL_BRIDGE_WRITE_TIMEOUT_MS').default(10_000).argParser(integer('--write-timeout-ms', 1)))
@@ -74,10 +75,12 @@ program
       idleCloseMs: flags.idleCloseMs,
       runKey: flags.runKey as RunKeyStrategy,
       ...(flags.token !== undefined ? { token: flags.token } : {}),
+      ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
       ...(flags.experiment !== undefined ? { experiment: flags.experiment } : {}),
       ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
     });
     console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP traces on ${receiver.url}/v1/traces, writing to ${flags.aimUrl}`);
+    if (receiver.grpcUrl !== undefined) console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/gRPC on ${receiver.grpcUrl}`);
     const stop = (signal: string): void => {
       diag.info(`received ${signal}: stop accepting, write what is queued, close the runs`);
       receiver.close().then(
@@ -99,6 +102,7 @@ interface ServeFlags {
   aimUrl: string;
   host: string;
   port: number;
+  grpcPort?: number;
   token?: string;
   maxBodyBytes: number;
   writeTimeoutMs: number;

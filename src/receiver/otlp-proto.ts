@@ -364,6 +364,30 @@ message Status {
 }
 `;
 
+/**
+ * `RetryInfo` of `google/rpc/error_details.proto`: put (packed in an `Any`) in the `details` of
+ * the `Status` of a retryable gRPC answer; the Collector retries RESOURCE_EXHAUSTED only with it.
+ */
+export const GOOGLE_RPC_RETRY_INFO_PROTO = `
+syntax = "proto3";
+package google.rpc;
+
+message RetryInfo {
+  .google.protobuf.Duration retry_delay = 1;
+}
+`;
+
+/** `google/protobuf/duration.proto`. */
+export const GOOGLE_PROTOBUF_DURATION_PROTO = `
+syntax = "proto3";
+package google.protobuf;
+
+message Duration {
+  int64 seconds = 1;
+  int32 nanos = 2;
+}
+`;
+
 /** `google/protobuf/any.proto`. */
 export const GOOGLE_PROTOBUF_ANY_PROTO = `
 syntax = "proto3";

@@ -7,6 +7,8 @@ import protobuf from 'protobufjs';
 import {
   COMMON_PROTO,
   GOOGLE_PROTOBUF_ANY_PROTO,
+  GOOGLE_PROTOBUF_DURATION_PROTO,
+  GOOGLE_RPC_RETRY_INFO_PROTO,
   GOOGLE_RPC_STATUS_PROTO,
   LOGS_PROTO,
   LOGS_SERVICE_PROTO,
@@ -36,6 +38,8 @@ export interface OtlpTypes {
   readonly ExportTraceServiceResponse: protobuf.Type;
   /** `google.rpc.Status`, the body of every 4xx/5xx answer. */
   readonly Status: protobuf.Type;
+  /** `google.rpc.RetryInfo`, packed in the `Status.details` of a retryable gRPC answer. */
+  readonly RetryInfo: protobuf.Type;
   /** Each signal's types. */
   readonly signals: Readonly<Record<OtlpSignal, SignalTypes>>;
 }
@@ -62,7 +66,9 @@ export function otlpTypes(): OtlpTypes {
     METRICS_PROTO,
     METRICS_SERVICE_PROTO,
     GOOGLE_PROTOBUF_ANY_PROTO,
+    GOOGLE_PROTOBUF_DURATION_PROTO,
     GOOGLE_RPC_STATUS_PROTO,
+    GOOGLE_RPC_RETRY_INFO_PROTO,
   ]) {
     protobuf.parse(source, root);
   }
@@ -81,6 +87,7 @@ export function otlpTypes(): OtlpTypes {
     ExportTraceServiceRequest: signals.traces.request,
     ExportTraceServiceResponse: signals.traces.response,
     Status: root.lookupType('google.rpc.Status'),
+    RetryInfo: root.lookupType('google.rpc.RetryInfo'),
     signals,
   };
   return types;

@@ -162,7 +162,11 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
         { host: grpcHost, port: grpcPort, maxReceiveBytes: maxBodyBytes, retryAfterSeconds, ...(token !== undefined ? { token } : {}) },
       );
     } catch (error) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
       await sink.shutdown();
       throw error;
     }
