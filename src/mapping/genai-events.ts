@@ -8,7 +8,7 @@
  * | `gen_ai.client.inference.operation.details` (current conventions) | `gen_ai.system_instructions`, `gen_ai.input.messages`, `gen_ai.output.messages` in the attributes or the body (structured values or JSON text) | input: instructions + messages; output: messages |
  * | `gen_ai.system.message` | body `{content}` | input message, role `system` |
  * | `gen_ai.user.message` | body `{content}` | input message, role `user` |
- * | `gen_ai.assistant.message` | body `{content, tool_calls: [{id, function: {name, arguments}}]}` | input message, role `assistant` (tool calls as `name(arguments)`) |
+ * | `gen_ai.assistant.message` | body `{content, tool_calls: [{id, function: {name, arguments}}]}` | input message, role `assistant` (tool calls as `name(arguments)`; a call without arguments — capture off — is no content) |
  * | `gen_ai.tool.message` | body `{content, id}` | input message, role `tool` |
  * | `gen_ai.choice` | body `{index, finish_reason, message: {role, content, tool_calls}}` | output message |
  *
@@ -94,7 +94,8 @@ function toMessage(role: string, content: unknown, toolCalls: unknown, isToolRes
     for (const call of toolCalls) {
       const record = asRecord(call);
       const fn = asRecord(record?.['function']);
-      if (fn) parts.push({ type: 'tool_call', name: fn['name'], arguments: fn['arguments'] });
+      // Without arguments the call was redacted (content capture off): it is no content.
+      if (fn && fn['arguments'] !== undefined && fn['arguments'] !== null) parts.push({ type: 'tool_call', name: fn['name'], arguments: fn['arguments'] });
     }
   }
   return parts.length > 0 ? { role, parts } : undefined;

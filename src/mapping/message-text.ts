@@ -1,6 +1,6 @@
 /**
  * GenAI chat messages as the readable text Aim shows: one `role: content` line per message, tool
- * calls as `name(arguments)`, tool results as their content. Accepts the GenAI semconv shapes
+ * calls as `name(arguments)` (arguments as compact JSON), tool results as their content. Accepts the GenAI semconv shapes
  * (`[{role, parts: [{type, ...}]}]`, `gen_ai.system_instructions` parts) as parsed values, as
  * JSON text, or as OTLP `AnyValue`s already turned into plain values.
  */
@@ -55,10 +55,20 @@ export function renderPart(part: unknown): string {
   }
 }
 
-/** Tool call arguments: JSON text stays as it is (the model wrote it), a value becomes JSON. */
+/**
+ * Tool call arguments as compact JSON, whether the producer sent the model's JSON text or the
+ * parsed value (so one call reads the same from every producer); text that is not a JSON object or
+ * list stays as it is.
+ */
 function argumentsText(value: unknown): string {
   if (value === undefined || value === null) return '{}';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  if (typeof value !== 'string') return JSON.stringify(value);
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed !== null && typeof parsed === 'object' ? JSON.stringify(parsed) : value;
+  } catch {
+    return value;
+  }
 }
 
 function asText(value: unknown): string {
