@@ -49,18 +49,20 @@ const program = new Command()
 
 program
   .command('serve')
-  .description('run the OTLP/HTTP receiver (POST /v1/traces) that writes spans to Aim')
+  .description('run the OTLP receiver (HTTP: POST /v1/traces, /v1/logs, /v1/metrics; gRPC with --grpc-port) that writes GenAI telemetry to Aim')
   .addOption(option('--aim-url <url>', 'the aim server to write to', 'AIM_OTEL_BRIDGE_AIM_URL').default('aim://127.0.0.1:53800'))
   .addOption(option('--host <host>', 'interface to listen on (loopback by default; aim server has no auth, keep both on trusted networks)', 'AIM_OTEL_BRIDGE_HOST').default('127.0.0.1'))
   .addOption(option('--port <port>', 'port to listen on (0: any free port)', 'AIM_OTEL_BRIDGE_PORT').default(4319).argParser(integer('--port', 0)))
   .addOption(option('--grpc-port <port>', 'also receive OTLP/gRPC (traces, logs, metrics) on this port, same host, token and limits (0: any free port; default: no gRPC)', 'AIM_OTEL_BRIDGE_GRPC_PORT').argParser(integer('--grpc-port', 0)))
-  .addOption(option('--token <token>', 'require "Authorization: Bearer <token>" on /v1/traces and /metrics', 'AIM_OTEL_BRIDGE_TOKEN'))
+  .addOption(option('--token <token>', 'require "Authorization: Bearer <token>" on /v1/* (and gRPC) and /metrics', 'AIM_OTEL_BRIDGE_TOKEN'))
   .addOption(option('--max-body-bytes <bytes>', 'largest request body, after decompression', 'AIM_OTEL_BRIDGE_MAX_BODY_BYTES').default(64 * 1024 * 1024).argParser(integer('--max-body-bytes', 1)))
   .addOption(option('--write-timeout-ms <ms>', 'how long a request waits for Aim before it is answered 503', 'AIM_OTEL_BRIDGE_WRITE_TIMEOUT_MS').default(10_000).argParser(integer('--write-timeout-ms', 1)))
   .addOption(option('--max-queue-spans <n>', 'spans waiting for Aim, at most (then 429)', 'AIM_OTEL_BRIDGE_MAX_QUEUE_SPANS').default(20_000).argParser(integer('--max-queue-spans', 1)))
   .addOption(option('--experiment <name>', 'experiment of runs whose spans name none (default: service.name)', 'AIM_OTEL_BRIDGE_EXPERIMENT'))
   .addOption(option('--run-key <strategy>', 'how spans are grouped into runs', 'AIM_OTEL_BRIDGE_RUN_KEY').choices(RUN_KEYS).default('auto'))
   .addOption(option('--namespace <name>', 'separates deployments sharing an Aim repository (part of every run hash)', 'AIM_OTEL_BRIDGE_NAMESPACE'))
+  .addOption(option('--state-dir <dir>', 'keep where spans went on disk, so GenAI log events retried after a restart still join their spans (default: memory only)', 'AIM_OTEL_BRIDGE_STATE_DIR'))
+  .addOption(option('--log-join-window-ms <ms>', 'how long GenAI log events wait for their span before they go to their fallback run', 'AIM_OTEL_BRIDGE_LOG_JOIN_WINDOW_MS').default(8_000).argParser(integer('--log-join-window-ms', 0)))
   .addOption(option('--idle-close-ms <ms>', 'close a run after this long without spans', 'AIM_OTEL_BRIDGE_IDLE_CLOSE_MS').default(30_000).argParser(integer('--idle-close-ms', 1)))
   .addOption(option('--log-level <level>', 'log level of the JSON logs on stderr', 'AIM_OTEL_BRIDGE_LOG_LEVEL').choices(Object.keys(LOG_LEVELS)).default('info'))
   .action(async (flags: ServeFlags) => {
@@ -74,12 +76,13 @@ program
       maxQueueSpans: flags.maxQueueSpans,
       idleCloseMs: flags.idleCloseMs,
       runKey: flags.runKey as RunKeyStrategy,
+      logJoin: { windowMs: flags.logJoinWindowMs, ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}) },
       ...(flags.token !== undefined ? { token: flags.token } : {}),
       ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
       ...(flags.experiment !== undefined ? { experiment: flags.experiment } : {}),
       ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
     });
-    console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP traces on ${receiver.url}/v1/traces, writing to ${flags.aimUrl}`);
+    console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP on ${receiver.url}/v1/{traces,logs,metrics}, writing to ${flags.aimUrl}`);
     if (receiver.grpcUrl !== undefined) console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/gRPC on ${receiver.grpcUrl}`);
     const stop = (signal: string): void => {
       diag.info(`received ${signal}: stop accepting, write what is queued, close the runs`);
@@ -103,6 +106,8 @@ interface ServeFlags {
   host: string;
   port: number;
   grpcPort?: number;
+  stateDir?: string;
+  logJoinWindowMs: number;
   token?: string;
   maxBodyBytes: number;
   writeTimeoutMs: number;

@@ -25,7 +25,7 @@ export interface AimSinkOptions extends MappingOptions {
   maxRememberedTraces?: number;
   /** Options of the Aim connection. */
   aim?: AimTransportOptions;
-  /** How GenAI log events wait for their spans (see `LogJoin`). */
+  /** How GenAI log events wait for their spans (see `LogJoin`), and where placements persist (`logJoin.stateDir`). */
   logJoin?: LogJoinOptions;
 }
 
@@ -293,6 +293,7 @@ export class AimSink {
     this.join.close();
     clearInterval(this.idleTimer);
     await this.forceFlush();
+    this.join.disposeJournal();
     for (const hash of [...this.runs.keys()]) await this.closeRun(hash);
     const repo = this.repo;
     this.repo = undefined;

@@ -13,11 +13,16 @@
  *   already written for a placed span are kept (within `maxRetainedBytes`) so a later one rewrites
  *   the span's text with all of them, not only itself.
  *
+ * - With `stateDir`, placements are also kept on disk ({@link PlacementJournal}), so a restarted
+ *   bridge still joins events to the spans it wrote before it stopped.
+ *
  * Bounded: placements (LRU by count), retained content (by bytes, oldest first) and held events.
  */
+import { diag } from '@opentelemetry/api';
 import type { SpanPlacement } from '../mapping/aim-plan.js';
 import type { ContentEvent } from '../mapping/genai-events.js';
 import { groupId } from '../mapping/event-content.js';
+import { PlacementJournal } from './placement-journal.js';
 
 /** Limits of the {@link LogJoin}. */
 export interface LogJoinOptions {
@@ -29,6 +34,8 @@ export interface LogJoinOptions {
   maxRememberedSpans?: number;
   /** Bytes of content kept to rewrite a span's text when more of its events arrive. Default 32 MiB. */
   maxRetainedBytes?: number;
+  /** A directory to keep placements in across restarts (see {@link PlacementJournal}). Default none: memory only. */
+  stateDir?: string;
 }
 
 interface Placed {
@@ -54,12 +61,19 @@ export class LogJoin {
   private heldEvents = 0;
   private retainedBytes = 0;
   private closed = false;
+  private journal: PlacementJournal | undefined;
 
+  /** @throws the file system's error when `stateDir` cannot be created, read or written */
   constructor(options: LogJoinOptions = {}) {
     this.windowMs = options.windowMs ?? 8_000;
     this.maxHeldEvents = options.maxHeldEvents ?? 10_000;
     this.maxRememberedSpans = options.maxRememberedSpans ?? 50_000;
     this.maxRetainedBytes = options.maxRetainedBytes ?? 32 * 1024 * 1024;
+    if (options.stateDir !== undefined) {
+      const { journal, placements } = PlacementJournal.open(options.stateDir, this.maxRememberedSpans);
+      this.journal = journal;
+      this.remember(placements);
+    }
   }
 
   /** Events waiting for their span now. */
@@ -72,8 +86,20 @@ export class LogJoin {
     return !this.closed && this.heldEvents + count <= this.maxHeldEvents;
   }
 
-  /** Records where spans went and wakes the events waiting for them. */
+  /** Records where spans went (also in the journal) and wakes the events waiting for them. */
   place(placements: readonly SpanPlacement[]): void {
+    if (this.journal && placements.length > 0) {
+      try {
+        this.journal.append(placements);
+      } catch (error) {
+        diag.error(`aim-otel-bridge: the placement journal cannot be written (${String(error)}); placements are kept in memory only from now on`);
+        this.disposeJournal();
+      }
+    }
+    this.remember(placements);
+  }
+
+  private remember(placements: readonly SpanPlacement[]): void {
     for (const placement of placements) {
       const id = groupId(placement.traceId, placement.spanId);
       const previous = this.placed.get(id);
@@ -148,11 +174,22 @@ export class LogJoin {
     return all;
   }
 
-  /** Wakes every waiting event (they go to their fallback place) and takes no more. */
+  /** Wakes every waiting event (they go to their fallback place) and takes no more; placements are still recorded. */
   close(): void {
     this.closed = true;
     for (const waiters of this.waiting.values()) for (const waiter of waiters) this.release(waiter, undefined);
     this.waiting.clear();
+  }
+
+  /** Closes the journal (at shutdown, after the last placement). Idempotent. */
+  disposeJournal(): void {
+    const journal = this.journal;
+    this.journal = undefined;
+    try {
+      journal?.close();
+    } catch {
+      // closing a file that failed to be written: nothing more to do
+    }
   }
 
   private release(waiter: Waiter, placement: SpanPlacement | undefined): void {

@@ -1,68 +1,11 @@
-import { ROOT_CONTEXT, type SpanContext, TraceFlags, trace } from '@opentelemetry/api';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { runHash } from '../../src/mapping/run-key.js';
 import { type Receiver, createReceiver } from '../../src/receiver/index.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { type OracleRun, type OracleSequence, readAimRepo } from '../peers/oracle.js';
+import { CALL_CONTEXT, futureSpan, sendEvents, sendSpan } from './genai-otlp.js';
 
-const RESOURCE = resourceFromAttributes({ 'service.name': 'logs-join-test' });
-const CALL_CONTEXT = { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai' };
-
-/**
- * Exports one GenAI chat span of `conversation` through the OTel JS OTLP/protobuf exporter;
- * resolves to its span context. With `ids`, the span gets those ids (an id generator that returns them).
- */
-async function sendSpan(receiver: Receiver, conversation: string, ids?: SpanContext): Promise<SpanContext> {
-  const provider = new BasicTracerProvider({
-    resource: RESOURCE,
-    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${receiver.url}/v1/traces` }))],
-    ...(ids ? { idGenerator: { generateTraceId: () => ids.traceId, generateSpanId: () => ids.spanId } } : {}),
-  });
-  const span = provider.getTracer('test').startSpan(
-    'chat gpt-4o-mini',
-    {
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.request.model': 'gpt-4o-mini',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.conversation.id': conversation,
-        'gen_ai.usage.input_tokens': 11,
-        'gen_ai.usage.output_tokens': 9,
-      },
-    },
-    ROOT_CONTEXT,
-  );
-  span.end();
-  await provider.shutdown();
-  return span.spanContext();
-}
-
-/** The OTel JS SDK's way to make a span context a log record belongs to (the ids a span will have). */
-function futureSpan(): SpanContext {
-  const traceId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex');
-  const spanId = Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex');
-  return { traceId, spanId, traceFlags: TraceFlags.SAMPLED };
-}
-
-/** Exports openai-v2's per-message events for the call of `spanContext` through the OTLP/protobuf logs exporter. */
-async function sendEvents(receiver: Receiver, spanContext: SpanContext): Promise<void> {
-  const provider = new LoggerProvider({ resource: RESOURCE, processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${receiver.url}/v1/logs` }) })] });
-  const logger = provider.getLogger('opentelemetry.instrumentation.openai_v2');
-  const context = trace.setSpanContext(ROOT_CONTEXT, spanContext);
-  const attributes = { 'gen_ai.system': 'openai' };
-  const base = Date.now();
-  logger.emit({ eventName: 'gen_ai.system.message', context, attributes, timestamp: base, body: { content: 'You are terse.' } });
-  logger.emit({ eventName: 'gen_ai.user.message', context, attributes, timestamp: base + 1, body: { content: 'Colour of the sky?' } });
-  logger.emit({ eventName: 'gen_ai.choice', context, attributes, timestamp: base + 2, body: { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Blue.' } } });
-  logger.emit({ eventName: 'app.log', context, body: 'not GenAI: accepted, not written' });
-  await provider.shutdown();
-}
-
+/** The sequence `name` of a run read by the oracle. */
 function sequence(run: OracleRun | undefined, name: string): OracleSequence | undefined {
   return run?.sequences.find((s) => s.name === name);
 }
@@ -94,22 +37,22 @@ describe('OTLP/HTTP logs: GenAI events joined to their spans in Aim (real aim se
   it('events sent before their span wait for it, then land in its run and context; the export succeeds only then', async () => {
     const span = futureSpan();
     let answered = false;
-    const events = sendEvents(receiver, span).then(() => {
+    const events = sendEvents(receiver.url, span).then(() => {
       answered = true;
     });
     await new Promise((wake) => setTimeout(wake, 500));
     expect(answered, 'the logs request waits for its span').to.equal(false);
     expect(receiver.stats.eventsHeld).to.equal(3);
-    await sendSpan(receiver, 'conv-logs-first', span);
+    await sendSpan(receiver.url, 'conv-logs-first', span);
     await events;
     expect(receiver.stats.eventsHeld).to.equal(0);
     await expectJoined('conv-logs-first');
   });
 
   it('events sent after their span land in its run and context at once', async () => {
-    const span = await sendSpan(receiver, 'conv-span-first');
+    const span = await sendSpan(receiver.url, 'conv-span-first');
     const started = Date.now();
-    await sendEvents(receiver, span);
+    await sendEvents(receiver.url, span);
     expect(Date.now() - started).to.be.below(2_500);
     await expectJoined('conv-span-first');
   });
@@ -117,7 +60,7 @@ describe('OTLP/HTTP logs: GenAI events joined to their spans in Aim (real aim se
   it('events whose span never comes land, after the join window, in their trace’s run with the context they tell (one point per request)', async () => {
     const before = receiver.stats.eventsUnjoined;
     const span = futureSpan();
-    await sendEvents(receiver, span);
+    await sendEvents(receiver.url, span);
     expect(receiver.stats.eventsUnjoined - before).to.equal(3);
     const run = (await readAimRepo(server.repoDir, [runHash(span.traceId)])).runs[0];
     expect(run?.experiment).to.equal('logs-join-test');
