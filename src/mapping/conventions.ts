@@ -27,7 +27,7 @@ import type { AttributeValue, Attributes, SpanRecord } from '../model/span-recor
 import { int, num, str, unquote } from './attribute-read.js';
 import { completionFromEvents, firstTokenSecondsFromEvents, promptFromEvents } from './span-events.js';
 import { readVercelAI } from './vercel-ai.js';
-import { renderInstructions, renderMessages } from './message-text.js';
+import { renderInstructions, renderMessages, renderPart } from './message-text.js';
 
 /** What a span is, in LangChain's terms (which Python `AimCallbackHandler` sequences it feeds). */
 export type SpanRole = 'llm' | 'embedding' | 'chain' | 'tool' | 'agent' | 'retriever' | 'other';
@@ -157,9 +157,9 @@ function inputText(a: Attributes): string | undefined {
     unquote(str(a, 'gen_ai.tool.call.arguments')) ??
     str(a, 'gen_ai.retrieval.query.text') ??
     str(a, 'langchain.chain.inputs') ??
-    indexedMessages(a, 'llm.input_messages.', '.message.role', '.message.content') ??
-    indexedMessages(a, 'gen_ai.prompt.', '.role', '.content') ??
-    str(a, 'input.value') ??
+    indexedMessages(a, 'llm.input_messages.', OPENINFERENCE_MESSAGE) ??
+    indexedMessages(a, 'gen_ai.prompt.', OPENLLMETRY_MESSAGE) ??
+    unredacted(str(a, 'input.value')) ??
     str(a, 'traceloop.entity.input')
   );
 }
@@ -170,21 +170,59 @@ function outputText(a: Attributes): string | undefined {
     unquote(str(a, 'gen_ai.tool.call.result')) ??
     str(a, 'gen_ai.retrieval.documents') ??
     str(a, 'langchain.chain.outputs') ??
-    indexedMessages(a, 'llm.output_messages.', '.message.role', '.message.content') ??
-    indexedMessages(a, 'gen_ai.completion.', '.role', '.content') ??
-    str(a, 'output.value') ??
+    indexedMessages(a, 'llm.output_messages.', OPENINFERENCE_MESSAGE) ??
+    indexedMessages(a, 'gen_ai.completion.', OPENLLMETRY_MESSAGE) ??
+    unredacted(str(a, 'output.value')) ??
     str(a, 'traceloop.entity.output')
   );
 }
 
-/** `prefix0.role: content` style flattened messages (OpenInference, OpenLLMetry). */
-function indexedMessages(a: Attributes, prefix: string, roleSuffix: string, contentSuffix: string): string | undefined {
+/** Where a flattened message keeps its parts, after `<prefix>N`. */
+interface FlatMessage {
+  readonly role: string;
+  readonly content: string;
+  /** Tool call M is at `<prefix>N<toolCalls>M<name|arguments>`. */
+  readonly toolCalls: string;
+  readonly name: string;
+  readonly arguments: string;
+}
+
+const OPENINFERENCE_MESSAGE: FlatMessage = {
+  role: '.message.role',
+  content: '.message.content',
+  toolCalls: '.message.tool_calls.',
+  name: '.tool_call.function.name',
+  arguments: '.tool_call.function.arguments',
+};
+const OPENLLMETRY_MESSAGE: FlatMessage = { role: '.role', content: '.content', toolCalls: '.tool_calls.', name: '.name', arguments: '.arguments' };
+
+/** OpenInference's placeholder for hidden inputs and outputs (`OPENINFERENCE_HIDE_*`): no content. */
+const REDACTED = '__REDACTED__';
+
+function unredacted(value: string | undefined): string | undefined {
+  return value === REDACTED ? undefined : value;
+}
+
+/**
+ * `prefix0.role: content` style flattened messages (OpenInference, OpenLLMetry), tool calls as
+ * `name(arguments)`. Messages with neither content nor tool calls (redacted) give no line; no
+ * line at all gives `undefined`.
+ */
+function indexedMessages(a: Attributes, prefix: string, shape: FlatMessage): string | undefined {
   const lines: string[] = [];
   for (let i = 0; i < 1000; i++) {
-    const content = str(a, `${prefix}${String(i)}${contentSuffix}`);
-    const role = str(a, `${prefix}${String(i)}${roleSuffix}`);
-    if (content === undefined && role === undefined) break;
-    lines.push(`${role ?? 'message'}: ${content ?? ''}`);
+    const at = `${prefix}${String(i)}`;
+    const content = unredacted(str(a, `${at}${shape.content}`));
+    const role = str(a, `${at}${shape.role}`);
+    const calls: string[] = [];
+    for (let j = 0; j < 1000; j++) {
+      const name = str(a, `${at}${shape.toolCalls}${String(j)}${shape.name}`);
+      if (name === undefined) break;
+      calls.push(renderPart({ type: 'tool_call', name, arguments: str(a, `${at}${shape.toolCalls}${String(j)}${shape.arguments}`) }));
+    }
+    if (content === undefined && role === undefined && calls.length === 0) break;
+    if (content === undefined && calls.length === 0) continue;
+    lines.push(`${role ?? 'message'}: ${[content, ...calls].filter((part) => part !== undefined && part !== '').join('\n')}`);
   }
   return lines.length > 0 ? lines.join('\n') : undefined;
 }

@@ -243,6 +243,34 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
     ]),
     { inputText: 'user: from attributes', outputText: undefined },
   ],
+  // --- OpenInference: flattened messages with tool calls, and its redaction placeholder
+  [
+    'OpenInference tool calls: llm.*_messages.N.message.tool_calls.M.tool_call.function.{name,arguments} as name(arguments)',
+    span({
+      'openinference.span.kind': 'LLM',
+      'llm.input_messages.0.message.role': 'user',
+      'llm.input_messages.0.message.content': 'Weather in Paris?',
+      'llm.input_messages.1.message.role': 'assistant',
+      'llm.input_messages.1.message.tool_calls.0.tool_call.function.name': 'get_weather',
+      'llm.input_messages.1.message.tool_calls.0.tool_call.function.arguments': '{"city": "Paris"}',
+      'llm.output_messages.0.message.role': 'assistant',
+      'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'get_weather',
+      'llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments': '{"city": "Paris"}',
+      'llm.output_messages.0.message.tool_calls.1.tool_call.function.name': 'get_time',
+      'llm.output_messages.0.message.tool_calls.1.tool_call.function.arguments': '{}',
+    }),
+    { inputText: 'user: Weather in Paris?\nassistant: get_weather({"city":"Paris"})', outputText: 'assistant: get_weather({"city":"Paris"})\nget_time({})' },
+  ],
+  [
+    'OpenLLMetry legacy tool calls: gen_ai.completion.N.tool_calls.M.{name,arguments}',
+    span({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.completion.0.role': 'assistant', 'gen_ai.completion.0.tool_calls.0.name': 'add', 'gen_ai.completion.0.tool_calls.0.arguments': '{"a":1}' }),
+    { outputText: 'assistant: add({"a":1})' },
+  ],
+  [
+    'OpenInference with its inputs and outputs hidden (__REDACTED__): no content',
+    span({ 'openinference.span.kind': 'LLM', 'input.value': '__REDACTED__', 'output.value': '__REDACTED__', 'llm.token_count.prompt': 11 }),
+    { inputText: undefined, outputText: undefined, inputTokens: 11 },
+  ],
 ];
 
 describe('readGenAIFacts: attributes and span events of each convention', () => {

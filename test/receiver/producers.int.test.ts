@@ -139,16 +139,13 @@ const CASES: readonly Case[] = [
     ...OPENINFERENCE,
     // OpenInference names no operation: its span kind LLM, lower-cased, stands for it.
     context: { operation: 'llm', model: RESPONSE_MODEL, provider: 'openai' },
-    // TODO(conventions.ts): `llm.{input,output}_messages.N.message.tool_calls.M.tool_call.function.*` are not read, so
-    // the tool call renders as an empty `assistant: ` (see the report); then: FULL.
-    texts: { start: [PROMPT, PROMPT, QUESTION, toolConversation(TOOL_RESULT, 'assistant: ')], end: [REPLY, REPLY, 'assistant: ', ANSWER] },
+    texts: FULL,
     params: ['otel'],
   }),
   mode('openinference', 'no-content', {
     ...OPENINFERENCE,
     context: { operation: 'llm', model: RESPONSE_MODEL, provider: 'openai' },
-    // TODO(conventions.ts): OpenInference's redaction placeholder is written as if it were content; then: undefined.
-    texts: { start: Array<string>(4).fill('__REDACTED__'), end: Array<string>(4).fill('__REDACTED__') },
+    texts: undefined,
     params: ['otel'],
   }),
   mode('openinference', 'genai-semconv', {
