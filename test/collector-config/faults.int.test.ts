@@ -36,7 +36,16 @@ async function tokenPoints(aim: AimServer, timeoutMs = 240_000): Promise<number[
   const deadline = Date.now() + timeoutMs;
   let last: number[] = [];
   for (;;) {
-    const report = await readAimRepo(aim.repoDir);
+    let report;
+    try {
+      report = await readAimRepo(aim.repoDir);
+    } catch (error) {
+      // Right after aim server restarts, a run's SQL row may be missing until the bridge's next
+      // write restores its session (which re-creates the run's props): not yet consistent.
+      if (Date.now() > deadline || !String(error).includes('RepoIntegrityError')) throw error;
+      await new Promise((wait) => setTimeout(wait, 5_000));
+      continue;
+    }
     last = report.runs.flatMap((run) => run.sequences.filter((s) => s.name === 'gen_ai.usage.input_tokens').flatMap((s) => s.values as number[]));
     if (last.length >= SPANS || Date.now() > deadline) return last.sort((a, b) => a - b);
     await new Promise((wait) => setTimeout(wait, 5_000));
