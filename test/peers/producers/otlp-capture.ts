@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { officialRoot } from '../official-proto.js';
 import { decodeOtlpRequest, signalOfPath, type DecodedRequest, type OtlpSignal } from './otlp-decode.js';
 
 /** One request the capturing server received. */
@@ -49,6 +50,7 @@ export function plainBody(request: CapturedRequest): Buffer {
 
 /** Starts a capturing OTLP/HTTP server on a free loopback port. */
 export async function startOtlpCapture(): Promise<OtlpCapture> {
+  const root = await officialRoot();
   const requests: CapturedRequest[] = [];
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -84,7 +86,7 @@ export async function startOtlpCapture(): Promise<OtlpCapture> {
         .filter((request) => request.contentType.startsWith('application/x-protobuf'))
         .map((request) => {
           const requestSignal = request.signal as OtlpSignal;
-          return { signal: requestSignal, path: request.path, contentType: request.contentType, ...decodeOtlpRequest(requestSignal, plainBody(request)) };
+          return { signal: requestSignal, path: request.path, contentType: request.contentType, ...decodeOtlpRequest(root, requestSignal, plainBody(request)) };
         }),
     clear: () => {
       requests.length = 0;

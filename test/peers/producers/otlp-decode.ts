@@ -1,18 +1,10 @@
 /**
  * Decoding of OTLP/HTTP protobuf export requests into readable JSON, with nothing left out: the
- * complete OTLP messages (otlp-full-proto.ts), OTLP/JSON field names (lowerCamelCase), trace and
+ * complete OTLP messages (the pinned official definitions, official-proto.ts), OTLP/JSON field names (lowerCamelCase), trace and
  * span ids as hex, enums by name, 64-bit integers as strings. Plus a flat summary of each request
  * (attributes as plain objects) that is easier to read and to assert on.
  */
-import protobuf from 'protobufjs';
-import {
-  OTLP_COMMON_PROTO,
-  OTLP_LOGS_PROTO,
-  OTLP_METRICS_PROTO,
-  OTLP_RESOURCE_PROTO,
-  OTLP_SERVICE_PROTOS,
-  OTLP_TRACE_PROTO,
-} from './otlp-full-proto.js';
+import type protobuf from 'protobufjs';
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -23,25 +15,13 @@ export type JsonObject = Record<string, Json>;
 export type OtlpSignal = 'traces' | 'logs' | 'metrics';
 
 const REQUEST_TYPES: Readonly<Record<OtlpSignal, string>> = {
-  traces: 'opentelemetry.proto.collector.v1.ExportTraceServiceRequest',
-  logs: 'opentelemetry.proto.collector.v1.ExportLogsServiceRequest',
-  metrics: 'opentelemetry.proto.collector.v1.ExportMetricsServiceRequest',
+  traces: 'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
+  logs: 'opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest',
+  metrics: 'opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest',
 };
 
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
-let root: protobuf.Root | undefined;
-
-function requestType(signal: OtlpSignal): protobuf.Type {
-  if (root === undefined) {
-    root = new protobuf.Root();
-    for (const source of [OTLP_COMMON_PROTO, OTLP_RESOURCE_PROTO, OTLP_TRACE_PROTO, OTLP_LOGS_PROTO, OTLP_METRICS_PROTO, OTLP_SERVICE_PROTOS]) {
-      protobuf.parse(source, root, { keepCase: false });
-    }
-    root.resolveAll();
-  }
-  return root.lookupType(REQUEST_TYPES[signal]);
-}
 
 /** The signal of an OTLP/HTTP path (`/v1/traces` → `traces`), or `undefined`. */
 export function signalOfPath(path: string): OtlpSignal | undefined {
@@ -69,9 +49,12 @@ export interface DecodedRequest {
   complete: boolean;
 }
 
-/** Decodes one OTLP protobuf export request body of `signal`. Throws on a malformed body. */
-export function decodeOtlpRequest(signal: OtlpSignal, body: Uint8Array): DecodedRequest {
-  const type = requestType(signal);
+/**
+ * Decodes one OTLP protobuf export request body of `signal` with the official definitions in
+ * `root` (`officialRoot()` of official-proto.ts). Throws on a malformed body.
+ */
+export function decodeOtlpRequest(root: protobuf.Root, signal: OtlpSignal, body: Uint8Array): DecodedRequest {
+  const type = root.lookupType(REQUEST_TYPES[signal]);
   const message = type.decode(body);
   const reencoded = type.encode(message).finish();
   const object: unknown = type.toObject(message, { longs: String, enums: String, bytes: String, defaults: false, oneofs: false });
