@@ -13,23 +13,11 @@
  */
 import type { Attributes, SpanRecord } from '../model/span-record.js';
 import { int, isObject, num, parseJson, str, unquote } from './attribute-read.js';
+import type { GenAIFacts, SpanRole } from './conventions.js';
 import { renderChatMessage, renderChatMessages, renderToolCall } from './chat-messages.js';
 
-/** What a Vercel AI SDK span says beyond the attributes every convention shares. */
-export interface VercelAIFacts {
-  role: 'llm' | 'embedding' | 'tool' | 'chain' | 'other';
-  /** The GenAI operation name; undefined for an operation id not listed. */
-  operation: string | undefined;
-  /** `ai.model.provider` in GenAI provider names ({@link genAIProviderName}). */
-  provider: string | undefined;
-  inputTokens: number | bigint | undefined;
-  outputTokens: number | bigint | undefined;
-  timeToFirstTokenSeconds: number | undefined;
-  inputText: string | undefined;
-  outputText: string | undefined;
-  toolName: string | undefined;
-  toolCallId: string | undefined;
-}
+/** What a Vercel AI SDK span says beyond the attributes every convention shares (its role is never `agent` or `retriever`). */
+export type VercelAIFacts = Omit<GenAIFacts, 'role' | 'model' | 'agentName' | 'errorType'> & { role: Exclude<SpanRole, 'agent' | 'retriever'> };
 
 const MODEL_CALLS = new Set(['ai.generateText.doGenerate', 'ai.streamText.doStream', 'ai.generateObject.doGenerate', 'ai.streamObject.doStream']);
 const EMBEDDING_CALLS = new Set(['ai.embed.doEmbed', 'ai.embedMany.doEmbed']);
