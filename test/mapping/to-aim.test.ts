@@ -226,6 +226,52 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
   });
 });
 
+describe('planWrites: content carried as span events', () => {
+  const CALL_ONLY: Attributes = Object.fromEntries(Object.entries(CHAT).filter(([key]) => !key.endsWith('.messages')));
+  const at = (ms: bigint): bigint => START + ms * 1_000_000n;
+
+  it('per-message events (gen_ai.*.message, gen_ai.choice) fill the texts, in time order; the placement says where the span went', () => {
+    const record = span(CALL_ONLY, {
+      events: [
+        { name: 'gen_ai.choice', timeUnixNano: at(900n), attributes: { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hello.' } } },
+        { name: 'gen_ai.user.message', timeUnixNano: at(2n), attributes: { content: 'Hi?' } },
+        { name: 'gen_ai.system.message', timeUnixNano: at(1n), attributes: { content: 'Be brief.' } },
+      ],
+    });
+    const plan = planWrites([record]);
+    const texts = plan.runs[0]?.texts.map((t) => [t.name, t.text]);
+    expect(texts).to.deep.equal([
+      ['on_llm_start', 'system: Be brief.\nuser: Hi?'],
+      ['on_llm_end', 'assistant: Hello.'],
+    ]);
+    expect(plan.placements).to.deep.equal([
+      {
+        traceId: record.traceId,
+        spanId: record.spanId,
+        key: TRACE_A,
+        hash: runHash(TRACE_A),
+        experiment: 'svc',
+        context: { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai' },
+        step: spanStep(record),
+        time: Number(record.endTimeUnixNano) / 1e9,
+      },
+    ]);
+  });
+
+  it('the operation.details event with structured messages fills the texts; content attributes win over events', () => {
+    const details = {
+      name: 'gen_ai.client.inference.operation.details',
+      timeUnixNano: at(5n),
+      attributes: {
+        'gen_ai.input.messages': [{ role: 'user', parts: [{ type: 'text', content: 'from the event' }] }],
+        'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'Event answer.' }], finish_reason: 'stop' }],
+      },
+    };
+    expect(planWrites([span(CALL_ONLY, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal(['user: from the event', 'assistant: Event answer.']);
+    expect(planWrites([span(CHAT, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal(['user: Hi?', 'assistant: Hello!']);
+  });
+});
+
 describe('planWrites: LangChain handler specifics', () => {
   it('chain inputs/outputs attributes feed on_chain_start/on_chain_end', () => {
     const chain = span({ 'gen_ai.operation.name': 'invoke_workflow', 'langchain.chain.inputs': '{"input":"hi"}', 'langchain.chain.outputs': '{"output":"yo"}' });

@@ -70,6 +70,28 @@ describe('OTLP/HTTP logs: GenAI events joined to their spans in Aim (real aim se
     expect(sequence(run, 'on_llm_end')?.values).to.deep.equal(['assistant: Blue.']);
   });
 
+  const post = async (path: string, body: string | Buffer, contentType: string): Promise<{ status: number; text: string }> => {
+    const response = await fetch(`${receiver.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    return { status: response.status, text: Buffer.from(await response.arrayBuffer()).toString('utf8') };
+  };
+
+  for (const path of ['/v1/logs', '/v1/metrics']) {
+    it(`${path} has the status contract of /v1/traces: 400 for a body of the wrong shape, 415 for a wrong type, partial success for invalid items`, async () => {
+      expect(await post(path, path === '/v1/logs' ? '{"resourceLogs": 5}' : '{"resourceMetrics": 5}', 'application/json')).to.deep.include({ status: 400 });
+      expect((await post(path, Buffer.from([0xff, 0xff, 0xff, 0x07]), 'application/x-protobuf')).status).to.equal(400);
+      expect((await post(path, '{}', 'text/plain')).status).to.equal(415);
+      const invalid =
+        path === '/v1/logs'
+          ? { resourceLogs: [{ scopeLogs: [{ logRecords: [{ traceId: 'zz' }, { body: { stringValue: 'ok' } }] }] }] }
+          : { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'gen_ai.client.token.usage', gauge: { dataPoints: [{ asInt: '1' }] } }] }] }] };
+      const answer = await post(path, JSON.stringify(invalid), 'application/json');
+      expect(answer.status).to.equal(200);
+      const partial = (JSON.parse(answer.text) as { partialSuccess: Record<string, string> }).partialSuccess;
+      expect(partial[path === '/v1/logs' ? 'rejectedLogRecords' : 'rejectedDataPoints']).to.equal('1');
+      expect(partial['errorMessage']).to.match(path === '/v1/logs' ? /logRecords\[0\]\.traceId/ : /dataPoints\[0\]\.timeUnixNano/);
+    });
+  }
+
   it('counts log records without GenAI content as ignored, and a request of only such records is answered at once', async () => {
     expect(receiver.stats.logRecordsIgnored).to.be.at.least(3);
     const response = await fetch(`${receiver.url}/v1/logs`, {
