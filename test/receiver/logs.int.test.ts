@@ -92,6 +92,30 @@ describe('OTLP/HTTP logs: GenAI events joined to their spans in Aim (real aim se
     });
   }
 
+  it('answers 429 with Retry-After when more events would wait for their spans than it holds (and keeps running)', async () => {
+    const small = await createReceiver({ url: server.url, port: 0, logJoin: { windowMs: 60_000, maxHeldEvents: 2 } });
+    try {
+      const traceId = futureSpan().traceId;
+      const events = ['a', 'b', 'c'].map((content, i) => ({
+        traceId,
+        spanId: `00000000000000a${String(i)}`,
+        eventName: 'gen_ai.user.message',
+        body: { kvlistValue: { values: [{ key: 'content', value: { stringValue: content } }] } },
+      }));
+      const response = await fetch(`${small.url}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: events }] }] }),
+      });
+      expect(response.status).to.equal(429);
+      expect(response.headers.get('retry-after')).to.equal('5');
+      expect(small.stats.eventsHeld).to.equal(0);
+      expect((await fetch(`${small.url}/healthz`)).status).to.equal(200);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('counts log records without GenAI content as ignored, and a request of only such records is answered at once', async () => {
     expect(receiver.stats.logRecordsIgnored).to.be.at.least(3);
     const response = await fetch(`${receiver.url}/v1/logs`, {
