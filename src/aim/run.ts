@@ -263,6 +263,19 @@ export class AimRun {
     return this.transport.write(this.handlers.meta, '__setitem__', [path, value]);
   }
 
+  /**
+   * Gives the run object up without a word to the server (which may have lost it: a restart):
+   * its resources are forgotten, later writes throw `AimClosedError`, and the run stays active in
+   * Aim. Open the run again (`AimRepo.createRun` with its hash) to go on writing it.
+   */
+  detach(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClosed(this);
+    const { lock, meta, heartbeat, props, seqs } = this.handlers;
+    for (const handler of [lock, meta, heartbeat, props, seqs]) if (handler !== undefined) this.transport.forgetResource(handler);
+  }
+
   private writeProp(setter: string, value: AimValue): Promise<void> {
     this.assertOpen();
     return this.transport.write(this.handlers.props, setter, [value]);

@@ -123,6 +123,14 @@ export class AimTransport {
     return handler;
   }
 
+  /**
+   * Forgets a resource without telling the server: it is not re-created when the session is
+   * restored. For resources whose owner gives them up after the server lost them (see `AimRun.detach`).
+   */
+  forgetResource(handler: string): void {
+    this.resources.delete(handler);
+  }
+
   /** Releases a resource (after every write sent before has been applied). */
   async releaseResource(handler: string): Promise<void> {
     if (!this.resources.delete(handler)) return;

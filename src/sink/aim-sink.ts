@@ -338,6 +338,9 @@ export class AimSink {
       } catch (error) {
         if (error instanceof DeadlineError) return { status: 'unavailable', reason: error.message };
         if (!isTransient(error)) return { status: 'failed', reason: `the writes failed for good: ${describe(error)}` };
+        // Aim may have restarted and lost what it had not stored yet of runs being opened (their
+        // SQL rows): the runs are opened afresh by the next attempt, which creates what is missing.
+        this.detachRuns();
         if (Date.now() + delay > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describe(error)}` };
         diag.warn(`aim-otel-bridge: writing ${String(batch.size)} items to Aim failed (${describe(error)}); retrying in ${String(delay)} ms`);
         await sleep(delay);
@@ -403,6 +406,12 @@ export class AimSink {
     this.runs.set(plan.hash, open);
     if (this.runs.size > this.options.maxOpenRuns) await this.closeLeastRecentlyUsed();
     return open;
+  }
+
+  /** Gives up every cached run object without a word to Aim (see `AimRun.detach`); later writes open them again. */
+  private detachRuns(): void {
+    for (const open of this.runs.values()) open.run.detach();
+    this.runs.clear();
   }
 
   private async closeIdleRuns(): Promise<void> {
