@@ -71,8 +71,9 @@ export type WriteOutcome =
   | { status: 'failed'; reason: string };
 
 interface QueuedBatch {
-  /** Spans to map, or a plan made already (content events, metric points). */
+  /** The spans of the batch (none for content events and metric points). */
   spans: SpanRecord[];
+  /** What to write: made on arrival (spans are planned when queued). */
   plans?: readonly RunWritePlan[];
   /** What the batch counts for in the queue (spans, events, points). */
   size: number;
@@ -269,6 +270,14 @@ export class AimSink {
   }
 
   private enqueue(batch: QueuedBatch): void {
+    if (batch.spans.length > 0 && batch.plans === undefined) {
+      // Planned on arrival, not when the writer gets to it: the spans' placements are known at
+      // once, so log events do not wait (and fall back) while their spans sit in this queue.
+      const plan = planWrites(batch.spans, this.mapping, this.memo);
+      this.reportProblems(plan.problems);
+      this.join.place(plan.placements);
+      batch.plans = plan.runs;
+    }
     this.queue.push(batch);
     this.counters.queued += batch.size;
     this.working ??= this.work().finally(() => {
@@ -321,13 +330,7 @@ export class AimSink {
 
   /** Writes one batch, retrying transient failures with backoff until its deadline. */
   private async writeWithRetry(batch: QueuedBatch): Promise<WriteOutcome> {
-    let runs = batch.plans ?? [];
-    if (batch.spans.length > 0) {
-      const plan = planWrites(batch.spans, this.mapping, this.memo);
-      this.reportProblems(plan.problems);
-      this.join.place(plan.placements);
-      runs = plan.runs;
-    }
+    const runs = batch.plans ?? [];
     let delay = BACKOFF_MIN_MS;
     for (;;) {
       try {
