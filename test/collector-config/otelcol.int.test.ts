@@ -6,7 +6,9 @@
 import { SpanKind, context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { StringOutputParser } from '@langchain/core/output_parsers';
@@ -21,6 +23,7 @@ import { getJson } from '../peers/http.js';
 import { readAimRepo } from '../peers/oracle.js';
 import { eventually } from '../peers/wait.js';
 import { ScriptedChatModel } from '../langchain/helpers.js';
+import { CALL_CONTEXT, sendEvents, sendSpan } from '../receiver/genai-otlp.js';
 
 /** The collector's GenAI marker condition (transform/aim_keys), for counting what should reach Aim. */
 const GENAI_KEYS = ['gen_ai.operation.name', 'gen_ai.system', 'gen_ai.provider.name', 'gen_ai.request.model', 'openinference.span.kind', 'traceloop.span.kind', 'llm.model_name'];
@@ -97,6 +100,37 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
     } finally {
       context.disable();
       await provider.shutdown().catch(() => undefined);
+      await collector.process.stop();
+      await receiver.close();
+      await Promise.all([aim.process.stop(), jaeger.process.stop()]);
+    }
+  });
+
+  it('GenAI log events and GenAI metrics go to the bridge too (other logs and metrics are filtered in the Collector); the events join their spans', async () => {
+    const [aim, jaeger] = await Promise.all([startAimServer(), startJaeger()]);
+    const receiver = await createReceiver({ url: aim.url, port: 0 });
+    const collector = await startCollectorPipeline(jaeger, receiver.url);
+    try {
+      const span = await sendSpan(collector.otlpHttpUrl, 'conv-logs');
+      await sendEvents(collector.otlpHttpUrl, span); // three GenAI events and one app log
+      const meters = new MeterProvider({
+        resource: resourceFromAttributes({ 'service.name': 'pipeline-app' }),
+        readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${collector.otlpHttpUrl}/v1/metrics` }), exportIntervalMillis: 60_000 })],
+      });
+      meters.getMeter('app').createHistogram('gen_ai.client.token.usage').record(11, { 'gen_ai.operation.name': 'chat', 'gen_ai.token.type': 'input' });
+      meters.getMeter('app').createCounter('http.server.requests').add(1);
+      await meters.shutdown();
+
+      await eventually('the events and the metric point at the bridge', () =>
+        Promise.resolve(receiver.stats.eventsJoined === 3 && receiver.stats.metricPointsWritten === 1 ? true : undefined),
+      );
+      expect(receiver.stats.logRecords, 'the app log was filtered in the Collector').to.equal(3);
+      expect(receiver.stats.metricPointsIgnored, 'the HTTP metric was filtered in the Collector').to.equal(0);
+      const run = (await readAimRepo(aim.repoDir, [runHash('conv-logs')])).runs[0];
+      const start = run?.sequences.find((s) => s.name === 'on_llm_start');
+      expect(start?.values).to.deep.equal(['system: You are terse.\nuser: Colour of the sky?']);
+      expect(start?.context).to.deep.equal({ action: 'on_llm_start', ...CALL_CONTEXT });
+    } finally {
       await collector.process.stop();
       await receiver.close();
       await Promise.all([aim.process.stop(), jaeger.process.stop()]);
