@@ -120,7 +120,8 @@ class RunBuilder {
   private readonly metrics: MetricWrite[] = [];
   private readonly texts: TextWrite[] = [];
   private spanCount = 0;
-  private readonly placed: Omit<SpanPlacement, 'key' | 'hash' | 'experiment'>[] = [];
+  /** Placements of this run's GenAI spans; their experiment is set by {@link placements}, once known. */
+  private readonly placed: { -readonly [K in keyof SpanPlacement]: SpanPlacement[K] }[] = [];
   private firstCall: { start: bigint; params: Record<string, AttributeValue> } | undefined;
 
   constructor(
@@ -184,7 +185,7 @@ class RunBuilder {
     const time = Number(span.endTimeUnixNano) / 1e9;
     const point = { step, time, spanId: span.spanId };
     const callContext = compact({ operation: facts.operation, model: facts.model, provider: facts.provider });
-    this.placed.push({ traceId: span.traceId, spanId: span.spanId, context: callContext, step, time });
+    this.placed.push({ traceId: span.traceId, spanId: span.spanId, key: this.key, hash: this.hash, context: callContext, step, time });
 
     if (facts.role === 'llm' || facts.role === 'embedding') {
       const request = requestParams(span.attributes);
@@ -247,7 +248,8 @@ class RunBuilder {
   /** Where this run's GenAI spans went (call after every span was added). */
   placements(): SpanPlacement[] {
     const experiment = this.experiment;
-    return this.placed.map((placed) => ({ ...placed, key: this.key, hash: this.hash, ...(experiment !== undefined ? { experiment } : {}) }));
+    if (experiment !== undefined) for (const placed of this.placed) placed.experiment = experiment;
+    return this.placed;
   }
 
   private param(path: string[], value: PlanValue): void {

@@ -55,6 +55,11 @@ export function walkOtlpRequest<T>(request: unknown, layout: OtlpLayout, maxDept
     if (errors.length < maxErrors) errors.push(message);
     else omitted++;
   };
+  // One warnings list and one closure for every item (no allocation per item on the hot path).
+  const warnings: Problem[] = [];
+  const warn = (problem: Problem): void => {
+    warnings.push(problem);
+  };
   if (!isObject(request)) throw new OtlpShapeError('', 'must be an object');
   const resources = listAt(request, layout.resources, '');
   for (let r = 0; r < resources.length; r++) {
@@ -68,19 +73,18 @@ export function walkOtlpRequest<T>(request: unknown, layout: OtlpLayout, maxDept
       const origin = readOrigin(resource, ss.scope, `${sPath}.scope`);
       const list = listAt(ss, layout.items, sPath);
       for (let i = 0; i < list.length; i++) {
-        const where = `${sPath}.${layout.items}[${i}]`;
-        let warnings: Problem[] | undefined;
+        warnings.length = 0;
         try {
-          const read = readItem(list[i], origin, (problem) => (warnings ??= []).push(problem));
+          const read = readItem(list[i], origin, warn);
           if (Array.isArray(read)) items.push(...(read as readonly T[]));
           else items.push(read as T);
         } catch (error) {
           if (!(error instanceof Problem)) throw error;
           rejected++;
-          note(`${where}${error.where()} ${error.message}`);
+          note(`${sPath}.${layout.items}[${i}]${error.where()} ${error.message}`);
           continue;
         }
-        if (warnings) for (const warning of warnings) note(`${where}${warning.where()} ${warning.message}`);
+        for (const warning of warnings) note(`${sPath}.${layout.items}[${i}]${warning.where()} ${warning.message}`);
       }
     }
   }
