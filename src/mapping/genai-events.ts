@@ -40,11 +40,6 @@ export interface ContentEvent {
   readonly output: readonly string[];
 }
 
-/** Whether `name` is one of the GenAI content events this module reads. */
-export function isContentEventName(name: string | undefined): boolean {
-  return name !== undefined && (name === OPERATION_DETAILS_EVENT || name in MESSAGE_EVENTS);
-}
-
 /**
  * Reads the content of a GenAI event; `undefined` for other events and for GenAI events that
  * carry no content (a producer with content capture off).
