@@ -273,11 +273,10 @@ def tool_calls_of(message: Any) -> List[Dict[str, str]]:
     ]
 
 
-def call_plain(client: Any) -> Dict[str, Any]:
-    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": USER_PROMPT}]
-    response = client.chat.completions.create(model=MODEL, messages=messages, temperature=0.2, max_tokens=64)
+def completion_summary(kind: str, response: Any) -> Dict[str, Any]:
+    """What a non-streamed call returned, for the driver's JSON summary."""
     return {
-        "kind": "plain",
+        "kind": kind,
         "request_model": MODEL,
         "response_model": response.model,
         "response_id": response.id,
@@ -285,6 +284,12 @@ def call_plain(client: Any) -> Dict[str, Any]:
         "finish_reason": response.choices[0].finish_reason,
         "usage": response.usage.model_dump() if response.usage else None,
     }
+
+
+def call_plain(client: Any) -> Dict[str, Any]:
+    messages = [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": USER_PROMPT}]
+    response = client.chat.completions.create(model=MODEL, messages=messages, temperature=0.2, max_tokens=64)
+    return completion_summary("plain", response)
 
 
 def call_stream(client: Any) -> Dict[str, Any]:
@@ -343,15 +348,7 @@ def call_tool_result(client: Any, tool_call: Dict[str, Any]) -> Dict[str, Any]:
         {"role": "tool", "tool_call_id": call["id"], "content": TOOL_RESULT},
     ]
     response = client.chat.completions.create(model=MODEL, messages=messages, tools=[WEATHER_TOOL])
-    return {
-        "kind": "tool_result",
-        "request_model": MODEL,
-        "response_model": response.model,
-        "response_id": response.id,
-        "text": response.choices[0].message.content,
-        "finish_reason": response.choices[0].finish_reason,
-        "usage": response.usage.model_dump() if response.usage else None,
-    }
+    return completion_summary("tool_result", response)
 
 
 def make_calls(client: Any, wrap: Callable[[str, Callable[[], Dict[str, Any]]], Dict[str, Any]]) -> List[Dict[str, Any]]:
