@@ -15,7 +15,7 @@ import { MAX_MESSAGE_CHARS, encodeExportResponse } from './encode.js';
 import { type GrpcCodeValue, GrpcCode, isReceiverError } from './errors.js';
 import type { Ingest } from './ingest.js';
 import type { ReceiverMetrics } from './metrics.js';
-import type { RateLimitedLog } from './rate-limited-log.js';
+import type { RateLimitedLog } from '../sink/rate-limited-log.js';
 import { type OtlpSignal, otlpTypes } from './schema.js';
 
 /** Where and how the gRPC receiver listens. */

@@ -11,7 +11,7 @@ import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from '
 import { type GrpcReceiver, startGrpcReceiver } from './grpc-server.js';
 import { Ingest } from './ingest.js';
 import { ReceiverMetrics } from './metrics.js';
-import { RateLimitedLog } from './rate-limited-log.js';
+import { RateLimitedLog } from '../sink/rate-limited-log.js';
 import type { OtlpSignal } from './schema.js';
 
 /** Options of the OTLP/HTTP (and optionally OTLP/gRPC) receiver: where it listens, its limits, and where and how it writes to Aim. */
