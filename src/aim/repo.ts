@@ -62,7 +62,8 @@ export class AimRepo {
   }
 
   /** Resolves when the server applied every write made so far, by every run of this repo. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    await Promise.all([...this.runs].map((run) => run.sendPending()));
     return this.transport.flush();
   }
 

@@ -54,6 +54,9 @@ interface RunHandlers {
 
 const RUN_HASH = /^[^-\s/]+$/;
 
+/** Points a run holds back for coalescing, at most: a bigger burst is sent in parts. */
+const MAX_PENDING_POINTS = 2_048;
+
 /**
  * An Aim run written through `aim server`. Writes (`set`, `track`, `trackText`) are queued and
  * pipelined; `flush()` resolves once the server applied everything before it; `close()` marks the
@@ -67,6 +70,7 @@ export class AimRun {
   private readonly tracker: SequenceTracker;
   private readonly contexts = new ContextCache();
   private closed = false;
+  private sendScheduled = false;
 
   private readonly onClosed: (run: AimRun) => void;
 
@@ -212,7 +216,8 @@ export class AimRun {
   }
 
   /** Resolves when the server applied every write made so far. */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    await this.sendPending();
     return this.transport.flush();
   }
 
@@ -222,6 +227,7 @@ export class AimRun {
    */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.sendPending();
     await this.writeMeta(['meta', 'chunks', this.hash, 'end_time'], Date.now() / 1000);
     this.closed = true;
     this.onClosed(this);
@@ -235,7 +241,7 @@ export class AimRun {
   private trackPoint(point: TrackedValue, options: TrackOptions): Promise<void> {
     this.assertOpen();
     const { value: contextValue, id } = this.contexts.resolve(options.context ?? {});
-    const writes = this.tracker.track(
+    this.tracker.track(
       point,
       options.name,
       contextValue,
@@ -245,15 +251,31 @@ export class AimRun {
       options.time ?? Date.now() / 1000,
       options.pointKey,
     );
-    return this.send(writes);
+    // Points wait until the current burst of calls ends (setImmediate) or the batch is full, so
+    // that a burst goes to the server as a few coalesced instructions (see SequenceTracker).
+    if (this.tracker.pendingPoints >= MAX_PENDING_POINTS) return this.sendPending();
+    if (!this.sendScheduled) {
+      this.sendScheduled = true;
+      setImmediate(() => {
+        this.sendScheduled = false;
+        // A closed channel fails the next flush, which reports it.
+        if (!this.closed) this.sendPending().catch(() => undefined);
+      });
+    }
+    return Promise.resolve();
   }
 
-  private send(writes: readonly TreeWrite[]): Promise<void> {
+  /**
+   * Hands the points tracked so far to the write channel (coalesced). Called by {@link flush},
+   * {@link close} and `AimRepo.flush`; the promise waits while the channel is over its memory bound.
+   * @internal
+   */
+  sendPending(): Promise<void> {
+    if (this.tracker.pendingPoints === 0 || this.closed) return Promise.resolve();
     let last: Promise<void> = Promise.resolve();
-    for (const write of writes) {
+    for (const write of this.tracker.drain()) {
       const handler = write.tree === 'meta' ? this.handlers.meta : this.handlers.seqs;
-      const args: AimValue[] = write.method === 'make_array' ? [[...write.path]] : [[...write.path], write.value ?? null];
-      last = this.transport.write(handler, write.method, args);
+      last = this.transport.write(handler, write.method, argumentsOf(write));
     }
     return last;
   }
@@ -270,6 +292,7 @@ export class AimRun {
    */
   detach(): void {
     if (this.closed) return;
+    this.tracker.drain(); // points not sent yet are given up with the run
     this.closed = true;
     this.onClosed(this);
     const { lock, meta, heartbeat, props, seqs } = this.handlers;
@@ -309,6 +332,18 @@ class ContextCache {
       this.entries.set(key, entry);
     }
     return entry;
+  }
+}
+
+/** The arguments of a tracker write on the wire: `[path]`, `[path, value]` or `[path, entries]`. */
+function argumentsOf(write: TreeWrite): AimValue[] {
+  switch (write.method) {
+    case 'make_array':
+      return [[...write.path]];
+    case 'update':
+      return [[...write.path], write.entries];
+    default:
+      return [[...write.path], write.value];
   }
 }
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AimObject } from '../../src/aim/codec/values.js';
+import { AimObject, type AimKey, type AimValue } from '../../src/aim/codec/values.js';
 import { contextId, stepHash } from '../../src/aim/hash.js';
 import { SequenceTracker, type TreeWrite } from '../../src/aim/sequence.js';
 
@@ -9,24 +9,57 @@ const C0 = contextId(EMPTY); // -4504863053055089774n
 const TRAIN = new Map([['subset', 'train']]);
 const CT = contextId(TRAIN);
 
-/** A write as `tree method path[=value]`, for readable comparisons. */
+function showPath(path: readonly AimKey[]): string {
+  return path.map((k) => (typeof k === 'bigint' ? `#${k.toString()}` : k)).join('/');
+}
+
+function showValue(v: AimValue): string {
+  return v instanceof AimObject ? `<${v.alias}>` : v instanceof Map ? 'ctx' : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+}
+
+/** A write as `tree method path[=value]`; an update as `tree update path {k=v, ...}`, for readable comparisons. */
 function show(write: TreeWrite): string {
-  const path = write.path.map((k) => (typeof k === 'bigint' ? `#${k.toString()}` : k)).join('/');
+  const path = showPath(write.path);
   if (write.method === 'make_array') return `${write.tree} make_array ${path}`;
-  const v = write.value;
-  const value = v instanceof AimObject ? `<${v.alias}>` : v instanceof Map ? 'ctx' : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-  return `${write.tree} ${path}=${value}`;
+  if (write.method === 'update') return `${write.tree} update ${path} {${write.entries.map(([k, v]) => `${showPath([k])}=${showValue(v)}`).join(', ')}}`;
+  return `${write.tree} ${path}=${showValue(write.value)}`;
+}
+
+/**
+ * The leaf writes a drain amounts to, as the server applies them (`update(p, [[k, v]])` is
+ * `set(p + [k], v)`), each shown as `tree path=value` (`tree make_array path` for arrays).
+ */
+function leaves(writes: readonly TreeWrite[]): string[] {
+  return writes.flatMap((write) =>
+    write.method === 'update'
+      ? write.entries.map(([k, v]) => show({ tree: write.tree, method: '__setitem__', path: [...write.path, k], value: v }))
+      : [show(write)],
+  );
+}
+
+/** Tracks one point and returns the leaf writes it amounts to. */
+function trackOne(tracker: SequenceTracker, ...args: Parameters<SequenceTracker['track']>): string[] {
+  tracker.track(...args);
+  return leaves(tracker.drain());
+}
+
+/** Tracks one point and returns the writes of the drain, as shown by {@link show}. */
+function trackOneShown(tracker: SequenceTracker, ...args: Parameters<SequenceTracker['track']>): string[] {
+  tracker.track(...args);
+  return tracker.drain().map(show);
 }
 
 describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', () => {
-  it('the first metric point writes exactly the 20 instructions of Aim\'s tracker, in its order', () => {
+  it("the first metric point amounts to exactly the 20 leaf writes of Aim's tracker, in 13 instructions", () => {
     const tracker = new SequenceTracker(H);
-    const writes = tracker.track({ kind: 'float', value: 0.5 }, 'loss', EMPTY, C0, 0n, undefined, 1700000000.0).map(show);
+    tracker.track({ kind: 'float', value: 0.5 }, 'loss', EMPTY, C0, 0n, undefined, 1700000000.0);
+    const writes = tracker.drain();
     const c = `#${C0.toString()}`;
     const h0 = `#${stepHash(0n).toString()}`;
     const sp = `seqs/v2/chunks/${H}/${c}/loss`;
     const mr = `meta/chunks/${H}`;
-    expect(writes).to.deep.equal([
+    // Aim's tracker writes these 20, one instruction each (aim/sdk/tracker.py).
+    expect(leaves(writes)).to.have.members([
       `seqs make_array ${sp}/step`,
       `seqs make_array ${sp}/val`,
       `seqs make_array ${sp}/epoch`,
@@ -48,12 +81,55 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
       `seqs ${sp}/time/${h0}=1700000000`,
       `seqs ${sp}/step/${h0}=0`,
     ]);
+    expect(leaves(writes)).to.have.length(20);
+    // The arrays exist before their entries are written.
+    expect(writes.map((w) => w.method).slice(0, 4)).to.deep.equal(['make_array', 'make_array', 'make_array', 'make_array']);
+    expect(writes).to.have.length(4 + 2 + 2 + 1 + 4);
+  });
+
+  it('a batch of points is one update per column and one metadata update with the final last/max/min', () => {
+    const tracker = new SequenceTracker(H);
+    tracker.track({ kind: 'float', value: 0.5 }, 'loss', TRAIN, CT, undefined, undefined, 1);
+    tracker.drain();
+    for (const [i, value] of [0.25, 0.75, 0.5].entries()) tracker.track({ kind: 'float', value }, 'loss', TRAIN, CT, undefined, BigInt(i), 2 + i);
+    expect(tracker.pendingPoints).to.equal(3);
+    const c = `#${CT.toString()}`;
+    const sp = `seqs/v2/chunks/${H}/${c}/loss`;
+    const h = (step: bigint): string => `#${stepHash(step).toString()}`;
+    expect(tracker.drain().map(show)).to.deep.equal([
+      `meta update meta/chunks/${H}/traces/${c}/loss {last=0.5, last_step=3, min=0.25, max=0.75}`,
+      `seqs update ${sp}/val {${h(1n)}=0.25, ${h(2n)}=0.75, ${h(3n)}=0.5}`,
+      `seqs update ${sp}/epoch {${h(1n)}=0, ${h(2n)}=1, ${h(3n)}=2}`,
+      `seqs update ${sp}/time {${h(1n)}=2, ${h(2n)}=3, ${h(3n)}=4}`,
+      `seqs update ${sp}/step {${h(1n)}=1, ${h(2n)}=2, ${h(3n)}=3}`,
+    ]);
+    expect(tracker.pendingPoints).to.equal(0);
+    expect(tracker.drain()).to.deep.equal([]);
+  });
+
+  it('a batch leaves the same tree as its points tracked one by one', () => {
+    // Applying leaf writes in order to a map gives the final tree; both ways must agree.
+    const apply = (tree: Map<string, string>, writes: readonly string[]): Map<string, string> => {
+      for (const write of writes) {
+        const [path, value] = write.includes('=') ? write.split('=') : [write, 'array'];
+        tree.set(path ?? '', value ?? '');
+      }
+      return tree;
+    };
+    const points: [number, bigint | undefined][] = [[3, undefined], [1, 7n], [9, 2n], [4, undefined], [0.5, 8n]];
+    const oneByOne = new SequenceTracker(H);
+    const byPoint = new Map<string, string>();
+    for (const [value, step] of points) apply(byPoint, trackOne(oneByOne, { kind: 'float', value }, 'm', EMPTY, C0, step, undefined, 1));
+    const batched = new SequenceTracker(H);
+    for (const [value, step] of points) batched.track({ kind: 'float', value }, 'm', EMPTY, C0, step, undefined, 1);
+    expect([...apply(new Map(), leaves(batched.drain()))].sort()).to.deep.equal([...byPoint].sort());
+    expect(batched.info(C0, 'm')).to.deep.equal(oneByOne.info(C0, 'm'));
   });
 
   it('later points write only last, last_step, a changed max/min and the four columns; steps default to last+1', () => {
     const tracker = new SequenceTracker(H);
-    tracker.track({ kind: 'float', value: 0.5 }, 'loss', TRAIN, CT, undefined, undefined, 1);
-    const second = tracker.track({ kind: 'float', value: 0.25 }, 'loss', TRAIN, CT, undefined, 3n, 2).map(show);
+    trackOne(tracker, { kind: 'float', value: 0.5 }, 'loss', TRAIN, CT, undefined, undefined, 1);
+    const second = trackOne(tracker, { kind: 'float', value: 0.25 }, 'loss', TRAIN, CT, undefined, 3n, 2);
     const c = `#${CT.toString()}`;
     const h1 = `#${stepHash(1n).toString()}`;
     expect(second).to.deep.equal([
@@ -69,15 +145,15 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
 
   it('an earlier step than the last leaves last/last_step alone', () => {
     const tracker = new SequenceTracker(H);
-    tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, 5n, undefined, 1);
-    const writes = tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, 2n, undefined, 1).map(show);
+    trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, 5n, undefined, 1);
+    const writes = trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, 2n, undefined, 1);
     expect(writes.some((w) => w.includes('/last'))).to.equal(false);
     expect(tracker.info(C0, 'm')?.count).to.equal(6n);
   });
 
   it('texts are v1: raw step keys, no step column, no min/max, aim.text values and the texts sequence type', () => {
     const tracker = new SequenceTracker(H);
-    const writes = tracker.track({ kind: 'text', value: 'hi' }, 'samples', EMPTY, C0, 7n, undefined, 1).map(show);
+    const writes = trackOne(tracker, { kind: 'text', value: 'hi' }, 'samples', EMPTY, C0, 7n, undefined, 1);
     const c = `#${C0.toString()}`;
     const sp = `seqs/chunks/${H}/${c}/samples`;
     expect(writes).to.include.members([
@@ -95,7 +171,7 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     const tracker = new SequenceTracker(H);
     const c = `#${C0.toString()}`;
     const trace = `meta meta/chunks/${H}/traces/${c}/prompts`;
-    const first = tracker.track({ kind: 'texts', value: ['a', 'b', 'c'] }, 'prompts', EMPTY, C0, undefined, undefined, 1).map(show);
+    const first = trackOne(tracker, { kind: 'texts', value: ['a', 'b', 'c'] }, 'prompts', EMPTY, C0, undefined, undefined, 1);
     expect(first).to.include.members([
       `meta meta/traces_types/list(aim.text)/${c}/prompts=1`,
       `${trace}/dtype=list(aim.text)`,
@@ -103,10 +179,12 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
       `meta meta/chunks/${H}/typed_traces/texts/${c}/prompts=1`,
       `${trace}/record_max_length=3`,
     ]);
-    const value = tracker.track({ kind: 'texts', value: ['only one'] }, 'prompts', EMPTY, C0, undefined, undefined, 1);
+    tracker.track({ kind: 'texts', value: ['only one'] }, 'prompts', EMPTY, C0, undefined, undefined, 1);
+    const value = tracker.drain();
     // The longest list so far stays the record length; the value is a list of aim.text objects.
-    expect(value.map(show)).to.include(`${trace}/record_max_length=3`);
-    const stored = value.find((w) => w.path.at(-2) === 'val')?.value;
+    expect(leaves(value)).to.include(`${trace}/record_max_length=3`);
+    const column = value.find((w) => w.method === 'update' && w.path.at(-1) === 'val');
+    const stored = column?.method === 'update' ? column.entries[0]?.[1] : undefined;
     expect(Array.isArray(stored) && stored.every((item) => item instanceof AimObject && item.alias === 'aim.text')).to.equal(true);
     expect(() => tracker.track({ kind: 'text', value: 'x' }, 'prompts', EMPTY, C0, undefined, undefined, 1)).to.throw(/holds list\(aim.text\)/);
   });
@@ -114,19 +192,19 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
   it('an empty list is dtype list and learns list(aim.text) from the first non-empty list, as Aim does', () => {
     const tracker = new SequenceTracker(H);
     const c = `#${C0.toString()}`;
-    const first = tracker.track({ kind: 'texts', value: [] }, 'p', EMPTY, C0, undefined, undefined, 1).map(show);
+    const first = trackOne(tracker, { kind: 'texts', value: [] }, 'p', EMPTY, C0, undefined, undefined, 1);
     expect(first).to.include.members([`meta meta/chunks/${H}/traces/${c}/p/dtype=list`, `meta meta/chunks/${H}/typed_traces/sequence/${c}/p=1`]);
-    const second = tracker.track({ kind: 'texts', value: ['x'] }, 'p', EMPTY, C0, undefined, undefined, 1).map(show);
+    const second = trackOne(tracker, { kind: 'texts', value: ['x'] }, 'p', EMPTY, C0, undefined, undefined, 1);
     expect(second).to.include.members([`meta meta/chunks/${H}/traces/${c}/p/dtype=list(aim.text)`, `meta meta/chunks/${H}/typed_traces/texts/${c}/p=1`]);
     expect(tracker.info(C0, 'p')?.dtype).to.equal('list(aim.text)');
   });
 
   it('an int sequence that gets a float widens to dtype number, as Aim does', () => {
     const tracker = new SequenceTracker(H);
-    tracker.track({ kind: 'int', value: 1n }, 'n', EMPTY, C0, undefined, undefined, 1);
-    const writes = tracker.track({ kind: 'float', value: 1.5 }, 'n', EMPTY, C0, undefined, undefined, 1).map(show);
+    trackOne(tracker, { kind: 'int', value: 1n }, 'n', EMPTY, C0, undefined, undefined, 1);
+    const writes = trackOne(tracker, { kind: 'float', value: 1.5 }, 'n', EMPTY, C0, undefined, undefined, 1);
     const c = `#${C0.toString()}`;
-    expect(writes.slice(0, 3)).to.deep.equal([
+    expect(writes).to.include.members([
       `meta meta/traces_types/number/${c}/n=1`,
       `meta meta/chunks/${H}/typed_traces/metric/${c}/n=1`,
       `meta meta/chunks/${H}/traces/${c}/n/dtype=number`,
@@ -134,18 +212,21 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     expect(tracker.info(C0, 'n')?.dtype).to.equal('number');
   });
 
-  it('refuses a text on a metric sequence, an empty name and a negative step', () => {
+  it('refuses a text on a metric sequence, an empty name and a negative step, recording nothing', () => {
     const tracker = new SequenceTracker(H);
-    tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
+    trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
     expect(() => tracker.track({ kind: 'text', value: 'x' }, 'm', EMPTY, C0, undefined, undefined, 1)).to.throw(/holds float/);
     expect(() => tracker.track({ kind: 'float', value: 1 }, '', EMPTY, C0, undefined, undefined, 1)).to.throw(/empty/);
-    expect(() => tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, -1n, undefined, 1)).to.throw(/negative/);
+    expect(() => tracker.track({ kind: 'float', value: 1 }, 'new', EMPTY, C0, -1n, undefined, 1)).to.throw(/negative/);
+    expect(tracker.pendingPoints).to.equal(0);
+    expect(tracker.drain()).to.deep.equal([]);
+    expect(tracker.info(C0, 'new')).to.equal(undefined);
   });
 
   it('a loaded (resumed) sequence continues after its last step and keeps its max/min', () => {
     const tracker = new SequenceTracker(H);
     tracker.load(C0, 'm', { dtype: 'float', version: 2, count: 10n, max: 5, min: 1 });
-    const writes = tracker.track({ kind: 'float', value: 3 }, 'm', EMPTY, C0, undefined, undefined, 1).map(show);
+    const writes = trackOne(tracker, { kind: 'float', value: 3 }, 'm', EMPTY, C0, undefined, undefined, 1);
     expect(writes).to.include(`meta meta/chunks/${H}/traces/#${C0.toString()}/m/last_step=10`);
     expect(writes.some((w) => w.includes('/max') || w.includes('/min') || w.includes('make_array') || w.includes('contexts'))).to.equal(false);
   });
@@ -154,10 +235,10 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
 describe('SequenceTracker point keys', () => {
   it('a metric point can be stored under a caller-given key instead of hash(step); texts always use the step', () => {
     const tracker = new SequenceTracker(H);
-    const writes = tracker.track({ kind: 'float', value: 1 }, 'm', EMPTY, C0, 5n, undefined, 1, 42n).map(show);
+    const writes = trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, 5n, undefined, 1, 42n);
     expect(writes).to.include(`seqs seqs/v2/chunks/${H}/#${C0.toString()}/m/val/#42=1`);
     expect(writes).to.include(`seqs seqs/v2/chunks/${H}/#${C0.toString()}/m/step/#42=5`);
-    const text = tracker.track({ kind: 'text', value: 't' }, 's', EMPTY, C0, 5n, undefined, 1, 42n).map(show);
+    const text = trackOne(tracker, { kind: 'text', value: 't' }, 's', EMPTY, C0, 5n, undefined, 1, 42n);
     expect(text).to.include(`seqs seqs/chunks/${H}/#${C0.toString()}/s/val/#5=<aim.text>`);
   });
 });
