@@ -1,80 +1,48 @@
-import { diag } from '@opentelemetry/api';
-import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError, hashAuto } from '../aim/index.js';
+import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { RunWritePlan } from '../mapping/aim-plan.js';
 import { groupContentEvents, planPlacedContent, planUnplacedContent } from '../mapping/event-content.js';
 import { planMetricWrites } from '../mapping/metrics-to-aim.js';
-import { type MappingOptions, type TraceKeyMemo, planWrites } from '../mapping/to-aim.js';
+import { type MappingOptions, planWrites } from '../mapping/to-aim.js';
 import type { MetricPoint } from '../model/metric-point.js';
 import type { LogRecord } from '../model/log-record.js';
 import type { SpanRecord } from '../model/span-record.js';
-import { LogJoin, type LogJoinOptions } from './log-join.js';
+import { type AimWriter, RepoWriter, isPermanentAimError } from './aim-writer.js';
+import { BatchQueue } from './batch-queue.js';
+import { type Clock, systemClock } from './clock.js';
+import { describeError } from './describe-error.js';
+import { type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS, type WriteOutcome } from './aim-sink-options.js';
+import { LogJoin } from './log-join.js';
+import { OpenRunCache } from './open-runs.js';
+import { applyPlan } from './plan-applier.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { DeadlineError, RetryPolicy, type RetryPolicyOptions, raceDeadline } from './retry-policy.js';
+import { BoundedTraceKeyMemo } from './trace-key-memo.js';
 
-/** Options of the sink that writes spans to Aim (shared by the exporter and the receiver). */
-export interface AimSinkOptions extends MappingOptions {
-  /** The `aim server` to write to, e.g. `aim://127.0.0.1:53800`. Required. */
-  url: string;
-  /** Spans waiting to be written, at most; beyond, new spans are dropped (counted). Default 20 000. */
-  maxQueueSpans?: number;
-  /** How long a batch is retried while Aim is unreachable before its spans count as dropped, in ms. Default 300 000. */
-  retryDeadlineMs?: number;
-  /** A run with no new span for this long is closed (it reopens if more come), in ms. Default 30 000. */
-  idleCloseMs?: number;
-  /** Runs kept open at most; the least recently used is closed beyond. Default 1 000. */
-  maxOpenRuns?: number;
-  /** Traces whose run key is remembered for their late spans, at most. Default 100 000. */
-  maxRememberedTraces?: number;
-  /** Options of the Aim connection. */
-  aim?: AimTransportOptions;
-  /** How GenAI log events wait for their spans (see `LogJoin`), and where placements persist (`logJoin.stateDir`). */
-  logJoin?: LogJoinOptions;
+export { type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS, type WriteOutcome } from './aim-sink-options.js';
+
+/**
+ * Test seams of {@link AimSink}: a fake Aim, a clock, fast retries and timers.
+ * @internal
+ */
+export interface AimSinkSeams {
+  /** Default: a {@link RepoWriter} to `options.url`. */
+  writer?: AimWriter;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Backoff of the retries (see {@link RetryPolicyOptions} for the defaults). */
+  retry?: Pick<RetryPolicyOptions, 'initialDelayMs' | 'maxDelayMs' | 'multiplier' | 'jitter' | 'random'>;
+  /** How often idle runs are looked for, in ms. Default half of `idleCloseMs`, at least 1 000. */
+  idleCheckMs?: number;
+  /** At most one line per kind of drop or problem this often, in ms. Default 10 000. */
+  logIntervalMs?: number;
 }
-
-/** What the sink did so far. */
-export interface AimSinkStats {
-  /** Spans handed to the sink. */
-  received: number;
-  /** Spans whose writes Aim acknowledged. */
-  written: number;
-  /** Spans dropped: queue full, retry deadline passed, or a permanent Aim error. */
-  dropped: number;
-  /** Spans waiting in the queue or being written. */
-  queued: number;
-  /** Runs open now. */
-  openRuns: number;
-  /** Malformed `aim.params` / `aim.track` instructions ignored (the rest of their spans was written). */
-  ignoredInstructions: number;
-  /** Log records handed to the sink. */
-  logRecords: number;
-  /** Log records that carry no GenAI content (accepted, not written). */
-  logRecordsIgnored: number;
-  /** GenAI content events written in their span's run. */
-  eventsJoined: number;
-  /** GenAI content events written to the fallback place (their span did not come within the join window). */
-  eventsUnjoined: number;
-  /** GenAI content events waiting for their span now. */
-  eventsHeld: number;
-  /** OTLP metric data points written (GenAI metrics). */
-  metricPointsWritten: number;
-  /** OTLP metric data points accepted and not written (not GenAI metrics, or nothing to write). */
-  metricPointsIgnored: number;
-}
-
-/** How an awaited write ({@link AimSink.write}) ended. */
-export type WriteOutcome =
-  /** Aim acknowledged every write of the spans. */
-  | { status: 'written' }
-  /** The queue is full: try again later (the spans were not taken). */
-  | { status: 'full' }
-  /** Aim did not acknowledge within the deadline (unreachable, restarting): try again later. */
-  | { status: 'unavailable'; reason: string }
-  /** Aim refused the writes, or the sink is shut down: retrying will not help. */
-  | { status: 'failed'; reason: string };
 
 interface QueuedBatch {
-  /** The spans of the batch (none for content events and metric points). */
-  spans: SpanRecord[];
   /** What to write: made on arrival (spans are planned when queued). */
-  plans?: readonly RunWritePlan[];
+  plans: readonly RunWritePlan[];
+  /** The spans among the items (none for content events and metric points): what counts as written or dropped. */
+  spanCount: number;
   /** What the batch counts for in the queue (spans, events, points). */
   size: number;
   /** Retry transient failures until then (ms since the epoch). */
@@ -83,40 +51,36 @@ interface QueuedBatch {
   settle?: (outcome: WriteOutcome) => void;
 }
 
-interface OpenRun {
-  run: AimRun;
-  lastUsed: number;
-  /** Param paths set once already (e.g. the first model call's request). */
-  setOnce: Set<string>;
-  /** The name and tags the run has now (so later batches only write what changed). */
-  name: string | undefined;
-  tags: Set<string>;
-}
-
-/** Default of {@link AimSinkOptions.maxQueueSpans}. */
-export const DEFAULT_MAX_QUEUE_SPANS = 20_000;
-
-const BACKOFF_MIN_MS = 200;
-const BACKOFF_MAX_MS = 5_000;
+/** The context of the sink's own work: no span of it is traced, so Aim traffic never feeds back into the exporter. */
+const SINK_CONTEXT = suppressTracing(ROOT_CONTEXT);
 
 /**
- * Writes spans to Aim: maps each batch ({@link planWrites}) and applies the plan through one Aim
- * connection, in order, retrying while Aim is unreachable. Replays are harmless: the plan puts
- * every point at a step derived from its span. Runs stay open while spans keep coming and close
- * when idle and at shutdown. Bounded: the queue, the open runs and the trace-key memory; every
- * dropped span is counted (see {@link stats}) and logged through the OTel diag logger.
+ * Writes spans, GenAI log events and metric points to Aim. Spans are mapped ({@link planWrites})
+ * when they arrive, so their placements are known at once; the plans wait in a bounded queue
+ * ({@link BatchQueue}) and one worker applies them in order ({@link applyPlan}) through one Aim
+ * connection ({@link AimWriter}), retrying transient failures with backoff and jitter until each
+ * batch's deadline ({@link RetryPolicy}). Replays are harmless: every point has a step derived from
+ * its span. Runs stay open while writes keep coming ({@link OpenRunCache}) and close when idle and
+ * at shutdown. The sink's own Aim traffic is not traced (`suppressTracing`). Bounded: the queue,
+ * the open runs, the trace-key memory; every dropped span is counted (see {@link stats}) and logged
+ * through the OTel diag logger, at most once per 10 s with the count since the last line.
  */
 export class AimSink {
-  private readonly options: Required<Omit<AimSinkOptions, keyof MappingOptions | 'aim' | 'logJoin'>> & { aim: AimTransportOptions };
   private readonly mapping: MappingOptions;
-  private readonly queue: QueuedBatch[] = [];
-  private readonly runs = new Map<string, OpenRun>();
-  private readonly memo: BoundedMemo;
+  private readonly retryDeadlineMs: number;
+  private readonly memo: BoundedTraceKeyMemo;
+  private readonly join: LogJoin;
+  private readonly queue: BatchQueue<QueuedBatch>;
+  private readonly runs: OpenRunCache;
+  private readonly writer: AimWriter;
+  private readonly retry: RetryPolicy;
+  private readonly clock: Clock;
+  /** Drops, ignored instructions and retries, each kind at most once per interval. */
+  private readonly log: RateLimitedLog;
   private readonly counters = {
     received: 0,
     written: 0,
     dropped: 0,
-    queued: 0,
     ignoredInstructions: 0,
     logRecords: 0,
     logRecordsIgnored: 0,
@@ -125,17 +89,25 @@ export class AimSink {
     metricPointsWritten: 0,
     metricPointsIgnored: 0,
   };
-  private readonly join: LogJoin;
   private readonly idleTimer: NodeJS.Timeout;
-  private repo: AimRepo | undefined;
+  /** Log writes waiting for their spans (shutdown lets them queue their writes before the last flush). */
+  private readonly joining = new Set<Promise<unknown>>();
   /** Why the last write failed for good, until a write succeeds again. */
   private permanentFailure: string | undefined;
   private working: Promise<void> | undefined;
+  private idleClosing: Promise<void> | undefined;
+  private shutdownOnce: Promise<void> | undefined;
+  /** No new writes are taken (shutdown began). */
   private stopped = false;
+  /** Nothing more is queued (the last flush began). */
+  private closed = false;
 
-  constructor(options: AimSinkOptions) {
+  /**
+   * @param options - see {@link AimSinkOptions}.
+   * @param seams - for tests only: a fake Aim, a clock, fast retries.
+   */
+  constructor(options: AimSinkOptions, seams: AimSinkSeams = {}) {
     const { runKey, experiment, namespace, includeNonGenAI, layout, url, aim, logJoin, ...rest } = options;
-    this.join = new LogJoin(logJoin);
     this.mapping = {
       ...(runKey !== undefined ? { runKey } : {}),
       ...(layout !== undefined ? { layout } : {}),
@@ -143,19 +115,22 @@ export class AimSink {
       ...(namespace !== undefined ? { namespace } : {}),
       ...(includeNonGenAI !== undefined ? { includeNonGenAI } : {}),
     };
-    this.options = {
-      url,
-      aim: aim ?? {},
-      maxQueueSpans: rest.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS,
-      retryDeadlineMs: rest.retryDeadlineMs ?? 300_000,
-      idleCloseMs: rest.idleCloseMs ?? 30_000,
-      maxOpenRuns: rest.maxOpenRuns ?? 1_000,
-      maxRememberedTraces: rest.maxRememberedTraces ?? 100_000,
-    };
-    this.memo = new BoundedMemo(this.options.maxRememberedTraces);
-    this.idleTimer = setInterval(() => {
-      void this.closeIdleRuns();
-    }, Math.max(1_000, Math.floor(this.options.idleCloseMs / 2)));
+    this.clock = seams.clock ?? systemClock;
+    this.log = new RateLimitedLog(seams.logIntervalMs ?? 10_000, 1_000, () => this.clock.now());
+    this.retryDeadlineMs = rest.retryDeadlineMs ?? 300_000;
+    this.memo = new BoundedTraceKeyMemo(rest.maxRememberedTraces ?? 100_000);
+    this.join = new LogJoin(logJoin);
+    this.queue = new BatchQueue(rest.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS);
+    const idleCloseMs = rest.idleCloseMs ?? 30_000;
+    this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.log });
+    this.writer = seams.writer ?? new RepoWriter(url, aim ?? {});
+    this.retry = new RetryPolicy({ ...seams.retry, isPermanent: isPermanentAimError, clock: this.clock });
+    const idleCheckMs = seams.idleCheckMs ?? Math.max(1_000, Math.floor(idleCloseMs / 2));
+    this.idleTimer = context.with(SINK_CONTEXT, () =>
+      setInterval(() => {
+        this.closeIdleRuns();
+      }, idleCheckMs),
+    );
     this.idleTimer.unref();
   }
 
@@ -169,7 +144,7 @@ export class AimSink {
 
   /** Counters of received, written and dropped spans, the queue depth and the open runs. */
   get stats(): AimSinkStats {
-    return { ...this.counters, openRuns: this.runs.size, eventsHeld: this.join.held };
+    return { ...this.counters, queued: this.queue.queued, openRuns: this.runs.size, eventsHeld: this.join.held };
   }
 
   /**
@@ -178,12 +153,11 @@ export class AimSink {
    */
   submit(spans: readonly SpanRecord[]): boolean {
     this.counters.received += spans.length;
-    if (this.stopped || this.counters.queued + spans.length > this.options.maxQueueSpans) {
-      this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.options.maxQueueSpans)} spans)`);
+    if (this.stopped || !this.queue.fits(spans.length)) {
+      this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.queue.capacity)} items)`);
       return false;
     }
-    this.enqueue({ spans: [...spans], size: spans.length, deadline: Date.now() + this.options.retryDeadlineMs });
-    return true;
+    return this.enqueue({ plans: this.planSpans(spans), spanCount: spans.length, size: spans.length, deadline: this.clock.now() + this.retryDeadlineMs });
   }
 
   /**
@@ -194,11 +168,9 @@ export class AimSink {
    */
   write(spans: readonly SpanRecord[], deadlineMs: number): Promise<WriteOutcome> {
     this.counters.received += spans.length;
-    if (this.stopped) return Promise.resolve({ status: 'failed', reason: 'the bridge is shutting down' });
-    if (this.counters.queued + spans.length > this.options.maxQueueSpans) return Promise.resolve({ status: 'full' });
-    return new Promise((settle) => {
-      this.enqueue({ spans: [...spans], size: spans.length, deadline: Date.now() + deadlineMs, settle });
-    });
+    if (this.stopped) return Promise.resolve(SHUTTING_DOWN);
+    if (!this.queue.fits(spans.length)) return Promise.resolve({ status: 'full' });
+    return this.awaited(this.planSpans(spans), spans.length, spans.length, this.clock.now() + deadlineMs);
   }
 
   /**
@@ -213,14 +185,14 @@ export class AimSink {
     const { groups, ignored } = groupContentEvents(records);
     this.counters.logRecordsIgnored += ignored;
     if (groups.length === 0) return { status: 'written' };
-    if (this.stopped) return { status: 'failed', reason: 'the bridge is shutting down' };
+    if (this.stopped) return SHUTTING_DOWN;
     const waiting = groups.filter((group) => !this.join.placement(group.id));
     const waitingEvents = waiting.reduce((sum, group) => sum + group.events.length, 0);
     if (waitingEvents > 0 && !this.join.canHold(waitingEvents)) return { status: 'full' };
-    const started = Date.now();
+    const deadline = this.clock.now() + this.join.windowMs + deadlineMs;
     let joined = 0;
     let unjoined = 0;
-    const plans = await Promise.all(
+    const planning = Promise.all(
       groups.map(async (group) => {
         const placement = await this.join.wait(group.id, group.events.length);
         if (placement) {
@@ -231,11 +203,14 @@ export class AimSink {
         return planUnplacedContent(group, this.mapping, this.memo);
       }),
     );
-    const size = joined + unjoined;
-    if (this.counters.queued + size > this.options.maxQueueSpans) return { status: 'full' };
-    const outcome = await new Promise<WriteOutcome>((settle) => {
-      this.enqueue({ spans: [], plans, size, deadline: started + this.join.windowMs + deadlineMs, settle });
-    });
+    this.joining.add(planning);
+    let plans: RunWritePlan[];
+    try {
+      plans = await planning;
+    } finally {
+      this.joining.delete(planning);
+    }
+    const outcome = await this.awaited(plans, joined + unjoined, 0, deadline);
     if (outcome.status === 'written') {
       this.counters.eventsJoined += joined;
       this.counters.eventsUnjoined += unjoined;
@@ -261,28 +236,9 @@ export class AimSink {
    * the queue. See {@link write} for the outcomes.
    */
   writePlans(plans: readonly RunWritePlan[], size: number, deadlineMs: number): Promise<WriteOutcome> {
-    if (this.stopped) return Promise.resolve({ status: 'failed', reason: 'the bridge is shutting down' });
+    if (this.stopped) return Promise.resolve(SHUTTING_DOWN);
     if (plans.length === 0) return Promise.resolve({ status: 'written' });
-    if (this.counters.queued + size > this.options.maxQueueSpans) return Promise.resolve({ status: 'full' });
-    return new Promise((settle) => {
-      this.enqueue({ spans: [], plans, size, deadline: Date.now() + deadlineMs, settle });
-    });
-  }
-
-  private enqueue(batch: QueuedBatch): void {
-    if (batch.spans.length > 0 && batch.plans === undefined) {
-      // Planned on arrival, not when the writer gets to it: the spans' placements are known at
-      // once, so log events do not wait (and fall back) while their spans sit in this queue.
-      const plan = planWrites(batch.spans, this.mapping, this.memo);
-      this.reportProblems(plan.problems);
-      this.join.place(plan.placements);
-      batch.plans = plan.runs;
-    }
-    this.queue.push(batch);
-    this.counters.queued += batch.size;
-    this.working ??= this.work().finally(() => {
-      this.working = undefined;
-    });
+    return this.awaited(plans, size, 0, this.clock.now() + deadlineMs);
   }
 
   /** Resolves when every span submitted so far was written (or dropped). */
@@ -295,227 +251,129 @@ export class AimSink {
     this.join.close();
   }
 
-  /** Writes what is queued, closes every run and the connection. Idempotent. */
-  async shutdown(): Promise<void> {
-    if (this.stopped) return this.forceFlush();
+  /**
+   * Writes what is queued (held log events go to their fallback place), closes every run and the
+   * connection. Every call returns the same promise, resolved once all that is done. Never rejects.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownOnce ??= context.with(SINK_CONTEXT, () => this.stop());
+    return this.shutdownOnce;
+  }
+
+  private async stop(): Promise<void> {
     this.stopped = true;
-    this.join.close();
     clearInterval(this.idleTimer);
-    await this.forceFlush();
-    this.join.disposeJournal();
-    for (const hash of [...this.runs.keys()]) await this.closeRun(hash);
-    const repo = this.repo;
-    this.repo = undefined;
-    await repo?.close().catch((error: unknown) => {
-      diag.warn(`aim-otel-bridge: closing the Aim connection failed: ${describe(error)}`);
+    try {
+      this.join.close();
+      await Promise.allSettled([...this.joining]);
+      await this.forceFlush();
+      this.closed = true;
+      this.join.disposeJournal();
+      await this.idleClosing;
+      await this.runs.closeAll();
+    } catch (error) {
+      diag.warn(`aim-otel-bridge: shutting the sink down failed: ${describeError(error)}`);
+    }
+    await this.writer.close().catch((error: unknown) => {
+      diag.warn(`aim-otel-bridge: closing the Aim connection failed: ${describeError(error)}`);
+    });
+    this.log.flush();
+  }
+
+  /** Maps spans on arrival, so their placements are known at once (log events need not wait while the spans queue). */
+  private planSpans(spans: readonly SpanRecord[]): readonly RunWritePlan[] {
+    return context.with(SINK_CONTEXT, () => {
+      const plan = planWrites(spans, this.mapping, this.memo);
+      for (const problem of plan.problems) {
+        this.counters.ignoredInstructions += 1;
+        this.log.log('ignored a malformed instruction', problem);
+      }
+      this.join.place(plan.placements);
+      return plan.runs;
     });
   }
 
+  private awaited(plans: readonly RunWritePlan[], size: number, spanCount: number, deadline: number): Promise<WriteOutcome> {
+    return new Promise((settle) => {
+      if (!this.enqueue({ plans, spanCount, size, deadline, settle })) settle(this.closed ? SHUTTING_DOWN : { status: 'full' });
+    });
+  }
+
+  /** Queues a batch and starts the worker if it is idle; false when the batch does not fit or the sink is closed. */
+  private enqueue(batch: QueuedBatch): boolean {
+    if (this.closed || !this.queue.push(batch)) return false;
+    this.startWorker();
+    return true;
+  }
+
+  private startWorker(): void {
+    this.working ??= context
+      .with(SINK_CONTEXT, () => this.work())
+      .finally(() => {
+        this.working = undefined;
+        // A batch queued between the worker's last look and now still gets written.
+        if (this.queue.hasWaiting) this.startWorker();
+      });
+  }
+
+  /** The worker: writes the queued batches one by one, in order. */
   private async work(): Promise<void> {
-    for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) {
-      let outcome: WriteOutcome;
-      try {
-        outcome = await this.writeWithRetry(batch);
-      } catch (error) {
-        outcome = { status: 'failed', reason: `unexpected error: ${describe(error)}` };
+    await this.idleClosing; // closing runs while writing would race the writes to the same run
+    for (let batch = this.queue.take(); batch; batch = this.queue.take()) {
+      const outcome = await this.writeBatch(batch);
+      this.queue.done(batch);
+      if (outcome.status === 'written') {
+        this.permanentFailure = undefined;
+        this.counters.written += batch.spanCount;
+      } else if (outcome.status === 'failed' && !this.stopped) {
+        this.permanentFailure = `writes to Aim fail: ${outcome.reason}`;
       }
-      this.counters.queued -= batch.size;
-      if (outcome.status === 'written') this.permanentFailure = undefined;
-      else if (outcome.status === 'failed' && !this.stopped) this.permanentFailure = `writes to Aim fail: ${outcome.reason}`;
-      if (outcome.status === 'written') this.counters.written += batch.spans.length;
       if (batch.settle) batch.settle(outcome);
-      else if (outcome.status !== 'written') this.drop(batch.spans.length, outcome.status === 'full' ? 'queue full' : outcome.reason);
+      else if (outcome.status !== 'written') this.drop(batch.spanCount, outcome.reason);
     }
   }
 
-  /** Writes one batch, retrying transient failures with backoff until its deadline. */
-  private async writeWithRetry(batch: QueuedBatch): Promise<WriteOutcome> {
-    const runs = batch.plans ?? [];
-    let delay = BACKOFF_MIN_MS;
-    for (;;) {
-      try {
-        const repo = await this.connection();
-        for (const run of runs) await this.writeRun(repo, run);
-        await withDeadline(repo.flush(), batch.deadline);
-        return { status: 'written' };
-      } catch (error) {
-        if (error instanceof DeadlineError) return { status: 'unavailable', reason: error.message };
-        if (!isTransient(error)) return { status: 'failed', reason: `the writes failed for good: ${describe(error)}` };
+  /** Writes one batch, retrying transient failures until its deadline. */
+  private async writeBatch(batch: QueuedBatch): Promise<Exclude<WriteOutcome, { status: 'full' }>> {
+    const result = await this.retry.run(
+      async () => {
+        await this.writer.connect();
+        for (const plan of batch.plans) await applyPlan(plan, this.writer, this.runs);
+        await raceDeadline(this.writer.flush(), batch.deadline, this.clock);
+      },
+      batch.deadline,
+      (error, retryInMs) => {
+        if (error instanceof DeadlineError) return; // Aim is slow, not gone: its runs stay
         // Aim may have restarted and lost what it had not stored yet of runs being opened (their
         // SQL rows): the runs are opened afresh by the next attempt, which creates what is missing.
-        this.detachRuns();
-        if (Date.now() + delay > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describe(error)}` };
-        diag.warn(`aim-otel-bridge: writing ${String(batch.size)} items to Aim failed (${describe(error)}); retrying in ${String(delay)} ms`);
-        await sleep(delay);
-        delay = Math.min(delay * 2, BACKOFF_MAX_MS);
-      }
+        this.runs.detachAll();
+        if (retryInMs !== undefined) this.log.log('writing to Aim failed, retrying', `${describeError(error)} (${String(batch.size)} items; next attempt in ${String(retryInMs)} ms)`);
+      },
+    );
+    switch (result.status) {
+      case 'done':
+        return { status: 'written' };
+      case 'permanent':
+        return { status: 'failed', reason: `the writes failed for good: ${describeError(result.error)}` };
+      case 'exhausted':
+        return { status: 'unavailable', reason: result.error instanceof DeadlineError ? result.error.message : `Aim is unreachable: ${describeError(result.error)}` };
     }
   }
 
-  private async connection(): Promise<AimRepo> {
-    this.repo ??= await AimRepo.connect(this.options.url, this.options.aim);
-    return this.repo;
-  }
-
-  private async writeRun(repo: AimRepo, plan: RunWritePlan): Promise<void> {
-    const open = await this.openRun(repo, plan);
-    const { run } = open;
-    open.lastUsed = Date.now();
-    for (const param of plan.params) {
-      const key = param.path.join('\u0000');
-      if (param.once === true) {
-        if (open.setOnce.has(key)) continue;
-        open.setOnce.add(key);
-      }
-      await run.set(param.path, param.value);
-    }
-    for (const metric of plan.metrics) {
-      // Keyed by the span, not by the step: spans that share a step (same millisecond) across
-      // batches both stay, and a replayed span rewrites its own point.
-      await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey: hashAuto(metric.key ?? metric.spanId) });
-    }
-    for (const text of plan.texts) {
-      const where = { name: text.name, step: text.step, context: text.context, time: text.time };
-      await (typeof text.text === 'string' ? run.trackText(text.text, where) : run.trackTexts(text.text, where));
-    }
-  }
-
-  private async openRun(repo: AimRepo, plan: RunWritePlan): Promise<OpenRun> {
-    const cached = this.runs.get(plan.hash);
-    if (cached) {
-      // Only what changed: addTag is a read (a round trip that waits for every queued write).
-      if (plan.name !== undefined && plan.name !== cached.name) {
-        await cached.run.setName(plan.name);
-        cached.name = plan.name;
-      }
-      for (const tag of plan.tags) {
-        if (cached.tags.has(tag)) continue;
-        await cached.run.addTag(tag);
-        cached.tags.add(tag);
-      }
-      return cached;
-    }
-    // No run lock: the hash is shared by every replica writing this run key, and the points are
-    // idempotent; a lock would make a second replica wait (blocking aim server) and then fail.
-    const run = await repo.createRun({
-      hash: plan.hash,
-      lock: false,
-      ...(plan.experiment !== undefined ? { experiment: plan.experiment } : {}),
-      ...(plan.name !== undefined ? { name: plan.name } : {}),
-      ...(plan.description !== undefined ? { description: plan.description } : {}),
-      tags: plan.tags,
+  /** Closes idle runs, unless the worker is writing (it would race the writes to the same run). */
+  private closeIdleRuns(): void {
+    if (this.working || this.idleClosing || this.stopped) return;
+    this.idleClosing = this.runs.closeIdle().finally(() => {
+      this.idleClosing = undefined;
     });
-    const open: OpenRun = { run, lastUsed: Date.now(), setOnce: new Set(), name: plan.name, tags: new Set(plan.tags) };
-    this.runs.set(plan.hash, open);
-    if (this.runs.size > this.options.maxOpenRuns) await this.closeLeastRecentlyUsed();
-    return open;
   }
 
-  /** Gives up every cached run object without a word to Aim (see `AimRun.detach`); later writes open them again. */
-  private detachRuns(): void {
-    for (const open of this.runs.values()) open.run.detach();
-    this.runs.clear();
-  }
-
-  private async closeIdleRuns(): Promise<void> {
-    if (this.working) return; // closing while writing would race the writes to the same run
-    const cutoff = Date.now() - this.options.idleCloseMs;
-    for (const [hash, open] of [...this.runs]) if (open.lastUsed < cutoff) await this.closeRun(hash);
-  }
-
-  private async closeLeastRecentlyUsed(): Promise<void> {
-    let oldest: string | undefined;
-    let oldestUse = Infinity;
-    for (const [hash, open] of this.runs) {
-      if (open.lastUsed < oldestUse) {
-        oldest = hash;
-        oldestUse = open.lastUsed;
-      }
-    }
-    if (oldest !== undefined) await this.closeRun(oldest);
-  }
-
-  private async closeRun(hash: string): Promise<void> {
-    const open = this.runs.get(hash);
-    if (!open) return;
-    this.runs.delete(hash);
-    try {
-      await open.run.close();
-    } catch (error) {
-      diag.warn(`aim-otel-bridge: closing run ${hash} failed: ${describe(error)}`);
-    }
-  }
-
-  /** Malformed explicit instructions: counted ({@link AimSinkStats.ignoredInstructions}) and logged. */
-  private reportProblems(problems: readonly string[]): void {
-    for (const problem of problems) {
-      this.counters.ignoredInstructions += 1;
-      if (this.counters.ignoredInstructions <= 100) diag.warn(`aim-otel-bridge: ${problem}`);
-    }
-  }
-
+  /** Spans dropped: counted always, logged at most once per interval (with the count since the last line). */
   private drop(count: number, reason: string): void {
     if (count === 0) return;
     this.counters.dropped += count;
-    diag.error(`aim-otel-bridge: dropped ${String(count)} spans (${String(this.counters.dropped)} in all): ${reason}`);
+    this.log.log('dropped spans', `${String(count)} (${String(this.counters.dropped)} in all): ${reason}`, count);
   }
 }
 
-/** The retry deadline passed while Aim had not acknowledged a batch. */
-class DeadlineError extends Error {
-  override readonly name = 'DeadlineError';
-}
-
-/**
- * Errors after which the same writes may succeed later: Aim unreachable or restarting. Not: a
- * usage error, an exception Aim raised for the writes, a closed client, the deadline.
- */
-function isTransient(error: unknown): boolean {
-  if (error instanceof AimUsageError || error instanceof AimClosedError) return false;
-  if (error instanceof AimServerError) return error.isUnknownHandler;
-  return true;
-}
-
-/** Trace id → run key, bounded: the oldest entries go first. */
-class BoundedMemo implements TraceKeyMemo {
-  private readonly entries = new Map<string, string>();
-  constructor(private readonly limit: number) {}
-
-  get(traceId: string): string | undefined {
-    return this.entries.get(traceId);
-  }
-
-  set(traceId: string, key: string): void {
-    if (this.entries.get(traceId) === key) return;
-    this.entries.delete(traceId);
-    this.entries.set(traceId, key);
-    if (this.entries.size > this.limit) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
-  }
-}
-
-async function withDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new DeadlineError('the retry deadline passed before Aim acknowledged the writes'));
-        }, Math.max(0, deadline - Date.now()));
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((wake) => setTimeout(wake, ms));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+const SHUTTING_DOWN: WriteOutcome = { status: 'failed', reason: 'the bridge is shutting down' };

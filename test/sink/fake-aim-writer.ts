@@ -11,7 +11,7 @@ import type { AimWriter, RunWriter } from '../../src/sink/aim-writer.js';
 export type FakeOperation = 'connect' | 'createRun' | 'flush' | 'set' | 'track' | 'close';
 
 export class FakeAimWriter implements AimWriter {
-  /** Every call, e.g. `connect`, `createRun h1`, `set h1 a.b`, `track h1 loss`, `flush`, `closeRun h1`, `detach h1`, `close`. */
+  /** Every call, e.g. `connect`, `createRun h1`, `set h1 a.b`, `track h1 loss`, `flush`, `closeRun h1`, `detach h1`, `close`, and `closed` once `close` is done. */
   readonly calls: string[] = [];
   /** Calls made while tracing was not suppressed in the active context. */
   readonly unsuppressed: string[] = [];
@@ -71,6 +71,7 @@ export class FakeAimWriter implements AimWriter {
     clearInterval(this.heartbeat);
     this.connected = false;
     await delay(this.latencyMs);
+    this.calls.push('closed');
   }
 
   /** Records a call; throws the failure queued for `operation`, if any. */

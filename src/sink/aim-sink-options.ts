@@ -1,0 +1,68 @@
+/** The public shapes of `AimSink`: its options, its counters, the outcome of an awaited write. */
+import type { AimTransportOptions } from '../aim/index.js';
+import type { MappingOptions } from '../mapping/to-aim.js';
+import type { LogJoinOptions } from './log-join.js';
+
+/** Options of the sink that writes spans to Aim (shared by the exporter and the receiver). */
+export interface AimSinkOptions extends MappingOptions {
+  /** The `aim server` to write to, e.g. `aim://127.0.0.1:53800`. Required. */
+  url: string;
+  /** Spans waiting to be written, at most; beyond, new spans are dropped (counted). Default 20 000. */
+  maxQueueSpans?: number;
+  /** How long a batch is retried while Aim is unreachable before its spans count as dropped, in ms. Default 300 000. */
+  retryDeadlineMs?: number;
+  /** A run with no new span for this long is closed (it reopens if more come), in ms. Default 30 000. */
+  idleCloseMs?: number;
+  /** Runs kept open at most; the least recently used is closed beyond. Default 1 000. */
+  maxOpenRuns?: number;
+  /** Traces whose run key is remembered for their late spans, at most. Default 100 000. */
+  maxRememberedTraces?: number;
+  /** Options of the Aim connection. */
+  aim?: AimTransportOptions;
+  /** How GenAI log events wait for their spans (see `LogJoin`), and where placements persist (`logJoin.stateDir`). */
+  logJoin?: LogJoinOptions;
+}
+
+/** What the sink did so far. */
+export interface AimSinkStats {
+  /** Spans handed to the sink. */
+  received: number;
+  /** Spans whose writes Aim acknowledged. */
+  written: number;
+  /** Spans dropped: queue full, retry deadline passed, or a permanent Aim error. */
+  dropped: number;
+  /** Spans waiting in the queue or being written. */
+  queued: number;
+  /** Runs open now. */
+  openRuns: number;
+  /** Malformed `aim.params` / `aim.track` instructions ignored (the rest of their spans was written). */
+  ignoredInstructions: number;
+  /** Log records handed to the sink. */
+  logRecords: number;
+  /** Log records that carry no GenAI content (accepted, not written). */
+  logRecordsIgnored: number;
+  /** GenAI content events written in their span's run. */
+  eventsJoined: number;
+  /** GenAI content events written to the fallback place (their span did not come within the join window). */
+  eventsUnjoined: number;
+  /** GenAI content events waiting for their span now. */
+  eventsHeld: number;
+  /** OTLP metric data points written (GenAI metrics). */
+  metricPointsWritten: number;
+  /** OTLP metric data points accepted and not written (not GenAI metrics, or nothing to write). */
+  metricPointsIgnored: number;
+}
+
+/** How an awaited write (`AimSink.write`) ended. */
+export type WriteOutcome =
+  /** Aim acknowledged every write of the spans. */
+  | { status: 'written' }
+  /** The queue is full: try again later (the spans were not taken). */
+  | { status: 'full' }
+  /** Aim did not acknowledge within the deadline (unreachable, restarting): try again later. */
+  | { status: 'unavailable'; reason: string }
+  /** Aim refused the writes, or the sink is shut down: retrying will not help. */
+  | { status: 'failed'; reason: string };
+
+/** Default of {@link AimSinkOptions.maxQueueSpans}. */
+export const DEFAULT_MAX_QUEUE_SPANS = 20_000;
