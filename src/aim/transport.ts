@@ -20,6 +20,23 @@ export interface AimTransportOptions extends WriteChannelOptions {
   requestTimeoutMs?: number;
   /** How often to tell the server this client is alive, in ms (it reaps clients silent for 300 s). Default 10 000. */
   heartbeatIntervalMs?: number;
+  /**
+   * Told when the session gets into trouble it cannot get out of by itself at once (`problem`: the
+   * cause, e.g. a restore the server refuses, a run's storage it cannot open), and again with
+   * `undefined` once it is out. Lets a server report readiness; the trouble is also logged (at
+   * error, rate-limited).
+   */
+  onSessionHealth?: (problem: string | undefined) => void;
+}
+
+/** Counters of the session's restorations (see {@link AimTransport.sessionStats}). */
+export interface AimSessionStats {
+  /** Sessions restored on the server (after a restart, a reaping, or a storage conflict). */
+  restores: number;
+  /** Restorations that failed (retried later). */
+  restoreFailures: number;
+  /** Resources the server could not create because their storage was locked (RocksDB LOCK). */
+  storageLockConflicts: number;
 }
 
 /** The server-side resource types of the protocol. */
@@ -44,9 +61,25 @@ export class AimTransport {
   readonly clientId: string;
   private readonly requestTimeoutMs: number;
   private readonly resources = new Map<string, ResourceEntry>();
+  /**
+   * Resources their owner gave up ({@link forgetResource}) while writes to them may still be
+   * queued: still re-created by a restore (so those writes land), released once a flush that
+   * began after they were given up settles.
+   */
+  private readonly retiring = new Map<string, ResourceEntry>();
   private readonly writes: WriteChannel;
   private readonly heartbeat: NodeJS.Timeout;
   private restoring: Promise<void> | undefined;
+  /**
+   * Set when a call found the server unreachable (it may come back as a new process that knows
+   * none of this session's resources): the next resource creation restores the session first, so
+   * the `Repo` resource exists before any other (see {@link createResource}).
+   */
+  private mayHaveLostSession = false;
+  private readonly onSessionHealth: ((problem: string | undefined) => void) | undefined;
+  private problem: string | undefined;
+  private problemLoggedAt = 0;
+  private readonly counters: AimSessionStats = { restores: 0, restoreFailures: 0, storageLockConflicts: 0 };
   /** The session's `Repo` resource (see connect()). */
   private repoHandler = '';
   private closed = false;
@@ -55,6 +88,7 @@ export class AimTransport {
     this.endpoint = endpoint;
     this.clientId = randomUUID();
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.onSessionHealth = options.onSessionHealth;
     this.writes = new WriteChannel(
       {
         url: `${endpoint.wsBase}/tracking/${this.clientId}/write-instruction/`,
@@ -64,6 +98,7 @@ export class AimTransport {
     );
     this.heartbeat = setInterval(() => {
       this.get(`/client/heartbeat/${this.clientId}/`).catch((error: unknown) => {
+        this.noteFailure(error);
         diag.warn(`aim-otel-bridge: Aim heartbeat failed: ${describe(error)}`);
       });
     }, options.heartbeatIntervalMs ?? 10_000);
@@ -112,23 +147,60 @@ export class AimTransport {
   /**
    * Creates a server-side resource and returns its handler. `afterRestore` runs whenever the
    * session is restored and the resource re-created under the same handler.
+   *
+   * Waits for a restoration under way, and restores the session first when a call since the last
+   * one found the server unreachable: on a restarted server, a resource created before the
+   * session's `Repo` resource gets a repository object of its own, and the run storage it opens
+   * (a RocksDB container) then conflicts with the same storage opened through the session's
+   * repository ("lock hold by current process"). When the server answers with such a storage
+   * lock conflict anyway, the session is restored from scratch (every resource released, then
+   * re-created under the session's repository) and the creation tried once more.
    */
   async createResource(
     type: AimResourceType,
     kwargs: Record<string, AimValue>,
     afterRestore?: () => Promise<void>,
   ): Promise<string> {
-    const handler = await this.postResource('', type, kwargs);
+    await this.sessionReady();
+    let handler: string;
+    try {
+      handler = await this.postResource('', type, kwargs);
+    } catch (error) {
+      if (!(error instanceof AimStorageLockError)) throw error;
+      await this.restoreSession(true);
+      try {
+        handler = await this.postResource('', type, kwargs);
+      } catch (again) {
+        if (again instanceof AimStorageLockError) this.reportProblem(`aim server cannot open the storage of a ${type} (${again.message})`);
+        throw again;
+      }
+    }
     this.resources.set(handler, { type, kwargs, afterRestore });
+    this.reportProblem(undefined);
     return handler;
   }
 
   /**
-   * Forgets a resource without telling the server: it is not re-created when the session is
-   * restored. For resources whose owner gives them up after the server lost them (see `AimRun.detach`).
+   * Gives up a resource without a word to the server now (which may have lost it: a restart). It
+   * stays restorable while writes queued for it may still be sent, and is released on the server
+   * once a {@link flush} begun after this call settles. For resources whose owner gives them up
+   * after a failure (see `AimRun.detach`).
    */
   forgetResource(handler: string): void {
+    const entry = this.resources.get(handler);
+    if (!entry) return;
     this.resources.delete(handler);
+    this.retiring.set(handler, entry);
+  }
+
+  /** Counters of the session's restorations. */
+  get sessionStats(): Readonly<AimSessionStats> {
+    return { ...this.counters };
+  }
+
+  /** Why the session is in trouble now (see {@link AimTransportOptions.onSessionHealth}), or `undefined`. */
+  get sessionProblem(): string | undefined {
+    return this.problem;
   }
 
   /** Releases a resource (after every write sent before has been applied). */
@@ -136,6 +208,20 @@ export class AimTransport {
     if (!this.resources.delete(handler)) return;
     await this.writes.flush();
     await this.get(`/tracking/${this.clientId}/release-resource/${handler}/`);
+  }
+
+  /** Releases on the server the given-up resources of `handlers` still retiring (best effort). */
+  private async releaseRetired(handlers: readonly string[]): Promise<void> {
+    await this.restoring?.catch(() => undefined);
+    for (const handler of handlers) {
+      if (!this.retiring.delete(handler) || this.closed) continue;
+      await this.releaseQuietly(handler);
+    }
+  }
+
+  /** Releases a handler on the server, whether or not the server knows it. */
+  private async releaseQuietly(handler: string): Promise<void> {
+    await this.get(`/tracking/${this.clientId}/release-resource/${handler}/`).catch(() => undefined);
   }
 
   /**
@@ -149,7 +235,16 @@ export class AimTransport {
 
   /** Resolves when every write queued so far was applied; rejects with the first write error. */
   flush(): Promise<void> {
-    return this.writes.flush();
+    const done = this.writes.flush();
+    if (this.retiring.size > 0) {
+      // Every write to a given-up resource was queued before it was given up, so before this flush.
+      const retired = [...this.retiring.keys()];
+      void done.then(
+        () => this.releaseRetired(retired),
+        () => this.releaseRetired(retired),
+      );
+    }
+    return done;
   }
 
   /** Counters of the write channel (frames, instructions, resent). */
@@ -180,6 +275,7 @@ export class AimTransport {
     try {
       return await this.readOnce(handler, method, args);
     } catch (error) {
+      this.noteFailure(error);
       if (!(error instanceof AimServerError && error.isUnknownHandler) || !this.resources.has(handler) || this.restoring) {
         throw error;
       }
@@ -205,29 +301,91 @@ export class AimTransport {
     this.writes.close();
   }
 
+  /** Waits for a restoration under way; restores first if the server may have lost the session. */
+  private async sessionReady(): Promise<void> {
+    if (this.restoring) await this.restoring;
+    else if (this.mayHaveLostSession) await this.restoreSession();
+  }
+
   /**
-   * Re-creates every live resource under its handler with its original arguments, then runs each
-   * one's `afterRestore`. Concurrent callers share one restoration.
+   * Re-creates every resource (the session's `Repo` first, then the others in creation order,
+   * given-up ones still retiring included) under its handler with its original arguments, then
+   * runs each one's `afterRestore`. When the server cannot open a resource's storage because
+   * another object of its process holds it (a resource created through a repository object of
+   * its own, before the session's `Repo` existed: see {@link createResource}), or when `clean`,
+   * every handler is released first, so every storage is opened again through the session's
+   * repository. Concurrent callers share one restoration.
    */
-  private restoreSession(): Promise<void> {
+  private restoreSession(clean = false): Promise<void> {
     this.restoring ??= (async () => {
-      await this.get(`/client/reconnect/${this.clientId}/`);
-      await this.get(`/client/heartbeat/${this.clientId}/`);
-      for (const [handler, entry] of this.resources) await this.postResource(handler, entry.type, entry.kwargs);
-      for (const entry of this.resources.values()) await entry.afterRestore?.();
-      diag.info(`aim-otel-bridge: Aim session restored (${String(this.resources.size)} resources)`);
+      try {
+        try {
+          await this.recreateAll(clean);
+        } catch (error) {
+          if (clean || !(error instanceof AimStorageLockError)) throw error;
+          diag.warn(`aim-otel-bridge: restoring the Aim session met a storage lock conflict (${error.message}); releasing every resource and restoring again`);
+          await this.recreateAll(true);
+        }
+      } catch (error) {
+        this.counters.restoreFailures += 1;
+        this.mayHaveLostSession = true;
+        this.reportProblem(`restoring the Aim session fails: ${describe(error)}`);
+        throw error;
+      }
+      this.counters.restores += 1;
+      this.mayHaveLostSession = false;
+      this.reportProblem(undefined);
+      diag.info(`aim-otel-bridge: Aim session restored (${String(this.resources.size + this.retiring.size)} resources${clean ? ', released first' : ''})`);
     })().finally(() => {
       this.restoring = undefined;
     });
     return this.restoring;
   }
 
+  private async recreateAll(releaseFirst: boolean): Promise<void> {
+    await this.get(`/client/reconnect/${this.clientId}/`);
+    await this.get(`/client/heartbeat/${this.clientId}/`);
+    const entries = [...this.resources, ...this.retiring];
+    if (releaseFirst) for (const [handler] of [...entries].reverse()) await this.releaseQuietly(handler);
+    for (const [handler, entry] of entries) await this.postResource(handler, entry.type, entry.kwargs);
+    // Given up (and released) while this restoration ran: release the copy it just made.
+    for (const [handler] of entries) if (!this.resources.has(handler) && !this.retiring.has(handler)) await this.releaseQuietly(handler);
+    for (const entry of [...this.resources.values()]) await entry.afterRestore?.();
+  }
+
+  /** Remembers that the server may have lost the session (it did not answer). */
+  private noteFailure(error: unknown): void {
+    if (error instanceof AimUnavailableError && !(error instanceof AimStorageLockError)) this.mayHaveLostSession = true;
+    if (error instanceof AimServerError && error.isUnknownHandler) this.mayHaveLostSession = true;
+  }
+
+  /** Records the session's trouble (or its end), tells the owner, and logs it at error at most every 10 s. */
+  private reportProblem(problem: string | undefined): void {
+    if (problem === this.problem && problem === undefined) return;
+    const was = this.problem;
+    this.problem = problem;
+    if (problem !== undefined && Date.now() - this.problemLoggedAt >= PROBLEM_LOG_INTERVAL_MS) {
+      this.problemLoggedAt = Date.now();
+      diag.error(`aim-otel-bridge: ${problem}`);
+    } else if (problem === undefined && was !== undefined) {
+      diag.info(`aim-otel-bridge: the Aim session is healthy again (it was: ${was})`);
+    }
+    if (problem !== was) this.onSessionHealth?.(problem);
+  }
+
   private async postResource(handler: string, type: AimResourceType, kwargs: Record<string, AimValue>): Promise<string> {
-    const answer = await this.post(`/tracking/${this.clientId}/get-resource/`, {
-      resource_handler: handler,
-      resource_type: type,
-      args: packTree(kwargs).toString('base64'),
-    }, `get-resource ${type}`);
+    let answer: unknown;
+    try {
+      answer = await this.post(`/tracking/${this.clientId}/get-resource/`, {
+        resource_handler: handler,
+        resource_type: type,
+        args: packTree(kwargs).toString('base64'),
+      }, `get-resource ${type}`);
+    } catch (error) {
+      this.noteFailure(error);
+      if (error instanceof AimStorageLockError) this.counters.storageLockConflicts += 1;
+      throw error;
+    }
     const created = isRecord(answer) ? answer['handler'] : undefined;
     if (typeof created !== 'string' || created === '') {
       throw new AimProtocolError(`get-resource ${type} answered without a handler: ${JSON.stringify(answer)}`);
@@ -282,9 +440,23 @@ export class AimTransport {
   }
 }
 
+/** How often a session's trouble is logged at most, in ms. */
+const PROBLEM_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * The server could not create a resource because the RocksDB storage it opens is locked: by
+ * another object of the server's own process ("lock hold by current process"), or by another
+ * process ("Resource temporarily unavailable", e.g. a reader that recovers the storage's log).
+ * Transient. (`aim server` 3.29.1 answers it 500: the RocksDB error's bytes break its JSON.)
+ */
+export class AimStorageLockError extends AimUnavailableError {}
+
 /** The typed error for a non-2xx answer: the server's exception on 400, else a protocol error. */
 async function errorFrom(response: Response, operation: string): Promise<AimError> {
   const text = await response.text().catch(() => '');
+  if (STORAGE_LOCK.test(text) || (response.status === 500 && UNREPORTABLE.test(text) && operation.startsWith('get-resource'))) {
+    return new AimStorageLockError(`${operation}: the storage is locked (HTTP ${String(response.status)} ${text.slice(0, 300)})`);
+  }
   if (response.status === 400) {
     try {
       const body = JSON.parse(text) as unknown;
@@ -298,6 +470,11 @@ async function errorFrom(response: Response, operation: string): Promise<AimErro
   }
   return new AimProtocolError(`${operation}: unexpected HTTP ${String(response.status)} ${text.slice(0, 200)}`);
 }
+
+/** A RocksDB lock error as `aim server` reports it. */
+const STORAGE_LOCK = /lock hold by current process|While lock file|LOCK: (Resource temporarily unavailable|No locks available)/;
+/** `aim server` 3.29.1 failing to report an exception whose args hold bytes (a RocksDB error). */
+const UNREPORTABLE = /Object of type bytes is not JSON serializable/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
