@@ -6,6 +6,7 @@
  * take more now; "unavailable" (503 / UNAVAILABLE) when Aim did not acknowledge in time; "too large"
  * (413 / RESOURCE_EXHAUSTED without retry info) when the request can never fit.
  */
+import { createHash } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
 import { fromOtlpLogsRequest } from '../model/from-otlp-logs.js';
 import { fromOtlpMetricsRequest } from '../model/from-otlp-metrics.js';
@@ -15,6 +16,7 @@ import type { AimSink, WriteOutcome } from '../sink/aim-sink.js';
 import { converted } from './decode.js';
 import type { OtlpFormat } from './errors.js';
 import type { ReceiverMetrics } from './metrics.js';
+import { RequestLedger } from './request-ledger.js';
 import type { OtlpSignal } from './schema.js';
 
 /** How to answer an export request. */
@@ -36,34 +38,92 @@ export interface IngestOptions {
   readonly maxQueueItems: number;
   /** How many `AnyValue` levels a value may have. Default 32. */
   readonly maxValueDepth?: number;
+  /**
+   * How long the sink keeps trying to write a request's items once queued, in ms, when the request
+   * is answered before (after `writeTimeoutMs`): its retry is answered from that work. Default
+   * `max(writeTimeoutMs, 120 000)`.
+   */
+  readonly workDeadlineMs?: number;
+  /** How often the load-shedding report is logged at most, in ms. Default 10 000. */
+  readonly shedLogIntervalMs?: number;
+}
+
+/** The content key of an export request: its signal and its (uncompressed) body. */
+export function requestKey(signal: OtlpSignal, plain: Uint8Array): string {
+  return createHash('sha256').update(signal).update('\u0000').update(plain).digest('base64');
 }
 
 /** Converts and writes export requests of every signal (see the module documentation). */
 export class Ingest {
+  private readonly ledger = new RequestLedger<IngestOutcome>({ isDone: (outcome) => outcome.kind === 'accepted' });
+  private readonly workDeadlineMs: number;
+  private readonly shedLogIntervalMs: number;
+  private shedSinceReport = 0;
+  private shedReportedAt = 0;
+
   constructor(
     private readonly sink: AimSink,
     private readonly metrics: ReceiverMetrics,
     private readonly options: IngestOptions,
-  ) {}
+  ) {
+    this.workDeadlineMs = options.workDeadlineMs ?? Math.max(options.writeTimeoutMs, 120_000);
+    this.shedLogIntervalMs = options.shedLogIntervalMs ?? 10_000;
+  }
+
+  /**
+   * Takes one export request known by its content key ({@link requestKey}), parsed only when
+   * needed: a retry of a request whose items were written is answered from that (accepted, not
+   * parsed again); a retry of a request still queued or being written waits for that work instead
+   * of queueing it twice; a new request is refused (busy) without parsing while the queue is full.
+   * The items of a request answered "unavailable" because Aim did not acknowledge them within
+   * `writeTimeoutMs` stay queued (until `workDeadlineMs`): the retry is answered from them.
+   * @throws `InvalidRequestError` (400 / INVALID_ARGUMENT) when the request is not of the signal's shape
+   */
+  async exportOnce(signal: OtlpSignal, key: string, parse: () => unknown, format: OtlpFormat): Promise<IngestOutcome> {
+    if (this.ledger.known(key) === undefined && this.sink.stats.queued >= this.options.maxQueueItems) return this.shed();
+    const answer = await this.ledger.settle(key, this.options.writeTimeoutMs, () => this.export(signal, parse(), format, this.workDeadlineMs));
+    if (answer.from === 'done') this.metrics.retries.inc({ answered: 'from-written' });
+    else if (answer.from === 'in-flight') this.metrics.retries.inc({ answered: 'joined-in-flight' });
+    if (answer.kind === 'outcome') return answer.outcome;
+    return { kind: 'unavailable', message: 'Aim has not acknowledged the writes yet; they stay queued, and a retry of this request is answered from them; retry later' };
+  }
+
+  /** A refusal because the queue is full: counted, and reported (rate-limited) as load shedding. */
+  private shed(): IngestOutcome {
+    this.metrics.shedRequests.inc();
+    this.shedSinceReport += 1;
+    const now = Date.now();
+    if (now - this.shedReportedAt >= this.shedLogIntervalMs) {
+      const stats = this.sink.stats;
+      diag.warn(
+        `aim-otel-bridge: shedding load: the queue holds ${String(stats.queued)} of ${String(this.options.maxQueueItems)} items, ` +
+          `${String(this.shedSinceReport)} requests answered 429 since the last report, ${String(this.ledger.inFlightCount)} requests being written, ` +
+          `${String(stats.written)} spans written so far (senders retry after Retry-After)`,
+      );
+      this.shedReportedAt = now;
+      this.shedSinceReport = 0;
+    }
+    return { kind: 'busy', message: 'the bridge is busy: its queue is full; retry later' };
+  }
 
   /**
    * Takes one decoded export request of `signal` (a protobufjs message or parsed OTLP JSON).
    * @throws `InvalidRequestError` (400 / INVALID_ARGUMENT) when the request is not of the signal's shape
    */
-  async export(signal: OtlpSignal, request: unknown, format: OtlpFormat): Promise<IngestOutcome> {
+  async export(signal: OtlpSignal, request: unknown, format: OtlpFormat, deadlineMs = this.options.writeTimeoutMs): Promise<IngestOutcome> {
     const maxValueDepth = this.options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH;
     switch (signal) {
       case 'traces': {
         const { spans, rejected, errors } = converted(format, () => fromOtlpTraceRequest(request, { maxValueDepth }));
-        return this.accept(signal, spans.length, rejected, errors, () => this.sink.write(spans, this.options.writeTimeoutMs));
+        return this.accept(signal, spans.length, rejected, errors, () => this.sink.write(spans, deadlineMs));
       }
       case 'logs': {
         const { items, rejected, errors } = converted(format, () => fromOtlpLogsRequest(request, { maxValueDepth }));
-        return this.accept(signal, items.length, rejected, errors, () => this.sink.writeLogs(items, this.options.writeTimeoutMs));
+        return this.accept(signal, items.length, rejected, errors, () => this.sink.writeLogs(items, deadlineMs));
       }
       case 'metrics': {
         const { points, rejected, errors } = converted(format, () => fromOtlpMetricsRequest(request, { maxValueDepth }));
-        return this.accept(signal, points.length, rejected, errors, () => this.sink.writeMetricPoints(points, this.options.writeTimeoutMs));
+        return this.accept(signal, points.length, rejected, errors, () => this.sink.writeMetricPoints(points, deadlineMs));
       }
     }
   }
@@ -82,7 +142,7 @@ export class Ingest {
     const outcome = count === 0 ? ({ status: 'written' } as const) : await write();
     if (outcome.status === 'written') return { kind: 'accepted', rejected, errors };
     counters.deferred.inc(count);
-    if (outcome.status === 'full') return { kind: 'busy', message: 'the bridge is busy: its queue is full; retry later' };
+    if (outcome.status === 'full') return this.shed();
     // Aim unreachable, and also a refusal by Aim or a shutdown: retrying may reach a healthy
     // bridge or Aim, and the Collector drops data on a 500.
     return { kind: 'unavailable', message: outcome.status === 'unavailable' ? `Aim did not acknowledge the writes: ${outcome.reason}; retry later` : outcome.reason };

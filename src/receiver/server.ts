@@ -9,7 +9,7 @@ import { DEFAULT_MAX_BODY_BYTES, parseBody, uncompressedBody } from './decode.js
 import { encodeExportResponse, encodeStatus, statusOf } from './encode.js';
 import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from './errors.js';
 import { type GrpcReceiver, startGrpcReceiver } from './grpc-server.js';
-import { Ingest } from './ingest.js';
+import { Ingest, requestKey } from './ingest.js';
 import { ReceiverMetrics } from './metrics.js';
 import { RateLimitedLog } from '../sink/rate-limited-log.js';
 import type { OtlpSignal } from './schema.js';
@@ -68,9 +68,28 @@ const SIGNAL_PATHS: Readonly<Record<string, OtlpSignal>> = { '/v1/traces': 'trac
 export async function createReceiver(options: ReceiverOptions): Promise<Receiver> {
   const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, grpcPort, grpcHost = host, ...sinkOptions } = options;
   const maxQueueSpans = options.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS;
-  const sink = new AimSink(sinkOptions);
-  const metrics = new ReceiverMetrics(() => sink.stats);
-  const ingest = new Ingest(sink, metrics, { writeTimeoutMs, maxQueueItems: maxQueueSpans });
+  // The Aim session's trouble (a restore the server refuses, a run storage it cannot open):
+  // reported on /readyz and /metrics until it is over.
+  let aimProblem: string | undefined;
+  // Reads the sink's stats at scrape time only (the sink is made below).
+  const metrics: ReceiverMetrics = new ReceiverMetrics(() => sink.stats);
+  const sink: AimSink = new AimSink({
+    ...sinkOptions,
+    aim: {
+      ...sinkOptions.aim,
+      onSessionHealth: (problem) => {
+        aimProblem = problem;
+        metrics.aimSessionHealthy.set(problem === undefined ? 1 : 0);
+        if (problem !== undefined) metrics.aimSessionProblems.inc();
+        sinkOptions.aim?.onSessionHealth?.(problem);
+      },
+    },
+  });
+  const ingest = new Ingest(sink, metrics, {
+    writeTimeoutMs,
+    maxQueueItems: maxQueueSpans,
+    workDeadlineMs: Math.max(writeTimeoutMs, Math.min(options.retryDeadlineMs ?? 120_000, 120_000)),
+  });
   const answers = new RateLimitedLog();
   const aimStatusUrl = `${parseAimUrl(options.url).httpBase}/status/`;
   const expectedAuth = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
@@ -89,7 +108,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     } else if (path === '/healthz') {
       plain(response, 200, 'ok');
     } else if (path === '/readyz') {
-      const failing = sink.failingForGood;
+      const failing = sink.failingForGood ?? (aimProblem === undefined ? undefined : `the Aim session is in trouble: ${aimProblem}`);
       const ready = failing === undefined && (await aimAnswers(aimStatusUrl));
       plain(response, ready ? 200 : 503, ready ? 'ready' : (failing ?? `Aim at ${options.url} does not answer`));
     } else if (authorized(request, expectedAuth)) {
@@ -104,8 +123,9 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     try {
       const body = await readBody(request, maxBodyBytes);
       const uncompressed = await uncompressedBody(body, request.headers['content-type'], request.headers['content-encoding'], { maxBodyBytes });
-      format = uncompressed.format;
-      const outcome = await ingest.export(signal, parseBody(signal, uncompressed.plain, format), format);
+      const bodyFormat = uncompressed.format;
+      format = bodyFormat;
+      const outcome = await ingest.exportOnce(signal, requestKey(signal, uncompressed.plain), () => parseBody(signal, uncompressed.plain, bodyFormat), bodyFormat);
       switch (outcome.kind) {
         case 'accepted':
           send(response, 200, format, encodeExportResponse(signal, format, { rejected: outcome.rejected, errors: outcome.errors }));
