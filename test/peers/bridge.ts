@@ -13,16 +13,17 @@ export interface BridgeProcess {
 
 /**
  * Starts `aim-otel-bridge serve` (from source, through tsx) writing to `aimUrl`, on `port` (default
- * a free one), and waits until `/healthz` answers. `env` adds AIM_OTEL_BRIDGE_* settings.
+ * a free one), and waits until `/healthz` answers. `env` adds AIM_OTEL_BRIDGE_* settings; `root`
+ * runs the bridge of another checkout (with its own node_modules), e.g. a benchmark's baseline.
  */
-export async function startBridge(aimUrl: string, options: { port?: number; env?: Record<string, string> } = {}): Promise<BridgeProcess> {
+export async function startBridge(aimUrl: string, options: { port?: number; env?: Record<string, string>; root?: string } = {}): Promise<BridgeProcess> {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${String(port)}`;
   const process = await PeerProcess.start({
     name: 'aim-otel-bridge',
     command: globalThis.process.execPath,
     args: ['--import', 'tsx', 'src/cli.ts', 'serve', '--port', String(port), '--aim-url', aimUrl],
-    cwd: REPO_ROOT,
+    cwd: options.root ?? REPO_ROOT,
     env: options.env ?? {},
     isReady: () => answersOk(`${url}/healthz`),
   });
