@@ -137,21 +137,24 @@ export class AimRun {
     });
     const meta = await transport.createResource('TreeView', treeArgs('meta'));
     const runPath: AimKey[] = ['meta', 'chunks', hash];
-
     // Every run Aim opened for writing has an end_time key (None while active).
-    const exists = await hasKey(transport, meta, 'collect', [...runPath, 'end_time']);
-    if (mustExist && !exists) {
+    const endTime = hasKey(transport, meta, 'collect', [...runPath, 'end_time']);
+    if (mustExist && !(await endTime)) {
       await releaseAll(transport, [meta, lock]);
       throw new AimUsageError(`the repository has no run ${hash}`);
     }
-    const heartbeat = await transport.createResource('RunHeartbeat', { run_hash: hash });
-    const props = await transport.createResource('StructuredRun', { hash_: hash, read_only: false, created_at: null });
-    const seqs = await transport.createResource('TreeView', treeArgs('seqs'));
-
+    // The rest of the run's resources and the params check are independent: one round trip, not five.
+    const [exists, hasParams, heartbeat, props, seqs] = await Promise.all([
+      endTime,
+      hasKey(transport, meta, 'first_key', [...runPath, 'attrs']),
+      transport.createResource('RunHeartbeat', { run_hash: hash }),
+      transport.createResource('StructuredRun', { hash_: hash, read_only: false, created_at: null }),
+      transport.createResource('TreeView', treeArgs('seqs')),
+    ]);
     const tracker = new SequenceTracker(hash);
     if (exists) await loadSequences(transport, meta, hash, tracker);
     const run = new AimRun(transport, hash, { lock, meta, heartbeat, props, seqs }, tracker, onClosed);
-    if (!(await hasKey(transport, meta, 'first_key', [...runPath, 'attrs']))) {
+    if (!hasParams) {
       // No params yet: Aim writes an empty params dict, so readers find one (as the SDK does).
       await run.writeMeta([...runPath, 'attrs'], new Map());
       await run.writeMeta(['meta', 'attrs'], new Map());
@@ -212,7 +215,8 @@ export class AimRun {
   /** Adds a tag (created in the repository if missing). */
   async addTag(tag: string): Promise<void> {
     this.assertOpen();
-    await this.transport.read(this.handlers.props, 'add_tag', [tag]);
+    // Independent of the writes queued before it: no need to wait for them (readNow).
+    await this.transport.readNow(this.handlers.props, 'add_tag', [tag]);
   }
 
   /** Resolves when the server applied every write made so far. */
@@ -232,8 +236,11 @@ export class AimRun {
     this.closed = true;
     this.onClosed(this);
     await this.transport.flush();
-    await this.transport.read(this.handlers.heartbeat, 'stop', []);
-    if (this.handlers.lock) await this.transport.read(this.handlers.lock, 'release', [false]);
+    // The heartbeat stops before the trees go, as in Aim's SDK (else its last touch leaves a progress marker).
+    await Promise.all([
+      this.transport.readNow(this.handlers.heartbeat, 'stop', []),
+      this.handlers.lock ? this.transport.readNow(this.handlers.lock, 'release', [false]) : undefined,
+    ]);
     const { props, heartbeat, lock, meta, seqs } = this.handlers;
     await releaseAll(this.transport, [props, heartbeat, lock, meta, seqs]);
   }
@@ -413,6 +420,7 @@ function numeric(value: AimValue | undefined): number | bigint | undefined {
   return typeof value === 'number' || typeof value === 'bigint' ? value : undefined;
 }
 
+/** Releases server resources, all at once (they do not depend on each other). */
 async function releaseAll(transport: AimTransport, handlers: readonly (string | undefined)[]): Promise<void> {
-  for (const handler of handlers) if (handler !== undefined) await transport.releaseResource(handler);
+  await Promise.all(handlers.map((handler) => (handler === undefined ? undefined : transport.releaseResource(handler))));
 }
