@@ -7,7 +7,7 @@ import type { LogJoinOptions } from './log-join.js';
 export interface AimSinkOptions extends MappingOptions {
   /** The `aim server` to write to, e.g. `aim://127.0.0.1:53800`. Required. */
   url: string;
-  /** Spans waiting to be written, at most; beyond, new spans are dropped (counted). Default 20 000. */
+  /** Items (spans, GenAI events, metric points) waiting to be written, at most; beyond, new spans are dropped (counted) and awaited writes answered `full`. Default 20 000. */
   maxQueueSpans?: number;
   /** How long a batch is retried while Aim is unreachable before its spans count as dropped, in ms. Default 300 000. */
   retryDeadlineMs?: number;
