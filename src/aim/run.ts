@@ -1,31 +1,13 @@
 import type { AimKey, AimValue } from './codec/values.js';
 import { AimClosedError, AimRunLockedError, AimServerError, AimUsageError } from './errors.js';
-import { contextId } from './hash.js';
-import { type SequenceInfo, SequenceTracker, type TrackedValue, type TreeWrite } from './sequence.js';
+import { RunPoints, type TrackOptions } from './run-points.js';
+import type { SequenceInfo, SequenceTracker, TrackedValue } from './sequence.js';
 import type { AimTransport } from './transport.js';
+
+export type { TrackOptions } from './run-points.js';
 
 /** A param key: one name, or a path of names into the params tree. */
 export type ParamKey = string | readonly string[];
-
-/** Where a tracked point goes. */
-export interface TrackOptions {
-  /** The sequence (metric or text) name. Required, non-empty. */
-  name: string;
-  /** The step; default: one after the sequence's last step (0 for a new sequence). */
-  step?: number | bigint;
-  /** The epoch; default none. */
-  epoch?: number | bigint;
-  /** The context dict (flat string/number/boolean values; integral numbers are stored as ints); default `{}`. */
-  context?: ContextDict;
-  /** The time of the point, unix seconds; default now. */
-  time?: number;
-  /**
-   * Metrics only: the key the point is stored under, default Aim's `hash(step)` (so a second
-   * point at the same step replaces the first). Give each point a unique key (e.g. `hashAuto` of
-   * its source's id) to keep points that share a step; writing the same key again is a no-op.
-   */
-  pointKey?: bigint;
-}
 
 /** How a run is opened. */
 export interface RunSettings {
@@ -67,8 +49,7 @@ export class AimRun {
   readonly hash: string;
   private readonly transport: AimTransport;
   private readonly handlers: RunHandlers;
-  private readonly tracker: SequenceTracker;
-  private readonly contexts = new ContextCache();
+  private readonly points: RunPoints;
   private closed = false;
   private sendScheduled = false;
 
@@ -78,13 +59,13 @@ export class AimRun {
     transport: AimTransport,
     hash: string,
     handlers: RunHandlers,
-    tracker: SequenceTracker,
+    points: RunPoints,
     onClosed: (run: AimRun) => void,
   ) {
     this.transport = transport;
     this.hash = hash;
     this.handlers = handlers;
-    this.tracker = tracker;
+    this.points = points;
     this.onClosed = onClosed;
   }
 
@@ -151,9 +132,9 @@ export class AimRun {
       transport.createResource('StructuredRun', { hash_: hash, read_only: false, created_at: null }),
       transport.createResource('TreeView', treeArgs('seqs')),
     ]);
-    const tracker = new SequenceTracker(hash);
-    if (exists) await loadSequences(transport, meta, hash, tracker);
-    const run = new AimRun(transport, hash, { lock, meta, heartbeat, props, seqs }, tracker, onClosed);
+    const points = new RunPoints(hash);
+    if (exists) await loadSequences(transport, meta, hash, points.tracker);
+    const run = new AimRun(transport, hash, { lock, meta, heartbeat, props, seqs }, points, onClosed);
     if (!hasParams) {
       // No params yet: Aim writes an empty params dict, so readers find one (as the SDK does).
       await run.writeMeta([...runPath, 'attrs'], new Map());
@@ -247,20 +228,10 @@ export class AimRun {
 
   private trackPoint(point: TrackedValue, options: TrackOptions): Promise<void> {
     this.assertOpen();
-    const { value: contextValue, id } = this.contexts.resolve(options.context ?? {});
-    this.tracker.track(
-      point,
-      options.name,
-      contextValue,
-      id,
-      toBigInt(options.step, 'step'),
-      toBigInt(options.epoch, 'epoch'),
-      options.time ?? Date.now() / 1000,
-      options.pointKey,
-    );
+    this.points.track(point, options);
     // Points wait until the current burst of calls ends (setImmediate) or the batch is full, so
     // that a burst goes to the server as a few coalesced instructions (see SequenceTracker).
-    if (this.tracker.pendingPoints >= MAX_PENDING_POINTS) return this.sendPending();
+    if (this.points.pending >= MAX_PENDING_POINTS) return this.sendPending();
     if (!this.sendScheduled) {
       this.sendScheduled = true;
       setImmediate(() => {
@@ -278,11 +249,10 @@ export class AimRun {
    * @internal
    */
   sendPending(): Promise<void> {
-    if (this.tracker.pendingPoints === 0 || this.closed) return Promise.resolve();
+    if (this.points.pending === 0 || this.closed) return Promise.resolve();
     let last: Promise<void> = Promise.resolve();
-    for (const write of this.tracker.drain()) {
-      const handler = write.tree === 'meta' ? this.handlers.meta : this.handlers.seqs;
-      last = this.transport.write(handler, write.method, argumentsOf(write));
+    for (const write of this.points.drain()) {
+      last = this.transport.write(write.tree === 'meta' ? this.handlers.meta : this.handlers.seqs, write.method, write.args);
     }
     return last;
   }
@@ -299,7 +269,7 @@ export class AimRun {
    */
   detach(): void {
     if (this.closed) return;
-    this.tracker.drain(); // points not sent yet are given up with the run
+    this.points.drain(); // points not sent yet are given up with the run
     this.closed = true;
     this.onClosed(this);
     const { lock, meta, heartbeat, props, seqs } = this.handlers;
@@ -316,44 +286,6 @@ export class AimRun {
   }
 }
 
-type ContextDict = Readonly<Record<string, string | number | bigint | boolean>>;
-
-/**
- * Context dicts and their Aim ids (hashing a context costs tens of µs, and a run tracks the same
- * few contexts over and over). Bounded: at 1,000 entries it starts afresh.
- */
-class ContextCache {
-  private static readonly LIMIT = 1_000;
-  private readonly entries = new Map<string, { value: ReadonlyMap<AimKey, AimValue>; id: bigint }>();
-
-  resolve(context: ContextDict): { value: ReadonlyMap<AimKey, AimValue>; id: bigint } {
-    const key = JSON.stringify(Object.entries(context).map(([k, v]) => [k, typeof v, String(v)]));
-    let entry = this.entries.get(key);
-    if (!entry) {
-      // Integral numbers are Aim ints in a context, as Python users write them.
-      const value = new Map<AimKey, AimValue>(
-        Object.entries(context).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]),
-      );
-      entry = { value, id: contextId(value) };
-      if (this.entries.size >= ContextCache.LIMIT) this.entries.clear();
-      this.entries.set(key, entry);
-    }
-    return entry;
-  }
-}
-
-/** The arguments of a tracker write on the wire: `[path]`, `[path, value]` or `[path, entries]`. */
-function argumentsOf(write: TreeWrite): AimValue[] {
-  switch (write.method) {
-    case 'make_array':
-      return [[...write.path]];
-    case 'update':
-      return [[...write.path], write.entries];
-    default:
-      return [[...write.path], write.value];
-  }
-}
-
 /** A new run hash like Aim's own: 24 hex digits. */
 export function newRunHash(): string {
   return crypto.randomUUID().replaceAll('-', '').slice(0, 24);
@@ -362,12 +294,6 @@ export function newRunHash(): string {
 function handlerOf(handler: string | undefined): string {
   if (handler === undefined) throw new Error('lock handler used before it was created');
   return handler;
-}
-
-function toBigInt(value: number | bigint | undefined, what: string): bigint | undefined {
-  if (value === undefined || typeof value === 'bigint') return value;
-  if (!Number.isSafeInteger(value)) throw new AimUsageError(`${what} must be an integer (got ${String(value)})`);
-  return BigInt(value);
 }
 
 /** Whether `collect` (the key exists) or `first_key` (the key has children) succeeds on `path`. */
@@ -422,5 +348,5 @@ function numeric(value: AimValue | undefined): number | bigint | undefined {
 
 /** Releases server resources, all at once (they do not depend on each other). */
 async function releaseAll(transport: AimTransport, handlers: readonly (string | undefined)[]): Promise<void> {
-  await Promise.all(handlers.map((handler) => (handler === undefined ? undefined : transport.releaseResource(handler))));
+  await Promise.all(handlers.filter((handler) => handler !== undefined).map((handler) => transport.releaseResource(handler)));
 }

@@ -52,13 +52,24 @@ export interface WriteStats {
   resent: number;
 }
 
-interface Pending {
-  seq: number;
+/** An instruction encoded for the wire, with what it costs in a frame. */
+export interface EncodedInstruction {
   /** The instruction `[handler, method, args]`, packed on its own. */
   packed: Buffer;
   records: number;
   /** Bytes it adds to a frame. */
   bytes: number;
+}
+
+interface Pending extends EncodedInstruction {
+  seq: number;
+}
+
+/** Encodes one instruction as the channel sends it: `[handler, method, args]`, packed on its own. */
+export function encodeInstruction(instruction: Instruction): EncodedInstruction {
+  const packed = packTree([instruction.handler, instruction.method, instruction.args]);
+  const records = countRecords(packed);
+  return { packed, records, bytes: packed.length + 10 * records };
 }
 
 interface Frame {
@@ -138,12 +149,10 @@ export class WriteChannel {
    */
   enqueue(instruction: Instruction): Promise<void> {
     if (this.closed) return Promise.reject(new AimClosedError('the Aim write channel is closed'));
-    const packed = packTree([instruction.handler, instruction.method, instruction.args]);
-    const records = countRecords(packed);
-    const bytes = packed.length + 10 * records;
-    this.queue.push({ seq: this.nextSeq++, packed, records, bytes });
+    const encoded = encodeInstruction(instruction);
+    this.queue.push({ seq: this.nextSeq++, ...encoded });
     this.counters.instructions += 1;
-    this.queuedBytes += bytes;
+    this.queuedBytes += encoded.bytes;
     this.schedulePump();
     if (this.queuedBytes <= this.options.maxQueuedBytes) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
@@ -344,7 +353,7 @@ export class WriteChannel {
 }
 
 /** Packs queued instructions into one WebSocket message: the array `[instruction, ...]` as a tree. */
-export function buildFrame(instructions: readonly Pending[]): Buffer {
+export function buildFrame(instructions: readonly EncodedInstruction[]): Buffer {
   return packArrayOfPacked(
     instructions.map((instruction) => instruction.packed),
     instructions.map((instruction) => instruction.records),

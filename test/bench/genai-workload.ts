@@ -1,0 +1,34 @@
+/**
+ * The GenAI workload the Aim write-path benchmarks share: span `i` is a chat call in one of
+ * `conversations` conversations, with its prompt and completion (GenAI semconv JSON), token usage
+ * and time to first chunk — which the bridge writes as two texts and four metric points.
+ */
+import type { Attributes } from '../../src/model/span-record.js';
+
+/** The model every workload span names. */
+export const WORKLOAD_MODEL = 'gpt-bench';
+
+/** Texts and metric points the bridge writes for one workload span. */
+export const TEXTS_PER_SPAN = 2;
+export const METRIC_POINTS_PER_SPAN = 4;
+
+/** The attributes of workload span `i`. */
+export function chatAttributes(i: number, conversations: number): Attributes {
+  return {
+    'gen_ai.operation.name': 'chat',
+    'gen_ai.provider.name': 'openai',
+    'gen_ai.request.model': WORKLOAD_MODEL,
+    'gen_ai.request.temperature': 0.7,
+    'gen_ai.conversation.id': `conversation-${String(i % conversations)}`,
+    'gen_ai.usage.input_tokens': 100 + (i % 1000),
+    'gen_ai.usage.output_tokens': 20 + (i % 7),
+    'gen_ai.response.time_to_first_chunk': 0.05 + (i % 10) / 100,
+    'gen_ai.input.messages': JSON.stringify([
+      { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant. Answer briefly.' }] },
+      { role: 'user', parts: [{ type: 'text', content: `Question ${String(i)}: what is the capital of the country with code ${String(i % 200)}?` }] },
+    ]),
+    'gen_ai.output.messages': JSON.stringify([
+      { role: 'assistant', parts: [{ type: 'text', content: `Answer ${String(i)}: the capital you asked about is a city of about ${String(1000 + i)} thousand people.` }], finish_reason: 'stop' },
+    ]),
+  };
+}
