@@ -1,11 +1,30 @@
 /**
- * `npm run bench -- pipeline [spans]`: sustained GenAI spans/s through the whole collector-side
- * path — OTel JS SDK → the Collector (collector-config/otelcol.yaml) → `aim-otel-bridge serve` →
- * a real aim server — with no loss (the oracle counts every span in Aim afterwards), and the
- * bridge process's peak RSS. Also reports the rate of the Collector → Jaeger side of the same run
- * for comparison. Default 5,000 spans.
+ * `npm run bench -- pipeline [spans] [rounds] [--baseline DIR]`: sustained GenAI spans/s through
+ * the whole collector-side path — OTel JS SDK → the Collector (collector-config/otelcol.yaml) →
+ * `aim-otel-bridge serve` → one real aim server — with prompts and completions: each span is a
+ * chat call in one of 50 conversations (`gen_ai.conversation.id`, so 50 runs) carrying
+ * `gen_ai.input.messages` / `gen_ai.output.messages` (GenAI semconv JSON), token usage and time to
+ * first chunk, which the bridge writes as two texts (`on_llm_start`, `on_llm_end`) and four metric
+ * points (input and output tokens, duration, time to first token). A probe first sends one such
+ * span to a bridge and prints what the oracle finds in Aim; the bench throws unless it is exactly
+ * two texts and four metric points.
+ *
+ * Each round starts fresh peers (aim server, Jaeger, bridge, Collector), sends `spans` spans, and
+ * waits until the bridge counts them all written; the oracle (Aim's SDK) then counts the text and
+ * metric points of every run: 0 lost, or the bench throws. Reports spans/s into Aim, the rate of
+ * the Collector → Jaeger side of the same round (all spans visible in Jaeger's query API) and the
+ * ratio, and CPU seconds and peak RSS (sampled) of the bridge and of the aim server (process trees),
+ * while the spans are sent and written.
+ *
+ * `--baseline DIR`: DIR is a checkout of an earlier commit with its node_modules (e.g.
+ * `git worktree add DIR <commit>` and a node_modules symlink); its bridge and ours run in
+ * alternating rounds (ours first in odd rounds) on the same workload, the Collector config of this
+ * checkout for both; reports medians, spread and the ratio ours / baseline.
+ * Defaults: 10,000 spans (Jaeger's memory store of the test peer keeps 20,000 traces: stay below);
+ * rounds 1, or 3 with a baseline.
  */
-import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -13,69 +32,237 @@ import { startAimServer } from '../peers/aim.js';
 import { startBridge } from '../peers/bridge.js';
 import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
 import { getJson } from '../peers/http.js';
-import { readAimRepo } from '../peers/oracle.js';
+import { type OracleRun, readAimRepo } from '../peers/oracle.js';
+import { spansWritten } from './bridge-figures.js';
+import { TreeMeter } from './proc-stats.js';
+import { type Spread, alternatingOrder, parseArgs, perRoundRatios, positiveInteger, roundTo, secondsSince, spread } from './rounds.js';
 
-/** The bridge's written-spans counter, from its /metrics. */
-async function written(bridgeUrl: string): Promise<number> {
-  const text = await (await fetch(`${bridgeUrl}/metrics`)).text();
-  return Number(/^aim_otel_bridge_spans_written_total (\d+)/m.exec(text)?.[1] ?? 0);
+const CONVERSATIONS = 50;
+const TEXTS_PER_SPAN = 2;
+const METRIC_POINTS_PER_SPAN = 4;
+const SERVICE = 'pipeline-bench';
+const MODEL = 'gpt-bench';
+const DEADLINE_MS = 15 * 60_000;
+
+/** Span `i` of the workload: a chat call with its prompt and completion, usage and time to first chunk. */
+function startChatSpan(tracer: Tracer, i: number): void {
+  const endMs = Date.now();
+  tracer
+    .startSpan(`chat ${MODEL}`, {
+      startTime: endMs - 200 - (i % 300),
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': MODEL,
+        'gen_ai.request.temperature': 0.7,
+        'gen_ai.conversation.id': `conversation-${String(i % CONVERSATIONS)}`,
+        'gen_ai.usage.input_tokens': 100 + (i % 1000),
+        'gen_ai.usage.output_tokens': 20 + (i % 7),
+        'gen_ai.response.time_to_first_chunk': 0.05 + (i % 10) / 100,
+        'gen_ai.input.messages': JSON.stringify([
+          { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant. Answer briefly.' }] },
+          { role: 'user', parts: [{ type: 'text', content: `Question ${String(i)}: what is the capital of the country with code ${String(i % 200)}?` }] },
+        ]),
+        'gen_ai.output.messages': JSON.stringify([
+          { role: 'assistant', parts: [{ type: 'text', content: `Answer ${String(i)}: the capital you asked about is a city of about ${String(1000 + i)} thousand people.` }], finish_reason: 'stop' },
+        ]),
+      },
+    })
+    .end(endMs);
 }
 
-function peakRssMiB(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const kb = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${String(pid)}/status`, 'utf8'))?.[1];
-  return Math.round(Number(kb) / 1024);
+/** A tracer sending to `tracesUrl` through a batch processor that holds the whole workload. */
+function sdkTracer(tracesUrl: string, spans: number): { tracer: Tracer; provider: BasicTracerProvider } {
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': SERVICE }),
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { maxQueueSize: Math.max(spans, 2048), maxExportBatchSize: 512, scheduledDelayMillis: 20 })],
+  });
+  return { tracer: provider.getTracer('bench'), provider };
 }
 
-export default async function bench(args: string[]): Promise<Record<string, unknown>> {
-  const spans = Number(args[0] ?? 5_000);
+async function waitForWritten(bridgeUrl: string, spans: number): Promise<void> {
+  const started = performance.now();
+  while ((await spansWritten(bridgeUrl)) < spans) {
+    if (performance.now() - started > DEADLINE_MS) throw new Error(`the bridge did not write ${String(spans)} spans within ${String(DEADLINE_MS / 60_000)} minutes`);
+    await new Promise((wake) => setTimeout(wake, 200));
+  }
+}
+
+function isText(dtype: string): boolean {
+  return dtype === 'aim.text' || dtype === 'list(aim.text)';
+}
+
+function countPoints(run: OracleRun): { texts: number; metricPoints: number } {
+  let texts = 0;
+  let metricPoints = 0;
+  for (const sequence of run.sequences) {
+    if (isText(sequence.dtype)) texts += sequence.steps.length;
+    else if (sequence.dtype === 'float' || sequence.dtype === 'int') metricPoints += sequence.steps.length;
+  }
+  return { texts, metricPoints };
+}
+
+/** One span through our bridge into a fresh aim server: prints what it became and throws unless it is two texts and four metric points. */
+async function probeOneSpan(): Promise<Record<string, unknown>[]> {
+  const aim = await startAimServer();
+  const bridge = await startBridge(aim.url);
+  try {
+    const { tracer, provider } = sdkTracer(`${bridge.url}/v1/traces`, 1);
+    startChatSpan(tracer, 0);
+    await provider.shutdown();
+    await waitForWritten(bridge.url, 1);
+    const report = await readAimRepo(aim.repoDir);
+    const run = report.runs[0];
+    if (report.runs.length !== 1 || !run) throw new Error(`one span made ${String(report.runs.length)} runs`);
+    const became = run.sequences.map((s) => ({ name: s.name, dtype: s.dtype, context: s.context, points: s.steps.length, value: s.values[0] ?? null }));
+    console.log(`one span became run ${run.hash} (experiment ${String(run.experiment)}, name ${String(run.name)}):`);
+    for (const sequence of became) console.log(`  ${sequence.name} [${sequence.dtype}] ${JSON.stringify(sequence.context)} × ${String(sequence.points)}: ${JSON.stringify(sequence.value).slice(0, 100)}`);
+    const { texts, metricPoints } = countPoints(run);
+    if (texts !== TEXTS_PER_SPAN || metricPoints !== METRIC_POINTS_PER_SPAN) {
+      throw new Error(`one span became ${String(texts)} texts and ${String(metricPoints)} metric points, not ${String(TEXTS_PER_SPAN)} and ${String(METRIC_POINTS_PER_SPAN)}: the workload does not match its description`);
+    }
+    return became;
+  } finally {
+    await bridge.process.stop();
+    await aim.process.stop();
+  }
+}
+
+/** How many spans of SERVICE Jaeger's query API shows. */
+async function spansInJaeger(queryUrl: string, spans: number): Promise<number> {
+  const answer = (await getJson(`${queryUrl}/api/traces?service=${SERVICE}&limit=${String(spans * 2)}&lookback=1h`, 60_000)) as { data: { spans: unknown[] }[] };
+  return answer.data.reduce((n, trace) => n + trace.spans.length, 0);
+}
+
+interface ProcessFigures {
+  cpuSeconds: number;
+  peakRssMiB: number;
+}
+
+interface Attempt {
+  seconds: number;
+  sendSeconds: number;
+  jaegerSeconds: number | undefined;
+  bridge: ProcessFigures;
+  aimServer: ProcessFigures;
+}
+
+/** One round of one bridge (the checkout at `root`): fresh peers, the workload, the oracle's count. */
+async function runPipeline(spans: number, root: string | undefined, label: string): Promise<Attempt> {
   const aim = await startAimServer();
   const jaeger = await startJaeger();
-  const bridge = await startBridge(aim.url);
+  const bridge = await startBridge(aim.url, root === undefined ? {} : { root });
   const collector = await startCollectorPipeline(jaeger, bridge.url);
   try {
-    const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'pipeline-bench' }),
-      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collector.otlpHttpUrl}/v1/traces` }), { maxQueueSize: spans, maxExportBatchSize: 512, scheduledDelayMillis: 20 })],
-    });
-    const tracer = provider.getTracer('bench');
+    const bridgeMeter = new TreeMeter(bridge.process.pid);
+    const aimMeter = new TreeMeter(aim.process.pid);
+    bridgeMeter.start();
+    aimMeter.start();
+    const { tracer, provider } = sdkTracer(`${collector.otlpHttpUrl}/v1/traces`, spans);
     const started = performance.now();
-    for (let i = 0; i < spans; i++) {
-      tracer
-        .startSpan('chat m', {
-          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.conversation.id': `c${String(i % 50)}`, 'gen_ai.usage.input_tokens': i, 'gen_ai.usage.output_tokens': 3 },
-        })
-        .end();
-    }
+    for (let i = 0; i < spans; i++) startChatSpan(tracer, i);
     await provider.shutdown();
-    const sent = performance.now();
-    let jaegerDone = NaN;
+    const sendSeconds = secondsSince(started);
+    let jaegerSeconds: number | undefined;
     for (;;) {
-      if (Number.isNaN(jaegerDone)) {
-        const answer = (await getJson(`${jaeger.queryUrl}/api/traces?service=pipeline-bench&limit=${String(spans * 2)}&lookback=1h`)) as { data: unknown[] };
-        if (answer.data.length >= spans) jaegerDone = performance.now();
-      }
-      if ((await written(bridge.url)) >= spans) break;
-      if (performance.now() - started > 600_000) throw new Error('the pipeline did not deliver within 10 minutes');
-      await new Promise((wait) => setTimeout(wait, 200));
+      if (jaegerSeconds === undefined && (await spansInJaeger(jaeger.queryUrl, spans)) >= spans) jaegerSeconds = secondsSince(started);
+      if ((await spansWritten(bridge.url)) >= spans) break;
+      if (performance.now() - started > DEADLINE_MS) throw new Error(`${label}: the pipeline did not deliver ${String(spans)} spans within ${String(DEADLINE_MS / 60_000)} minutes`);
+      await new Promise((wake) => setTimeout(wake, jaegerSeconds === undefined ? 500 : 200));
     }
-    const done = performance.now();
+    const seconds = secondsSince(started);
+    const attempt: Attempt = { seconds, sendSeconds, jaegerSeconds, bridge: bridgeMeter.stop(), aimServer: aimMeter.stop() };
+
+    // 0 lost: every text and metric point of every span, in the run of its conversation.
     const report = await readAimRepo(aim.repoDir);
-    const inAim = report.runs.reduce((n, run) => n + (run.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens')?.steps.length ?? 0), 0);
-    if (inAim !== spans) throw new Error(`Aim holds ${String(inAim)} of ${String(spans)} spans`);
-    const seconds = (done - started) / 1000;
-    console.log(`${String(spans)} spans: sent in ${((sent - started) / 1000).toFixed(1)} s, all in Aim after ${seconds.toFixed(1)} s`);
-    return {
-      spans,
-      aimSpansPerSecond: Math.round(spans / seconds),
-      jaegerSpansPerSecond: Number.isNaN(jaegerDone) ? null : Math.round(spans / ((jaegerDone - started) / 1000)),
-      ratioAimToJaeger: Number.isNaN(jaegerDone) ? null : Math.round(((jaegerDone - started) / (done - started)) * 1000) / 1000,
-      lostSpans: spans - inAim,
-      bridgePeakRssMiB: peakRssMiB(bridge.process.pid),
-    };
+    if (report.runs.length !== CONVERSATIONS) throw new Error(`${label}: Aim holds ${String(report.runs.length)} runs, not ${String(CONVERSATIONS)}`);
+    let texts = 0;
+    let metricPoints = 0;
+    for (const run of report.runs) {
+      const counted = countPoints(run);
+      texts += counted.texts;
+      metricPoints += counted.metricPoints;
+    }
+    if (texts !== spans * TEXTS_PER_SPAN || metricPoints !== spans * METRIC_POINTS_PER_SPAN) {
+      throw new Error(`${label}: Aim holds ${String(texts)} texts and ${String(metricPoints)} metric points, expected ${String(spans * TEXTS_PER_SPAN)} and ${String(spans * METRIC_POINTS_PER_SPAN)}`);
+    }
+    const spansPerRun = new Set(report.runs.map((run) => countPoints(run).texts / TEXTS_PER_SPAN));
+    if (spans % CONVERSATIONS === 0 && (spansPerRun.size !== 1 || !spansPerRun.has(spans / CONVERSATIONS))) throw new Error(`${label}: the conversations' runs hold unequal shares of the spans`);
+    return attempt;
   } finally {
     await collector.process.stop();
     await bridge.process.stop();
     await Promise.all([aim.process.stop(), jaeger.process.stop()]);
   }
+}
+
+interface ContenderSummary {
+  spansPerSecond: Spread;
+  jaegerSpansPerSecond: Spread | null;
+  ratioAimToJaeger: Spread | null;
+  sendSeconds: Spread;
+  bridge: { cpuSeconds: Spread; peakRssMiB: Spread };
+  aimServer: { cpuSeconds: Spread; peakRssMiB: Spread };
+  /** CPU milliseconds per span (median round), where the work goes. */
+  cpuMsPerSpan: { bridge: number; aimServer: number };
+}
+
+function summarize(spans: number, list: Attempt[]): ContenderSummary {
+  const jaeger = list.filter((a) => a.jaegerSeconds !== undefined);
+  const bridgeCpu = spread(list.map((a) => a.bridge.cpuSeconds));
+  const aimCpu = spread(list.map((a) => a.aimServer.cpuSeconds));
+  return {
+    spansPerSecond: spread(list.map((a) => spans / a.seconds)),
+    jaegerSpansPerSecond: jaeger.length === 0 ? null : spread(jaeger.map((a) => spans / (a.jaegerSeconds ?? NaN))),
+    ratioAimToJaeger: jaeger.length === 0 ? null : spread(jaeger.map((a) => (a.jaegerSeconds ?? NaN) / a.seconds)),
+    sendSeconds: spread(list.map((a) => a.sendSeconds)),
+    bridge: { cpuSeconds: bridgeCpu, peakRssMiB: spread(list.map((a) => a.bridge.peakRssMiB)) },
+    aimServer: { cpuSeconds: aimCpu, peakRssMiB: spread(list.map((a) => a.aimServer.peakRssMiB)) },
+    cpuMsPerSpan: { bridge: roundTo((bridgeCpu.median / spans) * 1000), aimServer: roundTo((aimCpu.median / spans) * 1000) },
+  };
+}
+
+export default async function bench(args: string[]): Promise<Record<string, unknown>> {
+  const { positional, options } = parseArgs(args);
+  const spans = positiveInteger(positional[0], 10_000, 'spans');
+  const baselineDir = options.get('baseline');
+  const rounds = positiveInteger(positional[1], baselineDir === undefined ? 1 : 3, 'rounds');
+  if (spans > 20_000) throw new Error('at most 20,000 spans: the Jaeger peer keeps 20,000 traces (one a span here)');
+
+  const probe = await probeOneSpan();
+  type Contender = 'ours' | 'baseline';
+  const contenders: Contender[] = baselineDir === undefined ? ['ours'] : ['ours', 'baseline'];
+  const attempts: Record<Contender, Attempt[]> = { ours: [], baseline: [] };
+  for (let round = 1; round <= rounds; round++) {
+    for (const contender of alternatingOrder(round, contenders)) {
+      const attempt = await runPipeline(spans, contender === 'baseline' ? resolve(baselineDir ?? '') : undefined, contender);
+      attempts[contender].push(attempt);
+      console.log(
+        `round ${String(round)} ${contender.padEnd(8)}: ${String(spans)} spans sent in ${attempt.sendSeconds.toFixed(1)} s, in Jaeger after ${attempt.jaegerSeconds?.toFixed(1) ?? '—'} s, all in Aim after ${attempt.seconds.toFixed(1)} s = ${(spans / attempt.seconds).toFixed(0)} spans/s, 0 lost (oracle); ` +
+          `bridge CPU ${attempt.bridge.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.bridge.peakRssMiB.toFixed(0)} MiB; aim server CPU ${attempt.aimServer.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.aimServer.peakRssMiB.toFixed(0)} MiB`,
+      );
+    }
+  }
+
+  const ours = summarize(spans, attempts.ours);
+  const figures: Record<string, unknown> = {
+    spans,
+    conversations: CONVERSATIONS,
+    perSpan: { texts: TEXTS_PER_SPAN, metricPoints: METRIC_POINTS_PER_SPAN, probe },
+    rounds,
+    ours,
+  };
+  if (baselineDir !== undefined) {
+    const baseline = summarize(spans, attempts.baseline);
+    const ratio = roundTo(ours.spansPerSecond.median / baseline.spansPerSecond.median);
+    Object.assign(figures, {
+      baselineDir: resolve(baselineDir),
+      order: 'ours first in odd rounds, baseline first in even rounds; fresh peers every round',
+      baseline,
+      ratioOursToBaseline: ratio,
+      perRoundRatioOursToBaseline: spread(perRoundRatios(attempts.ours.map((a) => spans / a.seconds), attempts.baseline.map((a) => spans / a.seconds))),
+    });
+    console.log(`pipeline: ours ${String(ours.spansPerSecond.median)} spans/s (${String(ours.spansPerSecond.min)}–${String(ours.spansPerSecond.max)}), baseline ${String(baseline.spansPerSecond.median)} (${String(baseline.spansPerSecond.min)}–${String(baseline.spansPerSecond.max)}): ratio ${String(ratio)}`);
+  }
+  return figures;
 }
