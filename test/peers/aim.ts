@@ -41,9 +41,14 @@ export interface AimServer {
 
 /**
  * Starts `aim server` on a free loopback port for `repoDir` (default: a fresh repository) and
- * waits until `GET /status/` answers.
+ * waits until `GET /status/` answers. Given the `repoDir` of a running server, it starts a second
+ * server on the same repository (what that does and does not support:
+ * test/collector-config/partitioned-aim-servers.int.test.ts). `env` adds environment variables, e.g. `{ __AIM_LOG_LEVEL__: '20' }` makes Aim's SQLAlchemy
+ * engine log every SQL statement.
  */
-export async function startAimServer(options: { repoDir?: string; port?: number } = {}): Promise<AimServer> {
+export async function startAimServer(
+  options: { repoDir?: string; port?: number; env?: Record<string, string> } = {},
+): Promise<AimServer> {
   const repoDir = options.repoDir ?? (await createAimRepo());
   const port = options.port ?? (await freePort());
   const httpUrl = `http://127.0.0.1:${String(port)}`;
@@ -51,6 +56,7 @@ export async function startAimServer(options: { repoDir?: string; port?: number 
     name: 'aim-server',
     command: requireAim().aim,
     args: ['server', '--repo', repoDir, '--host', '127.0.0.1', '--port', String(port), '--yes'],
+    ...(options.env ? { env: options.env } : {}),
     isReady: () => answersOk(`${httpUrl}/status/`),
   });
   return { process, repoDir, url: `aim://127.0.0.1:${String(port)}`, httpUrl, port };
