@@ -33,7 +33,7 @@ import { startBridge } from '../peers/bridge.js';
 import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
 import { getJson } from '../peers/http.js';
 import { type OracleRun, readAimRepo } from '../peers/oracle.js';
-import { spansWritten } from './bridge-figures.js';
+import { bridgeCounter, spansWritten } from './bridge-figures.js';
 import { TreeMeter } from './proc-stats.js';
 import { type Spread, alternatingOrder, parseArgs, perRoundRatios, positiveInteger, roundTo, secondsSince, spread } from './rounds.js';
 
@@ -145,6 +145,8 @@ interface Attempt {
   jaegerSeconds: number | undefined;
   bridge: ProcessFigures;
   aimServer: ProcessFigures;
+  /** Spans the bridge answered 429/503 for (the Collector sent them again). */
+  deferredSpans: number;
 }
 
 /** One round of one bridge (the checkout at `root`): fresh peers, the workload, the oracle's count. */
@@ -171,7 +173,14 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
       await new Promise((wake) => setTimeout(wake, jaegerSeconds === undefined ? 500 : 200));
     }
     const seconds = secondsSince(started);
-    const attempt: Attempt = { seconds, sendSeconds, jaegerSeconds, bridge: bridgeMeter.stop(), aimServer: aimMeter.stop() };
+    const attempt: Attempt = {
+      seconds,
+      sendSeconds,
+      jaegerSeconds,
+      bridge: bridgeMeter.stop(),
+      aimServer: aimMeter.stop(),
+      deferredSpans: await bridgeCounter(bridge.url, 'aim_otel_bridge_spans_deferred_total'),
+    };
 
     // 0 lost: every text and metric point of every span, in the run of its conversation.
     const report = await readAimRepo(aim.repoDir);
@@ -205,6 +214,8 @@ interface ContenderSummary {
   aimServer: { cpuSeconds: Spread; peakRssMiB: Spread };
   /** CPU milliseconds per span (median round), where the work goes. */
   cpuMsPerSpan: { bridge: number; aimServer: number };
+  /** Spans answered 429/503 and sent again by the Collector, per round. */
+  deferredSpans: Spread;
 }
 
 function summarize(spans: number, list: Attempt[]): ContenderSummary {
@@ -219,6 +230,7 @@ function summarize(spans: number, list: Attempt[]): ContenderSummary {
     bridge: { cpuSeconds: bridgeCpu, peakRssMiB: spread(list.map((a) => a.bridge.peakRssMiB)) },
     aimServer: { cpuSeconds: aimCpu, peakRssMiB: spread(list.map((a) => a.aimServer.peakRssMiB)) },
     cpuMsPerSpan: { bridge: roundTo((bridgeCpu.median / spans) * 1000), aimServer: roundTo((aimCpu.median / spans) * 1000) },
+    deferredSpans: spread(list.map((a) => a.deferredSpans)),
   };
 }
 
@@ -239,7 +251,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       attempts[contender].push(attempt);
       console.log(
         `round ${String(round)} ${contender.padEnd(8)}: ${String(spans)} spans sent in ${attempt.sendSeconds.toFixed(1)} s, in Jaeger after ${attempt.jaegerSeconds?.toFixed(1) ?? '—'} s, all in Aim after ${attempt.seconds.toFixed(1)} s = ${(spans / attempt.seconds).toFixed(0)} spans/s, 0 lost (oracle); ` +
-          `bridge CPU ${attempt.bridge.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.bridge.peakRssMiB.toFixed(0)} MiB; aim server CPU ${attempt.aimServer.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.aimServer.peakRssMiB.toFixed(0)} MiB`,
+          `bridge CPU ${attempt.bridge.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.bridge.peakRssMiB.toFixed(0)} MiB; aim server CPU ${attempt.aimServer.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.aimServer.peakRssMiB.toFixed(0)} MiB; ${String(attempt.deferredSpans)} spans answered 429/503`,
       );
     }
   }
