@@ -8,7 +8,8 @@
  *   spans a request (default 50), `--concurrency` requests at a time (default 4), 429/503 retried
  *   after Retry-After. The bridge's write timeout is raised so a slow Aim delays answers instead of
  *   turning them into retries. Timed from the first request to the last 200 (the bridge answers
- *   once Aim acknowledged every span of a request).
+ *   once Aim acknowledged every span of a request). The bridge keeps its runs open afterwards (it
+ *   closes them when idle), while the Python floor closes each run inside its timing.
  * - the floor, Aim's own Python SDK: one process creating the same number of runs remotely
  *   (`aim.Run(repo='aim://...')`, one `track`, `close()` each), timed inside the process from the
  *   first `Run` to the last `close`.
