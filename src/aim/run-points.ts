@@ -69,6 +69,12 @@ export class RunPoints {
   }
 }
 
+/** A context dict resolved: the value as Aim stores it and its id. */
+interface ResolvedContext {
+  value: ReadonlyMap<AimKey, AimValue>;
+  id: bigint;
+}
+
 type ContextDict = Readonly<Record<string, string | number | bigint | boolean>>;
 
 /**
@@ -77,9 +83,13 @@ type ContextDict = Readonly<Record<string, string | number | bigint | boolean>>;
  */
 class ContextCache {
   private static readonly LIMIT = 1_000;
-  private readonly entries = new Map<string, { value: ReadonlyMap<AimKey, AimValue>; id: bigint }>();
+  private readonly entries = new Map<string, ResolvedContext>();
+  /** The same dict object again (the points of one span share theirs) skips building the key. */
+  private lastObject: ContextDict | undefined;
+  private lastEntry: ResolvedContext | undefined;
 
-  resolve(context: ContextDict): { value: ReadonlyMap<AimKey, AimValue>; id: bigint } {
+  resolve(context: ContextDict): ResolvedContext {
+    if (context === this.lastObject && this.lastEntry) return this.lastEntry;
     const key = JSON.stringify(Object.entries(context).map(([k, v]) => [k, typeof v, String(v)]));
     let entry = this.entries.get(key);
     if (!entry) {
@@ -91,6 +101,9 @@ class ContextCache {
       if (this.entries.size >= ContextCache.LIMIT) this.entries.clear();
       this.entries.set(key, entry);
     }
+    // Only a frozen dict can be remembered by identity: a mutable one may change before its next use.
+    this.lastObject = Object.isFrozen(context) ? context : undefined;
+    this.lastEntry = entry;
     return entry;
   }
 }

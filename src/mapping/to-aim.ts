@@ -383,10 +383,11 @@ function toInt(value: number | bigint | undefined): bigint | undefined {
   return typeof value === 'number' ? BigInt(value) : value;
 }
 
+/** The defined entries of `context`, frozen: a span's points share it, and the Aim client knows it again by identity. */
 function compact(context: Record<string, string | undefined>): PlanContext {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(context)) if (value !== undefined) result[key] = value;
-  return result;
+  return Object.freeze(result);
 }
 
 function text(value: AttributeValue | undefined): string | undefined {

@@ -14,7 +14,7 @@ import { describeError } from './describe-error.js';
 import { type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS, type WriteOutcome } from './aim-sink-options.js';
 import { LogJoin } from './log-join.js';
 import { OpenRunCache } from './open-runs.js';
-import { applyPlan } from './plan-applier.js';
+import { applyPlans } from './plan-applier.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { DeadlineError, RetryPolicy, type RetryPolicyOptions, raceDeadline } from './retry-policy.js';
 import { BoundedTraceKeyMemo } from './trace-key-memo.js';
@@ -57,7 +57,7 @@ const SINK_CONTEXT = suppressTracing(ROOT_CONTEXT);
 /**
  * Writes spans, GenAI log events and metric points to Aim. Spans are mapped ({@link planWrites})
  * when they arrive, so their placements are known at once; the plans wait in a bounded queue
- * ({@link BatchQueue}) and one worker applies them in order ({@link applyPlan}) through one Aim
+ * ({@link BatchQueue}) and one worker applies them in order, the runs of a batch in parallel ({@link applyPlans}) through one Aim
  * connection ({@link AimWriter}), retrying transient failures with backoff and jitter until each
  * batch's deadline ({@link RetryPolicy}). Replays are harmless: every point has a step derived from
  * its span. Runs stay open while writes keep coming ({@link OpenRunCache}) and close when idle and
@@ -338,7 +338,7 @@ export class AimSink {
     const result = await this.retry.run(
       async () => {
         await this.writer.connect();
-        for (const plan of batch.plans) await applyPlan(plan, this.writer, this.runs);
+        await applyPlans(batch.plans, this.writer, this.runs);
         await raceDeadline(this.writer.flush(), batch.deadline, this.clock);
       },
       batch.deadline,

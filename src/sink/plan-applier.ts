@@ -1,32 +1,80 @@
 /**
  * Applies one {@link RunWritePlan} to its run: opens the run (or takes it from the open runs,
- * writing only the name and tags that changed), then sets its params and tracks its points.
+ * writing only the name and tags that changed), then sets its params and tracks its points; the
+ * plans of a batch go to their runs in parallel.
  */
 import { hashAuto } from '../aim/index.js';
-import type { RunWritePlan } from '../mapping/aim-plan.js';
+import type { ParamWrite, RunWritePlan } from '../mapping/aim-plan.js';
 import type { AimWriter } from './aim-writer.js';
 import type { OpenRun, OpenRunCache } from './open-runs.js';
+
+/** Plans of one batch applied at once, at most (their runs open in parallel: a run open is round trips). */
+const PARALLEL_PLANS = 16;
+
+/**
+ * Writes the plans of one batch (each for its own run), up to {@link PARALLEL_PLANS} at a time, and
+ * resolves once every one has settled; rejects with the first error (only after all settled, so
+ * no run is still being opened when the caller reacts to it).
+ */
+export async function applyPlans(plans: readonly RunWritePlan[], writer: AimWriter, runs: OpenRunCache): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    for (let plan = plans[next++]; plan; plan = plans[next++]) {
+      try {
+        await applyPlan(plan, writer, runs);
+      } catch (error) {
+        errors.push(error);
+        return;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_PLANS, plans.length) }, worker));
+  if (errors.length > 0) throw errors[0];
+}
 
 /** Writes `plan` through `writer`, keeping its run open in `runs`. Rejects with the writer's error. */
 export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache): Promise<void> {
   const { run, setOnce } = await openRun(plan, writer, runs);
-  for (const param of plan.params) {
+  const params = plan.params.filter((param) => {
+    if (param.once !== true) return true;
     const key = param.path.join('\u0000');
-    if (param.once === true) {
-      if (setOnce.has(key)) continue;
-      setOnce.add(key);
-    }
-    await run.set(param.path, param.value);
+    if (setOnce.has(key)) return false;
+    setOnce.add(key);
+    return true;
+  });
+  // Consecutive params under one parent (a batch's trace ids) are one write: same order, same result.
+  for (let i = 0; i < params.length; ) {
+    const first = params[i] as ParamWrite;
+    let end = i + 1;
+    while (end < params.length && sameParent(params[end] as ParamWrite, first)) end++;
+    if (end - i === 1) await run.set(first.path, first.value);
+    else await run.setEntries(first.path.slice(0, -1), params.slice(i, end).map((param) => [param.path[param.path.length - 1] ?? '', param.value] as const));
+    i = end;
   }
+  // Keyed by the span, not by the step: spans that share a step (same millisecond) across
+  // batches both stay, and a replayed span rewrites its own point. A span's points share the key.
+  let keySource: string | undefined;
+  let pointKey = 0n;
   for (const metric of plan.metrics) {
-    // Keyed by the span, not by the step: spans that share a step (same millisecond) across
-    // batches both stay, and a replayed span rewrites its own point.
-    await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey: hashAuto(metric.key ?? metric.spanId) });
+    const source = metric.key ?? metric.spanId;
+    if (source !== keySource) {
+      keySource = source;
+      pointKey = hashAuto(source);
+    }
+    await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey });
   }
   for (const text of plan.texts) {
     const where = { name: text.name, step: text.step, context: text.context, time: text.time };
     await (typeof text.text === 'string' ? run.trackText(text.text, where) : run.trackTexts(text.text, where));
   }
+}
+
+/** Whether two params (paths of two keys or more) sit under the same parent. */
+function sameParent(a: ParamWrite, b: ParamWrite): boolean {
+  if (a.path.length !== b.path.length || a.path.length < 2) return false;
+  for (let i = 0; i < a.path.length - 1; i++) if (a.path[i] !== b.path[i]) return false;
+  return true;
 }
 
 async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache): Promise<OpenRun> {

@@ -48,6 +48,7 @@ describe('AimRepo / AimRun against the real aim server (read back with the Aim o
     };
     await run.set('hparams', params);
     await run.set(['hparams', 'added_later'], 1n);
+    await run.setEntries(['hparams', 'entries'], [['a', 1n], ['b', 'two']]);
 
     const metric = (name: string, subset: string, i: number): number => (name === 'loss' ? 1 / (i + 1) : i / 1000) + (subset === 'val' ? 0.5 : 0);
     for (const i of range(1000)) {
@@ -78,6 +79,7 @@ describe('AimRepo / AimRun against the real aim server (read back with the Aim o
         bool: false,
         nothing: null,
         added_later: 1,
+        entries: { a: 1, b: 'two' },
       },
     });
     expect(got.active).to.equal(false);

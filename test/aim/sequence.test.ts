@@ -43,12 +43,6 @@ function trackOne(tracker: SequenceTracker, ...args: Parameters<SequenceTracker[
   return leaves(tracker.drain());
 }
 
-/** Tracks one point and returns the writes of the drain, as shown by {@link show}. */
-function trackOneShown(tracker: SequenceTracker, ...args: Parameters<SequenceTracker['track']>): string[] {
-  tracker.track(...args);
-  return tracker.drain().map(show);
-}
-
 describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', () => {
   it("the first metric point amounts to exactly the 20 leaf writes of Aim's tracker, in 13 instructions", () => {
     const tracker = new SequenceTracker(H);
@@ -186,7 +180,7 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     const column = value.find((w) => w.method === 'update' && w.path.at(-1) === 'val');
     const stored = column?.method === 'update' ? column.entries[0]?.[1] : undefined;
     expect(Array.isArray(stored) && stored.every((item) => item instanceof AimObject && item.alias === 'aim.text')).to.equal(true);
-    expect(() => tracker.track({ kind: 'text', value: 'x' }, 'prompts', EMPTY, C0, undefined, undefined, 1)).to.throw(/holds list\(aim.text\)/);
+    expect(() => { tracker.track({ kind: 'text', value: 'x' }, 'prompts', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds list\(aim.text\)/);
   });
 
   it('an empty list is dtype list and learns list(aim.text) from the first non-empty list, as Aim does', () => {
@@ -215,9 +209,9 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
   it('refuses a text on a metric sequence, an empty name and a negative step, recording nothing', () => {
     const tracker = new SequenceTracker(H);
     trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
-    expect(() => tracker.track({ kind: 'text', value: 'x' }, 'm', EMPTY, C0, undefined, undefined, 1)).to.throw(/holds float/);
-    expect(() => tracker.track({ kind: 'float', value: 1 }, '', EMPTY, C0, undefined, undefined, 1)).to.throw(/empty/);
-    expect(() => tracker.track({ kind: 'float', value: 1 }, 'new', EMPTY, C0, -1n, undefined, 1)).to.throw(/negative/);
+    expect(() => { tracker.track({ kind: 'text', value: 'x' }, 'm', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds float/);
+    expect(() => { tracker.track({ kind: 'float', value: 1 }, '', EMPTY, C0, undefined, undefined, 1); }).to.throw(/empty/);
+    expect(() => { tracker.track({ kind: 'float', value: 1 }, 'new', EMPTY, C0, -1n, undefined, 1); }).to.throw(/negative/);
     expect(tracker.pendingPoints).to.equal(0);
     expect(tracker.drain()).to.deep.equal([]);
     expect(tracker.info(C0, 'new')).to.equal(undefined);

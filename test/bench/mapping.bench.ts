@@ -64,6 +64,13 @@ class EncodingRun implements RunWriter {
     return Promise.resolve();
   }
 
+  setEntries(parent: ParamKey, entries: readonly (readonly [string, AimValue])[]): Promise<void> {
+    const path = typeof parent === 'string' ? [parent] : [...parent];
+    this.send('meta', 'update', [['meta', 'chunks', 'h', 'attrs', ...path], entries]);
+    this.send('meta', 'update', [['meta', 'attrs', ...path], entries]);
+    return Promise.resolve();
+  }
+
   track(value: number | bigint, options: TrackOptions): Promise<void> {
     this.points.track(typeof value === 'bigint' ? { kind: 'int', value } : { kind: 'float', value }, options);
     return this.tracked();
@@ -221,7 +228,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
     ['perPoint', []],
   ]);
   for (let r = 1; r <= rounds; r++) {
-    for (const mode of alternatingOrder(r, ['coalesced', 'perPoint'] as const)) {
+    for (const mode of alternatingOrder(r, (process.env['ONLY'] ? [process.env['ONLY']] : ['coalesced', 'perPoint']) as Mode[])) {
       const result = await round(batches, mode);
       if (result.encoded.points !== expectedPoints) {
         throw new Error(`${mode}: ${String(result.encoded.points)} points encoded, expected ${String(expectedPoints)}`);

@@ -20,6 +20,11 @@ export class FakeAimWriter implements AimWriter {
   unsuppressedHeartbeats = 0;
   /** The settings of every `createRun`. */
   readonly created: RunSettings[] = [];
+  /** The point key of every metric tracked, in order. */
+  readonly pointKeys: (bigint | undefined)[] = [];
+  /** Runs being opened now, and the most at once. */
+  opening = 0;
+  mostOpeningAtOnce = 0;
   /** `flush()` never settles while set. */
   hangFlush = false;
   /** Milliseconds every `flush()` and run close takes. */
@@ -55,7 +60,13 @@ export class FakeAimWriter implements AimWriter {
   async createRun(settings: RunSettings): Promise<RunWriter> {
     const hash = settings.hash ?? 'random';
     this.record('createRun', `createRun ${hash}`);
-    await Promise.resolve();
+    this.opening += 1;
+    this.mostOpeningAtOnce = Math.max(this.mostOpeningAtOnce, this.opening);
+    try {
+      await delay(this.latencyMs);
+    } finally {
+      this.opening -= 1;
+    }
     this.created.push(settings);
     return new FakeRun(hash, this);
   }
@@ -94,8 +105,15 @@ class FakeRun implements RunWriter {
     await Promise.resolve();
   }
 
-  async track(_value: number | bigint, options: { name: string }): Promise<void> {
+  async setEntries(parent: string | readonly string[], entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    const path = typeof parent === 'string' ? parent : parent.join('.');
+    this.writer.record('set', `setEntries ${this.hash} ${path} ${entries.map(([key]) => key).join(',')}`);
+    await Promise.resolve();
+  }
+
+  async track(_value: number | bigint, options: { name: string; pointKey?: bigint }): Promise<void> {
     this.writer.record('track', `track ${this.hash} ${options.name}`);
+    this.writer.pointKeys.push(options.pointKey);
     await Promise.resolve();
   }
 
