@@ -89,6 +89,30 @@ export class AimRun {
     const hash = settings.hash ?? newRunHash();
     if (!RUN_HASH.test(hash)) throw new AimUsageError(`invalid run hash ${JSON.stringify(hash)}: it must be non-empty, without '-', '/' or spaces`);
 
+    // Handlers created so far: given up (see forgetResource) if the open fails half way, so a
+    // restored session does not re-create resources nobody owns.
+    const created: string[] = [];
+    const create = async (...args: Parameters<AimTransport['createResource']>): Promise<string> => {
+      const handler = await transport.createResource(...args);
+      created.push(handler);
+      return handler;
+    };
+    try {
+      return await AimRun.openWith(transport, hash, settings, mustExist, onClosed, create);
+    } catch (error) {
+      for (const handler of created) transport.forgetResource(handler);
+      throw error;
+    }
+  }
+
+  private static async openWith(
+    transport: AimTransport,
+    hash: string,
+    settings: RunSettings,
+    mustExist: boolean,
+    onClosed: (run: AimRun) => void,
+    create: (...args: Parameters<AimTransport['createResource']>) => Promise<string>,
+  ): Promise<AimRun> {
     const lockMode = settings.lock ?? true;
     let lock: string | undefined;
     if (lockMode !== false) {
@@ -104,7 +128,7 @@ export class AimRun {
           throw error;
         }
       };
-      lock = await transport.createResource('Lock', { run_hash: hash }, () => takeLock(handlerOf(lock)));
+      lock = await create('Lock', { run_hash: hash }, () => takeLock(handlerOf(lock)));
       await takeLock(lock);
     }
     const treeArgs = (name: string): Record<string, AimValue> => ({
@@ -116,7 +140,7 @@ export class AimRun {
       timeout: null,
       no_cache: false,
     });
-    const meta = await transport.createResource('TreeView', treeArgs('meta'));
+    const meta = await create('TreeView', treeArgs('meta'));
     const runPath: AimKey[] = ['meta', 'chunks', hash];
     // Every run Aim opened for writing has an end_time key (None while active).
     const endTime = hasKey(transport, meta, 'collect', [...runPath, 'end_time']);
@@ -125,13 +149,13 @@ export class AimRun {
       throw new AimUsageError(`the repository has no run ${hash}`);
     }
     // The rest of the run's resources and the params check are independent: one round trip, not five.
-    const [exists, hasParams, heartbeat, props, seqs] = await Promise.all([
+    const [exists, hasParams, heartbeat, props, seqs] = await allSettledOrThrow([
       endTime,
       hasKey(transport, meta, 'first_key', [...runPath, 'attrs']),
-      transport.createResource('RunHeartbeat', { run_hash: hash }),
-      transport.createResource('StructuredRun', { hash_: hash, read_only: false, created_at: null }),
-      transport.createResource('TreeView', treeArgs('seqs')),
-    ]);
+      create('RunHeartbeat', { run_hash: hash }),
+      create('StructuredRun', { hash_: hash, read_only: false, created_at: null }),
+      create('TreeView', treeArgs('seqs')),
+    ] as const);
     const points = new RunPoints(hash);
     if (exists) await loadSequences(transport, meta, hash, points.tracker);
     const run = new AimRun(transport, hash, { lock, meta, heartbeat, props, seqs }, points, onClosed);
@@ -360,6 +384,14 @@ async function loadSequences(transport: AimTransport, meta: string, hash: string
 
 function numeric(value: AimValue | undefined): number | bigint | undefined {
   return typeof value === 'number' || typeof value === 'bigint' ? value : undefined;
+}
+
+/** Like `Promise.all`, but rejects (with the first error) only once every promise has settled. */
+async function allSettledOrThrow<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Releases server resources, all at once (they do not depend on each other). */

@@ -126,7 +126,14 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
       expect((await fetch(`${bridge.url}/readyz`)).status).to.equal(503);
       const up = await startAimServer({ repoDir: down.repoDir, port: down.port });
       try {
-        expect((await post(`${bridge.url}/v1/traces`, trace.body, JSON_TYPE)).status).to.equal(200);
+        // Retried as a Collector does: the first attempt is still queued (in the sink's backoff),
+        // so a retry waits for it and may be answered 503 again until it is written.
+        let status = 0;
+        for (const until = Date.now() + 30_000; status !== 200 && Date.now() < until; ) {
+          status = (await post(`${bridge.url}/v1/traces`, trace.body, JSON_TYPE)).status;
+          if (status !== 200) await new Promise((wait) => setTimeout(wait, 1_000));
+        }
+        expect(status).to.equal(200);
         expect((await fetch(`${bridge.url}/readyz`)).status).to.equal(200);
       } finally {
         await bridge.close();
