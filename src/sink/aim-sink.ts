@@ -36,7 +36,16 @@ export interface AimSinkSeams {
   idleCheckMs?: number;
   /** At most one line per kind of drop or problem this often, in ms. Default 10 000. */
   logIntervalMs?: number;
+  /** How long a flush may take past a batch's deadline when its writes were sent near or after it, in ms. Default {@link DEFAULT_FLUSH_GRACE_MS}. */
+  flushGraceMs?: number;
 }
+
+/**
+ * Writes sent near or after their batch's deadline (it waited that long in the queue) may still
+ * be acknowledged this long after it, in ms: they are applied in Aim, and reporting them
+ * unavailable would have the sender send them again and the bridge redo them.
+ */
+export const DEFAULT_FLUSH_GRACE_MS = 5_000;
 
 interface QueuedBatch {
   /** What to write: made on arrival (spans are planned when queued). */
@@ -47,6 +56,10 @@ interface QueuedBatch {
   size: number;
   /** Retry transient failures until then (ms since the epoch). */
   deadline: number;
+  /** Transient failures of this batch so far (its backoff grows with them). */
+  failures: number;
+  /** Why its last attempt failed, when it did. */
+  lastError?: unknown;
   /** Set for awaited writes: told the outcome instead of counting a failure as a drop. */
   settle?: (outcome: WriteOutcome) => void;
 }
@@ -95,6 +108,13 @@ export class AimSink {
   /** Why the last write failed for good, until a write succeeds again. */
   private permanentFailure: string | undefined;
   private working: Promise<void> | undefined;
+  /** Ends the worker's wait for a retry to come due, when a new batch arrives. */
+  private wake: (() => void) | undefined;
+  /** Transient failures in a row, of any batches (a write that succeeds or is refused ends the row). */
+  private failuresInARow = 0;
+  /** While Aim-wide trouble lasts (two transient failures in a row or more), no attempt starts before then (ms since the epoch). */
+  private backoffUntil = 0;
+  private readonly flushGraceMs: number;
   private idleClosing: Promise<void> | undefined;
   private shutdownOnce: Promise<void> | undefined;
   /** No new writes are taken (shutdown began). */
@@ -125,6 +145,7 @@ export class AimSink {
     this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.log });
     this.writer = seams.writer ?? new RepoWriter(url, aim ?? {});
     this.retry = new RetryPolicy({ ...seams.retry, isPermanent: isPermanentAimError, clock: this.clock });
+    this.flushGraceMs = seams.flushGraceMs ?? DEFAULT_FLUSH_GRACE_MS;
     const idleCheckMs = seams.idleCheckMs ?? Math.max(1_000, Math.floor(idleCloseMs / 2));
     this.idleTimer = context.with(SINK_CONTEXT, () =>
       setInterval(() => {
@@ -157,7 +178,7 @@ export class AimSink {
       this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.queue.capacity)} items)`);
       return false;
     }
-    return this.enqueue({ plans: this.planSpans(spans), spanCount: spans.length, size: spans.length, deadline: this.clock.now() + this.retryDeadlineMs });
+    return this.enqueue({ plans: this.planSpans(spans), spanCount: spans.length, size: spans.length, deadline: this.clock.now() + this.retryDeadlineMs, failures: 0 });
   }
 
   /**
@@ -295,13 +316,14 @@ export class AimSink {
 
   private awaited(plans: readonly RunWritePlan[], size: number, spanCount: number, deadline: number): Promise<WriteOutcome> {
     return new Promise((settle) => {
-      if (!this.enqueue({ plans, spanCount, size, deadline, settle })) settle(this.closed ? SHUTTING_DOWN : { status: 'full' });
+      if (!this.enqueue({ plans, spanCount, size, deadline, failures: 0, settle })) settle(this.closed ? SHUTTING_DOWN : { status: 'full' });
     });
   }
 
-  /** Queues a batch and starts the worker if it is idle; false when the batch does not fit or the sink is closed. */
+  /** Queues a batch and starts (or wakes) the worker; false when the batch does not fit or the sink is closed. */
   private enqueue(batch: QueuedBatch): boolean {
     if (this.closed || !this.queue.push(batch)) return false;
+    this.wake?.();
     this.startWorker();
     return true;
   }
@@ -316,11 +338,27 @@ export class AimSink {
       });
   }
 
-  /** The worker: writes the queued batches one by one, in order. */
+  /**
+   * The worker: writes the queued batches one at a time, the new ones in the order they came. A
+   * batch that fails transiently waits for its retry behind the others (writes are idempotent, so
+   * the order between batches does not matter): one batch's trouble, e.g. with one run, does not
+   * stall the rest. Two transient failures in a row, of any batches, mean Aim-wide trouble: then
+   * every attempt waits for a backoff that grows with the failures, until a write succeeds.
+   */
   private async work(): Promise<void> {
     await this.idleClosing; // closing runs while writing would race the writes to the same run
-    for (let batch = this.queue.take(); batch; batch = this.queue.take()) {
-      const outcome = await this.writeBatch(batch);
+    for (;;) {
+      const now = this.clock.now();
+      const batch = now >= this.backoffUntil ? this.queue.take(now) : undefined;
+      if (batch === undefined) {
+        if (!this.queue.hasWaiting) return;
+        const retryAt = this.queue.nextRetryAt ?? Number.POSITIVE_INFINITY;
+        const until = Math.max(this.backoffUntil, this.queue.hasNew ? now : retryAt);
+        await this.waitForWork(until - now, now >= this.backoffUntil);
+        continue;
+      }
+      const outcome = await this.attempt(batch);
+      if (outcome === RETRY_LATER) continue;
       this.queue.done(batch);
       if (outcome.status === 'written') {
         this.permanentFailure = undefined;
@@ -333,30 +371,61 @@ export class AimSink {
     }
   }
 
-  /** Writes one batch, retrying transient failures until its deadline. */
-  private async writeBatch(batch: QueuedBatch): Promise<Exclude<WriteOutcome, { status: 'full' }>> {
-    const result = await this.retry.run(
-      async () => {
-        await this.writer.connect();
-        await applyPlans(batch.plans, this.writer, this.runs);
-        await raceDeadline(this.writer.flush(), batch.deadline, this.clock);
-      },
-      batch.deadline,
-      (error, retryInMs) => {
-        if (error instanceof DeadlineError) return; // Aim is slow, not gone: its runs stay
-        // Aim may have restarted and lost what it had not stored yet of runs being opened (their
-        // SQL rows): the runs are opened afresh by the next attempt, which creates what is missing.
-        this.runs.detachAll();
-        if (retryInMs !== undefined) this.log.log('writing to Aim failed, retrying', `${describeError(error)} (${String(batch.size)} items; next attempt in ${String(retryInMs)} ms)`);
-      },
-    );
-    switch (result.status) {
-      case 'done':
-        return { status: 'written' };
-      case 'permanent':
-        return { status: 'failed', reason: `the writes failed for good: ${describeError(result.error)}` };
-      case 'exhausted':
-        return { status: 'unavailable', reason: result.error instanceof DeadlineError ? result.error.message : `Aim is unreachable: ${describeError(result.error)}` };
+  /** Waits `ms`; when `wakeable`, a new batch ends the wait early (it may be written meanwhile). */
+  private async waitForWork(ms: number, wakeable: boolean): Promise<void> {
+    if (!wakeable) {
+      await this.clock.sleep(ms);
+      return;
+    }
+    await Promise.race([
+      this.clock.sleep(ms),
+      new Promise<void>((wake) => {
+        this.wake = wake;
+      }),
+    ]);
+    this.wake = undefined;
+  }
+
+  /**
+   * One attempt at a batch: its outcome, or {@link RETRY_LATER} when it failed transiently and was
+   * put back to be retried after its backoff (before its deadline). Writes sent near or after the
+   * deadline (the batch waited that long) get {@link AimSinkSeams.flushGraceMs} to be acknowledged.
+   */
+  private async attempt(batch: QueuedBatch): Promise<Exclude<WriteOutcome, { status: 'full' }> | typeof RETRY_LATER> {
+    // A retry that could not start before its deadline (Aim-wide trouble held every attempt back).
+    if (batch.failures > 0 && this.clock.now() > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describeError(batch.lastError)}` };
+    try {
+      await this.writer.connect();
+      await applyPlans(batch.plans, this.writer, this.runs);
+      await raceDeadline(this.writer.flush(), Math.max(batch.deadline, this.clock.now() + this.flushGraceMs), this.clock);
+      this.failuresInARow = 0;
+      this.backoffUntil = 0;
+      return { status: 'written' };
+    } catch (error) {
+      // Aim is slow, not gone: its runs stay, and the batch is not retried past its deadline.
+      if (error instanceof DeadlineError) return { status: 'unavailable', reason: error.message };
+      if (this.retry.permanent(error)) {
+        this.failuresInARow = 0;
+        this.backoffUntil = 0;
+        return { status: 'failed', reason: `the writes failed for good: ${describeError(error)}` };
+      }
+      // Aim may have restarted and lost what it had not stored yet of runs being opened (their
+      // SQL rows): the runs are opened afresh by the next attempt, which creates what is missing.
+      this.runs.detachAll();
+      this.failuresInARow += 1;
+      batch.failures += 1;
+      batch.lastError = error;
+      const now = this.clock.now();
+      if (this.failuresInARow >= 2) this.backoffUntil = now + this.retry.delay(this.failuresInARow - 2);
+      const retryAt = Math.max(now + this.retry.delay(batch.failures - 1), this.backoffUntil);
+      if (retryAt > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describeError(error)}` };
+      const others = this.queue.waitingBatches;
+      this.log.log(
+        'writing to Aim failed, retrying',
+        `${describeError(error)} (${String(batch.size)} items; next attempt in ${String(retryAt - now)} ms${others > 0 ? `, ${String(others)} other batches may go first` : ''})`,
+      );
+      this.queue.retryLater(batch, retryAt);
+      return RETRY_LATER;
     }
   }
 
@@ -375,5 +444,8 @@ export class AimSink {
     this.log.log('dropped spans', `${String(count)} (${String(this.counters.dropped)} in all): ${reason}`, count);
   }
 }
+
+/** {@link AimSink.attempt}: the batch failed transiently and waits for its retry in the queue. */
+const RETRY_LATER = Symbol('retry later');
 
 const SHUTTING_DOWN: WriteOutcome = { status: 'failed', reason: 'the bridge is shutting down' };

@@ -58,6 +58,11 @@ export class RetryPolicy {
     this.random = options.random ?? Math.random;
   }
 
+  /** Whether retrying cannot help after `error` (see {@link RetryPolicyOptions.isPermanent}). */
+  permanent(error: unknown): boolean {
+    return this.isPermanent(error);
+  }
+
   /** The wait before retry number `retry` (0 for the first), jitter included, in ms. */
   delay(retry: number): number {
     const base = Math.min(this.maxDelayMs, this.initialDelayMs * this.multiplier ** retry);

@@ -44,8 +44,9 @@ function planFor(hash: string): RunWritePlan {
 
 const FAST: NonNullable<AimSinkSeams['retry']> = { initialDelayMs: 1, maxDelayMs: 4 };
 
+/** A sink writing to `writer`, with fast retries and a short flush grace unless `seams` say otherwise. */
 function sinkWith(writer: FakeAimWriter, options: Partial<AimSinkOptions> = {}, seams: AimSinkSeams = {}): AimSink {
-  return new AimSink({ url: 'aim://fake', ...options }, { writer, retry: FAST, ...seams });
+  return new AimSink({ url: 'aim://fake', ...options }, { writer, retry: FAST, flushGraceMs: 20, ...seams });
 }
 
 /** Polls `condition` every ms until it holds (fails after 2 s). */
@@ -144,7 +145,7 @@ describe('AimSink against a fake Aim', () => {
     expect(sink.stats).to.include({ dropped: 2, written: 0, queued: 0 });
   });
 
-  it('a flush Aim never acknowledges ends at the deadline as unavailable', async () => {
+  it('a flush Aim never acknowledges ends at the deadline (here 30 ms, past the 20 ms flush grace) as unavailable', async () => {
     const writer = new FakeAimWriter();
     writer.hangFlush = true;
     const sink = track(sinkWith(writer));
@@ -153,6 +154,47 @@ describe('AimSink against a fake Aim', () => {
     expect(outcome).to.deep.equal({ status: 'unavailable', reason: 'the deadline passed before Aim acknowledged the writes' });
     expect(Date.now() - started).to.be.lessThan(1_000);
     expect(writer.count('detach')).to.equal(0); // slow is not gone: the runs stay open
+  });
+
+  it('a batch that keeps failing transiently for one run does not stall the others: they are written while it waits for its retry, and it is written once its trouble is over', async () => {
+    const writer = new FakeAimWriter();
+    writer.failRun('bad', new AimUnavailableError('this run cannot be written now'), 4);
+    const clock = new FakeClock(); // the backoff (200 ms doubling) passes in virtual time
+    const sink = track(sinkWith(writer, { retryDeadlineMs: 60_000 }, { clock, retry: { initialDelayMs: 200, maxDelayMs: 5_000 } }));
+    const settled: string[] = [];
+    const written = (hash: string): Promise<void> =>
+      sink.writePlans([planFor(hash)], 1, 60_000).then((outcome) => {
+        settled.push(`${hash} ${outcome.status} at +${String(clock.now() - started)} ms`);
+      });
+    const started = clock.now();
+    await Promise.all([written('bad'), written('good1'), written('good2')]);
+    expect(settled.map((line) => line.replace(/ at .*/, ''))).to.deep.equal(['good1 written', 'good2 written', 'bad written']);
+    expect(settled[0]).to.match(/at \+0 ms$/); // not after the bad batch's backoff
+    expect(writer.count('track bad')).to.equal(5);
+    expect(writer.count('track good1')).to.equal(1);
+    expect(writer.count('track good2')).to.equal(1);
+    expect(sink.stats.queued).to.equal(0);
+  });
+
+  it('Aim-wide trouble: batches do not take turns hammering it; every attempt waits for the shared backoff until its deadline', async () => {
+    const writer = new FakeAimWriter();
+    writer.fail('connect', new AimUnavailableError('refused'), 1_000_000);
+    const clock = new FakeClock();
+    const sink = track(sinkWith(writer, {}, { clock, retry: { initialDelayMs: 200, maxDelayMs: 5_000 } }));
+    const outcomes = await Promise.all([1, 2, 3].map((i) => sink.writePlans([planFor(`r${String(i)}`)], 1, 60_000)));
+    expect(outcomes.map((outcome) => outcome.status)).to.deep.equal(['unavailable', 'unavailable', 'unavailable']);
+    // One batch alone makes 12 to 40 attempts in 60 s (see above); three together not three times as many.
+    expect(writer.count('connect')).to.be.within(12, 45);
+    // Given up at the deadline: a shared backoff may end past it, then the batch gives up without an attempt.
+    expect(clock.now() - 1_764_000_000_000).to.be.within(55_000, 66_000);
+  });
+
+  it('writes sent after their batch\'s deadline (it waited that long in the queue) get the flush grace: acknowledged, they count as written, not unavailable', async () => {
+    const writer = new FakeAimWriter();
+    writer.latencyMs = 40; // opening the run and the flush each take 40 ms: past the 5 ms deadline
+    const sink = track(sinkWith(writer, {}, { flushGraceMs: 2_000 }));
+    expect(await sink.write([chatSpan()], 5)).to.deep.equal({ status: 'written' });
+    expect(sink.stats).to.include({ written: 1, dropped: 0, queued: 0 });
   });
 
   it('closes a run idle for idleCloseMs; more writes reopen it', async () => {

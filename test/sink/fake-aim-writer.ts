@@ -30,6 +30,7 @@ export class FakeAimWriter implements AimWriter {
   /** Milliseconds every `flush()` and run close takes. */
   latencyMs = 0;
   private readonly failures = new Map<FakeOperation, unknown[]>();
+  private readonly runFailures = new Map<string, unknown[]>();
   private heartbeat: NodeJS.Timeout | undefined;
   private connected = false;
 
@@ -38,6 +39,13 @@ export class FakeAimWriter implements AimWriter {
     const queued = this.failures.get(operation) ?? [];
     for (let i = 0; i < count; i++) queued.push(error);
     this.failures.set(operation, queued);
+  }
+
+  /** The next `count` writes (set, track) to run `hash`, whichever batch makes them, throw `error`. */
+  failRun(hash: string, error: unknown, count = 1): void {
+    const queued = this.runFailures.get(hash) ?? [];
+    for (let i = 0; i < count; i++) queued.push(error);
+    this.runFailures.set(hash, queued);
   }
 
   /** Calls whose text starts with `prefix`. */
@@ -85,12 +93,14 @@ export class FakeAimWriter implements AimWriter {
     this.calls.push('closed');
   }
 
-  /** Records a call; throws the failure queued for `operation`, if any. */
-  record(operation: FakeOperation | 'other', call: string): void {
+  /** Records a call; throws the failure queued for `operation`, or for a write to run `hash`, if any. */
+  record(operation: FakeOperation | 'other', call: string, hash?: string): void {
     this.calls.push(call);
     if (!isTracingSuppressed(context.active())) this.unsuppressed.push(call);
     const queued = operation === 'other' ? undefined : this.failures.get(operation);
     if (queued && queued.length > 0) throw queued.shift();
+    const forRun = hash === undefined ? undefined : this.runFailures.get(hash);
+    if (forRun && forRun.length > 0) throw forRun.shift();
   }
 }
 
@@ -101,29 +111,29 @@ class FakeRun implements RunWriter {
   ) {}
 
   async set(key: string | readonly string[]): Promise<void> {
-    this.writer.record('set', `set ${this.hash} ${typeof key === 'string' ? key : key.join('.')}`);
+    this.writer.record('set', `set ${this.hash} ${typeof key === 'string' ? key : key.join('.')}`, this.hash);
     await Promise.resolve();
   }
 
   async setEntries(parent: string | readonly string[], entries: readonly (readonly [string, unknown])[]): Promise<void> {
     const path = typeof parent === 'string' ? parent : parent.join('.');
-    this.writer.record('set', `setEntries ${this.hash} ${path} ${entries.map(([key]) => key).join(',')}`);
+    this.writer.record('set', `setEntries ${this.hash} ${path} ${entries.map(([key]) => key).join(',')}`, this.hash);
     await Promise.resolve();
   }
 
   async track(_value: number | bigint, options: { name: string; pointKey?: bigint }): Promise<void> {
-    this.writer.record('track', `track ${this.hash} ${options.name}`);
+    this.writer.record('track', `track ${this.hash} ${options.name}`, this.hash);
     this.writer.pointKeys.push(options.pointKey);
     await Promise.resolve();
   }
 
   async trackText(_text: string, options: { name: string }): Promise<void> {
-    this.writer.record('track', `track ${this.hash} ${options.name}`);
+    this.writer.record('track', `track ${this.hash} ${options.name}`, this.hash);
     await Promise.resolve();
   }
 
   async trackTexts(_texts: readonly string[], options: { name: string }): Promise<void> {
-    this.writer.record('track', `track ${this.hash} ${options.name}`);
+    this.writer.record('track', `track ${this.hash} ${options.name}`, this.hash);
     await Promise.resolve();
   }
 
