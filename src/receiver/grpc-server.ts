@@ -1,11 +1,14 @@
 /**
  * The OTLP/gRPC receiver: `opentelemetry.proto.collector.{trace,logs,metrics}.v1.{Trace,Logs,Metrics}Service/Export`
- * with `@grpc/grpc-js`, (de)serialized with our protobufjs types, answering by the same acceptance
+ * with `@grpc/grpc-js`, decoded with our protobufjs types, answering by the same acceptance
  * contract as OTLP/HTTP ({@link Ingest}): OK (with `partial_success`) only once Aim holds what the
  * request carried; INVALID_ARGUMENT for a request that does not decode or is not of the signal's
  * shape; RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo` when busy (the Collector retries
  * RESOURCE_EXHAUSTED only with it) and without one for a request that can never fit; UNAVAILABLE
  * with a `RetryInfo` while Aim does not acknowledge; UNAUTHENTICATED without the bearer token.
+ * As over HTTP, a request is known by its content ({@link Ingest.exportOnce}): a retry joins its
+ * first attempt or is answered from it, and new requests are shed before they are decoded while
+ * the queue is full.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
@@ -13,7 +16,7 @@ import * as grpc from '@grpc/grpc-js';
 import { parseBody } from './decode.js';
 import { MAX_MESSAGE_CHARS, encodeExportResponse } from './encode.js';
 import { type GrpcCodeValue, GrpcCode, isReceiverError } from './errors.js';
-import type { Ingest } from './ingest.js';
+import { type Ingest, requestKey } from './ingest.js';
 import type { ReceiverMetrics } from './metrics.js';
 import type { RateLimitedLog } from '../sink/rate-limited-log.js';
 import { type OtlpSignal, otlpTypes } from './schema.js';
@@ -76,18 +79,17 @@ const GRPC_STATUS: Readonly<Record<GrpcCodeValue, grpc.status>> = {
   [GrpcCode.UNAUTHENTICATED]: grpc.status.UNAUTHENTICATED,
 };
 
-/** A request as the deserializer hands it over: decoded, or the reason it does not decode. */
-type DecodedExport = { readonly message: unknown } | { readonly error: unknown };
-
 /** The answer to a call: OK with the encoded response, or a status with a `RetryInfo` when `retry`. */
 type Answer = { readonly body: Buffer } | { readonly code: GrpcCodeValue; readonly message: string; readonly retry: boolean };
 
 /**
- * The `/<package>.<Service>/Export` method of `signal`, from our protobufjs service. The
- * deserializer never throws (grpc-js would answer INTERNAL): it hands the decoding error to the
- * handler, which answers INVALID_ARGUMENT. The response is encoded by {@link encodeExportResponse}.
+ * The `/<package>.<Service>/Export` method of `signal`, from our protobufjs service. The request
+ * reaches the handler as its (decompressed) bytes: the handler knows it by its content and decodes
+ * it only when it is new and there is room ({@link Ingest.exportOnce}); a request that does not
+ * decode is answered INVALID_ARGUMENT there (a deserializer that throws would make grpc-js answer
+ * INTERNAL). The response is encoded by {@link encodeExportResponse}.
  */
-export function exportMethod(signal: OtlpSignal): grpc.MethodDefinition<DecodedExport, Buffer> {
+export function exportMethod(signal: OtlpSignal): grpc.MethodDefinition<Buffer, Buffer> {
   const { service } = otlpTypes().signals[signal];
   const method = service.methods['Export'];
   if (method === undefined) throw new Error(`the ${service.fullName} service of the OTLP subset has no Export method`);
@@ -98,13 +100,7 @@ export function exportMethod(signal: OtlpSignal): grpc.MethodDefinition<DecodedE
     requestSerialize: () => {
       throw new Error('the receiver never sends requests');
     },
-    requestDeserialize: (bytes: Buffer): DecodedExport => {
-      try {
-        return { message: parseBody(signal, bytes, 'protobuf') };
-      } catch (error) {
-        return { error };
-      }
-    },
+    requestDeserialize: (bytes: Buffer): Buffer => bytes,
     responseSerialize: (body: Buffer) => body,
     responseDeserialize: (bytes: Buffer) => bytes,
   };
@@ -136,7 +132,7 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
     'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 20_000,
   });
 
-  const answer = (signal: OtlpSignal, path: string, call: grpc.ServerUnaryCall<DecodedExport, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
+  const answer = (signal: OtlpSignal, path: string, call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void => {
     const finish = (result: Answer): void => {
       const name = grpc.status['body' in result ? grpc.status.OK : GRPC_STATUS[result.code]];
       metrics.requests.inc({ code: `grpc_${name}` });
@@ -159,10 +155,9 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
     });
   };
 
-  const receive = async (signal: OtlpSignal, request: DecodedExport): Promise<Answer> => {
+  const receive = async (signal: OtlpSignal, bytes: Buffer): Promise<Answer> => {
     try {
-      if ('error' in request) throw request.error;
-      const outcome = await ingest.export(signal, request.message, 'protobuf');
+      const outcome = await ingest.exportOnce(signal, requestKey(signal, bytes), () => parseBody(signal, bytes, 'protobuf'), 'protobuf');
       switch (outcome.kind) {
         case 'accepted':
           return { body: encodeExportResponse(signal, 'protobuf', { rejected: outcome.rejected, errors: outcome.errors }) };
@@ -181,7 +176,7 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
 
   for (const signal of SIGNALS) {
     const definition = exportMethod(signal);
-    const handler: grpc.handleUnaryCall<DecodedExport, Buffer> = (call, callback) => {
+    const handler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
       answer(signal, definition.path, call, callback);
     };
     server.addService({ Export: definition }, { Export: handler });

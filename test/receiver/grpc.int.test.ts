@@ -274,8 +274,48 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
     }
   });
 
+  it('a retried call makes progress: while Aim does not acknowledge, its retry joins the first attempt (not queued twice), new calls are shed before decoding, and once Aim answers the retry is answered from the written spans, in Aim once', async () => {
+    const aim = await startAimServer();
+    const bridge = await createReceiver({ url: aim.url, port: 0, grpcPort: 0, maxQueueSpans: 2, writeTimeoutMs: 1_500, retryAfterSeconds: 3 });
+    const metric = async (pattern: RegExp): Promise<number> => Number(pattern.exec(await (await fetch(`${bridge.url}/metrics`)).text())?.[1] ?? 0);
+    try {
+      aim.process.signal('SIGSTOP');
+      const body = traceRequest('retried', 2);
+      const first = await call(grpcUrl(bridge), TRACES, body, new grpc.Metadata());
+      expect(first.code, first.details).to.equal(grpc.status.UNAVAILABLE);
+      expect(first.retryDelaySeconds).to.equal(3);
+      expect(first.details).to.match(/stay queued/);
+      // The queue holds the first call's 2 spans: a new call is shed (and never decoded: garbage is not refused as invalid).
+      const shed = await call(grpcUrl(bridge), TRACES, Buffer.from([0xff, 0xff, 0xff, 0x07, 0x01]), new grpc.Metadata());
+      expect(shed.code, shed.details).to.equal(grpc.status.RESOURCE_EXHAUSTED);
+      expect(shed.retryDelaySeconds).to.equal(3);
+      expect(await metric(/^aim_otel_bridge_requests_shed_total (\d+)/m)).to.equal(1);
+      // The retry of the first call joins its work instead of being refused as one more batch.
+      const joined = await call(grpcUrl(bridge), TRACES, body, new grpc.Metadata());
+      expect(joined.code, joined.details).to.equal(grpc.status.UNAVAILABLE);
+      expect(await metric(/^aim_otel_bridge_requests_retried_total\{answered="joined-in-flight"\} (\d+)/m)).to.equal(1);
+      aim.process.signal('SIGCONT');
+      await eventually('the first call written', () => Promise.resolve(bridge.stats.written >= 2 ? true : undefined));
+      const answered = await call(grpcUrl(bridge), TRACES, body, new grpc.Metadata());
+      expect(answered.code, answered.details).to.equal(grpc.status.OK);
+      expect(await metric(/^aim_otel_bridge_requests_retried_total\{answered="from-written"\} (\d+)/m)).to.equal(1);
+      expect(bridge.stats.received, 'spans taken by the sink').to.equal(2);
+      const sent = otlpTypes().signals.traces.request.toObject(otlpTypes().signals.traces.request.decode(body), { bytes: String }) as { resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[] };
+      const traceId = Buffer.from(sent.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.traceId ?? '', 'base64').toString('hex');
+      const run = await readAimRun(aim.repoDir, runHash(traceId));
+      const durations = run.sequences.find((s) => s.name === 'gen_ai.client.operation.duration');
+      expect(durations?.steps.length, 'duration points in Aim').to.equal(2);
+    } finally {
+      aim.process.signal('SIGCONT');
+      await bridge.close();
+      await aim.process.stop();
+    }
+  });
+
   it('unavailable: UNAVAILABLE with RetryInfo while Aim does not answer', async () => {
-    const bridge = await createReceiver({ url: `aim://127.0.0.1:${String(await freePort())}`, port: 0, grpcPort: 0, writeTimeoutMs: 1_500 });
+    // The request's spans stay queued after its answer (a retry is answered from them) until the
+    // retry deadline: 3 s here, so that closing the bridge does not wait for the default 120 s.
+    const bridge = await createReceiver({ url: `aim://127.0.0.1:${String(await freePort())}`, port: 0, grpcPort: 0, writeTimeoutMs: 1_500, retryDeadlineMs: 3_000 });
     try {
       const answer = await call(grpcUrl(bridge), TRACES, traceRequest('while down'), new grpc.Metadata());
       expect(answer.code).to.equal(grpc.status.UNAVAILABLE);
