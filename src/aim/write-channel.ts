@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import WebSocket from 'ws';
-import { countRecords, packArrayOfPacked, packTree, unpackTree } from './codec/index.js';
+import { packArrayItem, packArrayOfItems, unpackTree } from './codec/index.js';
 import type { AimValue } from './codec/values.js';
 import { AimClosedError, AimServerError, remoteException } from './errors.js';
 
@@ -54,8 +54,12 @@ export interface WriteStats {
 
 /** An instruction encoded for the wire, with what it costs in a frame. */
 export interface EncodedInstruction {
-  /** The instruction `[handler, method, args]`, packed on its own. */
+  /**
+   * The instruction `[handler, method, args]`, packed as an element of the frame's array
+   * (`packArrayItem`): {@link buildFrame} copies it and sets its index.
+   */
   packed: Buffer;
+  /** Records in {@link packed}. */
   records: number;
   /** Bytes it adds to a frame. */
   bytes: number;
@@ -65,11 +69,13 @@ interface Pending extends EncodedInstruction {
   seq: number;
 }
 
-/** Encodes one instruction as the channel sends it: `[handler, method, args]`, packed on its own. */
+/**
+ * Encodes one instruction as the channel sends it: `[handler, method, args]`, packed once as an
+ * element of a frame's array, so that framing is a copy (no parsing, no re-encoding).
+ */
 export function encodeInstruction(instruction: Instruction): EncodedInstruction {
-  const packed = packTree([instruction.handler, instruction.method, instruction.args]);
-  const records = countRecords(packed);
-  return { packed, records, bytes: packed.length + 10 * records };
+  const { bytes: packed, records } = packArrayItem([instruction.handler, instruction.method, instruction.args]);
+  return { packed, records, bytes: packed.length };
 }
 
 interface Frame {
@@ -352,12 +358,12 @@ export class WriteChannel {
   }
 }
 
-/** Packs queued instructions into one WebSocket message: the array `[instruction, ...]` as a tree. */
+/**
+ * Packs queued instructions into one WebSocket message: the array `[instruction, ...]` as a tree,
+ * byte for byte `packTree([[handler, method, args], ...])`.
+ */
 export function buildFrame(instructions: readonly EncodedInstruction[]): Buffer {
-  return packArrayOfPacked(
-    instructions.map((instruction) => instruction.packed),
-    instructions.map((instruction) => instruction.records),
-  );
+  return packArrayOfItems(instructions.map((instruction) => instruction.packed));
 }
 
 function openSocket(url: string): Promise<WebSocket> {

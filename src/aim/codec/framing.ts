@@ -263,7 +263,7 @@ export class RecordStreamParser {
 }
 
 /** Bytes of an array index key in a path: sentinel, 8-byte big-endian i64, sentinel. */
-const INDEX_KEY_BYTES = 10;
+export const INDEX_KEY_BYTES = 10;
 
 /** The number of records in a packed record stream (it must be well-formed, e.g. from packTree). */
 export function countRecords(packed: Uint8Array): number {
@@ -312,5 +312,42 @@ export function packArrayOfPacked(items: readonly Uint8Array[], counts: readonly
       at = end;
     }
   });
+  return out;
+}
+
+/**
+ * Packs the array `[item0, item1, ...]` from items packed with `packArrayItem` (records keyed
+ * under element 0): the array marker, then each item's bytes copied whole, with its index written
+ * into the low 4 bytes of its records' leading index key. The result equals
+ * `packTree([item0, item1, ...])` and `packArrayOfPacked` of the items packed on their own.
+ *
+ * @throws {AimCodecError} for more than 2³² items.
+ */
+export function packArrayOfItems(items: readonly Uint8Array[]): Buffer {
+  if (items.length > 0xffff_ffff) throw new AimCodecError('an array of more than 2^32 items');
+  let size = RECORD_OVERHEAD + 1;
+  for (const item of items) size += item.length;
+  const out = Buffer.allocUnsafe(size);
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
+  // The root record: empty key, not a blob, the one-byte ARRAY marker.
+  view.setUint32(0, 0, true);
+  out[4] = 0;
+  view.setUint32(5, 1, true);
+  out[9] = 0x06;
+  let pos = RECORD_OVERHEAD + 1;
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index] as Uint8Array;
+    out.set(item, pos);
+    const end = pos + item.length;
+    if (index > 0) {
+      // Each record: u32 key length, key (FE, i64 BE index, FE, ...), blob byte, u32 value length, value.
+      for (let at = pos; at < end; ) {
+        const keyLength = view.getUint32(at, true);
+        view.setUint32(at + 9, index, false);
+        at += RECORD_OVERHEAD + keyLength + view.getUint32(at + 5 + keyLength, true);
+      }
+    }
+    pos = end;
+  }
   return out;
 }

@@ -9,6 +9,7 @@ export {
   RECORD_OVERHEAD,
   RecordStreamParser,
   countRecords,
+  packArrayOfItems,
   packArrayOfPacked,
   packRecords,
   parseRecords,
@@ -27,6 +28,6 @@ export {
   isI64,
   isMarker,
 } from './value.js';
-export { DEFAULT_MAX_LIST_PADDING, type DecodeTreeOptions, MAX_TREE_DEPTH, decodeTree, encodeTree, packTree, unpackTree } from './tree.js';
+export { DEFAULT_MAX_LIST_PADDING, type DecodeTreeOptions, MAX_TREE_DEPTH, type PackedArrayItem, decodeTree, encodeTree, packArrayItem, packTree, unpackTree } from './tree.js';
 export { AimBlob, type AimKey, AimObject, type AimPath, type AimValue, aimResource, aimText } from './values.js';
 export { AimCodecError, AimEncodeError } from '../errors.js';

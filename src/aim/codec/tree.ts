@@ -4,10 +4,10 @@
  * `framing.ts`.
  */
 import { AimCodecError, AimEncodeError } from '../errors.js';
-import { ByteWriter, isWellFormed, putU32LE } from './bytes.js';
-import { type AimRecord, type ParseRecordsOptions, parseRecords } from './framing.js';
-import { decodePath, keyProblem, writeIndexKey, writeKey } from './path.js';
-import { AimTag, type AimMarker, type AimScalar, decodeValue, scalarProblem, writeScalar } from './value.js';
+import { I64_MAX, I64_MIN, isWellFormed } from './bytes.js';
+import { type AimRecord, INDEX_KEY_BYTES, type ParseRecordsOptions, parseRecords } from './framing.js';
+import { PATH_SENTINEL, decodePath, keyProblem } from './path.js';
+import { AimTag, type AimMarker, type AimScalar, decodeValue } from './value.js';
 import { type AimKey, type AimValue, AimBlob, AimObject } from './values.js';
 
 /**
@@ -19,143 +19,302 @@ export const MAX_TREE_DEPTH = 1000;
 /** Scratch buffers are kept between calls up to this size; larger ones are dropped after use. */
 const SCRATCH_KEEP_LIMIT = 1 << 20;
 
-/**
- * Copies `source[0, length)` to `target` at `at`. Record keys are short (tens of bytes) and copied
- * once per record; for those a plain loop beats `Buffer#copy` (whose native call and view
- * allocation dominated profiles), so the loop is used below 64 bytes.
- */
-function copyBytes(source: Buffer, length: number, target: Buffer, at: number): void {
-  if (length < 64) {
-    for (let i = 0; i < length; i++) target[at + i] = source[i] as number;
-  } else {
-    target.set(source.subarray(0, length), at);
-  }
-}
+/** Keys shorter than this are copied byte by byte; longer ones with one `copyWithin` (a native memmove). */
+const SHORT_KEY = 12;
 
-/** Walks a value and writes its framed records straight into one output buffer. */
+/** Strings up to this many UTF-16 units are tried as ASCII in a plain loop before `Buffer#write`. */
+const ASCII_LOOP_MAX = 32;
+
+/** Above this many UTF-16 units a string's exact UTF-8 length is computed instead of reserving 3×. */
+const EXACT_UTF8_THRESHOLD = 4096;
+
+/**
+ * Walks a value and writes its framed records straight into one buffer, `mem`, which also holds
+ * the encoded path of the node being visited (`mem[0, pathLength)`, before the output region that
+ * starts at `pathCapacity`): each record's key is then one `copyWithin` of the path, a native
+ * memmove, instead of a copy between two buffers. Numbers go through a `DataView` (inlined by the
+ * JIT; `Buffer#writeBigInt64LE` allocates bigints). Strings are checked for lone surrogates only
+ * when they are not ASCII (which the writing loop finds out anyway).
+ */
 class TreeWriter {
-  readonly out: ByteWriter;
-  /** The encoded path of the node being visited: `path.buf[0, path.pos)`. */
-  readonly path: ByteWriter;
+  mem: Buffer;
+  view: DataView;
+  /** Where the output region starts: bytes before it are reserved for the path. */
+  pathCapacity: number;
+  /** The encoded path of the node being visited: `mem[0, pathLength)`. */
+  pathLength = 0;
+  /** Path bytes that are not part of the value's own paths (the index slot of a frame item). */
+  base = 0;
+  /** The end of the output written so far (the output is `mem[pathCapacity, pos)`). */
+  pos: number;
+  /** Records written. */
+  records = 0;
 
   constructor() {
-    this.out = new ByteWriter(1024);
-    this.path = new ByteWriter(256);
+    this.pathCapacity = 256;
+    this.mem = Buffer.allocUnsafe(this.pathCapacity + 4096);
+    this.view = new DataView(this.mem.buffer, this.mem.byteOffset, this.mem.length);
+    this.pos = this.pathCapacity;
   }
 
-  reset(): void {
-    this.out.pos = 0;
-    this.path.pos = 0;
+  /** Starts a value; with `slot`, every record's key begins with an index key of 0 (see {@link packArrayItem}). */
+  reset(slot: boolean): void {
+    this.pos = this.pathCapacity;
+    this.records = 0;
+    this.pathLength = 0;
+    if (slot) {
+      this.writeIndexKey(0);
+      this.base = INDEX_KEY_BYTES;
+    } else {
+      this.base = 0;
+    }
+  }
+
+  /** A copy of the output, exactly sized. */
+  copyOut(): Buffer {
+    const { mem, pathCapacity, pos } = this;
+    const length = pos - pathCapacity;
+    // Small results come from Node's buffer pool; larger ones are allocated and copied in one
+    // native call (ArrayBuffer#slice), which profiles faster than allocUnsafe + Buffer#copy.
+    if (length < Buffer.poolSize >>> 1) {
+      const out = Buffer.allocUnsafe(length);
+      out.set(mem.subarray(pathCapacity, pos));
+      return out;
+    }
+    return Buffer.from(mem.buffer.slice(mem.byteOffset + pathCapacity, mem.byteOffset + pos));
+  }
+
+  /** Whether the buffers grew beyond what is worth keeping. */
+  get oversized(): boolean {
+    return this.mem.length > SCRATCH_KEEP_LIMIT;
   }
 
   fail(message: string): never {
-    throw new AimEncodeError(message, decodePath(this.path.buf.subarray(0, this.path.pos)));
+    throw new AimEncodeError(message, decodePath(this.mem.subarray(this.base, this.pathLength)));
   }
 
-  /** Writes the record header for the current path; returns where the value length goes. */
-  private begin(isBlob: boolean): number {
-    const { out, path } = this;
-    const keyLength = path.pos;
-    out.reserve(9 + keyLength);
-    const buf = out.buf;
-    let at = out.pos;
-    putU32LE(buf, at, keyLength);
-    at += 4;
-    copyBytes(path.buf, keyLength, buf, at);
-    at += keyLength;
-    buf[at] = isBlob ? 1 : 0;
-    out.pos = at + 5;
-    return at + 1;
+  /** Makes room for `n` more output bytes. */
+  private reserve(n: number): void {
+    if (this.pos + n > this.mem.length) this.resize(this.pathCapacity, n);
   }
 
-  private finish(lengthAt: number): void {
-    const { out } = this;
-    const length = out.pos - lengthAt - 4;
-    if (length > 0xffff_ffff) this.fail('a value is longer than 2^32-1 bytes, the most a record can hold');
-    putU32LE(out.buf, lengthAt, length);
+  /** Makes room for `n` more path bytes. */
+  private reservePath(n: number): void {
+    if (this.pathLength + n > this.pathCapacity) this.resize(Math.max(this.pathCapacity * 2, this.pathLength + n), 0);
   }
 
+  /** Moves to a larger buffer with `pathCapacity` bytes for the path and room for `n` more output bytes. */
+  private resize(pathCapacity: number, n: number): void {
+    const output = this.pos - this.pathCapacity;
+    let capacity = Math.max(this.mem.length * 2, pathCapacity + output + n);
+    while (capacity < pathCapacity + output + n) capacity *= 2;
+    const next = Buffer.allocUnsafe(capacity);
+    this.mem.copy(next, 0, 0, this.pathLength);
+    this.mem.copy(next, pathCapacity, this.pathCapacity, this.pos);
+    this.mem = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
+    this.pathCapacity = pathCapacity;
+    this.pos = pathCapacity + output;
+  }
+
+  /**
+   * Writes a record header for the current path, with room for `valueBytes` of value; returns
+   * where the value length goes (the value starts 4 bytes later).
+   */
+  private head(isBlob: boolean, valueBytes: number): number {
+    const keyLength = this.pathLength;
+    this.reserve(9 + keyLength + valueBytes);
+    const mem = this.mem;
+    const at = this.pos;
+    this.view.setUint32(at, keyLength, true);
+    if (keyLength < SHORT_KEY) {
+      for (let i = 0; i < keyLength; i++) mem[at + 4 + i] = mem[i] as number;
+    } else {
+      mem.copyWithin(at + 4, 0, keyLength);
+    }
+    const lengthAt = at + 4 + keyLength;
+    mem[lengthAt] = isBlob ? 1 : 0;
+    this.records += 1;
+    return lengthAt + 1;
+  }
+
+  /** A record holding only a tag (a marker, NONE). */
   private tagRecord(tag: number): void {
-    const lengthAt = this.begin(false);
-    this.out.u8(tag);
-    this.finish(lengthAt);
+    const at = this.head(false, 1);
+    this.view.setUint32(at, 1, true);
+    this.mem[at + 4] = tag;
+    this.pos = at + 5;
   }
 
-  private scalarRecord(value: AimScalar, isBlob: boolean): void {
-    const lengthAt = this.begin(isBlob);
-    writeScalar(this.out, value);
-    this.finish(lengthAt);
+  private floatRecord(value: number, isBlob: boolean): void {
+    const at = this.head(isBlob, 9);
+    this.view.setUint32(at, 9, true);
+    this.mem[at + 4] = AimTag.FLOAT;
+    this.view.setFloat64(at + 5, value, true);
+    this.pos = at + 13;
   }
 
-  /** Enters a child by key (validated); returns the path length to restore. */
-  private enter(key: unknown): number {
-    const problem = keyProblem(key);
-    if (problem !== undefined) this.fail(problem);
-    const saved = this.path.pos;
-    writeKey(this.path, key as AimKey);
-    return saved;
+  private intRecord(value: bigint, isBlob: boolean): void {
+    if (value < I64_MIN || value > I64_MAX) this.fail(`int ${value.toString()} is outside the i64 range`);
+    const at = this.head(isBlob, 9);
+    this.view.setUint32(at, 9, true);
+    this.mem[at + 4] = AimTag.INT;
+    this.view.setBigInt64(at + 5, value, true);
+    this.pos = at + 13;
+  }
+
+  private boolRecord(value: boolean, isBlob: boolean): void {
+    const at = this.head(isBlob, 2);
+    this.view.setUint32(at, 2, true);
+    this.mem[at + 4] = AimTag.BOOL;
+    this.mem[at + 5] = value ? 1 : 0;
+    this.pos = at + 6;
+  }
+
+  /** A record whose value is `tag` + the UTF-8 of `text` (STRING, CUSTOM_OBJECT). */
+  private textRecord(tag: number, text: string, isBlob: boolean, problem: string): void {
+    const length = text.length;
+    const room = length > EXACT_UTF8_THRESHOLD ? Buffer.byteLength(text, 'utf8') : length * 3;
+    const at = this.head(isBlob, 1 + room);
+    const start = at + 5;
+    this.mem[at + 4] = tag;
+    const written = this.writeText(text, start, room);
+    if (written !== length && !isWellFormed(text)) this.fail(problem);
+    this.view.setUint32(at, 1 + written, true);
+    this.pos = start + written;
+  }
+
+  /** Writes `text` as UTF-8 at `at` (with `room` bytes reserved); returns the byte count. */
+  private writeText(text: string, at: number, room: number): number {
+    const length = text.length;
+    const mem = this.mem;
+    if (length <= ASCII_LOOP_MAX) {
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        mem[at + i] = code;
+      }
+      if (i === length) return length;
+    }
+    return mem.write(text, at, room, 'utf8');
+  }
+
+  private bytesRecord(bytes: Uint8Array, isBlob: boolean): void {
+    const at = this.head(isBlob, 1 + bytes.length);
+    if (bytes.length > 0xffff_ffff - 1) this.fail('a value is longer than 2^32-1 bytes, the most a record can hold');
+    this.view.setUint32(at, 1 + bytes.length, true);
+    this.mem[at + 4] = AimTag.BYTES;
+    this.mem.set(bytes, at + 5);
+    this.pos = at + 5 + bytes.length;
+  }
+
+  /** Appends the key of a list index `0 ≤ index < 2³²` to the path. */
+  private writeIndexKey(index: number): void {
+    this.reservePath(INDEX_KEY_BYTES);
+    const mem = this.mem;
+    const at = this.pathLength;
+    mem[at] = PATH_SENTINEL;
+    mem[at + 1] = 0;
+    mem[at + 2] = 0;
+    mem[at + 3] = 0;
+    mem[at + 4] = 0;
+    mem[at + 5] = index >>> 24;
+    mem[at + 6] = (index >>> 16) & 0xff;
+    mem[at + 7] = (index >>> 8) & 0xff;
+    mem[at + 8] = index & 0xff;
+    mem[at + 9] = PATH_SENTINEL;
+    this.pathLength = at + INDEX_KEY_BYTES;
+  }
+
+  /** Appends a dict key to the path (validated: non-empty well-formed string or i64 bigint). */
+  private enter(key: unknown): void {
+    if (typeof key === 'string') {
+      const length = key.length;
+      if (length === 0) this.fail('the empty string is not a valid key');
+      const room = length > EXACT_UTF8_THRESHOLD ? Buffer.byteLength(key, 'utf8') : length * 3;
+      this.reservePath(room + 1);
+      const at = this.pathLength;
+      const written = this.writeText(key, at, room);
+      if (written !== length && !isWellFormed(key)) this.fail('a key with a lone UTF-16 surrogate cannot be encoded as UTF-8');
+      this.mem[at + written] = PATH_SENTINEL;
+      this.pathLength = at + written + 1;
+    } else if (typeof key === 'bigint') {
+      if (key < I64_MIN || key > I64_MAX) this.fail(`int key ${key.toString()} is outside the i64 range`);
+      this.reservePath(INDEX_KEY_BYTES);
+      const at = this.pathLength;
+      this.mem[at] = PATH_SENTINEL;
+      this.view.setBigInt64(at + 1, key, false);
+      this.mem[at + 9] = PATH_SENTINEL;
+      this.pathLength = at + INDEX_KEY_BYTES;
+    } else {
+      this.fail(keyProblem(key) ?? 'not a valid key');
+    }
   }
 
   private fields(entries: Iterable<readonly [unknown, AimValue]>, depth: number): void {
     for (const [key, child] of entries) {
-      const saved = this.enter(key);
+      const saved = this.pathLength;
+      this.enter(key);
       this.node(child, depth);
-      this.path.pos = saved;
+      this.pathLength = saved;
+    }
+  }
+
+  /** A scalar (or a BLOB's) record at the current path. */
+  private scalar(value: unknown, isBlob: boolean): boolean {
+    switch (typeof value) {
+      case 'number':
+        this.floatRecord(value, isBlob);
+        return true;
+      case 'bigint':
+        this.intRecord(value, isBlob);
+        return true;
+      case 'string':
+        this.textRecord(AimTag.STRING, value, isBlob, 'a string with a lone UTF-16 surrogate cannot be encoded as UTF-8');
+        return true;
+      case 'boolean':
+        this.boolRecord(value, isBlob);
+        return true;
+      case 'object':
+        if (value === null) {
+          if (isBlob) this.fail('a BLOB of null cannot be encoded (Aim fails on BLOB(None) too)');
+          this.tagRecord(AimTag.NONE);
+          return true;
+        }
+        if (value instanceof Uint8Array) {
+          this.bytesRecord(value, isBlob);
+          return true;
+        }
+        return false;
+      default:
+        return this.fail(`a value of type ${typeof value} cannot be encoded`);
     }
   }
 
   node(value: AimValue, depth: number): void {
-    switch (typeof value) {
-      case 'boolean':
-      case 'number':
-        this.scalarRecord(value, false);
-        return;
-      case 'bigint':
-      case 'string': {
-        const problem = scalarProblem(value);
-        if (problem !== undefined) this.fail(problem);
-        this.scalarRecord(value, false);
-        return;
-      }
-      case 'object':
-        break;
-      default:
-        this.fail(`a value of type ${typeof value} cannot be encoded`);
-    }
-    if (value === null || value instanceof Uint8Array) {
-      this.scalarRecord(value, false);
-      return;
-    }
+    if (this.scalar(value, false)) return;
     if (depth >= MAX_TREE_DEPTH) this.fail(`the tree is nested deeper than ${String(MAX_TREE_DEPTH)} levels (a cycle?)`);
     const next = depth + 1;
     if (Array.isArray(value)) {
       const list = value as readonly AimValue[];
       this.tagRecord(AimTag.ARRAY);
-      const saved = this.path.pos;
+      const saved = this.pathLength;
       for (let i = 0; i < list.length; i++) {
-        writeIndexKey(this.path, i);
+        this.writeIndexKey(i);
         this.node(list[i] as AimValue, next);
-        this.path.pos = saved;
+        this.pathLength = saved;
       }
     } else if (value instanceof Map) {
       const map = value as ReadonlyMap<unknown, AimValue>;
       if (map.size === 0) this.tagRecord(AimTag.OBJECT);
       else this.fields(map, next);
     } else if (value instanceof AimObject) {
-      if (!isWellFormed(value.alias)) this.fail('a custom object alias with a lone UTF-16 surrogate cannot be encoded');
-      const lengthAt = this.begin(false);
-      this.out.u8(AimTag.CUSTOM_OBJECT);
-      this.out.utf8(value.alias);
-      this.finish(lengthAt);
+      this.textRecord(AimTag.CUSTOM_OBJECT, value.alias, false, 'a custom object alias with a lone UTF-16 surrogate cannot be encoded');
       this.fields(value.storage, next);
     } else if (value instanceof AimBlob) {
       const inner = value.value;
-      if (inner === null) this.fail('a BLOB of null cannot be encoded (Aim fails on BLOB(None) too)');
-      const problem = scalarProblem(inner);
-      if (problem !== undefined) {
-        this.fail(problem === 'not a scalar' ? 'a BLOB must wrap a scalar (null, boolean, bigint, number, string or bytes)' : problem);
-      }
-      this.scalarRecord(inner as AimScalar, true);
+      if (!this.scalar(inner, true)) this.fail('a BLOB must wrap a scalar (null, boolean, bigint, number, string or bytes)');
     } else {
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
@@ -169,9 +328,10 @@ class TreeWriter {
         return;
       }
       for (const key of keys) {
-        const saved = this.enter(key);
+        const saved = this.pathLength;
+        this.enter(key);
         this.node(object[key] as AimValue, next);
-        this.path.pos = saved;
+        this.pathLength = saved;
       }
     }
   }
@@ -180,6 +340,22 @@ class TreeWriter {
 let scratch: TreeWriter | undefined;
 let scratchBusy = false;
 
+/** Runs `write` with the shared scratch writer (or a fresh one when re-entered), reset for a value. */
+function withWriter<T>(slot: boolean, write: (writer: TreeWriter) => T): T {
+  const reuse = !scratchBusy;
+  const writer = reuse ? (scratch ??= new TreeWriter()) : new TreeWriter();
+  if (reuse) scratchBusy = true;
+  try {
+    writer.reset(slot);
+    return write(writer);
+  } finally {
+    if (reuse) {
+      scratchBusy = false;
+      if (writer.oversized) scratch = undefined;
+    }
+  }
+}
+
 /**
  * Flattens and frames `value` in one pass: the bytes of `packRecords(encodeTree(value))`, i.e.
  * Aim's `pack_args(encode_tree(value))`. This is the fast path for building messages.
@@ -187,19 +363,36 @@ let scratchBusy = false;
  * @throws {AimEncodeError} (see {@link encodeTree}).
  */
 export function packTree(value: AimValue): Buffer {
-  const reuse = !scratchBusy;
-  const writer = reuse ? (scratch ??= new TreeWriter()) : new TreeWriter();
-  if (reuse) scratchBusy = true;
-  try {
-    writer.reset();
+  return withWriter(false, (writer) => {
     writer.node(value, 0);
-    return writer.out.copyOut();
-  } finally {
-    if (reuse) {
-      scratchBusy = false;
-      if (writer.out.buf.length > SCRATCH_KEEP_LIMIT || writer.path.buf.length > SCRATCH_KEEP_LIMIT) scratch = undefined;
-    }
-  }
+    return writer.copyOut();
+  });
+}
+
+/** A value packed as an element of an array ({@link packArrayItem}), ready to be placed in one. */
+export interface PackedArrayItem {
+  /**
+   * The records of `packTree(value)`, each key starting with the index key of element 0
+   * (`FE 00000000 00000000 FE`): the bytes the value has as element 0 of an array.
+   */
+  bytes: Buffer;
+  /** How many records `bytes` holds. */
+  records: number;
+}
+
+/**
+ * Packs `value` as an element of an array: `bytes` are the records it has as element 0 of
+ * `packTree([value, ...])`, so an array of such items is framed by copying each and setting its
+ * index ({@link packArrayOfItems}), without parsing or re-encoding. `bytes.length` is
+ * `packTree(value).length + 10 × records`.
+ *
+ * @throws {AimEncodeError} (see {@link encodeTree}); its `path` is relative to `value`.
+ */
+export function packArrayItem(value: AimValue): PackedArrayItem {
+  return withWriter(true, (writer) => {
+    writer.node(value, 0);
+    return { bytes: writer.copyOut(), records: writer.records };
+  });
 }
 
 /**
