@@ -90,7 +90,7 @@ class ContextCache {
 
   resolve(context: ContextDict): ResolvedContext {
     if (context === this.lastObject && this.lastEntry) return this.lastEntry;
-    const key = JSON.stringify(Object.entries(context).map(([k, v]) => [k, typeof v, String(v)]));
+    const key = contextKey(context);
     let entry = this.entries.get(key);
     if (!entry) {
       // Integral numbers are Aim ints in a context, as Python users write them.
@@ -108,15 +108,33 @@ class ContextCache {
   }
 }
 
-/** The arguments of a tracker write on the wire: `[path]`, `[path, value]` or `[path, entries]`. */
+/**
+ * A string that tells context dicts apart: each entry as the lengths and text of its key and value
+ * and its value's type (length prefixes keep it unambiguous whatever the keys hold).
+ */
+function contextKey(context: ContextDict): string {
+  let key = '';
+  for (const name in context) {
+    const value = context[name] as string | number | bigint | boolean;
+    const text = String(value);
+    key += `${String(name.length)}:${name}${typeof value}${String(text.length)}:${text}`;
+  }
+  return key;
+}
+
+/**
+ * The arguments of a tracker write on the wire: `[path]`, `[path, value]` or `[path, entries]`.
+ * The tracker's paths and entries are handed over as they are (not copied): the write channel
+ * encodes them when they are enqueued, and nothing changes them afterwards.
+ */
 function argumentsOf(write: TreeWrite): AimValue[] {
   switch (write.method) {
     case 'make_array':
-      return [[...write.path]];
+      return [write.path];
     case 'update':
-      return [[...write.path], write.entries];
+      return [write.path, write.entries];
     default:
-      return [[...write.path], write.value];
+      return [write.path, write.value];
   }
 }
 

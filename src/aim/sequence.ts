@@ -68,14 +68,25 @@ function stored(value: TrackedValue): AimValue {
 
 /** What one sequence got since the last drain: its columns' new entries and its changed metadata. */
 interface PendingSequence {
-  /** The sequence's data prefix in the `seqs` tree. */
-  series: AimPath;
-  /** The sequence's metadata in the `meta` tree (`meta/chunks/<run>/traces/<ctx>/<name>`). */
-  trace: AimPath;
-  /** Entries per column (`val`, `epoch`, `time`, and `step` for metrics), in tracking order. */
-  columns: Map<string, [AimKey, AimValue][]>;
+  /** Entries of the `val`, `epoch` and `time` columns, and `step` for metrics, in tracking order. */
+  val: [AimKey, AimValue][];
+  epoch: [AimKey, AimValue][];
+  time: [AimKey, AimValue][];
+  step: [AimKey, AimValue][] | undefined;
   /** Metadata fields changed (`last`, `max`, ...): only their final values are written. */
   fields: Map<string, AimValue>;
+}
+
+/** One sequence the tracker knows: its state, its paths (built once) and what it got since the last drain. */
+interface Sequence {
+  info: SequenceInfo;
+  /** The sequence's data prefix in the `seqs` tree, per column (`<prefix>/val`, ...), for v1 or v2. */
+  columns: { val: AimPath; epoch: AimPath; time: AimPath; step: AimPath } | undefined;
+  columnsVersion: 1 | 2;
+  /** The sequence's metadata in the `meta` tree (`meta/chunks/<run>/traces/<ctx>/<name>`). */
+  trace: AimPath;
+  /** Set while the sequence has points not drained yet (then it is in the tracker's pending list). */
+  pending: PendingSequence | undefined;
 }
 
 /**
@@ -90,14 +101,19 @@ interface PendingSequence {
  * with only the final `last`/`last_step`/`max`/`min`. `aim server` pays per instruction (parsing,
  * dispatch, a RocksDB write batch per key), so this cuts its work several-fold for the same
  * stored result. Pure: it keeps the per-sequence state and returns writes; the run sends them.
+ *
+ * Per point it allocates only the column entries: a sequence's paths are built once, and
+ * sequences are found by context id, then name (no key strings).
  */
 export class SequenceTracker {
   private readonly runHash: string;
-  private readonly sequences = new Map<string, SequenceInfo>();
+  /** Sequences by context id, then name. */
+  private readonly sequences = new Map<bigint, Map<string, Sequence>>();
   private readonly contexts = new Set<bigint>();
   /** Writes that must precede the pending points' (arrays, contexts, dtypes), in order. */
   private structural: TreeWrite[] = [];
-  private pending = new Map<string, PendingSequence>();
+  /** Sequences with points since the last drain, in the order of their first point. */
+  private pending: Sequence[] = [];
   private pendingCount = 0;
 
   constructor(runHash: string) {
@@ -111,13 +127,50 @@ export class SequenceTracker {
 
   /** Records a sequence that already exists in the run (when resuming it). */
   load(contextId: bigint, name: string, info: SequenceInfo): void {
-    this.sequences.set(key(contextId, name), { ...info });
+    const sequence = this.sequence(contextId, name);
+    if (sequence) sequence.info = { ...info };
+    else this.add(contextId, name, { ...info });
     this.contexts.add(contextId);
   }
 
   /** The state of a sequence, if tracked or loaded. */
   info(contextId: bigint, name: string): Readonly<SequenceInfo> | undefined {
-    return this.sequences.get(key(contextId, name));
+    return this.sequence(contextId, name)?.info;
+  }
+
+  private sequence(contextId: bigint, name: string): Sequence | undefined {
+    return this.sequences.get(contextId)?.get(name);
+  }
+
+  private add(contextId: bigint, name: string, info: SequenceInfo): Sequence {
+    let byName = this.sequences.get(contextId);
+    if (!byName) {
+      byName = new Map();
+      this.sequences.set(contextId, byName);
+    }
+    const sequence: Sequence = {
+      info,
+      columns: undefined,
+      columnsVersion: info.version,
+      trace: ['meta', 'chunks', this.runHash, 'traces', contextId, name],
+      pending: undefined,
+    };
+    byName.set(name, sequence);
+    return sequence;
+  }
+
+  /** The paths of the sequence's columns (built on first use). */
+  private columnPaths(sequence: Sequence, contextId: bigint, name: string, version: 1 | 2): NonNullable<Sequence['columns']> {
+    if (sequence.columns && sequence.columnsVersion === version) return sequence.columns;
+    const series: AimKey[] =
+      version === 2 ? ['seqs', 'v2', 'chunks', this.runHash, contextId, name] : ['seqs', 'chunks', this.runHash, contextId, name];
+    sequence.columns = { val: [...series, 'val'], epoch: [...series, 'epoch'], time: [...series, 'time'], step: [...series, 'step'] };
+    sequence.columnsVersion = version;
+    return sequence.columns;
+  }
+
+  private meta(path: AimPath, value: AimValue): void {
+    this.structural.push({ tree: 'meta', method: '__setitem__', path, value });
   }
 
   /**
@@ -140,56 +193,54 @@ export class SequenceTracker {
     if (name === '') throw new AimUsageError('a sequence name must not be empty');
     const dtype = dtypeOf(point);
     const version = point.kind === 'float' || point.kind === 'int' ? 2 : 1;
-    const sequenceKey = key(contextId, name);
-    let info = this.sequences.get(sequenceKey);
-    if (info && (info.version !== version || !compatible(info.dtype, dtype))) {
-      throw new AimUsageError(`cannot track a ${dtype} value on sequence '${name}', which holds ${info.dtype} values`);
+    let sequence = this.sequence(contextId, name);
+    const known = sequence?.info;
+    if (known && (known.version !== version || !compatible(known.dtype, dtype))) {
+      throw new AimUsageError(`cannot track a ${dtype} value on sequence '${name}', which holds ${known.dtype} values`);
     }
-    const at = step ?? info?.count ?? 0n;
+    const at = step ?? known?.count ?? 0n;
     if (at < 0n) throw new AimUsageError(`steps must not be negative (got ${String(at)} on sequence '${name}')`);
 
-    const run: AimKey[] = ['meta', 'chunks', this.runHash];
-    const series: AimKey[] =
-      version === 2 ? ['seqs', 'v2', 'chunks', this.runHash, contextId, name] : ['seqs', 'chunks', this.runHash, contextId, name];
-    const trace: AimKey[] = [...run, 'traces', contextId, name];
-    const meta = (path: AimPath, value: AimValue): void => {
-      this.structural.push({ tree: 'meta', method: '__setitem__', path, value });
-    };
-    if (!info) {
-      info = { dtype, version, count: 0n, max: -Infinity, min: Infinity };
-      this.sequences.set(sequenceKey, info);
-      const columns = version === 2 ? ['step', 'val', 'epoch', 'time'] : ['val', 'epoch', 'time'];
-      for (const column of columns) this.structural.push({ tree: 'seqs', method: 'make_array', path: [...series, column] });
+    const runHash = this.runHash;
+    sequence ??= this.add(contextId, name, { dtype, version, count: 0n, max: -Infinity, min: Infinity });
+    const info = sequence.info;
+    const columns = this.columnPaths(sequence, contextId, name, version);
+    if (!known) {
+      if (version === 2) this.structural.push({ tree: 'seqs', method: 'make_array', path: [...columns.step] });
+      this.structural.push({ tree: 'seqs', method: 'make_array', path: [...columns.val] });
+      this.structural.push({ tree: 'seqs', method: 'make_array', path: [...columns.epoch] });
+      this.structural.push({ tree: 'seqs', method: 'make_array', path: [...columns.time] });
     }
     if (!this.contexts.has(contextId)) {
       this.contexts.add(contextId);
-      meta(['meta', 'contexts', contextId], context);
-      meta([...run, 'contexts', contextId], context);
+      this.meta(['meta', 'contexts', contextId], context);
+      this.meta(['meta', 'chunks', runHash, 'contexts', contextId], context);
     }
 
-    let pending = this.pending.get(sequenceKey);
+    let pending = sequence.pending;
     if (!pending) {
-      pending = { series, trace, columns: new Map(), fields: new Map() };
-      this.pending.set(sequenceKey, pending);
+      pending = { val: [], epoch: [], time: [], step: undefined, fields: new Map() };
+      sequence.pending = pending;
+      this.pending.push(sequence);
     }
     const fields = pending.fields;
     const value = stored(point);
     if (info.dtype === 'list' && dtype.startsWith('list(')) {
       // A sequence that started with an empty list learns its element type (Aim's update_trace_dtype).
       info.dtype = dtype;
-      meta(['meta', 'traces_types', dtype, contextId, name], 1n);
-      meta([...run, 'typed_traces', sequenceType(dtype), contextId, name], 1n);
+      this.meta(['meta', 'traces_types', dtype, contextId, name], 1n);
+      this.meta(['meta', 'chunks', runHash, 'typed_traces', sequenceType(dtype), contextId, name], 1n);
       fields.set('dtype', dtype);
     } else if (info.dtype !== dtype && info.dtype !== 'number' && !(dtype === 'list' && info.dtype.startsWith('list('))) {
       // An int sequence gets a float (or the reverse): Aim widens the dtype to `number`.
       info.dtype = 'number';
-      meta(['meta', 'traces_types', 'number', contextId, name], 1n);
-      meta([...run, 'typed_traces', 'metric', contextId, name], 1n);
+      this.meta(['meta', 'traces_types', 'number', contextId, name], 1n);
+      this.meta(['meta', 'chunks', runHash, 'typed_traces', 'metric', contextId, name], 1n);
       fields.set('dtype', 'number');
     }
     if (info.count === 0n) {
-      meta(['meta', 'traces_types', dtype, contextId, name], 1n);
-      meta([...run, 'typed_traces', sequenceType(dtype), contextId, name], 1n);
+      this.meta(['meta', 'traces_types', dtype, contextId, name], 1n);
+      this.meta(['meta', 'chunks', runHash, 'typed_traces', sequenceType(dtype), contextId, name], 1n);
       fields.set('dtype', dtype);
       fields.set('version', BigInt(version));
       fields.set('first', value);
@@ -219,18 +270,10 @@ export class SequenceTracker {
     // column and sort by it): Aim uses hash(step); a caller may give its own unique key, so two
     // points at the same step both stay. v1 (texts) are keyed by the step itself.
     const index = version === 2 ? (pointKey ?? stepHash(at)) : at;
-    const column = (columnName: string, columnValue: AimValue): void => {
-      let entries = pending.columns.get(columnName);
-      if (!entries) {
-        entries = [];
-        pending.columns.set(columnName, entries);
-      }
-      entries.push([index, columnValue]);
-    };
-    column('val', value);
-    column('epoch', epoch ?? null);
-    column('time', time);
-    if (version === 2) column('step', at);
+    pending.val.push([index, value]);
+    pending.epoch.push([index, epoch ?? null]);
+    pending.time.push([index, time]);
+    if (version === 2) (pending.step ??= []).push([index, at]);
     this.pendingCount += 1;
   }
 
@@ -242,27 +285,29 @@ export class SequenceTracker {
    */
   drain(): TreeWrite[] {
     const writes = this.structural;
-    for (const pending of this.pending.values()) {
-      if (pending.fields.size > 0) writes.push({ tree: 'meta', method: 'update', path: pending.trace, entries: [...pending.fields] });
-      for (const [column, entries] of pending.columns) {
-        writes.push({ tree: 'seqs', method: 'update', path: [...pending.series, column], entries });
-      }
+    for (const sequence of this.pending) {
+      const pending = sequence.pending;
+      const columns = sequence.columns;
+      sequence.pending = undefined;
+      if (!pending || !columns) continue;
+      if (pending.fields.size > 0) writes.push({ tree: 'meta', method: 'update', path: sequence.trace, entries: [...pending.fields] });
+      writes.push({ tree: 'seqs', method: 'update', path: columns.val, entries: pending.val });
+      writes.push({ tree: 'seqs', method: 'update', path: columns.epoch, entries: pending.epoch });
+      writes.push({ tree: 'seqs', method: 'update', path: columns.time, entries: pending.time });
+      if (pending.step) writes.push({ tree: 'seqs', method: 'update', path: columns.step, entries: pending.step });
     }
     this.structural = [];
-    this.pending = new Map();
+    this.pending = [];
     this.pendingCount = 0;
     return writes;
   }
 }
 
-function key(contextId: bigint, name: string): string {
-  return `${contextId.toString()}\u0000${name}`;
-}
+const NUMERIC: ReadonlySet<string> = new Set(['int', 'float', 'number']);
 
 /** Whether values of `dtype` may join a sequence of `existing` (Aim's check_types_compatibility). */
 function compatible(existing: string, dtype: string): boolean {
   if (existing === dtype) return true;
   if (existing === 'list' || dtype === 'list') return existing.startsWith('list') && dtype.startsWith('list');
-  const numeric = new Set(['int', 'float', 'number']);
-  return numeric.has(existing) && numeric.has(dtype);
+  return NUMERIC.has(existing) && NUMERIC.has(dtype);
 }

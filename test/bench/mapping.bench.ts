@@ -191,6 +191,8 @@ function workload(spans: number): SpanRecord[][] {
 interface RoundFigures {
   mapSeconds: number;
   encodeSeconds: number;
+  /** CPU seconds of the process (all its threads: GC helpers too) over the same spans: less noisy on a shared machine. */
+  cpuSeconds: number;
   encoded: Encoded;
 }
 
@@ -202,6 +204,7 @@ async function round(batches: readonly SpanRecord[][], mode: Mode): Promise<Roun
   const memo = new BoundedTraceKeyMemo(100_000);
   let mapSeconds = 0;
   let encodeSeconds = 0;
+  const cpu = process.cpuUsage();
   for (const batch of batches) {
     const mapped = performance.now();
     const plan = planWrites(batch, {}, memo);
@@ -212,7 +215,8 @@ async function round(batches: readonly SpanRecord[][], mode: Mode): Promise<Roun
     mapSeconds += (applied - mapped) / 1000;
     encodeSeconds += (done - applied) / 1000;
   }
-  return { mapSeconds, encodeSeconds, encoded };
+  const used = process.cpuUsage(cpu);
+  return { mapSeconds, encodeSeconds, cpuSeconds: (used.user + used.system) / 1e6, encoded };
 }
 
 export default async function bench(args: string[]): Promise<Record<string, unknown>> {
@@ -236,7 +240,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       figures.get(mode)?.push(result);
       const total = result.mapSeconds + result.encodeSeconds;
       console.log(
-        `round ${String(r)} ${mode}: ${String(Math.round(spans / total))} spans/s (map ${String(Math.round(spans / result.mapSeconds))}/s, encode ${String(Math.round(spans / result.encodeSeconds))}/s), ${roundTo(result.encoded.instructions / spans).toString()} instructions/span`,
+        `round ${String(r)} ${mode}: ${String(Math.round(spans / total))} spans/s (map ${String(Math.round(spans / result.mapSeconds))}/s, encode ${String(Math.round(spans / result.encodeSeconds))}/s; ${String(Math.round(spans / result.cpuSeconds))} spans per CPU second), ${roundTo(result.encoded.instructions / spans).toString()} instructions/span`,
       );
     }
   }
@@ -245,6 +249,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
     const first = results[0]?.encoded ?? { instructions: NaN, bytes: NaN, frames: NaN, points: NaN };
     return {
       spansPerSecond: spread(results.map((r) => spans / (r.mapSeconds + r.encodeSeconds))),
+      spansPerCpuSecond: spread(results.map((r) => spans / r.cpuSeconds)),
       mapSpansPerSecond: spread(results.map((r) => spans / r.mapSeconds)),
       encodeSpansPerSecond: spread(results.map((r) => spans / r.encodeSeconds)),
       instructionsPerSpan: roundTo(first.instructions / spans),

@@ -55,7 +55,7 @@ export class AimBlob {
 
 /** `aim.text`: a text point of a text sequence. */
 export function aimText(text: string): AimObject {
-  return new AimObject('aim.text', { data: new AimBlob(text) });
+  return new AimObject('aim.text', new Map([['data', new AimBlob(text)]]));
 }
 
 /** `aim.resource`: a server-side object passed as an argument (by its handler). */
