@@ -19,6 +19,13 @@ export const MAX_TREE_DEPTH = 1000;
 /** Scratch buffers are kept between calls up to this size; larger ones are dropped after use. */
 const SCRATCH_KEEP_LIMIT = 1 << 20;
 
+/** Bytes of the slabs {@link packArrayItem} writes its items into (a bigger item gets a bigger one). */
+const SLAB_BYTES = 1 << 20;
+/** A slab with less room than this left is given up for a fresh one before the next item. */
+const SLAB_MIN_ROOM = 16 * 1024;
+/** A slab grown beyond this (for a huge item) is not used for further items. */
+const SLAB_KEEP_LIMIT = 4 * SLAB_BYTES;
+
 /** Keys shorter than this are copied byte by byte; longer ones with one `copyWithin` (a native memmove). */
 const SHORT_KEY = 12;
 
@@ -30,36 +37,51 @@ const EXACT_UTF8_THRESHOLD = 4096;
 
 /**
  * Walks a value and writes its framed records straight into one buffer, `mem`, which also holds
- * the encoded path of the node being visited (`mem[0, pathLength)`, before the output region that
- * starts at `pathCapacity`): each record's key is then one `copyWithin` of the path, a native
- * memmove, instead of a copy between two buffers. Numbers go through a `DataView` (inlined by the
- * JIT; `Buffer#writeBigInt64LE` allocates bigints). Strings are checked for lone surrogates only
- * when they are not ASCII (which the writing loop finds out anyway).
+ * the encoded path of the node being visited (`mem[0, pathLength)`, before the output, which
+ * starts at `start ≥ pathCapacity`): each record's key is then one `copyWithin` of the path, a
+ * native memmove, instead of a copy between two buffers. Numbers go through a `DataView` (inlined
+ * by the JIT; `Buffer#writeBigInt64LE` allocates bigints). Strings are checked for lone surrogates
+ * only when they are not ASCII (which the writing loop finds out anyway).
+ *
+ * A scratch writer ({@link packTree}) reuses its buffer and copies each output out. A slab writer
+ * ({@link packArrayItem}) writes its outputs one after the other into a large shared slab and
+ * hands out slices of it (no copy); a full slab is left to the slices that use it.
  */
 class TreeWriter {
   mem: Buffer;
   view: DataView;
-  /** Where the output region starts: bytes before it are reserved for the path. */
+  /** Bytes reserved for the path at the front of `mem`. */
   pathCapacity: number;
   /** The encoded path of the node being visited: `mem[0, pathLength)`. */
   pathLength = 0;
   /** Path bytes that are not part of the value's own paths (the index slot of a frame item). */
   base = 0;
-  /** The end of the output written so far (the output is `mem[pathCapacity, pos)`). */
+  /** Where the output of the current value starts. */
+  start: number;
+  /** The end of the output written so far (the output is `mem[start, pos)`). */
   pos: number;
+  /** Slab writers: where the next value's output may start (after the outputs handed out). */
+  private free: number;
   /** Records written. */
   records = 0;
 
-  constructor() {
+  constructor(private readonly slab: boolean) {
     this.pathCapacity = 256;
-    this.mem = Buffer.allocUnsafe(this.pathCapacity + 4096);
+    this.mem = slab ? Buffer.allocUnsafeSlow(SLAB_BYTES) : Buffer.allocUnsafe(this.pathCapacity + 4096);
     this.view = new DataView(this.mem.buffer, this.mem.byteOffset, this.mem.length);
-    this.pos = this.pathCapacity;
+    this.start = this.pos = this.free = this.pathCapacity;
   }
 
   /** Starts a value; with `slot`, every record's key begins with an index key of 0 (see {@link packArrayItem}). */
   reset(slot: boolean): void {
-    this.pos = this.pathCapacity;
+    if (this.slab && (this.mem.length - this.free < SLAB_MIN_ROOM || this.mem.length > SLAB_KEEP_LIMIT)) {
+      // A fresh slab: the old one stays alive only as long as the outputs handed out of it.
+      this.pathCapacity = 256;
+      this.mem = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.view = new DataView(this.mem.buffer, this.mem.byteOffset, this.mem.length);
+      this.free = this.pathCapacity;
+    }
+    this.start = this.pos = this.slab ? this.free : this.pathCapacity;
     this.records = 0;
     this.pathLength = 0;
     if (slot) {
@@ -70,21 +92,30 @@ class TreeWriter {
     }
   }
 
+  /** The output: a slice of the slab (slab writers), else a copy. */
+  output(): Buffer {
+    if (!this.slab) return this.copyOut();
+    const out = this.mem.subarray(this.start, this.pos);
+    // The next output starts 8-byte aligned, as in Node's own buffer pool.
+    this.free = (this.pos + 7) & ~7;
+    return out;
+  }
+
   /** A copy of the output, exactly sized. */
   copyOut(): Buffer {
-    const { mem, pathCapacity, pos } = this;
-    const length = pos - pathCapacity;
+    const { mem, start, pos } = this;
+    const length = pos - start;
     // Small results come from Node's buffer pool; larger ones are allocated and copied in one
     // native call (ArrayBuffer#slice), which profiles faster than allocUnsafe + Buffer#copy.
     if (length < Buffer.poolSize >>> 1) {
       const out = Buffer.allocUnsafe(length);
-      out.set(mem.subarray(pathCapacity, pos));
+      out.set(mem.subarray(start, pos));
       return out;
     }
-    return Buffer.from(mem.buffer.slice(mem.byteOffset + pathCapacity, mem.byteOffset + pos));
+    return Buffer.from(mem.buffer.slice(mem.byteOffset + start, mem.byteOffset + pos));
   }
 
-  /** Whether the buffers grew beyond what is worth keeping. */
+  /** Whether a scratch writer's buffer grew beyond what is worth keeping. */
   get oversized(): boolean {
     return this.mem.length > SCRATCH_KEEP_LIMIT;
   }
@@ -103,17 +134,22 @@ class TreeWriter {
     if (this.pathLength + n > this.pathCapacity) this.resize(Math.max(this.pathCapacity * 2, this.pathLength + n), 0);
   }
 
-  /** Moves to a larger buffer with `pathCapacity` bytes for the path and room for `n` more output bytes. */
+  /**
+   * Moves to a larger buffer (a new slab, for slab writers) with `pathCapacity` bytes for the path
+   * and room for `n` more output bytes, taking the path and the current output along.
+   */
   private resize(pathCapacity: number, n: number): void {
-    const output = this.pos - this.pathCapacity;
-    let capacity = Math.max(this.mem.length * 2, pathCapacity + output + n);
-    while (capacity < pathCapacity + output + n) capacity *= 2;
-    const next = Buffer.allocUnsafe(capacity);
+    const output = this.pos - this.start;
+    const needed = pathCapacity + output + n;
+    let capacity = this.slab ? SLAB_BYTES : this.mem.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const next = this.slab ? Buffer.allocUnsafeSlow(capacity) : Buffer.allocUnsafe(capacity);
     this.mem.copy(next, 0, 0, this.pathLength);
-    this.mem.copy(next, pathCapacity, this.pathCapacity, this.pos);
+    this.mem.copy(next, pathCapacity, this.start, this.pos);
     this.mem = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.length);
     this.pathCapacity = pathCapacity;
+    this.start = this.free = pathCapacity;
     this.pos = pathCapacity + output;
   }
 
@@ -292,6 +328,20 @@ class TreeWriter {
     }
   }
 
+  /** A two-element array whose elements are at `depth` (the same records as {@link node} writes for it). */
+  private pair(pair: readonly AimValue[], depth: number): void {
+    this.tagRecord(AimTag.ARRAY);
+    const saved = this.pathLength;
+    this.writeIndexKey(0);
+    const first = pair[0] as AimValue;
+    if (!this.scalar(first, false)) this.node(first, depth);
+    this.pathLength = saved;
+    this.writeIndexKey(1);
+    const second = pair[1] as AimValue;
+    if (!this.scalar(second, false)) this.node(second, depth);
+    this.pathLength = saved;
+  }
+
   node(value: AimValue, depth: number): void {
     if (this.scalar(value, false)) return;
     if (depth >= MAX_TREE_DEPTH) this.fail(`the tree is nested deeper than ${String(MAX_TREE_DEPTH)} levels (a cycle?)`);
@@ -302,7 +352,10 @@ class TreeWriter {
       const saved = this.pathLength;
       for (let i = 0; i < list.length; i++) {
         this.writeIndexKey(i);
-        this.node(list[i] as AimValue, next);
+        const item = list[i] as AimValue;
+        // Fast path for the pairs of `update` entries ([key, value]): no dispatch for the pair itself.
+        if (Array.isArray(item) && item.length === 2 && next < MAX_TREE_DEPTH) this.pair(item as readonly AimValue[], next + 1);
+        else this.node(item, next);
         this.pathLength = saved;
       }
     } else if (value instanceof Map) {
@@ -338,20 +391,24 @@ class TreeWriter {
 }
 
 let scratch: TreeWriter | undefined;
-let scratchBusy = false;
+let slabWriter: TreeWriter | undefined;
+let busy = false;
 
-/** Runs `write` with the shared scratch writer (or a fresh one when re-entered), reset for a value. */
-function withWriter<T>(slot: boolean, write: (writer: TreeWriter) => T): T {
-  const reuse = !scratchBusy;
-  const writer = reuse ? (scratch ??= new TreeWriter()) : new TreeWriter();
-  if (reuse) scratchBusy = true;
+/**
+ * Runs `write` with the shared writer of its kind (a fresh scratch writer when re-entered, e.g.
+ * from a getter of the value being encoded), reset for a value.
+ */
+function withWriter<T>(slot: boolean, slab: boolean, write: (writer: TreeWriter) => T): T {
+  const reuse = !busy;
+  const writer = !reuse ? new TreeWriter(false) : slab ? (slabWriter ??= new TreeWriter(true)) : (scratch ??= new TreeWriter(false));
+  if (reuse) busy = true;
   try {
     writer.reset(slot);
     return write(writer);
   } finally {
     if (reuse) {
-      scratchBusy = false;
-      if (writer.oversized) scratch = undefined;
+      busy = false;
+      if (!slab && writer.oversized) scratch = undefined;
     }
   }
 }
@@ -363,7 +420,7 @@ function withWriter<T>(slot: boolean, write: (writer: TreeWriter) => T): T {
  * @throws {AimEncodeError} (see {@link encodeTree}).
  */
 export function packTree(value: AimValue): Buffer {
-  return withWriter(false, (writer) => {
+  return withWriter(false, false, (writer) => {
     writer.node(value, 0);
     return writer.copyOut();
   });
@@ -389,9 +446,9 @@ export interface PackedArrayItem {
  * @throws {AimEncodeError} (see {@link encodeTree}); its `path` is relative to `value`.
  */
 export function packArrayItem(value: AimValue): PackedArrayItem {
-  return withWriter(true, (writer) => {
+  return withWriter(true, true, (writer) => {
     writer.node(value, 0);
-    return { bytes: writer.copyOut(), records: writer.records };
+    return { bytes: writer.output(), records: writer.records };
   });
 }
 
