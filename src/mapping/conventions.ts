@@ -135,8 +135,8 @@ export function agentEvents(span: SpanRecord): AgentEvent[] {
 /** The `gen_ai.request.*` attributes of a span, by their name after `gen_ai.request.`. */
 export function requestParams(attributes: Attributes): Record<string, AttributeValue> {
   const params: Record<string, AttributeValue> = {};
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key.startsWith('gen_ai.request.')) params[key.slice('gen_ai.request.'.length)] = value;
+  for (const key in attributes) {
+    if (key.startsWith('gen_ai.request.')) params[key.slice('gen_ai.request.'.length)] = attributes[key] as AttributeValue;
   }
   return params;
 }

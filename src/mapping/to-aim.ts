@@ -386,7 +386,10 @@ function toInt(value: number | bigint | undefined): bigint | undefined {
 /** The defined entries of `context`, frozen: a span's points share it, and the Aim client knows it again by identity. */
 function compact(context: Record<string, string | undefined>): PlanContext {
   const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(context)) if (value !== undefined) result[key] = value;
+  for (const key in context) {
+    const value = context[key];
+    if (value !== undefined) result[key] = value;
+  }
   return Object.freeze(result);
 }
 
