@@ -10,13 +10,17 @@
  * alternating rounds: `coalesced` (the product: a batch's points become one update per column and
  * one metadata update per sequence) and `perPoint` (each point drained on its own, the writes of
  * Aim's own tracker, as the bridge wrote before coalescing) — for instructions, bytes and frames per
- * span before and after, and what coalescing costs or saves the bridge's CPU. Every round checks
- * that all points were encoded. Defaults: 50,000 spans, 5 rounds.
+ * span before and after, and what coalescing costs or saves the bridge's CPU — and `floor`, only the
+ * work no implementation can skip (JSON-parse the messages, hash the span id, produce the same
+ * frame bytes by copying ready-made ones; see {@link floorRound}). Every round checks that all
+ * points were encoded. `ONLY=coalesced` (or a comma-separated list) runs only those contenders.
+ * Defaults: 50,000 spans, 5 rounds.
  */
 import type { AimValue } from '../../src/aim/codec/values.js';
 import { RunPoints, type TrackOptions } from '../../src/aim/run-points.js';
 import type { ParamKey, RunSettings } from '../../src/aim/run.js';
 import { type EncodedInstruction, buildFrame, encodeInstruction } from '../../src/aim/write-channel.js';
+import { hashAuto } from '../../src/aim/hash.js';
 import { planWrites } from '../../src/mapping/to-aim.js';
 import type { SpanRecord } from '../../src/model/span-record.js';
 import type { AimWriter, RunWriter } from '../../src/sink/aim-writer.js';
@@ -30,7 +34,7 @@ const CONVERSATIONS = 50;
 const BATCH = 512;
 const FRAME_BYTES = 16 * 1024;
 
-type Mode = 'coalesced' | 'perPoint';
+type Mode = 'coalesced' | 'perPoint' | 'floor';
 
 /** What encoding produced: instructions, bytes and frames, and the points that went in. */
 interface Encoded {
@@ -196,6 +200,52 @@ interface RoundFigures {
   encoded: Encoded;
 }
 
+/**
+ * The floor: only what no implementation of this design can skip, per span — parsing the two
+ * message attributes (JSON) and hashing the span id into its point key (BLAKE2b), as "map"; and
+ * producing the frame bytes the product produces (`bytesPerSpan`), as copies of ready-made bytes
+ * into 16 KiB frames, as "encode". What the product spends above it is its own overhead.
+ */
+function floorRound(batches: readonly SpanRecord[][], bytesPerSpan: number): RoundFigures {
+  const encoded: Encoded = { instructions: 0, bytes: 0, frames: 0, points: 0 };
+  const template = Buffer.alloc(Math.ceil(bytesPerSpan), 0xfe);
+  let mapSeconds = 0;
+  let encodeSeconds = 0;
+  let sink = 0n;
+  const cpu = process.cpuUsage();
+  for (const batch of batches) {
+    const mapped = performance.now();
+    for (const span of batch) {
+      const input: unknown = JSON.parse(span.attributes['gen_ai.input.messages'] as string);
+      const output: unknown = JSON.parse(span.attributes['gen_ai.output.messages'] as string);
+      if (!Array.isArray(input) || !Array.isArray(output)) throw new Error('workload messages are not lists');
+      sink ^= hashAuto(span.spanId);
+    }
+    const applied = performance.now();
+    let frame = Buffer.allocUnsafe(FRAME_BYTES);
+    let at = 0;
+    for (let i = 0; i < batch.length; i++) {
+      if (at + template.length > FRAME_BYTES) {
+        encoded.bytes += at;
+        encoded.frames += 1;
+        frame = Buffer.allocUnsafe(FRAME_BYTES);
+        at = 0;
+      }
+      template.copy(frame, at);
+      at += template.length;
+    }
+    encoded.bytes += at;
+    encoded.frames += 1;
+    encoded.points += batch.length * (TEXTS_PER_SPAN + METRIC_POINTS_PER_SPAN);
+    const done = performance.now();
+    mapSeconds += (applied - mapped) / 1000;
+    encodeSeconds += (done - applied) / 1000;
+  }
+  const used = process.cpuUsage(cpu);
+  if (sink === 1n) console.log('(unlikely hash)');
+  return { mapSeconds, encodeSeconds, cpuSeconds: (used.user + used.system) / 1e6, encoded };
+}
+
 /** Maps and encodes every batch as the sink does (plan on arrival, apply each run's plan, flush). */
 async function round(batches: readonly SpanRecord[][], mode: Mode): Promise<RoundFigures> {
   const encoded: Encoded = { instructions: 0, bytes: 0, frames: 0, points: 0 };
@@ -225,15 +275,18 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const rounds = positiveInteger(positional[1], 5, 'rounds');
   const batches = workload(spans);
   const expectedPoints = spans * (TEXTS_PER_SPAN + METRIC_POINTS_PER_SPAN);
-  await round(workload(Math.min(spans, 5_000)), 'coalesced'); // warm-up (JIT)
+  const warmUp = await round(workload(Math.min(spans, 5_000)), 'coalesced'); // warm-up (JIT)
+  const floorBytesPerSpan = warmUp.encoded.bytes / Math.min(spans, 5_000);
 
   const figures = new Map<Mode, RoundFigures[]>([
     ['coalesced', []],
     ['perPoint', []],
+    ['floor', []],
   ]);
+  const only = process.env['ONLY'];
   for (let r = 1; r <= rounds; r++) {
-    for (const mode of alternatingOrder(r, (process.env['ONLY'] ? [process.env['ONLY']] : ['coalesced', 'perPoint']) as Mode[])) {
-      const result = await round(batches, mode);
+    for (const mode of alternatingOrder(r, (only ? only.split(',') : ['coalesced', 'perPoint', 'floor']) as Mode[])) {
+      const result = mode === 'floor' ? floorRound(batches, floorBytesPerSpan) : await round(batches, mode);
       if (result.encoded.points !== expectedPoints) {
         throw new Error(`${mode}: ${String(result.encoded.points)} points encoded, expected ${String(expectedPoints)}`);
       }
@@ -259,6 +312,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   };
   const coalesced = summary('coalesced');
   const perPoint = summary('perPoint');
+  const floor = summary('floor');
   const median = (value: unknown): number => (value as { median: number }).median;
   return {
     spans,
@@ -266,6 +320,8 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
     pointsPerSpan: TEXTS_PER_SPAN + METRIC_POINTS_PER_SPAN,
     coalesced,
     perPoint,
+    floor: { ...floor, instructionsPerSpan: undefined },
+    coalescedShareOfFloor: roundTo(median(coalesced['spansPerSecond']) / median(floor['spansPerSecond'])),
     speedupCoalescedOverPerPoint: roundTo(median(coalesced['spansPerSecond']) / median(perPoint['spansPerSecond'])),
     instructionsRatioPerPointOverCoalesced: roundTo((perPoint['instructionsPerSpan'] as number) / (coalesced['instructionsPerSpan'] as number)),
     goalSpansPerSecond: 100_000,
