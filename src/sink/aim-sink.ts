@@ -70,10 +70,12 @@ const SINK_CONTEXT = suppressTracing(ROOT_CONTEXT);
 /**
  * Writes spans, GenAI log events and metric points to Aim. Spans are mapped ({@link planWrites})
  * when they arrive, so their placements are known at once; the plans wait in a bounded queue
- * ({@link BatchQueue}) and one worker applies them in order, the runs of a batch in parallel ({@link applyPlans}) through one Aim
- * connection ({@link AimWriter}), retrying transient failures with backoff and jitter until each
- * batch's deadline ({@link RetryPolicy}). Replays are harmless: every point has a step derived from
- * its span. Runs stay open while writes keep coming ({@link OpenRunCache}) and close when idle and
+ * ({@link BatchQueue}) and one worker applies them in the order they came, the runs of a batch in
+ * parallel ({@link applyPlans}) through one Aim connection ({@link AimWriter}), retrying transient
+ * failures with backoff and jitter until each batch's deadline ({@link RetryPolicy}); a batch that
+ * failed waits for its retry behind the others, so one batch's trouble does not stall the rest.
+ * Replays are harmless: every point has a step derived from its span, so the order between
+ * batches does not matter. Runs stay open while writes keep coming ({@link OpenRunCache}) and close when idle and
  * at shutdown. The sink's own Aim traffic is not traced (`suppressTracing`). Bounded: the queue,
  * the open runs, the trace-key memory; every dropped span is counted (see {@link stats}) and logged
  * through the OTel diag logger, at most once per 10 s with the count since the last line.

@@ -31,7 +31,8 @@ describe('overload: 120 Collector-like senders, more spans in flight than the qu
   });
 
   it('drains the backlog with every span written exactly once, answering 429/503 while it cannot take more, and logs that it sheds load', async () => {
-    const batches = makeBatches({ spans: SPANS, batchSize: 100, conversations: 40, service: 'overload' });
+    // 120 requests of 200 spans at once: 24,000 spans in flight, more than the 20,000-item queue.
+    const batches = makeBatches({ spans: SPANS, batchSize: 200, conversations: 40, service: 'overload' });
     const report = await sendWithRetries(bridge.url, batches, { concurrency: SENDERS, deadline: Date.now() + DRAIN_BOUND_MS });
     // Measured numbers for the record (the machine may be shared): not asserted beyond the bound.
     process.stdout.write(`      overload: ${JSON.stringify({ ...report, spansPerSecond: Math.round(SPANS / (report.elapsedMs / 1000)) })}\n`);
@@ -45,10 +46,9 @@ describe('overload: 120 Collector-like senders, more spans in flight than the qu
     expect(points).to.deep.equal(Array.from({ length: SPANS }, (_, i) => i));
 
     const metrics = await (await fetch(`${bridge.url}/metrics`)).text();
-    if ((report.answers['429'] ?? 0) > 0) {
-      expect(readFileSync(bridge.process.logFile, 'utf8'), 'the bridge log').to.include('shedding load');
-      expect(metrics).to.match(/^aim_otel_bridge_requests_shed_total [1-9]/m);
-    }
+    expect(report.answers['429'] ?? 0, 'requests shed with 429').to.be.greaterThan(0);
+    expect(readFileSync(bridge.process.logFile, 'utf8'), 'the bridge log').to.include('shedding load');
+    expect(metrics).to.match(/^aim_otel_bridge_requests_shed_total [1-9]/m);
     expect(metrics).to.match(/^aim_otel_bridge_spans_written_total /m);
   });
 });
