@@ -76,7 +76,7 @@ async function whenAllWritten(bridgeUrl: string, spans: number, started: number)
 }
 
 /** One phase on fresh peers: the senders until every request was answered 200, then the oracle. */
-async function runPhase(phase: Phase, batches: readonly Batch[], spans: number, senders: number, label: string): Promise<PhaseFigures> {
+async function runPhase(batches: readonly Batch[], spans: number, senders: number, label: string): Promise<PhaseFigures> {
   let aim: AimServer | undefined;
   let bridge: BridgeProcess | undefined;
   try {
@@ -139,7 +139,7 @@ export default async function overload(args: string[]): Promise<Record<string, u
   for (let round = 1; round <= rounds; round++) {
     const figures: Partial<Record<Phase, PhaseFigures>> = {};
     for (const phase of alternatingOrder<Phase>(round, ['unloaded', 'overloaded'])) {
-      figures[phase] = await runPhase(phase, batches, spans, senderCount[phase], `round ${String(round)} ${phase} (${String(senderCount[phase])} senders)`);
+      figures[phase] = await runPhase(batches, spans, senderCount[phase], `round ${String(round)} ${phase} (${String(senderCount[phase])} senders)`);
     }
     const { unloaded, overloaded } = figures;
     if (!unloaded || !overloaded) throw new Error('a phase did not run');
