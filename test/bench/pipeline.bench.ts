@@ -12,9 +12,9 @@
  * Each round starts fresh peers (aim server, Jaeger, bridge, Collector), sends `spans` spans, and
  * waits until the bridge counts them all written; the oracle (Aim's SDK) then counts the text and
  * metric points of every run: 0 lost, or the bench throws. Reports spans/s into Aim, the rate of
- * the Collector → Jaeger side of the same round (all spans visible in Jaeger's query API) and the
- * ratio, and CPU seconds and peak RSS (sampled) of the bridge and of the aim server (process trees),
- * while the spans are sent and written.
+ * the Collector → Jaeger side of the same round (all spans visible in Jaeger's query API; spans it
+ * never shows are counted as lost there) and the ratio, and CPU seconds and peak RSS (sampled) of
+ * the bridge and of the aim server (process trees), while the spans are sent and written.
  *
  * `--baseline DIR`: DIR is a checkout of an earlier commit with its node_modules (e.g.
  * `git worktree add DIR <commit>` and a node_modules symlink); its bridge and ours run in
@@ -47,12 +47,17 @@ const DEADLINE_MS = 15 * 60_000;
 /** `max_traces` of the Jaeger peer's memory store (test/peers/jaeger/jaeger.yaml); a search must ask for fewer. */
 const JAEGER_MAX_TRACES = 20_000;
 
-/** Span `i` of the workload: a chat call with its prompt and completion, usage and time to first chunk. */
-function startChatSpan(tracer: Tracer, i: number): void {
-  const endMs = Date.now();
+/**
+ * Span `i` of the workload: a chat call with its prompt and completion, usage and time to first
+ * chunk, started `i` ms after `firstStartMs` (the calls of one conversation never start in the same
+ * millisecond, as in real conversations; an earlier mapping put two texts of such spans on one step)
+ * and lasting 200–499 ms.
+ */
+function startChatSpan(tracer: Tracer, i: number, firstStartMs: number): void {
+  const startMs = firstStartMs + i;
   tracer
     .startSpan(`chat ${MODEL}`, {
-      startTime: endMs - 200 - (i % 300),
+      startTime: startMs,
       attributes: {
         'gen_ai.operation.name': 'chat',
         'gen_ai.provider.name': 'openai',
@@ -71,7 +76,7 @@ function startChatSpan(tracer: Tracer, i: number): void {
         ]),
       },
     })
-    .end(endMs);
+    .end(startMs + 200 + (i % 300));
 }
 
 /** A tracer sending to `tracesUrl` through a batch processor that holds the whole workload. */
@@ -111,7 +116,7 @@ async function probeOneSpan(): Promise<Record<string, unknown>[]> {
   const bridge = await startBridge(aim.url);
   try {
     const { tracer, provider } = sdkTracer(`${bridge.url}/v1/traces`, 1);
-    startChatSpan(tracer, 0);
+    startChatSpan(tracer, 0, Date.now() - 1000);
     await provider.shutdown();
     await waitForWritten(bridge.url, 1);
     const report = await readAimRepo(aim.repoDir);
@@ -145,7 +150,10 @@ interface ProcessFigures {
 interface Attempt {
   seconds: number;
   sendSeconds: number;
+  /** Seconds until Jaeger showed every span; undefined if it never did. */
   jaegerSeconds: number | undefined;
+  /** Spans Jaeger's query API showed last (the Collector drops what Jaeger refuses). */
+  jaegerSpans: number;
   bridge: ProcessFigures;
   aimServer: ProcessFigures;
   /** Spans the bridge answered 429/503 for (the Collector sent them again). */
@@ -165,21 +173,35 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
     aimMeter.start();
     const { tracer, provider } = sdkTracer(`${collector.otlpHttpUrl}/v1/traces`, spans);
     const started = performance.now();
-    for (let i = 0; i < spans; i++) startChatSpan(tracer, i);
+    const firstStartMs = Date.now() - spans - 1000;
+    for (let i = 0; i < spans; i++) startChatSpan(tracer, i, firstStartMs);
     await provider.shutdown();
     const sendSeconds = secondsSince(started);
+    // Jaeger is asked until it shows every span, or until its count stood still for 5 s after the
+    // last span was sent (then the rest was lost on the way: the Collector logs why).
     let jaegerSeconds: number | undefined;
+    let jaegerSpans = 0;
+    let jaegerWatching = true;
+    let jaegerStillSince = performance.now();
     for (;;) {
-      if (jaegerSeconds === undefined && (await spansInJaeger(jaeger.queryUrl, spans)) >= spans) jaegerSeconds = secondsSince(started);
+      if (jaegerWatching) {
+        const count = await spansInJaeger(jaeger.queryUrl, spans);
+        if (count !== jaegerSpans) jaegerStillSince = performance.now();
+        jaegerSpans = count;
+        if (count >= spans) jaegerSeconds = secondsSince(started);
+        if (count >= spans || performance.now() - jaegerStillSince > 5_000) jaegerWatching = false;
+      }
       if ((await spansWritten(bridge.url)) >= spans) break;
       if (performance.now() - started > DEADLINE_MS) throw new Error(`${label}: the pipeline did not deliver ${String(spans)} spans within ${String(DEADLINE_MS / 60_000)} minutes`);
-      await new Promise((wake) => setTimeout(wake, jaegerSeconds === undefined ? 500 : 200));
+      await new Promise((wake) => setTimeout(wake, jaegerWatching ? 500 : 200));
     }
+    if (jaegerSpans < spans) console.log(`${label}: Jaeger shows ${String(jaegerSpans)} of ${String(spans)} spans (see the Collector's log: ${collector.process.logFile})`);
     const seconds = secondsSince(started);
     const attempt: Attempt = {
       seconds,
       sendSeconds,
       jaegerSeconds,
+      jaegerSpans,
       bridge: bridgeMeter.stop(),
       aimServer: aimMeter.stop(),
       deferredSpans: await bridgeCounter(bridge.url, 'aim_otel_bridge_spans_deferred_total'),
@@ -210,7 +232,10 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
 
 interface ContenderSummary {
   spansPerSecond: Spread;
+  /** Over the rounds where Jaeger showed every span; null if it never did. */
   jaegerSpansPerSecond: Spread | null;
+  /** Spans Jaeger never showed, per round. */
+  jaegerLostSpans: Spread;
   ratioAimToJaeger: Spread | null;
   sendSeconds: Spread;
   bridge: { cpuSeconds: Spread; peakRssMiB: Spread };
@@ -228,6 +253,7 @@ function summarize(spans: number, list: Attempt[]): ContenderSummary {
   return {
     spansPerSecond: spread(list.map((a) => spans / a.seconds)),
     jaegerSpansPerSecond: jaeger.length === 0 ? null : spread(jaeger.map((a) => spans / (a.jaegerSeconds ?? NaN))),
+    jaegerLostSpans: spread(list.map((a) => spans - a.jaegerSpans)),
     ratioAimToJaeger: jaeger.length === 0 ? null : spread(jaeger.map((a) => (a.jaegerSeconds ?? NaN) / a.seconds)),
     sendSeconds: spread(list.map((a) => a.sendSeconds)),
     bridge: { cpuSeconds: bridgeCpu, peakRssMiB: spread(list.map((a) => a.bridge.peakRssMiB)) },
@@ -253,7 +279,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       const attempt = await runPipeline(spans, contender === 'baseline' ? resolve(baselineDir ?? '') : undefined, contender);
       attempts[contender].push(attempt);
       console.log(
-        `round ${String(round)} ${contender.padEnd(8)}: ${String(spans)} spans sent in ${attempt.sendSeconds.toFixed(1)} s, in Jaeger after ${attempt.jaegerSeconds?.toFixed(1) ?? '—'} s, all in Aim after ${attempt.seconds.toFixed(1)} s = ${(spans / attempt.seconds).toFixed(0)} spans/s, 0 lost (oracle); ` +
+        `round ${String(round)} ${contender.padEnd(8)}: ${String(spans)} spans sent in ${attempt.sendSeconds.toFixed(1)} s, in Jaeger after ${attempt.jaegerSeconds === undefined ? `— s (only ${String(attempt.jaegerSpans)})` : `${attempt.jaegerSeconds.toFixed(1)} s`}, all in Aim after ${attempt.seconds.toFixed(1)} s = ${(spans / attempt.seconds).toFixed(0)} spans/s, 0 lost (oracle); ` +
           `bridge CPU ${attempt.bridge.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.bridge.peakRssMiB.toFixed(0)} MiB; aim server CPU ${attempt.aimServer.cpuSeconds.toFixed(1)} s, peak RSS ${attempt.aimServer.peakRssMiB.toFixed(0)} MiB; ${String(attempt.deferredSpans)} spans answered 429/503`,
       );
     }
