@@ -2,7 +2,7 @@
  * `npm run bench -- pipeline [spans] [rounds] [--baseline DIR]`: sustained GenAI spans/s through
  * the whole collector-side path — OTel JS SDK → the Collector (collector-config/otelcol.yaml) →
  * `aim-otel-bridge serve` → one real aim server — with prompts and completions: each span is a
- * chat call in one of 50 conversations (`gen_ai.conversation.id`, so 50 runs) carrying
+ * chat call in one of 50 conversations (`gen_ai.conversation.id`, so 50 runs; traces of ten calls) carrying
  * `gen_ai.input.messages` / `gen_ai.output.messages` (GenAI semconv JSON), token usage and time to
  * first chunk, which the bridge writes as two texts (`on_llm_start`, `on_llm_end`) and four metric
  * points (input and output tokens, duration, time to first token). A probe first sends one such
@@ -20,12 +20,12 @@
  * `git worktree add DIR <commit>` and a node_modules symlink); its bridge and ours run in
  * alternating rounds (ours first in odd rounds) on the same workload, the Collector config of this
  * checkout for both; reports medians, spread and the ratio ours / baseline.
- * Defaults: 15,000 spans (~30 s a round at ~500 spans/s; Jaeger's memory store of the test peer keeps
- * 20,000 traces, one a span here, and searches fewer: at most 19,999 spans);
+ * Defaults: 30,000 spans (~30 s a round at ~1,000 spans/s; spans come in traces of ten, as Jaeger's
+ * memory store of the test peer keeps 20,000 traces and searches fewer);
  * rounds 1, or 3 with a baseline.
  */
 import { resolve } from 'node:path';
-import type { Tracer } from '@opentelemetry/api';
+import { ROOT_CONTEXT, type Span, type Tracer, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -33,6 +33,7 @@ import { startAimServer } from '../peers/aim.js';
 import { startBridge } from '../peers/bridge.js';
 import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
 import { getJson } from '../peers/http.js';
+import { runHash } from '../../src/mapping/run-key.js';
 import { type OracleRun, readAimRepo } from '../peers/oracle.js';
 import { bridgeCounter, spansWritten } from './bridge-figures.js';
 import { TreeMeter } from './proc-stats.js';
@@ -47,23 +48,33 @@ const DEADLINE_MS = 15 * 60_000;
 /** `max_traces` of the Jaeger peer's memory store (test/peers/jaeger/jaeger.yaml); a search must ask for fewer. */
 const JAEGER_MAX_TRACES = 20_000;
 
+/** Spans of one trace (an agent turn of ten model calls): Jaeger's memory store counts traces. */
+const SPANS_PER_TRACE = 10;
+
+/** The conversation of span `i`: every span of a trace is in the same one. */
+function conversationOf(i: number): number {
+  return Math.floor(i / SPANS_PER_TRACE) % CONVERSATIONS;
+}
+
 /**
  * Span `i` of the workload: a chat call with its prompt and completion, usage and time to first
  * chunk, started `i` ms after `firstStartMs` (the calls of one conversation never start in the same
  * millisecond, as in real conversations; an earlier mapping put two texts of such spans on one step)
- * and lasting 200–499 ms.
+ * and lasting 200–499 ms. Spans come in traces of SPANS_PER_TRACE: the first is the trace's root,
+ * the others its children. Returns the span, the parent of the next ones.
  */
-function startChatSpan(tracer: Tracer, i: number, firstStartMs: number): void {
+function startChatSpan(tracer: Tracer, i: number, firstStartMs: number, parent: Span | undefined): Span {
   const startMs = firstStartMs + i;
-  tracer
-    .startSpan(`chat ${MODEL}`, {
+  const span = tracer.startSpan(
+    `chat ${MODEL}`,
+    {
       startTime: startMs,
       attributes: {
         'gen_ai.operation.name': 'chat',
         'gen_ai.provider.name': 'openai',
         'gen_ai.request.model': MODEL,
         'gen_ai.request.temperature': 0.7,
-        'gen_ai.conversation.id': `conversation-${String(i % CONVERSATIONS)}`,
+        'gen_ai.conversation.id': `conversation-${String(conversationOf(i))}`,
         'gen_ai.usage.input_tokens': 100 + (i % 1000),
         'gen_ai.usage.output_tokens': 20 + (i % 7),
         'gen_ai.response.time_to_first_chunk': 0.05 + (i % 10) / 100,
@@ -75,8 +86,18 @@ function startChatSpan(tracer: Tracer, i: number, firstStartMs: number): void {
           { role: 'assistant', parts: [{ type: 'text', content: `Answer ${String(i)}: the capital you asked about is a city of about ${String(1000 + i)} thousand people.` }], finish_reason: 'stop' },
         ]),
       },
-    })
-    .end(startMs + 200 + (i % 300));
+    },
+    parent === undefined || i % SPANS_PER_TRACE === 0 ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent),
+  );
+  span.end(startMs + 200 + (i % 300));
+  return i % SPANS_PER_TRACE === 0 ? span : (parent ?? span);
+}
+
+/** The whole workload, `spans` spans. */
+function startChatSpans(tracer: Tracer, spans: number): void {
+  const firstStartMs = Date.now() - spans - 1000;
+  let root: Span | undefined;
+  for (let i = 0; i < spans; i++) root = startChatSpan(tracer, i, firstStartMs, root);
 }
 
 /** A tracer sending to `tracesUrl` through a batch processor that holds the whole workload. */
@@ -116,7 +137,7 @@ async function probeOneSpan(): Promise<Record<string, unknown>[]> {
   const bridge = await startBridge(aim.url);
   try {
     const { tracer, provider } = sdkTracer(`${bridge.url}/v1/traces`, 1);
-    startChatSpan(tracer, 0, Date.now() - 1000);
+    startChatSpans(tracer, 1);
     await provider.shutdown();
     await waitForWritten(bridge.url, 1);
     const report = await readAimRepo(aim.repoDir);
@@ -136,9 +157,10 @@ async function probeOneSpan(): Promise<Record<string, unknown>[]> {
   }
 }
 
-/** How many spans of SERVICE Jaeger's query API shows (each span is a trace of its own: ask for `spans` traces). */
+/** How many spans of SERVICE Jaeger's query API shows. */
 async function spansInJaeger(queryUrl: string, spans: number): Promise<number> {
-  const answer = (await getJson(`${queryUrl}/api/traces?service=${SERVICE}&limit=${String(spans)}&lookback=1h`, 60_000)) as { data: { spans: unknown[] }[] };
+  const traces = Math.ceil(spans / SPANS_PER_TRACE);
+  const answer = (await getJson(`${queryUrl}/api/traces?service=${SERVICE}&limit=${String(traces)}&lookback=1h`, 60_000)) as { data: { spans: unknown[] }[] };
   return answer.data.reduce((n, trace) => n + trace.spans.length, 0);
 }
 
@@ -173,8 +195,7 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
     aimMeter.start();
     const { tracer, provider } = sdkTracer(`${collector.otlpHttpUrl}/v1/traces`, spans);
     const started = performance.now();
-    const firstStartMs = Date.now() - spans - 1000;
-    for (let i = 0; i < spans; i++) startChatSpan(tracer, i, firstStartMs);
+    startChatSpans(tracer, spans);
     await provider.shutdown();
     const sendSeconds = secondsSince(started);
     // Jaeger is asked until it shows every span, or until its count stood still for 5 s after the
@@ -220,8 +241,19 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
     if (texts !== spans * TEXTS_PER_SPAN || metricPoints !== spans * METRIC_POINTS_PER_SPAN) {
       throw new Error(`${label}: Aim holds ${String(texts)} texts and ${String(metricPoints)} metric points, expected ${String(spans * TEXTS_PER_SPAN)} and ${String(spans * METRIC_POINTS_PER_SPAN)}`);
     }
-    const spansPerRun = new Set(report.runs.map((run) => countPoints(run).texts / TEXTS_PER_SPAN));
-    if (spans % CONVERSATIONS === 0 && (spansPerRun.size !== 1 || !spansPerRun.has(spans / CONVERSATIONS))) throw new Error(`${label}: the conversations' runs hold unequal shares of the spans`);
+    // And each conversation's run holds its own spans' points.
+    const expectedPerRun = new Map<string, number>();
+    for (let i = 0; i < spans; i++) {
+      const hash = runHash(`conversation-${String(conversationOf(i))}`);
+      expectedPerRun.set(hash, (expectedPerRun.get(hash) ?? 0) + 1);
+    }
+    for (const run of report.runs) {
+      const counted = countPoints(run);
+      const expected = expectedPerRun.get(run.hash);
+      if (expected === undefined || counted.texts !== expected * TEXTS_PER_SPAN || counted.metricPoints !== expected * METRIC_POINTS_PER_SPAN) {
+        throw new Error(`${label}: run ${run.hash} holds ${String(counted.texts)} texts and ${String(counted.metricPoints)} metric points, expected ${String(expected)} spans' worth`);
+      }
+    }
     return attempt;
   } finally {
     await collector.process.stop();
@@ -265,10 +297,10 @@ function summarize(spans: number, list: Attempt[]): ContenderSummary {
 
 export default async function bench(args: string[]): Promise<Record<string, unknown>> {
   const { positional, options } = parseArgs(args);
-  const spans = positiveInteger(positional[0], 15_000, 'spans');
+  const spans = positiveInteger(positional[0], 30_000, 'spans');
   const baselineDir = options.get('baseline');
   const rounds = positiveInteger(positional[1], baselineDir === undefined ? 1 : 3, 'rounds');
-  if (spans >= JAEGER_MAX_TRACES) throw new Error(`fewer than ${String(JAEGER_MAX_TRACES)} spans: the Jaeger peer keeps that many traces (one a span here) and searches fewer`);
+  if (Math.ceil(spans / SPANS_PER_TRACE) >= JAEGER_MAX_TRACES) throw new Error(`fewer than ${String(JAEGER_MAX_TRACES * SPANS_PER_TRACE)} spans: the Jaeger peer keeps ${String(JAEGER_MAX_TRACES)} traces and searches fewer`);
 
   const probe = await probeOneSpan();
   type Contender = 'ours' | 'baseline';
