@@ -100,11 +100,14 @@ function startChatSpans(tracer: Tracer, spans: number): void {
   for (let i = 0; i < spans; i++) root = startChatSpan(tracer, i, firstStartMs, root);
 }
 
-/** A tracer sending to `tracesUrl` through a batch processor that holds the whole workload. */
+/**
+ * A tracer sending to `tracesUrl` through a batch processor that holds the whole workload (its
+ * shutdown exports every queued batch at once: the exporter must take that many concurrently).
+ */
 function sdkTracer(tracesUrl: string, spans: number): { tracer: Tracer; provider: BasicTracerProvider } {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': SERVICE }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { maxQueueSize: Math.max(spans, 2048), maxExportBatchSize: 512, scheduledDelayMillis: 20 })],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl, concurrencyLimit: Math.ceil(spans / 512) + 8 }), { maxQueueSize: Math.max(spans, 2048), maxExportBatchSize: 512, scheduledDelayMillis: 20 })],
   });
   return { tracer: provider.getTracer('bench'), provider };
 }
