@@ -1,5 +1,5 @@
 import type { AimKey, AimPath, AimValue } from './codec/values.js';
-import { aimText } from './codec/values.js';
+import { AimBlob, AimObject, aimText } from './codec/values.js';
 import { AimUsageError } from './errors.js';
 import { stepHash } from './hash.js';
 
@@ -291,16 +291,51 @@ export class SequenceTracker {
       sequence.pending = undefined;
       if (!pending || !columns) continue;
       if (pending.fields.size > 0) writes.push({ tree: 'meta', method: 'update', path: sequence.trace, entries: [...pending.fields] });
-      writes.push({ tree: 'seqs', method: 'update', path: columns.val, entries: pending.val });
-      writes.push({ tree: 'seqs', method: 'update', path: columns.epoch, entries: pending.epoch });
-      writes.push({ tree: 'seqs', method: 'update', path: columns.time, entries: pending.time });
-      if (pending.step) writes.push({ tree: 'seqs', method: 'update', path: columns.step, entries: pending.step });
+      pushUpdates(writes, columns.val, pending.val);
+      pushUpdates(writes, columns.epoch, pending.epoch);
+      pushUpdates(writes, columns.time, pending.time);
+      if (pending.step) pushUpdates(writes, columns.step, pending.step);
     }
     this.structural = [];
     this.pending = [];
     this.pendingCount = 0;
     return writes;
   }
+}
+
+/**
+ * Entries of one `update` instruction, at most, and the text it carries, at most (UTF-16 units):
+ * `aim server` parses a message in time quadratic in its size, so an update stays about the size
+ * of a frame (16 KiB; an entry of a number column packs to about 200 bytes).
+ */
+const MAX_UPDATE_ENTRIES = 64;
+const MAX_UPDATE_TEXT = 8 * 1024;
+
+/** Appends the `update` instructions that write `entries` under `path`, split to frame size. */
+function pushUpdates(writes: TreeWrite[], path: AimPath, entries: [AimKey, AimValue][]): void {
+  let start = 0;
+  let text = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const weight = textLength((entries[i] as [AimKey, AimValue])[1]);
+    if (i > start && (i - start >= MAX_UPDATE_ENTRIES || text + weight > MAX_UPDATE_TEXT)) {
+      writes.push({ tree: 'seqs', method: 'update', path, entries: entries.slice(start, i) });
+      start = i;
+      text = 0;
+    }
+    text += weight;
+  }
+  if (start < entries.length) writes.push({ tree: 'seqs', method: 'update', path, entries: start === 0 ? entries : entries.slice(start) });
+}
+
+/** The text a column value carries (texts and lists of texts), in UTF-16 units; 0 for numbers. */
+function textLength(value: AimValue): number {
+  if (value instanceof AimObject) {
+    const data = value.storage.get('data');
+    const inner = data instanceof AimBlob ? data.value : data;
+    return typeof inner === 'string' ? inner.length : 0;
+  }
+  if (Array.isArray(value)) return (value as readonly AimValue[]).reduce<number>((sum, item) => sum + textLength(item), 0);
+  return 0;
 }
 
 const NUMERIC: ReadonlySet<string> = new Set(['int', 'float', 'number']);

@@ -101,6 +101,20 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     expect(tracker.drain()).to.deep.equal([]);
   });
 
+  it('a big batch is split into updates of at most 64 entries, or 8 KiB of text (aim server parses a message in quadratic time)', () => {
+    const tracker = new SequenceTracker(H);
+    for (let i = 0; i < 200; i++) tracker.track({ kind: 'float', value: i }, 'm', EMPTY, C0, BigInt(i), undefined, 1);
+    for (let i = 0; i < 10; i++) tracker.track({ kind: 'text', value: 'x'.repeat(2000) }, 't', EMPTY, C0, BigInt(i), undefined, 1);
+    const writes = tracker.drain();
+    const sizes = (name: string, column: string): number[] =>
+      writes.flatMap((w) => (w.method === 'update' && w.path.at(-2) === name && w.path.at(-1) === column ? [w.entries.length] : []));
+    for (const column of ['val', 'epoch', 'time', 'step']) expect(sizes('m', column), column).to.deep.equal([64, 64, 64, 8]);
+    expect(sizes('t', 'val')).to.deep.equal([4, 4, 2]);
+    expect(sizes('t', 'time')).to.deep.equal([10]);
+    // Split or not, the same leaves are written.
+    expect(leaves(writes).filter((w) => w.includes('/m/val/'))).to.have.length(200);
+  });
+
   it('a batch leaves the same tree as its points tracked one by one', () => {
     // Applying leaf writes in order to a map gives the final tree; both ways must agree.
     const apply = (tree: Map<string, string>, writes: readonly string[]): Map<string, string> => {
