@@ -24,16 +24,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { AimRepo } from '../../src/aim/index.js';
 import type { WriteStats } from '../../src/aim/write-channel.js';
-import { type AimServer, requireAim, startAimServer } from '../peers/aim.js';
+import { type AimServer, createAimRepo, requireAim, startAimServer } from '../peers/aim.js';
 import { type OracleRun, readAimRepo } from '../peers/oracle.js';
 import { treeCpuSeconds, waitUntilIdle } from './proc-stats.js';
 import { type Spread, alternatingOrder, parseArgs, perRoundRatios, positiveInteger, roundTo, secondsSince, spread } from './rounds.js';
 
 const runFile = promisify(execFile);
 
-type Contender = 'typescript' | 'python';
+type Contender = 'typescript' | 'python' | 'floor';
 type Workload = 'metrics' | 'texts';
-const CONTENDERS: readonly Contender[] = ['typescript', 'python'];
+const CONTENDERS: readonly Contender[] = ['typescript', 'python', 'floor'];
 const WORKLOADS: readonly Workload[] = ['metrics', 'texts'];
 
 /** The sequences each workload writes, `steps` points each; the same names in both clients. */
@@ -71,6 +71,55 @@ else:
         run.track(aim.Text('completions %d:%s' % (i, filler)), name='completions', step=i, context={'action': 'on_llm_end'})
 run.close()
 print(json.dumps({'hash': run.hash, 'seconds': time.perf_counter() - started, 'cpuSeconds': time.process_time() - cpu_started}))
+`;
+
+/**
+ * The floor: what `aim server` itself must do for these points, without any protocol — Aim's own
+ * storage (`ContainerTreeView.update`, what the server runs for our instructions) applying the
+ * same leaf writes in-process to a repository of its own, in updates of 64 entries as our client
+ * sends them, with the sequence metadata once per update. No client of one aim server can write
+ * faster than this. It counts the points back from storage (the records of the time column).
+ */
+const PYTHON_STORAGE_FLOOR = `
+import json, sys, time, aim
+from aim.sdk.repo import Repo
+from aim.storage.hashing import hash_auto
+from aim.storage.context import Context
+from aim.storage import encoding as E
+repo_dir, workload, steps, filler = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+repo = Repo.from_path(repo_dir)
+run = 'floor' + workload
+seqs = repo.request_tree('seqs', run, read_only=False)
+meta = repo.request_tree('meta', run, read_only=False)
+names = ['loss', 'accuracy'] if workload == 'metrics' else ['prompts', 'completions']
+ctx = Context({'subset': 'train'} if workload == 'metrics' else {'action': 'on_llm_start'}).idx
+columns = ['step', 'val', 'epoch', 'time'] if workload == 'metrics' else ['val', 'epoch', 'time']
+prefix = ('seqs', 'v2', 'chunks', run, ctx) if workload == 'metrics' else ('seqs', 'chunks', run, ctx)
+cpu_started = time.process_time()
+started = time.perf_counter()
+for name in names:
+    for column in columns:
+        seqs.make_array(prefix + (name, column))
+for first in range(0, steps, 64):
+    block = range(first, min(steps, first + 64))
+    for name in names:
+        keys = [hash_auto(i) for i in block] if workload == 'metrics' else list(block)
+        if workload == 'metrics':
+            values = [1.0 / (i + 1) if name == 'loss' else i / steps for i in block]
+        else:
+            values = [aim.Text('%s %d:%s' % (name, i, filler)) for i in block]
+        base = prefix + (name,)
+        seqs.update(base + ('val',), list(zip(keys, values)))
+        seqs.update(base + ('epoch',), [(k, None) for k in keys])
+        seqs.update(base + ('time',), [(k, time.time()) for k in keys])
+        if workload == 'metrics':
+            seqs.update(base + ('step',), list(zip(keys, block)))
+        meta.update(('meta', 'chunks', run, 'traces', ctx, name), [('last', values[-1]), ('last_step', block[-1])])
+seconds = time.perf_counter() - started
+cpu = time.process_time() - cpu_started
+# One scalar record per point in the time column (after the array's own flag record).
+counted = sum(sum(1 for key, _ in seqs.container.view(E.encode_path(prefix + (name, 'time'))).items() if key) for name in names)
+print(json.dumps({'hash': run, 'seconds': seconds, 'cpuSeconds': cpu, 'points': counted}))
 `;
 
 /** What one contender did with one workload in one round. */
@@ -120,6 +169,15 @@ async function writeWithPython(server: AimServer, workload: Workload, steps: num
   return { hash: answer.hash, seconds: answer.seconds, clientCpuSeconds: answer.cpuSeconds };
 }
 
+async function writeFloor(workload: Workload, steps: number): Promise<Omit<Attempt, 'serverCpuSeconds'>> {
+  const repoDir = await createAimRepo();
+  const { stdout } = await runFile(requireAim().python, ['-c', PYTHON_STORAGE_FLOOR, repoDir, workload, String(steps), TEXT_FILLER], { maxBuffer: 1 << 20 });
+  const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { hash?: string; seconds?: number; cpuSeconds?: number; points?: number };
+  if (typeof answer.hash !== 'string' || typeof answer.seconds !== 'number' || typeof answer.cpuSeconds !== 'number') throw new Error(`the storage floor printed ${stdout}`);
+  if (answer.points !== steps * 2) throw new Error(`the storage floor stored ${String(answer.points)} points, expected ${String(steps * 2)}`);
+  return { hash: answer.hash, seconds: answer.seconds, clientCpuSeconds: answer.cpuSeconds };
+}
+
 /** Throws unless `run` holds every point of `workload`: each sequence with steps 0..steps-1 (and the right texts). */
 function checkRun(run: OracleRun | undefined, hash: string, workload: Workload, steps: number): void {
   if (!run) throw new Error(`the oracle does not find run ${hash} (${workload})`);
@@ -161,8 +219,8 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const serverPid = server.process.pid;
   if (serverPid === undefined) throw new Error('aim server has no pid');
   const attempts: Record<Workload, Record<Contender, Attempt[]>> = {
-    metrics: { typescript: [], python: [] },
-    texts: { typescript: [], python: [] },
+    metrics: { typescript: [], python: [], floor: [] },
+    texts: { typescript: [], python: [], floor: [] },
   };
   try {
     for (let round = 1; round <= rounds; round++) {
@@ -172,11 +230,17 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
         for (const workload of WORKLOADS) {
           await waitUntilIdle(serverPid);
           const cpuBefore = treeCpuSeconds(serverPid);
-          const attempt = contender === 'typescript' ? await writeWithTypeScript(server, workload, steps, maxFrameBytes) : await writeWithPython(server, workload, steps);
+          const attempt =
+            contender === 'typescript'
+              ? await writeWithTypeScript(server, workload, steps, maxFrameBytes)
+              : contender === 'python'
+                ? await writeWithPython(server, workload, steps)
+                : await writeFloor(workload, steps);
           await waitUntilIdle(serverPid); // what the server still does for this client counts for it
-          const serverCpuSeconds = treeCpuSeconds(serverPid) - cpuBefore;
+          // The floor runs Aim's storage in its own process: its CPU is the server's work.
+          const serverCpuSeconds = contender === 'floor' ? attempt.clientCpuSeconds : treeCpuSeconds(serverPid) - cpuBefore;
           attempts[workload][contender].push({ ...attempt, serverCpuSeconds });
-          written.push({ hash: attempt.hash, workload });
+          if (contender !== 'floor') written.push({ hash: attempt.hash, workload });
           console.log(
             `round ${String(round)} ${contender.padEnd(10)} ${workload.padEnd(7)}: ${String(pointsPerRun)} points in ${attempt.seconds.toFixed(2)} s = ${String(Math.round(pointsPerRun / attempt.seconds))} points/s; aim server CPU ${serverCpuSeconds.toFixed(2)} s, client CPU ${attempt.clientCpuSeconds.toFixed(2)} s` +
               (attempt.writeStats ? `, ${String(attempt.writeStats.instructions)} instructions in ${String(attempt.writeStats.frames)} frames` : ''),
@@ -217,9 +281,15 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       attempts[workload].python.map((a) => a.serverCpuSeconds),
     );
     const ratioOursToPython = roundTo(ours.pointsPerSecond.median / python.pointsPerSecond.median);
+    const floor = summarize(attempts[workload].floor);
     figures[workload] = {
       typescript: ours,
       python,
+      floor,
+      /** The most any client of one aim server could reach, as a multiple of Python (floor / python). */
+      ratioFloorToPython: roundTo(floor.pointsPerSecond.median / python.pointsPerSecond.median),
+      /** How close ours comes to the floor (ours / floor points/s). */
+      ratioOursToFloor: roundTo(ours.pointsPerSecond.median / floor.pointsPerSecond.median),
       /** ours / python points/s: ratio of the medians, and the median and spread of the per-round ratios. */
       ratioOursToPython,
       perRoundRatioOursToPython: spread(rateRatios),
@@ -227,14 +297,14 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       serverCpuRatioOursToPython: spread(serverCpuRatios),
     };
     console.log(
-      `${workload}: ours ${String(ours.pointsPerSecond.median)} points/s (${String(ours.pointsPerSecond.min)}–${String(ours.pointsPerSecond.max)}), python ${String(python.pointsPerSecond.median)} (${String(python.pointsPerSecond.min)}–${String(python.pointsPerSecond.max)}): ratio ${String(ratioOursToPython)}`,
+      `${workload}: ours ${String(ours.pointsPerSecond.median)} points/s (${String(ours.pointsPerSecond.min)}–${String(ours.pointsPerSecond.max)}), python ${String(python.pointsPerSecond.median)} (${String(python.pointsPerSecond.min)}–${String(python.pointsPerSecond.max)}): ratio ${String(ratioOursToPython)}; storage floor ${String(floor.pointsPerSecond.median)} points/s = ${String(figures[workload] && (figures[workload] as { ratioFloorToPython: number }).ratioFloorToPython)}× python`,
     );
   }
   return {
     stepsPerRun: steps,
     pointsPerRun,
     rounds,
-    order: 'typescript first in odd rounds, python first in even rounds',
+    order: 'typescript, python, floor in odd rounds, reversed in even rounds',
     ...(maxFrameBytes !== undefined ? { maxFrameBytes } : {}),
     ...figures,
   };
