@@ -20,7 +20,9 @@
  *
  * Reports runs/s of both (median, min, max), the ratio ours / Python (ratio of medians and the
  * per-round ratios), and CPU seconds and peak RSS of the aim server and of the bridge (process
- * trees). Defaults: 500 runs, 3 rounds. Goal (issue 13): ours ≥ 100 runs/s.
+ * trees), and the floor: aim server CPU per new run, and the rate it allows (aim server serves one
+ * request at a time, so 1000 / ms per run is the most new runs a second). Defaults: 500 runs, 3
+ * rounds. Goal (issue 13): ours ≥ 100 runs/s.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -32,7 +34,7 @@ import { type OracleRun, readAimRepo } from '../peers/oracle.js';
 import { memoryProvider } from '../receiver/sdk-fixtures.js';
 import { postAll, spansWritten } from './bridge-figures.js';
 import { TreeMeter } from './proc-stats.js';
-import { alternatingOrder, parseArgs, perRoundRatios, positiveInteger, roundTo, secondsSince, spread } from './rounds.js';
+import { type Spread, alternatingOrder, parseArgs, perRoundRatios, positiveInteger, roundTo, secondsSince, spread } from './rounds.js';
 
 const runFile = promisify(execFile);
 
@@ -183,6 +185,12 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const ours = spread(rates('ours'));
   const python = spread(rates('python'));
   const ratio = roundTo(ours.median / python.median);
+  // The floor: aim server works on one client's requests at a time (one asyncio loop), so the
+  // server CPU a new run costs it caps the rate of new runs, whatever the client does.
+  const serverMsPerRun = (contender: Contender): Spread => spread(attempts[contender].map((a) => (a.aimServer.cpuSeconds / runs) * 1000));
+  const oursMsPerRun = serverMsPerRun('ours');
+  const ceiling = roundTo(1000 / oursMsPerRun.median);
+  console.log(`aim server CPU per new run: ours ${String(oursMsPerRun.median)} ms, python ${String(serverMsPerRun('python').median)} ms: one aim server can create at most ${String(ceiling)} of our runs a second`);
   console.log(`new runs: ours ${String(ours.median)} runs/s (${String(ours.min)}–${String(ours.max)}), python SDK ${String(python.median)} (${String(python.min)}–${String(python.max)}): ratio ${String(ratio)}; goal ${String(GOAL_RUNS_PER_SECOND)} runs/s`);
   return {
     runs,
@@ -201,5 +209,10 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
     perRoundRatioOursToPython: spread(perRoundRatios(rates('ours'), rates('python'))),
     goalRunsPerSecond: GOAL_RUNS_PER_SECOND,
     ratioToGoal: roundTo(ours.median / GOAL_RUNS_PER_SECOND),
+    /** aim server CPU milliseconds per new run (it serves one request at a time). */
+    aimServerCpuMsPerRun: { ours: oursMsPerRun, python: serverMsPerRun('python') },
+    /** The most new runs a second one aim server allows at our CPU per run (1000 / ms per run): the floor. */
+    ceilingRunsPerSecond: ceiling,
+    ratioOursToCeiling: roundTo(ours.median / ceiling),
   };
 }
