@@ -3,7 +3,6 @@
  * `conversations` conversations, with its prompt and completion (GenAI semconv JSON), token usage
  * and time to first chunk — which the bridge writes as two texts and four metric points.
  */
-import type { Attributes } from '../../src/model/span-record.js';
 
 /** The model every workload span names. */
 export const WORKLOAD_MODEL = 'gpt-bench';
@@ -12,14 +11,14 @@ export const WORKLOAD_MODEL = 'gpt-bench';
 export const TEXTS_PER_SPAN = 2;
 export const METRIC_POINTS_PER_SPAN = 4;
 
-/** The attributes of workload span `i`. */
-export function chatAttributes(i: number, conversations: number): Attributes {
+/** The attributes of workload span `i`, a call in conversation number `conversation`. */
+export function chatAttributes(i: number, conversation: number): Record<string, string | number> {
   return {
     'gen_ai.operation.name': 'chat',
     'gen_ai.provider.name': 'openai',
     'gen_ai.request.model': WORKLOAD_MODEL,
     'gen_ai.request.temperature': 0.7,
-    'gen_ai.conversation.id': `conversation-${String(i % conversations)}`,
+    'gen_ai.conversation.id': `conversation-${String(conversation)}`,
     'gen_ai.usage.input_tokens': 100 + (i % 1000),
     'gen_ai.usage.output_tokens': 20 + (i % 7),
     'gen_ai.response.time_to_first_chunk': 0.05 + (i % 10) / 100,

@@ -180,7 +180,7 @@ function workload(spans: number): SpanRecord[][] {
         kind: 'client',
         startTimeUnixNano: start,
         endTimeUnixNano: start + 200_000_000n,
-        attributes: chatAttributes(i, CONVERSATIONS),
+        attributes: chatAttributes(i, i % CONVERSATIONS),
         events: [],
         links: [],
         status: { code: 'unset' },

@@ -37,13 +37,12 @@ import { runHash } from '../../src/mapping/run-key.js';
 import { type OracleRun, readAimRepo } from '../peers/oracle.js';
 import { bridgeCounter, spansWritten } from './bridge-figures.js';
 import { TreeMeter } from './proc-stats.js';
+import { METRIC_POINTS_PER_SPAN, TEXTS_PER_SPAN, WORKLOAD_MODEL, chatAttributes } from './genai-workload.js';
 import { type Spread, alternatingOrder, parseArgs, perRoundRatios, positiveInteger, roundTo, secondsSince, spread } from './rounds.js';
 
 const CONVERSATIONS = 50;
-const TEXTS_PER_SPAN = 2;
-const METRIC_POINTS_PER_SPAN = 4;
 const SERVICE = 'pipeline-bench';
-const MODEL = 'gpt-bench';
+const MODEL = WORKLOAD_MODEL;
 const DEADLINE_MS = 15 * 60_000;
 /** `max_traces` of the Jaeger peer's memory store (test/peers/jaeger/jaeger.yaml); a search must ask for fewer. */
 const JAEGER_MAX_TRACES = 20_000;
@@ -69,23 +68,7 @@ function startChatSpan(tracer: Tracer, i: number, firstStartMs: number, parent: 
     `chat ${MODEL}`,
     {
       startTime: startMs,
-      attributes: {
-        'gen_ai.operation.name': 'chat',
-        'gen_ai.provider.name': 'openai',
-        'gen_ai.request.model': MODEL,
-        'gen_ai.request.temperature': 0.7,
-        'gen_ai.conversation.id': `conversation-${String(conversationOf(i))}`,
-        'gen_ai.usage.input_tokens': 100 + (i % 1000),
-        'gen_ai.usage.output_tokens': 20 + (i % 7),
-        'gen_ai.response.time_to_first_chunk': 0.05 + (i % 10) / 100,
-        'gen_ai.input.messages': JSON.stringify([
-          { role: 'system', parts: [{ type: 'text', content: 'You are a helpful assistant. Answer briefly.' }] },
-          { role: 'user', parts: [{ type: 'text', content: `Question ${String(i)}: what is the capital of the country with code ${String(i % 200)}?` }] },
-        ]),
-        'gen_ai.output.messages': JSON.stringify([
-          { role: 'assistant', parts: [{ type: 'text', content: `Answer ${String(i)}: the capital you asked about is a city of about ${String(1000 + i)} thousand people.` }], finish_reason: 'stop' },
-        ]),
-      },
+      attributes: chatAttributes(i, conversationOf(i)),
     },
     parent === undefined || i % SPANS_PER_TRACE === 0 ? ROOT_CONTEXT : trace.setSpan(ROOT_CONTEXT, parent),
   );
