@@ -49,8 +49,12 @@ export function writeKey(w: ByteWriter, key: AimKey): void {
 /** Appends the key of a list index `0 ≤ index < 2³²` without going through a bigint. @internal */
 export function writeIndexKey(w: ByteWriter, index: number): void {
   w.reserve(10);
-  const buf = w.buf;
-  const at = w.pos;
+  putIndexKey(w.buf, w.pos, index);
+  w.pos += 10;
+}
+
+/** Writes the key of a list index `0 ≤ index < 2³²` at `at` (10 bytes: an 8-byte int between sentinels). @internal */
+export function putIndexKey(buf: Uint8Array, at: number, index: number): void {
   buf[at] = PATH_SENTINEL;
   buf[at + 1] = 0;
   buf[at + 2] = 0;
@@ -61,7 +65,6 @@ export function writeIndexKey(w: ByteWriter, index: number): void {
   buf[at + 7] = (index >>> 8) & 0xff;
   buf[at + 8] = index & 0xff;
   buf[at + 9] = PATH_SENTINEL;
-  w.pos = at + 10;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { AimCodecError, AimEncodeError } from '../errors.js';
 import { I64_MAX, I64_MIN, isWellFormed } from './bytes.js';
 import { type AimRecord, INDEX_KEY_BYTES, type ParseRecordsOptions, parseRecords } from './framing.js';
-import { PATH_SENTINEL, decodePath, keyProblem } from './path.js';
+import { PATH_SENTINEL, decodePath, keyProblem, putIndexKey } from './path.js';
 import { AimTag, type AimMarker, type AimScalar, decodeValue } from './value.js';
 import { type AimKey, type AimValue, AimBlob, AimObject } from './values.js';
 
@@ -248,19 +248,8 @@ class TreeWriter {
   /** Appends the key of a list index `0 ≤ index < 2³²` to the path. */
   private writeIndexKey(index: number): void {
     this.reservePath(INDEX_KEY_BYTES);
-    const mem = this.mem;
-    const at = this.pathLength;
-    mem[at] = PATH_SENTINEL;
-    mem[at + 1] = 0;
-    mem[at + 2] = 0;
-    mem[at + 3] = 0;
-    mem[at + 4] = 0;
-    mem[at + 5] = index >>> 24;
-    mem[at + 6] = (index >>> 16) & 0xff;
-    mem[at + 7] = (index >>> 8) & 0xff;
-    mem[at + 8] = index & 0xff;
-    mem[at + 9] = PATH_SENTINEL;
-    this.pathLength = at + INDEX_KEY_BYTES;
+    putIndexKey(this.mem, this.pathLength, index);
+    this.pathLength += INDEX_KEY_BYTES;
   }
 
   /** Appends a dict key to the path (validated: non-empty well-formed string or i64 bigint). */
