@@ -260,6 +260,11 @@ interface ContenderSummary {
   aimServer: { cpuSeconds: Spread; peakRssMiB: Spread };
   /** CPU milliseconds per span (median round), where the work goes. */
   cpuMsPerSpan: { bridge: number; aimServer: number };
+  /**
+   * The floor: spans/s one aim server allows at this CPU per span (1000 / aim server ms per span;
+   * its write loop is one thread, so about the most any bridge could reach with these writes).
+   */
+  aimServerCeilingSpansPerSecond: number;
   /** Spans answered 429/503 and sent again by the Collector, per round. */
   deferredSpans: Spread;
 }
@@ -277,6 +282,7 @@ function summarize(spans: number, list: Attempt[]): ContenderSummary {
     bridge: { cpuSeconds: bridgeCpu, peakRssMiB: spread(list.map((a) => a.bridge.peakRssMiB)) },
     aimServer: { cpuSeconds: aimCpu, peakRssMiB: spread(list.map((a) => a.aimServer.peakRssMiB)) },
     cpuMsPerSpan: { bridge: roundTo((bridgeCpu.median / spans) * 1000), aimServer: roundTo((aimCpu.median / spans) * 1000) },
+    aimServerCeilingSpansPerSecond: roundTo(spans / aimCpu.median),
     deferredSpans: spread(list.map((a) => a.deferredSpans)),
   };
 }
