@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Attributes, SpanRecord } from '../model/span-record.js';
+import type { GenAIFacts } from './conventions.js';
 
 /**
  * How spans are grouped into Aim runs:
@@ -54,6 +55,17 @@ export function attributeRunKey(attributes: Attributes, resource: Attributes, st
 /** The run key of spans with no explicit key: their trace id. */
 export function traceRunKey(traceId: string): string {
   return traceId;
+}
+
+/** How spans with no run key of their own, nor of their trace, are grouped (today: by trace). */
+export interface UnkeyedRunOptions {}
+
+/**
+ * The run key of a span that has no explicit key and whose trace has none either (see
+ * {@link UnkeyedRunOptions}); `facts` are the span's GenAI facts, if it has any.
+ */
+export function unkeyedRunKey(span: SpanRecord, _facts: GenAIFacts | undefined, _options: UnkeyedRunOptions | undefined): string {
+  return traceRunKey(span.traceId);
 }
 
 /**

@@ -4,7 +4,8 @@ import { type GenAIFacts, agentEvents, readGenAIFacts, requestParams } from './c
 import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
 import { type TrackInstruction, hasInstructions, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
-import { type RunKeyStrategy, explicitRunKey, runHash, traceRunKey } from './run-key.js';
+import { type RunKeyStrategy, type UnkeyedRunOptions, explicitRunKey, runHash, unkeyedRunKey } from './run-key.js';
+import { RunDescription } from './run-description.js';
 
 /**
  * What the mapping writes:
@@ -27,6 +28,8 @@ export interface MappingOptions {
   includeNonGenAI?: boolean;
   /** Which layout to write ({@link MappingLayout}). Default `genai`. */
   layout?: MappingLayout;
+  /** Where spans with no run key and no keyed trace go ({@link UnkeyedRunOptions}). */
+  unkeyed?: UnkeyedRunOptions;
 }
 
 /**
@@ -77,7 +80,7 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
   for (const [i, span] of spans.entries()) {
     const facts = explicitOnly ? undefined : readGenAIFacts(span);
     if (!facts && !hasInstructions(span) && (explicitOnly || options.includeNonGenAI !== true)) continue;
-    const key = explicit[i] ?? traceKeys.get(span.traceId) ?? memo?.get(span.traceId) ?? traceRunKey(span.traceId);
+    const key = explicit[i] ?? traceKeys.get(span.traceId) ?? memo?.get(span.traceId) ?? unkeyedRunKey(span, facts, options.unkeyed);
     memo?.set(span.traceId, key);
     let builder = builders.get(key);
     if (!builder) {
@@ -111,11 +114,9 @@ function withEventContent(facts: GenAIFacts, span: SpanRecord): GenAIFacts {
 class RunBuilder {
   private experiment: string | undefined;
   private name: string | undefined;
-  private rootName: string | undefined;
   private description: string | undefined;
   private readonly tags = new Set<string>();
   private resource: Attributes | undefined;
-  private readonly traceIds = new Set<string>();
   private readonly params = new Map<string, ParamWrite>();
   private readonly metrics: MetricWrite[] = [];
   private readonly texts: TextWrite[] = [];
@@ -124,10 +125,14 @@ class RunBuilder {
   private readonly placed: { -readonly [K in keyof SpanPlacement]: SpanPlacement[K] }[] = [];
   private firstCall: { start: bigint; params: Record<string, AttributeValue> } | undefined;
 
+  private readonly findable: RunDescription;
+
   constructor(
     private readonly key: string,
     private readonly hash: string,
-  ) {}
+  ) {
+    this.findable = new RunDescription(key);
+  }
 
   /** The run's `aim.*` attributes (experiment, name, tags, description): all the `explicit` layout reads besides instructions. */
   addRunAttributes(span: SpanRecord, options: MappingOptions): void {
@@ -163,10 +168,9 @@ class RunBuilder {
   add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions): void {
     this.addRunAttributes(span, options);
     this.experiment ??= text(span.origin.resource['service.name']);
-    if (span.parentSpanId === undefined) this.rootName ??= span.name;
+    this.findable.observe(span, facts);
 
     this.resource ??= span.origin.resource;
-    this.traceIds.add(span.traceId);
     for (const key in span.attributes) {
       if (!key.startsWith('langchain.')) continue;
       const value = span.attributes[key];
@@ -227,10 +231,10 @@ class RunBuilder {
   build(): RunWritePlan {
     const params: ParamWrite[] = [];
     if (this.resource) params.push({ path: ['otel', 'resource'], value: toPlanValue(this.resource) });
-    for (const traceId of this.traceIds) params.push({ path: ['otel', 'trace_ids', traceId], value: true });
+    params.push(...this.findable.params());
     params.push(...this.params.values());
     if (this.firstCall) params.push({ path: ['gen_ai', 'request'], value: toPlanValue(this.firstCall.params), once: true });
-    const name = this.name ?? this.rootName;
+    const name = this.name ?? this.findable.name();
     return {
       key: this.key,
       hash: this.hash,
