@@ -10,7 +10,8 @@ export class RunDescription {
   private rootName: string | undefined;
   private readonly traceIds = new Set<string>();
 
-  constructor(private readonly key: string) {}
+  /** @param key - the run's key. */
+  constructor(readonly key: string) {}
 
   /** Takes what the span says about its run. */
   observe(span: SpanRecord, _facts: GenAIFacts | undefined): void {
@@ -25,7 +26,6 @@ export class RunDescription {
 
   /** The params that link the run to its traces: `otel.trace_ids.<id>` = true. */
   params(): ParamWrite[] {
-    void this.key;
     return [...this.traceIds].map((traceId) => ({ path: ['otel', 'trace_ids', traceId], value: true }));
   }
 }

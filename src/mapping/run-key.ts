@@ -58,7 +58,10 @@ export function traceRunKey(traceId: string): string {
 }
 
 /** How spans with no run key of their own, nor of their trace, are grouped (today: by trace). */
-export interface UnkeyedRunOptions {}
+export interface UnkeyedRunOptions {
+  /** `trace` (default): one run per trace. */
+  readonly grouping?: 'trace';
+}
 
 /**
  * The run key of a span that has no explicit key and whose trace has none either (see
