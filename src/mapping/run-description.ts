@@ -1,6 +1,7 @@
 import type { SpanRecord } from '../model/span-record.js';
 import type { ParamWrite } from './aim-plan.js';
 import type { GenAIFacts } from './conventions.js';
+import type { MappingOptions } from './to-aim.js';
 
 /**
  * What tells one run from another in Aim's Runs explorer: the run's name (when no `aim.run_name`
@@ -10,8 +11,14 @@ export class RunDescription {
   private rootName: string | undefined;
   private readonly traceIds = new Set<string>();
 
-  /** @param key - the run's key. */
-  constructor(readonly key: string) {}
+  /**
+   * @param key - the run's key.
+   * @param options - the mapping's options.
+   */
+  constructor(
+    readonly key: string,
+    readonly options: MappingOptions,
+  ) {}
 
   /** Takes what the span says about its run. */
   observe(span: SpanRecord, _facts: GenAIFacts | undefined): void {

@@ -84,7 +84,7 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
     memo?.set(span.traceId, key);
     let builder = builders.get(key);
     if (!builder) {
-      builder = new RunBuilder(key, runHash(key, options.namespace));
+      builder = new RunBuilder(key, runHash(key, options.namespace), options);
       builders.set(key, builder);
     }
     if (explicitOnly) builder.addRunAttributes(span, options);
@@ -130,8 +130,9 @@ class RunBuilder {
   constructor(
     private readonly key: string,
     private readonly hash: string,
+    options: MappingOptions,
   ) {
-    this.findable = new RunDescription(key);
+    this.findable = new RunDescription(key, options);
   }
 
   /** The run's `aim.*` attributes (experiment, name, tags, description): all the `explicit` layout reads besides instructions. */
