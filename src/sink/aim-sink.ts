@@ -129,9 +129,10 @@ export class AimSink {
    * @param seams - for tests only: a fake Aim, a clock, fast retries.
    */
   constructor(options: AimSinkOptions, seams: AimSinkSeams = {}) {
-    const { runKey, experiment, namespace, includeNonGenAI, layout, url, aim, logJoin, ...rest } = options;
+    const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, url, aim, logJoin, ...rest } = options;
     this.mapping = {
       ...(runKey !== undefined ? { runKey } : {}),
+      ...(unkeyed !== undefined ? { unkeyed } : {}),
       ...(layout !== undefined ? { layout } : {}),
       ...(experiment !== undefined ? { experiment } : {}),
       ...(namespace !== undefined ? { namespace } : {}),
