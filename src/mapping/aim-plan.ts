@@ -77,6 +77,14 @@ export interface SpanPlacement {
   readonly step: bigint;
   /** Unix seconds of the span's points (its end). */
   readonly time: number;
+  /** The span's parent, for model calls (what finds two stacked spans of one call). */
+  readonly parentSpanId?: string;
+  /** The span is one model call (its tokens count). */
+  readonly modelCall?: boolean;
+  /** The span id whose place (context, step, point key) this model call's points took: set when its outer span was placed first. */
+  readonly callKey?: string;
+  /** A model call whose call points a span under it carries: it wrote none. */
+  readonly callElsewhere?: boolean;
 }
 
 /** The plan for a batch of spans. */

@@ -4,6 +4,7 @@ import { type GenAIFacts, agentEvents, readGenAIFacts, requestParams } from './c
 import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
 import { type TrackInstruction, hasInstructions, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
+import { type PlacedSpan, type PlacementMemo, type SpanPlace, isModelCall, placeSpans, spanStep, stepAt } from './span-places.js';
 import { type RunKeyStrategy, type UnkeyedRunOptions, explicitRunKey, runHash, unkeyedRunKey } from './run-key.js';
 import { RunDescription } from './run-description.js';
 
@@ -60,13 +61,15 @@ export interface TraceKeyMemo {
  * - **texts**: `on_llm_start`/`on_llm_end`, `on_chain_start`/`on_chain_end`,
  *   `on_tool_start`/`on_tool_end` (+ `on_agent_action` for tools a model called), `on_agent_finish`,
  *   `on_retriever_start`/`on_retriever_end`, context `{action, ...}`.
- * - **step** of every point: derived from the span alone, so replays, restarts and several
- *   replicas write each point at the same key (Aim overwrites, nothing is added twice):
- *   `start in ms × 4096 + the span id's last 12 bits` ({@link spanStep}), in time order and below
- *   2^53 (exact in the Aim UI) until 2039. Spans of one sequence that still share a step within a
- *   batch (same millisecond, same 12 bits) are moved to the next free steps in span id order.
+ * - **step** of every point: its span's natural step, `start in ms × 4096 + the span id's last 12
+ *   bits` ({@link spanStep}): in time order, below 2^53 (exact in the Aim UI) until 2039, and the
+ *   same in every process, so replays, restarts and several replicas write each point at the same
+ *   key (Aim overwrites, nothing is added twice). A span whose natural step another span of its run
+ *   holds takes the next free one and keeps it: `placements` remembers (see span-places.ts).
+ * - **one call, counted once**: of two stacked model-call spans (a framework's and the provider
+ *   instrumentation's under it) only one writes the call's points (see span-places.ts).
  */
-export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo): AimWritePlan {
+export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo, placements?: PlacementMemo): AimWritePlan {
   const strategy = options.runKey ?? 'auto';
   const explicit = spans.map((span) => explicitRunKey(span, strategy));
   const traceKeys = new Map<string, string>();
@@ -77,6 +80,7 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
   const builders = new Map<string, RunBuilder>();
   const problems: string[] = [];
   const explicitOnly = options.layout === 'explicit';
+  const mapped: { span: SpanRecord; facts: GenAIFacts | undefined; builder: RunBuilder }[] = [];
   for (const [i, span] of spans.entries()) {
     const facts = explicitOnly ? undefined : readGenAIFacts(span);
     if (!facts && !hasInstructions(span) && (explicitOnly || options.includeNonGenAI !== true)) continue;
@@ -87,8 +91,19 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
       builder = new RunBuilder(key, runHash(key, options.namespace), options);
       builders.set(key, builder);
     }
+    mapped.push({ span, facts: facts && withEventContent(facts, span), builder });
+  }
+  const placed: (PlacedSpan & { builder: RunBuilder })[] = [];
+  for (const { span, facts, builder } of mapped) if (facts) placed.push({ span, facts, hash: builder.hash, builder });
+  const places = placeSpans(placed, placements);
+  const placeOf = new Map<SpanRecord, SpanPlace>();
+  for (const entry of placed) {
+    const place = places.get(entry);
+    if (place) placeOf.set(entry.span, place);
+  }
+  for (const { span, facts, builder } of mapped) {
     if (explicitOnly) builder.addRunAttributes(span, options);
-    else builder.add(span, facts && withEventContent(facts, span), options);
+    else builder.addSpan(span, facts, options, placeOf.get(span));
     problems.push(...builder.addInstructions(span));
   }
   const runs = [...builders.values()].map((builder) => builder.build());
@@ -129,7 +144,7 @@ class RunBuilder {
 
   constructor(
     private readonly key: string,
-    private readonly hash: string,
+    readonly hash: string,
     options: MappingOptions,
   ) {
     this.findable = new RunDescription(key, options);
@@ -166,7 +181,35 @@ class RunBuilder {
     else this.texts.push({ ...point, text: track.value.kind === 'text' ? track.value.text : track.value.texts });
   }
 
-  add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions): void {
+  /**
+   * A mapped span at its place ({@link placeSpans}): a model call whose points another span
+   * carries writes none; one that takes its outer span's place writes there.
+   */
+  addSpan(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions, place: SpanPlace | undefined): void {
+    const metricsBefore = this.metrics.length;
+    const textsBefore = this.texts.length;
+    this.add(span, facts, options, place?.step);
+    const placement = facts ? this.placed[this.placed.length - 1] : undefined;
+    if (!placement || !place || !facts) return;
+    if (span.parentSpanId !== undefined) placement.parentSpanId = span.parentSpanId;
+    if (!isModelCall(facts)) return;
+    placement.modelCall = true;
+    if (place.callElsewhere) {
+      placement.callElsewhere = true;
+      this.metrics.length = metricsBefore;
+      this.texts.length = textsBefore;
+      return;
+    }
+    const merged = place.mergedInto;
+    if (!merged) return;
+    const ownContext = placement.context;
+    placement.context = merged.context;
+    placement.callKey = merged.key;
+    for (let i = metricsBefore; i < this.metrics.length; i++) this.metrics[i] = retarget(this.metrics[i] as MetricWrite, ownContext, merged);
+    for (let i = textsBefore; i < this.texts.length; i++) this.texts[i] = retarget(this.texts[i] as TextWrite, ownContext, merged);
+  }
+
+  add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions, at?: bigint): void {
     this.addRunAttributes(span, options);
     this.experiment ??= text(span.origin.resource['service.name']);
     this.findable.observe(span, facts);
@@ -186,7 +229,7 @@ class RunBuilder {
     }
     if (!facts) return;
 
-    const step = spanStep(span);
+    const step = at ?? spanStep(span);
     const time = Number(span.endTimeUnixNano) / 1e9;
     const point = { step, time, spanId: span.spanId };
     const callContext = compact({ operation: facts.operation, model: facts.model, provider: facts.provider });
@@ -262,18 +305,7 @@ class RunBuilder {
   }
 }
 
-/** OpenTelemetry JS stamps spans in whole milliseconds: 12 bits of the span id separate spans of one millisecond. */
-const STEP_SLOTS = 4096n;
-
-/** The step of a span's points: its start in ms × 4096 + its span id's last 12 bits. */
-export function spanStep(span: SpanRecord): bigint {
-  return stepAt(span.startTimeUnixNano, span.spanId);
-}
-
-/** The step of a point at `timeUnixNano` of span `spanId` (see {@link spanStep}). */
-export function stepAt(timeUnixNano: bigint, spanId: string): bigint {
-  return (timeUnixNano / 1_000_000n) * STEP_SLOTS + BigInt(parseInt(spanId.slice(-3), 16) || 0);
-}
+export { spanStep, stepAt } from './span-places.js';
 
 /**
  * Makes steps unique within each sequence (name + context) of a run: points sharing a step move
@@ -323,6 +355,16 @@ function separateSteps<T extends { readonly name: string; readonly context: Plan
     const step = moved.get(point);
     return step === undefined ? point : { ...point, step };
   });
+}
+
+/**
+ * A call point moved to the place of the span whose call it also describes: its point key, and
+ * its context with the call's keys (`ownContext`) replaced by that span's call context.
+ */
+function retarget<T extends MetricWrite | TextWrite>(point: T, ownContext: PlanContext, merged: NonNullable<SpanPlace['mergedInto']>): T {
+  const context: Record<string, string | number | boolean> = {};
+  for (const key in point.context) if (!(key in ownContext)) context[key] = point.context[key] as string | number | boolean;
+  return { ...point, spanId: merged.key, context: Object.freeze({ ...context, ...merged.context }) };
 }
 
 /** The text points of a span: [sequence name, text, extra context]. */

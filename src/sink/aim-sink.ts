@@ -307,7 +307,7 @@ export class AimSink {
   /** Maps spans on arrival, so their placements are known at once (log events need not wait while the spans queue). */
   private planSpans(spans: readonly SpanRecord[]): readonly RunWritePlan[] {
     return context.with(SINK_CONTEXT, () => {
-      const plan = planWrites(spans, this.mapping, this.memo);
+      const plan = planWrites(spans, this.mapping, this.memo, this.join.placements);
       for (const problem of plan.problems) {
         this.counters.ignoredInstructions += 1;
         this.log.log('ignored a malformed instruction', problem);

@@ -18,11 +18,9 @@
  *
  * Bounded: placements (LRU by count), retained content (by bytes, oldest first) and held events.
  */
-import { diag } from '@opentelemetry/api';
 import type { SpanPlacement } from '../mapping/aim-plan.js';
 import type { ContentEvent } from '../mapping/genai-events.js';
-import { groupId } from '../mapping/event-content.js';
-import { PlacementJournal } from './placement-journal.js';
+import { SpanPlacements } from './span-placements.js';
 
 /** Limits of the {@link LogJoin}. */
 export interface LogJoinOptions {
@@ -38,9 +36,8 @@ export interface LogJoinOptions {
   stateDir?: string;
 }
 
-interface Placed {
-  placement: SpanPlacement;
-  /** The span's content events written so far (empty when evicted or none came). */
+/** The content events of a placed span written so far. */
+interface Retained {
   events: ContentEvent[];
   bytes: number;
 }
@@ -53,27 +50,23 @@ interface Waiter {
 /** See the module documentation. */
 export class LogJoin {
   readonly windowMs: number;
+  /** Where the spans went (also what the mapping remembers between batches). */
+  readonly placements: SpanPlacements;
   private readonly maxHeldEvents: number;
-  private readonly maxRememberedSpans: number;
   private readonly maxRetainedBytes: number;
-  private readonly placed = new Map<string, Placed>();
+  /** By span id (`traceId/spanId`), oldest first. */
+  private readonly retained = new Map<string, Retained>();
   private readonly waiting = new Map<string, Waiter[]>();
   private heldEvents = 0;
   private retainedBytes = 0;
   private closed = false;
-  private journal: PlacementJournal | undefined;
 
   /** @throws the file system's error when `stateDir` cannot be created, read or written */
   constructor(options: LogJoinOptions = {}) {
     this.windowMs = options.windowMs ?? 8_000;
     this.maxHeldEvents = options.maxHeldEvents ?? 10_000;
-    this.maxRememberedSpans = options.maxRememberedSpans ?? 50_000;
     this.maxRetainedBytes = options.maxRetainedBytes ?? 32 * 1024 * 1024;
-    if (options.stateDir !== undefined) {
-      const { journal, placements } = PlacementJournal.open(options.stateDir, this.maxRememberedSpans);
-      this.journal = journal;
-      this.remember(placements);
-    }
+    this.placements = new SpanPlacements(options.maxRememberedSpans ?? 50_000, options.stateDir);
   }
 
   /** Events waiting for their span now. */
@@ -88,35 +81,20 @@ export class LogJoin {
 
   /** Records where spans went (also in the journal) and wakes the events waiting for them. */
   place(placements: readonly SpanPlacement[]): void {
-    if (this.journal && placements.length > 0) {
-      try {
-        this.journal.append(placements);
-      } catch (error) {
-        diag.error(`aim-otel-bridge: the placement journal cannot be written (${String(error)}); placements are kept in memory only from now on`);
-        this.disposeJournal();
-      }
-    }
-    this.remember(placements);
-  }
-
-  private remember(placements: readonly SpanPlacement[]): void {
+    this.placements.record(placements);
     for (const placement of placements) {
-      const id = groupId(placement.traceId, placement.spanId);
-      const previous = this.placed.get(id);
-      this.placed.delete(id);
-      this.placed.set(id, { placement, events: previous?.events ?? [], bytes: previous?.bytes ?? 0 });
+      const id = `${placement.traceId}/${placement.spanId}`;
       const waiters = this.waiting.get(id);
       if (waiters) {
         this.waiting.delete(id);
         for (const waiter of waiters) this.release(waiter, placement);
       }
     }
-    while (this.placed.size > this.maxRememberedSpans) this.evictOldest();
   }
 
   /** Where the span `id` (`traceId/spanId`) went, if known. */
   placement(id: string): SpanPlacement | undefined {
-    return this.placed.get(id)?.placement;
+    return this.placements.get(id);
   }
 
   /**
@@ -157,19 +135,21 @@ export class LogJoin {
    * event for such a span then rewrites its text with only what arrives with it).
    */
   merge(id: string, events: readonly ContentEvent[]): ContentEvent[] {
-    const entry = this.placed.get(id);
-    if (!entry) return [...events];
+    if (!this.placements.get(id)) return [...events];
+    const entry = this.retained.get(id) ?? { events: [], bytes: 0 };
     const all = [...entry.events, ...events.filter((event) => !entry.events.some((seen) => sameEvent(seen, event)))];
     const bytes = all.reduce((sum, event) => sum + eventBytes(event), 0);
     this.retainedBytes += bytes - entry.bytes;
-    entry.events = all;
-    entry.bytes = bytes;
-    for (const [other, candidate] of this.placed) {
-      if (this.retainedBytes <= this.maxRetainedBytes) break;
-      if (other === id || candidate.bytes === 0) continue;
-      this.retainedBytes -= candidate.bytes;
-      candidate.events = [];
-      candidate.bytes = 0;
+    this.retained.set(id, { events: all, bytes });
+    // Over budget: the spans placed longest ago lose their content first (then forgotten spans').
+    if (this.retainedBytes > this.maxRetainedBytes) {
+      for (const other of chain(this.placements.ids(), this.retained.keys())) {
+        if (this.retainedBytes <= this.maxRetainedBytes) break;
+        const candidate = other === id ? undefined : this.retained.get(other);
+        if (!candidate) continue;
+        this.retainedBytes -= candidate.bytes;
+        this.retained.delete(other);
+      }
     }
     return all;
   }
@@ -183,27 +163,18 @@ export class LogJoin {
 
   /** Closes the journal (at shutdown, after the last placement). Idempotent. */
   disposeJournal(): void {
-    const journal = this.journal;
-    this.journal = undefined;
-    try {
-      journal?.close();
-    } catch {
-      // closing a file that failed to be written: nothing more to do
-    }
+    this.placements.disposeJournal();
   }
 
   private release(waiter: Waiter, placement: SpanPlacement | undefined): void {
     this.heldEvents -= waiter.count;
     waiter.wake(placement);
   }
+}
 
-  private evictOldest(): void {
-    const oldest = this.placed.keys().next();
-    if (oldest.done === true) return;
-    const entry = this.placed.get(oldest.value);
-    if (entry) this.retainedBytes -= entry.bytes;
-    this.placed.delete(oldest.value);
-  }
+function* chain<T>(first: Iterable<T>, second: Iterable<T>): Generator<T> {
+  yield* first;
+  yield* second;
 }
 
 /** A replayed event (same time, same content) is the same event. */

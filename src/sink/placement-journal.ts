@@ -28,6 +28,11 @@ interface Line {
   /** The step, as decimal text (a bigint). */
   st: string;
   tm: number;
+  /** Model calls only: parent span id, `1` for a model call, the span whose place its call took, `1` when a call under it carries its points. */
+  p?: string;
+  m?: 1;
+  ck?: string;
+  ce?: 1;
 }
 
 /** See the module documentation. */
@@ -93,6 +98,10 @@ function toLine(placement: SpanPlacement): Line {
     c: placement.context,
     st: placement.step.toString(),
     tm: placement.time,
+    ...(placement.parentSpanId !== undefined ? { p: placement.parentSpanId } : {}),
+    ...(placement.modelCall === true ? { m: 1 as const } : {}),
+    ...(placement.callKey !== undefined ? { ck: placement.callKey } : {}),
+    ...(placement.callElsewhere === true ? { ce: 1 as const } : {}),
   };
 }
 
@@ -117,8 +126,21 @@ function parseLine(text: string): SpanPlacement | undefined {
     return undefined;
   }
   if (parsed === null || typeof parsed !== 'object') return undefined;
-  const { t, s, k, h, e, c, st, tm } = parsed as Record<string, unknown>;
+  const { t, s, k, h, e, c, st, tm, p, m, ck, ce } = parsed as Record<string, unknown>;
   if (typeof t !== 'string' || typeof s !== 'string' || typeof k !== 'string' || typeof h !== 'string' || typeof st !== 'string' || typeof tm !== 'number') return undefined;
   if (c === null || typeof c !== 'object' || Array.isArray(c) || !/^\d+$/.test(st)) return undefined;
-  return { traceId: t, spanId: s, key: k, hash: h, ...(typeof e === 'string' ? { experiment: e } : {}), context: c as PlanContext, step: BigInt(st), time: tm };
+  return {
+    traceId: t,
+    spanId: s,
+    key: k,
+    hash: h,
+    ...(typeof e === 'string' ? { experiment: e } : {}),
+    context: c as PlanContext,
+    step: BigInt(st),
+    time: tm,
+    ...(typeof p === 'string' ? { parentSpanId: p } : {}),
+    ...(m === 1 ? { modelCall: true } : {}),
+    ...(typeof ck === 'string' ? { callKey: ck } : {}),
+    ...(ce === 1 ? { callElsewhere: true } : {}),
+  };
 }

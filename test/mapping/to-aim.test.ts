@@ -250,6 +250,7 @@ describe('planWrites: content carried as span events', () => {
         spanId: record.spanId,
         key: TRACE_A,
         hash: runHash(TRACE_A),
+        modelCall: true,
         experiment: 'svc',
         context: { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai' },
         step: spanStep(record),
