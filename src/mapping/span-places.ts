@@ -77,18 +77,20 @@ const id = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
 
 /** Decides the place of every GenAI span of a batch (see the module documentation). */
 export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | undefined): Map<PlacedSpan, SpanPlace> {
-  const calls = new Map<string, PlacedSpan>();
   const callParents = new Set<string>();
   const absorbed = new Set<string>();
   const remembered = new Map<PlacedSpan, SpanPlacement>();
+  const merges = new Map<PlacedSpan, SpanPlacement>();
   for (const entry of spans) {
     const { span } = entry;
     const before = memo?.placement(span.traceId, span.spanId);
     if (before) remembered.set(entry, before);
     if (!isModelCall(entry.facts)) continue;
-    calls.set(id(span.traceId, span.spanId), entry);
     if (span.parentSpanId !== undefined) callParents.add(id(span.traceId, span.parentSpanId));
-    if (before?.callKey !== undefined) absorbed.add(id(span.traceId, before.callKey));
+    const outer = before ? undefined : outerCall(entry, memo);
+    if (outer) merges.set(entry, outer);
+    const took = before?.callKey ?? outer?.spanId;
+    if (took !== undefined) absorbed.add(id(span.traceId, took));
   }
 
   const places = new Map<PlacedSpan, SpanPlace>();
@@ -101,17 +103,15 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
   const fresh: PlacedSpan[] = [];
   for (const entry of spans) {
     const before = remembered.get(entry);
+    const outer = merges.get(entry);
     if (before) {
       places.set(entry, rememberedPlace(entry, before, callParents, absorbed, memo));
       take(entry.hash, before.step, entry.span.spanId);
-      continue;
-    }
-    const outer = isModelCall(entry.facts) ? outerCall(entry, calls, memo) : undefined;
-    if (outer) {
+    } else if (outer) {
       places.set(entry, { step: outer.step, mergedInto: { context: outer.context, key: outer.callKey ?? outer.spanId }, callElsewhere: false });
-      continue;
+    } else {
+      fresh.push(entry);
     }
-    fresh.push(entry);
   }
 
   fresh.sort((a, b) => {
@@ -148,13 +148,13 @@ function rememberedPlace(entry: PlacedSpan, before: SpanPlacement, callParents: 
 }
 
 /**
- * The model call placed earlier directly above a new model-call span, whose place it then takes
- * (the outer span was placed first); undefined when there is none, when the outer span is in this
- * batch (then it gives way instead), or when it went to another run.
+ * The model call placed in an earlier batch directly above a new model-call span, whose place the
+ * new span then takes (the outer span was placed first, its points are in Aim); undefined when
+ * there is none, when it gave way to another call under it, or when it went to another run.
  */
-function outerCall(entry: PlacedSpan, calls: ReadonlyMap<string, PlacedSpan>, memo: PlacementMemo | undefined): SpanPlacement | undefined {
+function outerCall(entry: PlacedSpan, memo: PlacementMemo | undefined): SpanPlacement | undefined {
   const { span } = entry;
-  if (span.parentSpanId === undefined || calls.has(id(span.traceId, span.parentSpanId))) return undefined;
+  if (span.parentSpanId === undefined) return undefined;
   const parent = memo?.placement(span.traceId, span.parentSpanId);
   if (!parent || parent.modelCall !== true || parent.callElsewhere === true || parent.hash !== entry.hash) return undefined;
   return parent;

@@ -84,7 +84,13 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
   for (const [i, span] of spans.entries()) {
     const facts = explicitOnly ? undefined : readGenAIFacts(span);
     if (!facts && !hasInstructions(span) && (explicitOnly || options.includeNonGenAI !== true)) continue;
-    const key = explicit[i] ?? traceKeys.get(span.traceId) ?? memo?.get(span.traceId) ?? unkeyedRunKey(span, facts, options.unkeyed);
+    // A span placed before stays in its run (a replay must not move its points to another).
+    const key =
+      placements?.placement(span.traceId, span.spanId)?.key ??
+      explicit[i] ??
+      traceKeys.get(span.traceId) ??
+      memo?.get(span.traceId) ??
+      unkeyedRunKey(span, facts, options.unkeyed);
     memo?.set(span.traceId, key);
     let builder = builders.get(key);
     if (!builder) {
