@@ -12,7 +12,7 @@
  */
 import { DiagLogLevel, type DiagLogger, diag } from '@opentelemetry/api';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { RunKeyStrategy } from './mapping/run-key.js';
+import { DEFAULT_RUN_WINDOW_MS, type RunKeyStrategy, type UnkeyedGrouping, parseRunWindow } from './mapping/run-key.js';
 import { createReceiver } from './receiver/index.js';
 import { VERSION } from './version.js';
 
@@ -31,6 +31,13 @@ function jsonLogger(): DiagLogger {
 
 const LOG_LEVELS: Record<string, DiagLogLevel> = { error: DiagLogLevel.ERROR, warn: DiagLogLevel.WARN, info: DiagLogLevel.INFO, debug: DiagLogLevel.DEBUG };
 const RUN_KEYS = ['auto', 'attribute', 'conversation', 'session', 'trace'];
+const UNKEYED_GROUPINGS: readonly UnkeyedGrouping[] = ['window', 'trace'];
+
+function runWindow(value: string): number {
+  const ms = parseRunWindow(value);
+  if (ms === undefined) throw new InvalidArgumentError('--run-window must be a duration of at least 1s, e.g. 1h, 15m, 1h30m, 1d');
+  return ms;
+}
 
 function integer(name: string, min: number): (value: string) => number {
   return (value) => {
@@ -60,6 +67,12 @@ program
   .addOption(option('--max-queue-spans <n>', 'spans waiting for Aim, at most (then 429)', 'AIM_OTEL_BRIDGE_MAX_QUEUE_SPANS').default(20_000).argParser(integer('--max-queue-spans', 1)))
   .addOption(option('--experiment <name>', 'experiment of runs whose spans name none (default: service.name)', 'AIM_OTEL_BRIDGE_EXPERIMENT'))
   .addOption(option('--run-key <strategy>', 'how spans are grouped into runs', 'AIM_OTEL_BRIDGE_RUN_KEY').choices(RUN_KEYS).default('auto'))
+  .addOption(
+    option('--unkeyed-runs <grouping>', 'where root-level model calls with no run key (conversation, session, aim.run_key) go: window = one run per service, model and --run-window; trace = one run per call', 'AIM_OTEL_BRIDGE_UNKEYED_RUNS')
+      .choices(UNKEYED_GROUPINGS)
+      .default('window'),
+  )
+  .addOption(option('--run-window <duration>', 'length of a window run (--unkeyed-runs window), aligned to UTC: e.g. 15m, 1h, 1d', 'AIM_OTEL_BRIDGE_RUN_WINDOW').default(DEFAULT_RUN_WINDOW_MS, '1h').argParser(runWindow))
   .addOption(option('--namespace <name>', 'separates deployments sharing an Aim repository (part of every run hash)', 'AIM_OTEL_BRIDGE_NAMESPACE'))
   .addOption(option('--state-dir <dir>', 'keep where spans went on disk, so GenAI log events retried after a restart still join their spans (default: memory only)', 'AIM_OTEL_BRIDGE_STATE_DIR'))
   .addOption(option('--log-join-window-ms <ms>', 'how long GenAI log events wait for their span before they go to their fallback run', 'AIM_OTEL_BRIDGE_LOG_JOIN_WINDOW_MS').default(8_000).argParser(integer('--log-join-window-ms', 0)))
@@ -76,6 +89,7 @@ program
       maxQueueSpans: flags.maxQueueSpans,
       idleCloseMs: flags.idleCloseMs,
       runKey: flags.runKey as RunKeyStrategy,
+      unkeyed: { grouping: flags.unkeyedRuns as UnkeyedGrouping, windowMs: flags.runWindow },
       logJoin: { windowMs: flags.logJoinWindowMs, ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}) },
       ...(flags.token !== undefined ? { token: flags.token } : {}),
       ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
@@ -114,6 +128,8 @@ interface ServeFlags {
   maxQueueSpans: number;
   experiment?: string;
   runKey: string;
+  unkeyedRuns: string;
+  runWindow: number;
   namespace?: string;
   idleCloseMs: number;
   logLevel: string;

@@ -5,7 +5,12 @@ import { fromReadableSpan } from '../model/from-readable-span.js';
 import type { SpanOrigin, SpanRecord } from '../model/span-record.js';
 import { AimSink, type AimSinkOptions, type AimSinkStats } from '../sink/aim-sink.js';
 
-/** Options of {@link AimSpanExporter}: where Aim is, the mapping, and the sink's limits. */
+/**
+ * Options of {@link AimSpanExporter}: where Aim is, the mapping, and the sink's limits. Unkeyed
+ * root-level model calls keep one run per trace (`unkeyed.grouping` default `trace`, unlike the
+ * receiver's `window`): one application's calls, usually under its own chain or agent spans;
+ * `{ unkeyed: { grouping: 'window' } }` groups a script's independent calls by model and hour.
+ */
 export type AimSpanExporterOptions = AimSinkOptions;
 
 /**

@@ -29,7 +29,10 @@ export interface MappingOptions {
   includeNonGenAI?: boolean;
   /** Which layout to write ({@link MappingLayout}). Default `genai`. */
   layout?: MappingLayout;
-  /** Where spans with no run key and no keyed trace go ({@link UnkeyedRunOptions}). */
+  /**
+   * Where spans with no run key and no keyed trace go ({@link UnkeyedRunOptions}). Default
+   * `{ grouping: 'trace' }`: one run per trace (the receiver passes `window`).
+   */
   unkeyed?: UnkeyedRunOptions;
 }
 

@@ -36,6 +36,18 @@ export interface ReceiverOptions extends AimSinkOptions {
   grpcPort?: number;
   /** Interface the gRPC receiver listens on. Default: `host`. */
   grpcHost?: string;
+  /**
+   * Where root-level model calls with no run key go (`UnkeyedRunOptions`). The receiver's
+   * default grouping is `window` (one run per service, model variant and hour), not the sink's
+   * `trace`: it takes any service's traffic, and a service making independent calls would
+   * otherwise make one Aim run per call. `{ grouping: 'trace' }` keeps one run per trace.
+   */
+  unkeyed?: NonNullable<AimSinkOptions['unkeyed']>;
+}
+
+/** The receiver's grouping of root-level model calls with no run key: `window`, unless the options say otherwise. */
+function receiverUnkeyed(unkeyed: AimSinkOptions['unkeyed']): NonNullable<AimSinkOptions['unkeyed']> {
+  return { ...unkeyed, grouping: unkeyed?.grouping ?? 'window' };
 }
 
 /** A running receiver. */
@@ -75,6 +87,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
   const metrics: ReceiverMetrics = new ReceiverMetrics(() => sink.stats);
   const sink: AimSink = new AimSink({
     ...sinkOptions,
+    unkeyed: receiverUnkeyed(sinkOptions.unkeyed),
     aim: {
       ...sinkOptions.aim,
       onSessionHealth: (problem) => {
