@@ -15,7 +15,33 @@ export interface ParamWrite {
   readonly value: PlanValue;
   /** Set it only if this process has not set it for the run yet (e.g. the first model call's request). */
   readonly once?: boolean;
+  /**
+   * Set when the applier does not write `value` as it is but merges this with what it knows of
+   * the run beyond one batch ({@link ParamMerge}); unset for a plain param.
+   */
+  readonly merge?: ParamMerge;
 }
+
+/** One trace of a run: its id, and when the earliest of its spans seen so far started (ms since the epoch). */
+export interface TraceMark {
+  readonly traceId: string;
+  readonly startMs: number;
+}
+
+/**
+ * What a {@link ParamWrite} asks the applier to merge with its memory of the run (the mapping is
+ * pure and sees one batch; a run gets spans from many):
+ * - `traces`: the traces the plan's spans belong to. The applier merges them into the run's
+ *   bounded trace summary and writes that at `path` (the param `otel.traces`, see
+ *   `TraceSummary`); `link` is the trace link template (`{trace_id}` placeholder), if configured.
+ *   `value` is unused (null).
+ * - `default-name`: the name the run gets when the plan names none and the run is new in Aim (a
+ *   batch without the trace's root span names a run only this way, so it never renames a run that
+ *   a root span named). `path` and `value` are unused (`[]`, null).
+ */
+export type ParamMerge =
+  | { readonly kind: 'traces'; readonly traces: readonly TraceMark[]; readonly link?: string }
+  | { readonly kind: 'default-name'; readonly name: string };
 
 /** One point of a sequence. `step` is deterministic per span, so writing a point twice is a no-op. */
 interface PointWrite {

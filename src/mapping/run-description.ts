@@ -1,19 +1,90 @@
-import type { SpanRecord } from '../model/span-record.js';
-import type { ParamWrite } from './aim-plan.js';
+/**
+ * What makes a run findable in Aim: a name that tells it apart from the other runs, the ids
+ * (conversation, session, user) as params Aim's query language reaches, and a bounded link to the
+ * run's traces. Pure, like the rest of the mapping: {@link RunDescription} reads one batch, and
+ * {@link TraceSummary} is the merge the applier runs over batches.
+ *
+ * **Name** (when no `aim.run_name` names the run) — `<label> · <what sets the run apart>`:
+ *
+ * | run keyed by | name | example |
+ * |---|---|---|
+ * | `gen_ai.conversation.id` | `<label> · conversation <id>` | `support · conversation c-17` |
+ * | `session.id` | `<label> · session <id>` | `ChatCompletion · session s-4` |
+ * | `aim.run_key` (or another key) | `<label> · <key>` | `triage · ab-test-7` |
+ * | the trace (one run per trace) | `<label> · HH:MM:SS · trace <8 hex>` (UTC start of the trace's root) | `chat m-alpha · 14:03:22 · trace 4bf92f35` |
+ *
+ * The label is the agent or workflow the root span of the trace is (`gen_ai.agent.name`,
+ * `agent.name`, an OpenInference `AGENT` span's name, OpenLLMetry's `traceloop.entity.name` of an
+ * agent or workflow span, `gen_ai.workflow.name`, `traceloop.workflow.name`), else the root span's
+ * name. Only a batch that holds a root span of the run names it ({@link RunDescription.name}):
+ * children arrive before their root (a span is exported when it ends), and such a batch must not
+ * rename a run into something worse. A batch without a root span offers a default name instead
+ * (`default-name`, see `ParamMerge`), from the first agent or workflow among its spans, else its
+ * earliest span's name, which the applier gives only to a run that is new in Aim: so a run whose
+ * traces have no GenAI root (an HTTP server span the Collector filtered out) is still named.
+ * Names depend only on the spans, so a replay writes the same name.
+ *
+ * **Params** (strings; the first span of the batch that carries one, attributes before resource):
+ * `gen_ai.conversation.id`; `session.id` (from `session.id`, OpenLLMetry's
+ * `traceloop.association.properties.session_id`, `langfuse.session.id`); `user.id` (from `user.id`,
+ * `enduser.id`, `traceloop.association.properties.user_id`, `langfuse.user.id`). Query them as
+ * `run.gen_ai.conversation.id == "c-17"`, `run.session.id == "s-4"`, `run.user.id == "u-1"`.
+ *
+ * **Trace link** — the param `otel.traces` (see {@link TraceSummary}): `count` (an Aim int),
+ * `first` and `last` (the 3 earliest and the 3 latest traces, each `{trace_id, start}` with `start`
+ * an ISO 8601 UTC time; `last` leaves out what `first` lists) and, when a template is configured
+ * (`MappingOptions.traceLink`, e.g. `http://localhost:16686/trace/{trace_id}`), `link` to the
+ * latest trace.
+ */
+import type { AttributeValue, SpanRecord } from '../model/span-record.js';
+import type { ParamWrite, PlanValue, TraceMark } from './aim-plan.js';
 import type { GenAIFacts } from './conventions.js';
 import type { MappingOptions } from './to-aim.js';
 
+/** Between the parts of a name. */
+const SEPARATOR = ' · ';
+/** Longest label and id a name shows (longer ones end in `…`). */
+const MAX_LABEL = 64;
+const MAX_ID = 48;
+
+/** Where a run's id params are read from, first name first (span attributes, then resource). */
+const ID_PARAMS: readonly { readonly path: readonly string[]; readonly attributes: readonly string[] }[] = [
+  { path: ['gen_ai', 'conversation', 'id'], attributes: ['gen_ai.conversation.id'] },
+  { path: ['session', 'id'], attributes: ['session.id', 'traceloop.association.properties.session_id', 'langfuse.session.id'] },
+  { path: ['user', 'id'], attributes: ['user.id', 'enduser.id', 'traceloop.association.properties.user_id', 'langfuse.user.id'] },
+];
+
+/** What the run key is, from the strongest evidence the spans give (later entries win). */
+const KEY_KINDS = ['other', 'trace', 'run key', 'session', 'conversation'] as const;
+type KeyKind = (typeof KEY_KINDS)[number];
+
+/** A span and the label it gives. */
+interface Labelled {
+  readonly span: SpanRecord;
+  readonly label: string;
+}
+
 /**
  * What tells one run from another in Aim's Runs explorer: the run's name (when no `aim.run_name`
- * names it) and the params that find it again. Fed every mapped span of one run of one batch.
+ * names it) and the params that find it again (see the module documentation). Fed every mapped
+ * span of one run of one batch.
  */
 export class RunDescription {
-  private rootName: string | undefined;
-  private readonly traceIds = new Set<string>();
+  /** The earliest root span of the run in the batch. */
+  private root: SpanRecord | undefined;
+  /** The earliest span of the run in the batch. */
+  private head: SpanRecord | undefined;
+  /** The earliest span that names an agent or workflow. */
+  private agent: Labelled | undefined;
+  private keyKind: KeyKind = 'other';
+  /** The id params, by path (joined with '.'), first value seen. */
+  private readonly ids = new Map<string, ParamWrite>();
+  /** The run's traces: id → start of their earliest span seen, in ms. */
+  private readonly traces = new Map<string, number>();
 
   /**
    * @param key - the run's key.
-   * @param options - the mapping's options.
+   * @param options - the mapping's options (`traceLink` is the template of the trace link).
    */
   constructor(
     readonly key: string,
@@ -22,17 +93,257 @@ export class RunDescription {
 
   /** Takes what the span says about its run. */
   observe(span: SpanRecord, _facts: GenAIFacts | undefined): void {
-    if (span.parentSpanId === undefined) this.rootName ??= span.name;
-    this.traceIds.add(span.traceId);
+    if (span.parentSpanId === undefined && (!this.root || earlier(span, this.root))) this.root = span;
+    if (!this.head || earlier(span, this.head)) this.head = span;
+    const label = agentOrWorkflow(span);
+    if (label !== undefined && (!this.agent || earlier(span, this.agent.span))) this.agent = { span, label };
+    this.keyKind = strongest(this.keyKind, keyKindOf(this.key, span));
+    for (const { path, attributes } of ID_PARAMS) {
+      const name = path.join('.');
+      if (this.ids.has(name)) continue;
+      const value = firstId(span, attributes);
+      if (value !== undefined) this.ids.set(name, { path, value });
+    }
+    const startMs = Number(span.startTimeUnixNano / 1_000_000n);
+    const seen = this.traces.get(span.traceId);
+    if (seen === undefined || startMs < seen) this.traces.set(span.traceId, startMs);
   }
 
-  /** The run's name, unless `aim.run_name` names it: the trace's root span name. */
+  /**
+   * The run's name, unless `aim.run_name` names it: `<label> · <what sets the run apart>` when
+   * the batch holds a root span of the run, else undefined (the run keeps its name; see the module
+   * documentation).
+   */
   name(): string | undefined {
-    return this.rootName;
+    const root = this.root;
+    if (!root) return undefined;
+    return this.compose(agentOrWorkflow(root) ?? root.name, root);
   }
 
-  /** The params that link the run to its traces: `otel.trace_ids.<id>` = true. */
+  /**
+   * The params that find the run: the ids (`gen_ai.conversation.id`, `session.id`, `user.id`),
+   * the batch's traces for the applier to merge into `otel.traces`, and, when the batch names the
+   * run no better ({@link name} undefined), its default name.
+   */
   params(): ParamWrite[] {
-    return [...this.traceIds].map((traceId) => ({ path: ['otel', 'trace_ids', traceId], value: true }));
+    const params = [...this.ids.values()];
+    if (this.traces.size > 0) {
+      const traces = [...this.traces].map(([traceId, startMs]) => ({ traceId, startMs })).sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
+      const link = this.options.traceLink;
+      params.push({ path: ['otel', 'traces'], value: null, merge: { kind: 'traces', traces, ...(link !== undefined && link !== '' ? { link } : {}) } });
+    }
+    if (!this.root && this.head) {
+      params.push({ path: [], value: null, merge: { kind: 'default-name', name: this.compose(this.agent?.label ?? this.head.name, undefined) } });
+    }
+    return params;
   }
+
+  /** `<label> · <what sets the run apart>`; `root` gives a run per trace its start time. */
+  private compose(label: string, root: SpanRecord | undefined): string {
+    const parts = [clip(label, MAX_LABEL)];
+    const id = clip(this.key, MAX_ID);
+    // No span of the batch carries the key's attribute (they follow their trace's key): the strategy may tell.
+    const kind = this.keyKind === 'other' && (this.options.runKey === 'conversation' || this.options.runKey === 'session') ? this.options.runKey : this.keyKind;
+    switch (kind) {
+      case 'conversation':
+        parts.push(`conversation ${id}`);
+        break;
+      case 'session':
+        parts.push(`session ${id}`);
+        break;
+      case 'trace':
+        if (root) parts.push(utcTime(root.startTimeUnixNano));
+        parts.push(`trace ${this.key.slice(0, 8)}`);
+        break;
+      default:
+        parts.push(id);
+    }
+    return parts.join(SEPARATOR);
+  }
+}
+
+/**
+ * The agent or workflow a span is, or is part of: `gen_ai.agent.name`, `agent.name`, the name of an
+ * OpenInference `AGENT` span, OpenLLMetry's `traceloop.entity.name` of an agent or workflow span,
+ * `gen_ai.workflow.name`, `traceloop.workflow.name`.
+ */
+function agentOrWorkflow(span: SpanRecord): string | undefined {
+  const a = span.attributes;
+  const traceloopKind = a['traceloop.span.kind'];
+  return (
+    text(a['gen_ai.agent.name']) ??
+    text(a['agent.name']) ??
+    (a['openinference.span.kind'] === 'AGENT' ? text(span.name) : undefined) ??
+    (traceloopKind === 'agent' || traceloopKind === 'workflow' ? text(a['traceloop.entity.name']) : undefined) ??
+    text(a['gen_ai.workflow.name']) ??
+    text(a['traceloop.workflow.name'])
+  );
+}
+
+/** What `key` is for `span`: its conversation id, session id, `aim.run_key`, trace id, or something else. */
+function keyKindOf(key: string, span: SpanRecord): KeyKind {
+  if (firstId(span, ['gen_ai.conversation.id']) === key) return 'conversation';
+  if (firstId(span, ['session.id']) === key) return 'session';
+  if (firstId(span, ['aim.run_key']) === key) return 'run key';
+  if (span.traceId === key) return 'trace';
+  return 'other';
+}
+
+function strongest(a: KeyKind, b: KeyKind): KeyKind {
+  return KEY_KINDS.indexOf(a) >= KEY_KINDS.indexOf(b) ? a : b;
+}
+
+/** The first of `names` the span (else its resource) carries, as a string, the way run keys read them. */
+function firstId(span: SpanRecord, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = span.attributes[name] ?? span.origin.resource[name];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') {
+      const id = String(value);
+      if (id.trim() !== '') return id;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `a` started before `b` (ties: the lower span id), so the choice does not depend on the batch's order. */
+function earlier(a: SpanRecord, b: SpanRecord): boolean {
+  return a.startTimeUnixNano === b.startTimeUnixNano ? a.spanId < b.spanId : a.startTimeUnixNano < b.startTimeUnixNano;
+}
+
+/** `HH:MM:SS`, UTC. */
+function utcTime(unixNano: bigint): string {
+  return new Date(Number(unixNano / 1_000_000n)).toISOString().slice(11, 19);
+}
+
+function clip(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
+function text(value: AttributeValue | undefined): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** Traces `otel.traces` lists at each end (`first`, `last`). */
+export const TRACES_AT_EACH_END = 3;
+
+/** Trace ids a {@link TraceSummary} remembers as counted, by default (beyond, the oldest are forgotten). */
+export const DEFAULT_COUNTED_TRACES = 10_000;
+
+/**
+ * The bounded link from a run to its traces, written as the param `otel.traces`:
+ * `{count, first: [{trace_id, start}, ...], last: [...], link?}` (see the module documentation).
+ *
+ * Merging is idempotent: a trace counts once however often its spans come (a replayed batch does
+ * not grow `count`), and `first`/`last` are ordered by the start of each trace's earliest span
+ * seen, not by arrival, so an old trace replayed never moves into `last`. What is exact and what
+ * is best effort:
+ * - `first`, `last`: exact (the 3 earliest and latest traces by that start), whatever the order
+ *   and repetition of batches; the stored param carries the starts, so a summary read back from
+ *   Aim ({@link fromParam}) merges on exactly.
+ * - `count`: exact while the summary remembers the trace ids it counted (up to
+ *   {@link DEFAULT_COUNTED_TRACES} per run, the oldest forgotten first; the applier keeps summaries
+ *   across run closes and retries, within its own bounds). A summary read back from Aim remembers
+ *   only the ids it lists: a replay of another trace of the run after a bridge restart counts it
+ *   again. Several bridges writing one run each write their own summary (the last write wins):
+ *   route a run's spans to one bridge (e.g. the Collector's load balancing by conversation id) for
+ *   exact counts.
+ */
+export class TraceSummary {
+  private count = 0;
+  /** The earliest traces, ascending. */
+  private first: TraceMark[] = [];
+  /** The latest traces, ascending (may share traces with `first`). */
+  private last: TraceMark[] = [];
+  /** Trace ids counted, oldest first. */
+  private readonly counted = new Set<string>();
+
+  /** @param maxCounted - trace ids remembered as counted, at most. Default {@link DEFAULT_COUNTED_TRACES}. */
+  constructor(private readonly maxCounted = DEFAULT_COUNTED_TRACES) {}
+
+  /**
+   * The summary stored as `otel.traces` (as Aim's client reads it back: dicts as `Map`s, or plain
+   * objects); an empty summary when there is none or it does not read as one.
+   */
+  static fromParam(stored: unknown, maxCounted = DEFAULT_COUNTED_TRACES): TraceSummary {
+    const summary = new TraceSummary(maxCounted);
+    const count = field(stored, 'count');
+    const marks = (name: string): TraceMark[] =>
+      items(field(stored, name)).flatMap((entry) => {
+        const traceId = field(entry, 'trace_id');
+        const start = field(entry, 'start');
+        const startMs = typeof start === 'string' ? Date.parse(start) : Number.NaN;
+        return typeof traceId === 'string' && Number.isFinite(startMs) ? [{ traceId, startMs }] : [];
+      });
+    const listed = [...marks('first'), ...marks('last')];
+    summary.merge(listed);
+    if (typeof count === 'bigint' || typeof count === 'number') summary.count = Math.max(summary.count, Number(count));
+    return summary;
+  }
+
+  /** Traces counted. */
+  get traceCount(): number {
+    return this.count;
+  }
+
+  /** Trace ids remembered (what the summary weighs in memory). */
+  get remembered(): number {
+    return this.counted.size;
+  }
+
+  /** Adds traces (a trace seen before is not counted again; an earlier start moves it). */
+  merge(marks: readonly TraceMark[]): void {
+    for (const mark of marks) {
+      const known = this.counted.has(mark.traceId) || this.first.some((m) => m.traceId === mark.traceId) || this.last.some((m) => m.traceId === mark.traceId);
+      if (!known) this.count += 1;
+      this.counted.delete(mark.traceId);
+      this.counted.add(mark.traceId);
+      if (this.counted.size > this.maxCounted) this.counted.delete(this.counted.values().next().value as string);
+      this.first = withMark(this.first, mark).slice(0, TRACES_AT_EACH_END);
+      this.last = withMark(this.last, mark).slice(-TRACES_AT_EACH_END);
+    }
+  }
+
+  /** The param `otel.traces`; `linkTemplate` (`{trace_id}` placeholder) links the latest trace. */
+  toParam(linkTemplate?: string): PlanValue {
+    const listed = new Set(this.first.map((m) => m.traceId));
+    const latest = this.last[this.last.length - 1] ?? this.first[this.first.length - 1];
+    return {
+      count: BigInt(this.count),
+      first: this.first.map(entry),
+      last: this.last.filter((m) => !listed.has(m.traceId)).map(entry),
+      ...(linkTemplate !== undefined && linkTemplate !== '' && latest ? { link: traceLink(linkTemplate, latest.traceId) } : {}),
+    };
+  }
+}
+
+/** The link to a trace: `template` with every `{trace_id}` replaced by `traceId`. */
+export function traceLink(template: string, traceId: string): string {
+  return template.replaceAll('{trace_id}', traceId);
+}
+
+/** `marks` with `mark` (or its earlier start), in (start, id) order. */
+function withMark(marks: readonly TraceMark[], mark: TraceMark): TraceMark[] {
+  const at = marks.findIndex((m) => m.traceId === mark.traceId);
+  if (at >= 0 && (marks[at] as TraceMark).startMs <= mark.startMs) return [...marks];
+  const others = at >= 0 ? marks.filter((_, i) => i !== at) : [...marks];
+  others.push(mark);
+  return others.sort((a, b) => a.startMs - b.startMs || (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
+}
+
+function entry(mark: TraceMark): PlanValue {
+  return { trace_id: mark.traceId, start: new Date(mark.startMs).toISOString() };
+}
+
+/** A dict's field, whether the dict is a `Map` (as Aim's client decodes it) or a plain object. */
+function field(value: unknown, name: string): unknown {
+  if (value instanceof Map) return (value as ReadonlyMap<unknown, unknown>).get(name);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return (value as Record<string, unknown>)[name];
+  return undefined;
+}
+
+/** A list's items, whether an array or a dict by index. */
+function items(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value as unknown[];
+  if (value instanceof Map) return [...(value as ReadonlyMap<unknown, unknown>).entries()].sort(([a], [b]) => Number(a) - Number(b)).map(([, item]) => item);
+  return [];
 }

@@ -34,6 +34,12 @@ export interface MappingOptions {
    * `{ grouping: 'trace' }`: one run per trace (the receiver passes `window`).
    */
   unkeyed?: UnkeyedRunOptions;
+  /**
+   * Template of the link from a run to its latest trace, in the param `otel.traces.link`: every
+   * `{trace_id}` is replaced by the trace id, e.g. `http://localhost:16686/trace/{trace_id}`
+   * (Jaeger's UI). Default none (no `link`).
+   */
+  traceLink?: string;
 }
 
 /**
