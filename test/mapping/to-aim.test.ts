@@ -334,3 +334,48 @@ describe('planWrites: LangChain metadata and tags as params', () => {
     expect(run.params.map((p) => p.path.join('.'))).to.not.include('langchain.tags');
   });
 });
+
+describe('planWrites: unkeyed root-level model calls under `unkeyed: { grouping: "window" }`', () => {
+  const WINDOW = { unkeyed: { grouping: 'window' } } as const;
+  /** START is 2025-11-24 16:00:00.123 UTC: its window run (service svc, environment test). */
+  const windowKey = (model: string, hour = '16'): string => `unkeyed:service=svc;environment=test;provider=openai;model=${model};window=2025-11-24T${hour}:00:00.000Z/PT1H`;
+  const trace = (n: number): string => n.toString(16).padStart(32, '0');
+
+  it('independent calls of one service and model within an hour share one run, each at its own step; another model or hour is another run', () => {
+    const calls = [1, 2, 3].map((n) => span(CHAT, { traceId: trace(n), startTimeUnixNano: START + BigInt(n) * 60_000_000_000n }));
+    const other = span({ ...CHAT, 'gen_ai.request.model': 'gpt-4o' }, { traceId: trace(4) });
+    const later = span(CHAT, { traceId: trace(5), startTimeUnixNano: START + 3_600_000_000_000n });
+    const plan = planWrites([...calls, other, later], WINDOW);
+    expect(plan.runs.map((run) => [run.key, run.hash, run.spanCount])).to.deep.equal([
+      [windowKey('gpt-4o-mini'), runHash(windowKey('gpt-4o-mini')), 3],
+      [windowKey('gpt-4o'), runHash(windowKey('gpt-4o')), 1],
+      [windowKey('gpt-4o-mini', '17'), runHash(windowKey('gpt-4o-mini', '17')), 1],
+    ]);
+    const [hourly] = plan.runs;
+    expect(hourly?.experiment).to.equal('svc');
+    expect(hourly?.metrics.filter((m) => m.name === 'gen_ai.usage.input_tokens').map((m) => [m.step, m.value])).to.deep.equal(calls.map((call) => [spanStep(call), 12n]));
+    // Where each call went: its trace id finds it.
+    expect(plan.placements.filter((p) => p.key === windowKey('gpt-4o-mini')).map((p) => p.traceId)).to.deep.equal([trace(1), trace(2), trace(3)]);
+  });
+
+  it('keyed calls, keyed traces and traces with structure keep their runs', () => {
+    const conversation = span({ ...CHAT, 'gen_ai.conversation.id': 'conv-1' }, { traceId: trace(1) });
+    const keyedTrace = [span(CHAT, { traceId: trace(2) }), span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't', 'aim.run_key': 'k-2' }, { traceId: trace(2), parentSpanId: '0000000000000001' })];
+    const chainRoot = span({ 'gen_ai.operation.name': 'invoke_workflow' }, { traceId: trace(3), spanId: '00000000000000c0' });
+    const chainCall = span(CHAT, { traceId: trace(3), parentSpanId: '00000000000000c0' });
+    const plan = planWrites([conversation, ...keyedTrace, chainCall, chainRoot], WINDOW);
+    expect(plan.runs.map((run) => [run.key, run.spanCount])).to.deep.equal([
+      ['conv-1', 1],
+      ['k-2', 2],
+      [trace(3), 2],
+    ]);
+  });
+
+  it('the later spans of a window call\'s trace follow it into its run (the trace-key memo), in another batch too', () => {
+    const memo = new Map<string, string>();
+    const root = span(CHAT, { traceId: trace(7), spanId: '0000000000000070' });
+    expect(planWrites([root], WINDOW, memo).runs.map((run) => run.key)).to.deep.equal([windowKey('gpt-4o-mini')]);
+    const late = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't' }, { traceId: trace(7), parentSpanId: '0000000000000070' });
+    expect(planWrites([late], WINDOW, memo).runs.map((run) => run.key)).to.deep.equal([windowKey('gpt-4o-mini')]);
+  });
+});
