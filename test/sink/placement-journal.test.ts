@@ -15,11 +15,15 @@ function placement(i: number): SpanPlacement {
     context: { operation: 'chat', model: 'm', provider: 'openai' },
     step: 7_356_852_778_803_482n + BigInt(i),
     time: 1_760_000_000.25 + i,
+    // Model calls carry how they stack (see span-places.ts): every combination round-trips.
+    ...(i % 3 === 0 ? { parentSpanId: `${'c'.repeat(14)}${String(i).padStart(2, '0')}`, modelCall: true } : {}),
+    ...(i % 4 === 1 ? { callKey: `${'d'.repeat(14)}${String(i).padStart(2, '0')}` } : {}),
+    ...(i % 5 === 2 ? { callElsewhere: true } : {}),
   };
 }
 
 describe('PlacementJournal', () => {
-  it('gives back, after a reopen, every placement appended (exactly: bigint steps, optional experiment)', () => {
+  it('gives back, after a reopen, every placement appended (exactly: bigint steps, optional experiment, how model calls stack)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'journal-'));
     const first = PlacementJournal.open(dir, 100);
     expect(first.placements).to.deep.equal([]);
