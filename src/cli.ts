@@ -39,6 +39,12 @@ function runWindow(value: string): number {
   return ms;
 }
 
+/** A trace link template must place the trace id somewhere. */
+function traceLinkTemplate(value: string): string {
+  if (!value.includes('{trace_id}')) throw new InvalidArgumentError('--trace-link must contain {trace_id}, e.g. http://localhost:16686/trace/{trace_id}');
+  return value;
+}
+
 function integer(name: string, min: number): (value: string) => number {
   return (value) => {
     const parsed = Number(value);
@@ -74,6 +80,7 @@ program
   )
   .addOption(option('--run-window <duration>', 'length of a window run (--unkeyed-runs window), aligned to UTC: e.g. 15m, 1h, 1d', 'AIM_OTEL_BRIDGE_RUN_WINDOW').default(DEFAULT_RUN_WINDOW_MS, '1h').argParser(runWindow))
   .addOption(option('--namespace <name>', 'separates deployments sharing an Aim repository (part of every run hash)', 'AIM_OTEL_BRIDGE_NAMESPACE'))
+  .addOption(option('--trace-link <template>', 'link each run to its latest trace (param otel.traces.link): {trace_id} is replaced by the trace id, e.g. http://localhost:16686/trace/{trace_id}', 'AIM_OTEL_BRIDGE_TRACE_LINK').argParser(traceLinkTemplate))
   .addOption(option('--state-dir <dir>', 'keep where spans went on disk, so GenAI log events retried after a restart still join their spans (default: memory only)', 'AIM_OTEL_BRIDGE_STATE_DIR'))
   .addOption(option('--log-join-window-ms <ms>', 'how long GenAI log events wait for their span before they go to their fallback run', 'AIM_OTEL_BRIDGE_LOG_JOIN_WINDOW_MS').default(8_000).argParser(integer('--log-join-window-ms', 0)))
   .addOption(option('--idle-close-ms <ms>', 'close a run after this long without spans', 'AIM_OTEL_BRIDGE_IDLE_CLOSE_MS').default(30_000).argParser(integer('--idle-close-ms', 1)))
@@ -95,6 +102,7 @@ program
       ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
       ...(flags.experiment !== undefined ? { experiment: flags.experiment } : {}),
       ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+      ...(flags.traceLink !== undefined ? { traceLink: flags.traceLink } : {}),
     });
     console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP on ${receiver.url}/v1/{traces,logs,metrics}, writing to ${flags.aimUrl}`);
     if (receiver.grpcUrl !== undefined) console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/gRPC on ${receiver.grpcUrl}`);
@@ -131,6 +139,7 @@ interface ServeFlags {
   unkeyedRuns: string;
   runWindow: number;
   namespace?: string;
+  traceLink?: string;
   idleCloseMs: number;
   logLevel: string;
 }

@@ -47,6 +47,8 @@ const MAX_PENDING_POINTS = 2_048;
  */
 export class AimRun {
   readonly hash: string;
+  /** Whether the repository had the run before this open (it was resumed, not created). */
+  readonly resumed: boolean;
   private readonly transport: AimTransport;
   private readonly handlers: RunHandlers;
   private readonly points: RunPoints;
@@ -61,9 +63,11 @@ export class AimRun {
     handlers: RunHandlers,
     points: RunPoints,
     onClosed: (run: AimRun) => void,
+    resumed: boolean,
   ) {
     this.transport = transport;
     this.hash = hash;
+    this.resumed = resumed;
     this.handlers = handlers;
     this.points = points;
     this.onClosed = onClosed;
@@ -158,7 +162,7 @@ export class AimRun {
     ] as const);
     const points = new RunPoints(hash);
     if (exists) await loadSequences(transport, meta, hash, points.tracker);
-    const run = new AimRun(transport, hash, { lock, meta, heartbeat, props, seqs }, points, onClosed);
+    const run = new AimRun(transport, hash, { lock, meta, heartbeat, props, seqs }, points, onClosed, exists);
     if (!hasParams) {
       // No params yet: Aim writes an empty params dict, so readers find one (as the SDK does).
       await run.writeMeta([...runPath, 'attrs'], new Map());
@@ -183,6 +187,22 @@ export class AimRun {
       this.writeMeta(['meta', 'chunks', this.hash, 'attrs', ...path], value),
       this.writeMeta(['meta', 'attrs', ...path], value),
     ]).then(() => undefined);
+  }
+
+  /**
+   * Reads a param back, as the server holds it (Python's `run[key]`; dicts are `Map`s), once the
+   * writes made before it are applied; `undefined` when the run has no param at `key`.
+   */
+  async get(key: ParamKey): Promise<AimValue | undefined> {
+    const path = typeof key === 'string' ? [key] : [...key];
+    if (path.length === 0 || path.some((part) => part === '')) throw new AimUsageError('a param key must be non-empty');
+    this.assertOpen();
+    try {
+      return await this.transport.read(this.handlers.meta, 'collect', [['meta', 'chunks', this.hash, 'attrs', ...path], true, false]);
+    } catch (error) {
+      if (error instanceof AimServerError && error.remote.className === 'KeyError') return undefined;
+      throw error;
+    }
   }
 
   /**

@@ -12,6 +12,7 @@
  * | `session.id` | `<label> · session <id>` | `ChatCompletion · session s-4` |
  * | `aim.run_key` (or another key) | `<label> · <key>` | `triage · ab-test-7` |
  * | the trace (one run per trace) | `<label> · HH:MM:SS · trace <8 hex>` (UTC start of the trace's root) | `chat m-alpha · 14:03:22 · trace 4bf92f35` |
+| a time window (unkeyed root-level model calls, `windowRunKey`) | `<service> · <provider>/<model> · <window start> UTC, <length>` (from the key alone) | `checkout · openai/gpt-4o-mini · 2026-12-01 13:00 UTC, 1h` |
  *
  * The label is the agent or workflow the root span of the trace is (`gen_ai.agent.name`,
  * `agent.name`, an OpenInference `AGENT` span's name, OpenLLMetry's `traceloop.entity.name` of an
@@ -39,6 +40,7 @@
 import type { AttributeValue, SpanRecord } from '../model/span-record.js';
 import type { ParamWrite, PlanValue, TraceMark } from './aim-plan.js';
 import type { GenAIFacts } from './conventions.js';
+import { type WindowRun, parseWindowRunKey } from './run-key.js';
 import type { MappingOptions } from './to-aim.js';
 
 /** Between the parts of a name. */
@@ -115,6 +117,8 @@ export class RunDescription {
    * documentation).
    */
   name(): string | undefined {
+    const window = parseWindowRunKey(this.key);
+    if (window) return windowName(window);
     const root = this.root;
     if (!root) return undefined;
     return this.compose(agentOrWorkflow(root) ?? root.name, root);
@@ -132,7 +136,7 @@ export class RunDescription {
       const link = this.options.traceLink;
       params.push({ path: ['otel', 'traces'], value: null, merge: { kind: 'traces', traces, ...(link !== undefined && link !== '' ? { link } : {}) } });
     }
-    if (!this.root && this.head) {
+    if (!this.root && this.head && !parseWindowRunKey(this.key)) {
       params.push({ path: [], value: null, merge: { kind: 'default-name', name: this.compose(this.agent?.label ?? this.head.name, undefined) } });
     }
     return params;
@@ -160,6 +164,40 @@ export class RunDescription {
     }
     return parts.join(SEPARATOR);
   }
+}
+
+/**
+ * The name of a window run (root-level model calls of a service and model in a time window, see
+ * `windowRunKey`): `<service> · <provider>/<model> · <window start> UTC, <length>`, e.g.
+ * `checkout · openai/gpt-4o-mini · 2026-12-01 13:00 UTC, 1h`; every part comes from the key, so
+ * every batch gives the same name.
+ */
+function windowName(window: WindowRun): string {
+  const service = [window.namespace, window.service].filter((part) => part !== undefined).join('/');
+  const where = window.environment !== undefined ? `${service} (${window.environment})` : service;
+  const model = [window.provider, window.model].filter((part) => part !== undefined).join('/');
+  const start = new Date(window.startMs).toISOString();
+  const when = `${start.slice(0, 10)} ${start.slice(11, 16)} UTC, ${duration(window.windowMs)}`;
+  return [clip(where, MAX_LABEL), ...(model !== '' ? [clip(model, MAX_LABEL)] : []), when].join(SEPARATOR);
+}
+
+/** A window length as `1d`, `1h30m`, `15m`, `90s`. */
+function duration(ms: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+    ['ms', 1],
+  ];
+  let rest = ms;
+  let text = '';
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    if (count > 0) text += `${String(count)}${unit}`;
+    rest -= count * size;
+  }
+  return text === '' ? '0s' : text;
 }
 
 /**

@@ -129,7 +129,7 @@ export class AimSink {
    * @param seams - for tests only: a fake Aim, a clock, fast retries.
    */
   constructor(options: AimSinkOptions, seams: AimSinkSeams = {}) {
-    const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, url, aim, logJoin, ...rest } = options;
+    const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, traceLink, url, aim, logJoin, ...rest } = options;
     this.mapping = {
       ...(runKey !== undefined ? { runKey } : {}),
       ...(unkeyed !== undefined ? { unkeyed } : {}),
@@ -137,6 +137,7 @@ export class AimSink {
       ...(experiment !== undefined ? { experiment } : {}),
       ...(namespace !== undefined ? { namespace } : {}),
       ...(includeNonGenAI !== undefined ? { includeNonGenAI } : {}),
+      ...(traceLink !== undefined ? { traceLink } : {}),
     };
     this.clock = seams.clock ?? systemClock;
     this.log = new RateLimitedLog(seams.logIntervalMs ?? 10_000, 1_000, () => this.clock.now());

@@ -2,8 +2,10 @@
  * The runs the sink holds open, with what it remembers of each (params set once, name, tags) so
  * later batches write only what changed. Bounded: beyond `maxOpenRuns` the least recently used run
  * is closed; a run unused for `idleCloseMs` is closed by {@link OpenRunCache.closeIdle}. Closed runs
- * reopen when more comes for them.
+ * reopen when more comes for them. The runs' trace summaries (`otel.traces`) are remembered
+ * longer than the runs stay open ({@link TraceSummaries}).
  */
+import { DEFAULT_COUNTED_TRACES, type TraceSummary } from '../mapping/run-description.js';
 import { type Clock, systemClock } from './clock.js';
 import type { RunWriter } from './aim-writer.js';
 import { describeError } from './describe-error.js';
@@ -18,6 +20,8 @@ export interface OpenRun {
   name: string | undefined;
   /** The tags the run has now. */
   readonly tags: Set<string>;
+  /** Whether Aim had the run before the sink opened it (false when unknown). */
+  readonly resumed: boolean;
   /** When the run was last used (ms since the epoch). */
   lastUsed: number;
 }
@@ -32,6 +36,8 @@ export interface OpenRunCacheOptions {
   clock?: Clock;
   /** Where failures to close a run are reported. Default: nowhere. */
   log?: RateLimitedLog;
+  /** Bounds of the runs' trace summaries remembered ({@link TraceSummaries}). */
+  traceSummaries?: TraceSummariesOptions;
 }
 
 /** See the module documentation. */
@@ -42,8 +48,11 @@ export class OpenRunCache {
   readonly idleCloseMs: number;
   private readonly clock: Clock;
   private readonly log: RateLimitedLog | undefined;
+  /** The runs' trace summaries: kept when a run closes or is detached (a retried batch must not count its traces twice). */
+  readonly traces: TraceSummaries;
 
   constructor(options: OpenRunCacheOptions = {}) {
+    this.traces = new TraceSummaries(options.traceSummaries);
     this.maxOpenRuns = Math.max(1, options.maxOpenRuns ?? 1_000);
     this.idleCloseMs = options.idleCloseMs ?? 30_000;
     this.clock = options.clock ?? systemClock;
@@ -65,9 +74,12 @@ export class OpenRunCache {
     return open;
   }
 
-  /** Holds `run` open as `hash` (used now), closing the least recently used runs beyond the limit. */
-  async add(hash: string, run: RunWriter, name: string | undefined, tags: readonly string[]): Promise<OpenRun> {
-    const open: OpenRun = { run, setOnce: new Set(), name, tags: new Set(tags), lastUsed: this.clock.now() };
+  /**
+   * Holds `run` open as `hash` (used now), closing the least recently used runs beyond the limit;
+   * `resumed`: whether Aim had the run before (default false).
+   */
+  async add(hash: string, run: RunWriter, name: string | undefined, tags: readonly string[], resumed = false): Promise<OpenRun> {
+    const open: OpenRun = { run, setOnce: new Set(), name, tags: new Set(tags), resumed, lastUsed: this.clock.now() };
     this.runs.delete(hash);
     this.runs.set(hash, open);
     while (this.runs.size > this.maxOpenRuns) {
@@ -109,6 +121,73 @@ export class OpenRunCache {
       await open.run.close();
     } catch (error) {
       this.log?.log('closing a run failed', `run ${hash}: ${describeError(error)}`);
+    }
+  }
+}
+
+/** Bounds of {@link TraceSummaries}. */
+export interface TraceSummariesOptions {
+  /** Runs whose summaries are remembered, at most. Default 10 000. */
+  maxRuns?: number;
+  /** Trace ids remembered as counted, over all runs, at most. Default 100 000. */
+  maxTraceIds?: number;
+  /** Trace ids remembered as counted per run, at most. Default {@link DEFAULT_COUNTED_TRACES}. */
+  maxTraceIdsPerRun?: number;
+}
+
+/**
+ * The trace summaries (`otel.traces`, see {@link TraceSummary}) of the runs the sink wrote, by run
+ * hash: kept while a run is closed for idleness and across detaches (a batch retried after a
+ * transient failure then finds its traces counted), so the count is exact within one bridge
+ * process while the summary is remembered. Bounded by runs and by trace ids (the least recently
+ * used runs are forgotten first, ~100 bytes per trace id); a run forgotten reads its summary back
+ * from Aim when more comes for it (see `applyPlan`).
+ */
+export class TraceSummaries {
+  /** By hash, least recently used first, with the trace ids each weighed when last remembered. */
+  private readonly runs = new Map<string, { summary: TraceSummary; weight: number }>();
+  private weight = 0;
+  private readonly maxRuns: number;
+  private readonly maxTraceIds: number;
+  /** Trace ids remembered per run, at most (what a new summary gets). */
+  readonly maxTraceIdsPerRun: number;
+
+  constructor(options: TraceSummariesOptions = {}) {
+    this.maxRuns = Math.max(1, options.maxRuns ?? 10_000);
+    this.maxTraceIds = Math.max(1, options.maxTraceIds ?? 100_000);
+    this.maxTraceIdsPerRun = Math.max(1, Math.min(options.maxTraceIdsPerRun ?? DEFAULT_COUNTED_TRACES, this.maxTraceIds));
+  }
+
+  /** Runs remembered. */
+  get size(): number {
+    return this.runs.size;
+  }
+
+  /** Trace ids remembered, over all runs. */
+  get traceIds(): number {
+    return this.weight;
+  }
+
+  /** The summary of run `hash`, marked used now; undefined when it is not remembered. */
+  get(hash: string): TraceSummary | undefined {
+    const entry = this.runs.get(hash);
+    if (!entry) return undefined;
+    this.runs.delete(hash);
+    this.runs.set(hash, entry);
+    return entry.summary;
+  }
+
+  /** Remembers `summary` as run `hash`'s (after a merge: its weight is taken again), forgetting the least recently used runs beyond the bounds. */
+  remember(hash: string, summary: TraceSummary): void {
+    const previous = this.runs.get(hash);
+    if (previous) this.weight -= previous.weight;
+    this.runs.delete(hash);
+    this.runs.set(hash, { summary, weight: summary.remembered });
+    this.weight += summary.remembered;
+    while (this.runs.size > this.maxRuns || (this.weight > this.maxTraceIds && this.runs.size > 1)) {
+      const [oldest, entry] = this.runs.entries().next().value as [string, { weight: number }];
+      this.runs.delete(oldest);
+      this.weight -= entry.weight;
     }
   }
 }

@@ -2,10 +2,17 @@
  * Applies one {@link RunWritePlan} to its run: opens the run (or takes it from the open runs,
  * writing only the name and tags that changed), then sets its params and tracks its points; the
  * plans of a batch go to their runs in parallel.
+ *
+ * Params the plan asks to merge (`ParamWrite.merge`): the batch's traces are merged into the run's
+ * trace summary (`OpenRunCache.traces`; a run whose summary is not remembered and that Aim had
+ * before reads it back from its param) and the summary is written as the param; a default name
+ * names a run the plan names not otherwise, only when Aim did not have the run before (so it never
+ * replaces the name a root span gave).
  */
-import { hashAuto } from '../aim/index.js';
-import type { ParamWrite, RunWritePlan } from '../mapping/aim-plan.js';
-import type { AimWriter } from './aim-writer.js';
+import { type AimRun, type AimValue, hashAuto } from '../aim/index.js';
+import type { ParamMerge, ParamWrite, PlanValue, RunWritePlan } from '../mapping/aim-plan.js';
+import { TraceSummary } from '../mapping/run-description.js';
+import type { AimWriter, RunWriter } from './aim-writer.js';
 import type { OpenRun, OpenRunCache } from './open-runs.js';
 
 /** Plans of one batch applied at once, at most (their runs open in parallel: a run open is round trips). */
@@ -35,19 +42,26 @@ export async function applyPlans(plans: readonly RunWritePlan[], writer: AimWrit
 
 /** Writes `plan` through `writer`, keeping its run open in `runs`. Rejects with the writer's error. */
 export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache): Promise<void> {
-  const { run, setOnce } = await openRun(plan, writer, runs);
+  const open = await openRun(plan, writer, runs);
+  const { run, setOnce } = open;
   const params = plan.params.filter((param) => {
+    if (param.merge?.kind === 'default-name') return false; // used by openRun
     if (param.once !== true) return true;
     const key = param.path.join('\u0000');
     if (setOnce.has(key)) return false;
     setOnce.add(key);
     return true;
   });
-  // Consecutive params under one parent (a batch's trace ids) are one write: same order, same result.
+  // Consecutive plain params under one parent (e.g. `langchain.metadata.*`) are one write: same order, same result.
   for (let i = 0; i < params.length; ) {
     const first = params[i] as ParamWrite;
+    if (first.merge?.kind === 'traces') {
+      await run.set(first.path, await mergeTraces(plan.hash, open, first.path, first.merge, runs));
+      i++;
+      continue;
+    }
     let end = i + 1;
-    while (end < params.length && sameParent(params[end] as ParamWrite, first)) end++;
+    while (end < params.length && (params[end] as ParamWrite).merge === undefined && sameParent(params[end] as ParamWrite, first)) end++;
     if (end - i === 1) await run.set(first.path, first.value);
     else await run.setEntries(first.path.slice(0, -1), params.slice(i, end).map((param) => [param.path[param.path.length - 1] ?? '', param.value] as const));
     i = end;
@@ -81,9 +95,10 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
   const cached = runs.use(plan.hash);
   if (cached) {
     // Only what changed: addTag is a read (a round trip that waits for every queued write).
-    if (plan.name !== undefined && plan.name !== cached.name) {
-      await cached.run.setName(plan.name);
-      cached.name = plan.name;
+    const name = plan.name ?? (cached.name === undefined && !cached.resumed ? defaultName(plan) : undefined);
+    if (name !== undefined && name !== cached.name) {
+      await cached.run.setName(name);
+      cached.name = name;
     }
     for (const tag of plan.tags) {
       if (cached.tags.has(tag)) continue;
@@ -102,5 +117,34 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
     ...(plan.description !== undefined ? { description: plan.description } : {}),
     tags: plan.tags,
   });
-  return runs.add(plan.hash, run, plan.name, plan.tags);
+  const resumed = (run as RunWriter & RunReads).resumed === true;
+  // A default name only for a run new in Aim: a resumed one has the name it was given before.
+  const name = plan.name ?? (resumed ? undefined : defaultName(plan));
+  if (plan.name === undefined && name !== undefined) await run.setName(name);
+  return runs.add(plan.hash, run, name, plan.tags, resumed);
+}
+
+/** What the sink reads of a run beyond {@link RunWriter} (an `AimRun` has it; a test's fake run may not). */
+type RunReads = Partial<Pick<AimRun, 'get' | 'resumed'>>;
+
+/** The default name a plan offers (`ParamMerge` `default-name`), if any. */
+function defaultName(plan: RunWritePlan): string | undefined {
+  for (const param of plan.params) if (param.merge?.kind === 'default-name') return param.merge.name;
+  return undefined;
+}
+
+/**
+ * Merges a plan's traces into the run's trace summary and returns the param to write. The summary
+ * is the one the sink remembers, else (a run Aim had before) the one stored at `path`, else empty.
+ */
+async function mergeTraces(hash: string, open: OpenRun, path: readonly string[], merge: Extract<ParamMerge, { kind: 'traces' }>, runs: OpenRunCache): Promise<PlanValue> {
+  let summary = runs.traces.get(hash);
+  if (!summary) {
+    const get = (open.run as RunWriter & RunReads).get;
+    const stored: AimValue | undefined = open.resumed && get ? await get.call(open.run, path) : undefined;
+    summary = TraceSummary.fromParam(stored, runs.traces.maxTraceIdsPerRun);
+  }
+  summary.merge(merge.traces);
+  runs.traces.remember(hash, summary);
+  return summary.toParam(merge.link);
 }

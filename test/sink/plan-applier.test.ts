@@ -1,6 +1,9 @@
 import { expect } from 'chai';
-import type { RunWritePlan } from '../../src/mapping/aim-plan.js';
-import { OpenRunCache } from '../../src/sink/open-runs.js';
+import type { RunSettings } from '../../src/aim/index.js';
+import type { ParamWrite, RunWritePlan, TraceMark } from '../../src/mapping/aim-plan.js';
+import { TraceSummary } from '../../src/mapping/run-description.js';
+import type { RunWriter } from '../../src/sink/aim-writer.js';
+import { OpenRunCache, TraceSummaries } from '../../src/sink/open-runs.js';
 import { hashAuto } from '../../src/aim/hash.js';
 import { applyPlan, applyPlans } from '../../src/sink/plan-applier.js';
 import { FakeAimWriter } from './fake-aim-writer.js';
@@ -14,7 +17,7 @@ function plan(more: Partial<RunWritePlan> = {}): RunWritePlan {
     tags: ['a'],
     params: [
       { path: ['request', 'model'], value: 'm', once: true },
-      { path: ['otel', 'trace_ids'], value: ['t1'] },
+      { path: ['otel', 'resource'], value: { 'service.name': 'svc' } },
     ],
     metrics: [{ name: 'tokens', context: {}, step: 1n, time: 1, spanId: '01', value: 3n }],
     texts: [{ name: 'on_llm_end', context: {}, step: 1n, time: 1, spanId: '01', text: 'hi' }],
@@ -28,7 +31,7 @@ describe('applyPlan: one write plan onto its run', () => {
     const writer = new FakeAimWriter();
     await applyPlan(plan(), writer, new OpenRunCache());
     expect(writer.created).to.deep.equal([{ hash: 'h1', lock: false, experiment: 'exp', name: 'first', tags: ['a'] }]);
-    expect(writer.calls).to.deep.equal(['createRun h1', 'set h1 request.model', 'set h1 otel.trace_ids', 'track h1 tokens', 'track h1 on_llm_end']);
+    expect(writer.calls).to.deep.equal(['createRun h1', 'set h1 request.model', 'set h1 otel.resource', 'track h1 tokens', 'track h1 on_llm_end']);
   });
 
   it('a later plan for the open run: no second open, once-params not again, only a changed name and new tags', async () => {
@@ -37,7 +40,7 @@ describe('applyPlan: one write plan onto its run', () => {
     await applyPlan(plan(), writer, runs);
     writer.calls.length = 0;
     await applyPlan(plan({ tags: ['a', 'b'] }), writer, runs);
-    expect(writer.calls).to.deep.equal(['addTag h1 b', 'set h1 otel.trace_ids', 'track h1 tokens', 'track h1 on_llm_end']);
+    expect(writer.calls).to.deep.equal(['addTag h1 b', 'set h1 otel.resource', 'track h1 tokens', 'track h1 on_llm_end']);
     writer.calls.length = 0;
     await applyPlan(plan({ name: 'second', tags: ['b'], params: [], metrics: [], texts: [] }), writer, runs);
     expect(writer.calls).to.deep.equal(['setName h1 second']);
@@ -47,13 +50,13 @@ describe('applyPlan: one write plan onto its run', () => {
     const writer = new FakeAimWriter();
     const params = [
       { path: ['otel', 'resource'], value: 'r' },
-      { path: ['otel', 'trace_ids', 't1'], value: true },
-      { path: ['otel', 'trace_ids', 't2'], value: true },
+      { path: ['langchain', 'metadata', 'a'], value: true },
+      { path: ['langchain', 'metadata', 'b'], value: true },
       { path: ['gen_ai', 'request'], value: 'q', once: true },
-      { path: ['otel', 'trace_ids', 't3'], value: true },
+      { path: ['langchain', 'metadata', 'c'], value: true },
     ];
     await applyPlan(plan({ params, metrics: [], texts: [] }), writer, new OpenRunCache());
-    expect(writer.calls).to.deep.equal(['createRun h1', 'set h1 otel.resource', 'setEntries h1 otel.trace_ids t1,t2', 'set h1 gen_ai.request', 'set h1 otel.trace_ids.t3']);
+    expect(writer.calls).to.deep.equal(['createRun h1', 'set h1 otel.resource', 'setEntries h1 langchain.metadata a,b', 'set h1 gen_ai.request', 'set h1 langchain.metadata.c']);
   });
 
   it("a span's metric points share one point key, hashed from the span id (or the point's own key)", async () => {
@@ -100,3 +103,167 @@ describe('applyPlans: the plans of one batch', () => {
   });
 });
 
+
+/** A fake Aim that also keeps param values, and whose runs can be resumed ones holding stored params (as `AimRun.resumed` / `AimRun.get`). */
+class StoringAimWriter extends FakeAimWriter {
+  /** Every param set, in order: [hash, dotted path, value]. */
+  readonly sets: [string, string, unknown][] = [];
+  /** Params Aim holds already, by hash and dotted path: such runs open resumed. */
+  readonly stored = new Map<string, Map<string, unknown>>();
+  /** `get` calls made: [hash, dotted path]. */
+  readonly gets: [string, string][] = [];
+
+  override async createRun(settings: RunSettings): Promise<RunWriter> {
+    const run = await super.createRun(settings);
+    const hash = settings.hash ?? 'random';
+    const stored = this.stored.get(hash);
+    const set = run.set.bind(run);
+    return Object.assign(run, {
+      resumed: stored !== undefined,
+      set: async (key: string | readonly string[], value: unknown): Promise<void> => {
+        this.sets.push([hash, typeof key === 'string' ? key : key.join('.'), value]);
+        await set(key, value as never);
+      },
+      get: async (key: string | readonly string[]): Promise<unknown> => {
+        const path = typeof key === 'string' ? key : key.join('.');
+        this.gets.push([hash, path]);
+        return Promise.resolve(stored?.get(path));
+      },
+    });
+  }
+
+  /** The last value set at `path` of run `hash`. */
+  last(hash: string, path: string): unknown {
+    return [...this.sets].reverse().find(([h, p]) => h === hash && p === path)?.[2];
+  }
+}
+
+const TRACE = (n: number): string => n.toString(16).padStart(32, '0');
+const T0 = 1_764_000_000_000;
+const marks = (...ns: number[]): TraceMark[] => ns.map((n) => ({ traceId: TRACE(n), startMs: T0 + n * 1_000 }));
+const tracesParam = (traces: TraceMark[], link?: string): ParamWrite => ({
+  path: ['otel', 'traces'],
+  value: null,
+  merge: { kind: 'traces', traces, ...(link !== undefined ? { link } : {}) },
+});
+const defaultName = (name: string): ParamWrite => ({ path: [], value: null, merge: { kind: 'default-name', name } });
+
+interface Summary {
+  count: bigint;
+  first: { trace_id: string }[];
+  last: { trace_id: string }[];
+  link?: string;
+}
+const ids = (entries: { trace_id: string }[]): number[] => entries.map((e) => parseInt(e.trace_id, 16));
+
+describe('applyPlan: the bounded trace summary (otel.traces)', () => {
+  const bare = (params: ParamWrite[], more: Partial<RunWritePlan> = {}): RunWritePlan => plan({ params, metrics: [], texts: [], ...more });
+
+  it('merges the traces of every plan of the run into one param: count, first, last, link to the latest', async () => {
+    const writer = new StoringAimWriter();
+    const runs = new OpenRunCache();
+    await applyPlan(bare([tracesParam(marks(1, 2))]), writer, runs);
+    await applyPlan(bare([tracesParam(marks(3, 4, 5, 6, 7), 'http://j/trace/{trace_id}')]), writer, runs);
+    const got = writer.last('h1', 'otel.traces') as Summary;
+    expect(got.count).to.equal(7n);
+    expect([ids(got.first), ids(got.last)]).to.deep.equal([
+      [1, 2, 3],
+      [5, 6, 7],
+    ]);
+    expect(got.link).to.equal(`http://j/trace/${TRACE(7)}`);
+    expect(writer.count('setEntries')).to.equal(0);
+  });
+
+  it('replayed plans, and plans retried after the runs were detached or closed, count nothing twice', async () => {
+    const writer = new StoringAimWriter();
+    const runs = new OpenRunCache();
+    const batches = [marks(1, 2, 3), marks(4, 5), marks(6)];
+    for (const batch of batches) await applyPlan(bare([tracesParam(batch)]), writer, runs);
+    await applyPlan(bare([tracesParam(batches[0] as TraceMark[])]), writer, runs);
+    runs.detachAll();
+    await applyPlan(bare([tracesParam(batches[1] as TraceMark[])]), writer, runs);
+    await runs.closeAll();
+    await applyPlan(bare([tracesParam(batches[2] as TraceMark[])]), writer, runs);
+    const got = writer.last('h1', 'otel.traces') as Summary;
+    expect(got.count).to.equal(6n);
+    expect(ids(got.last)).to.deep.equal([4, 5, 6]);
+    expect(writer.gets, 'remembered: nothing read back').to.deep.equal([]);
+  });
+
+  it('a run Aim had before, whose summary the sink does not remember (a restart), reads it back and merges on', async () => {
+    const writer = new StoringAimWriter();
+    const earlier = new StoringAimWriter();
+    const first = new OpenRunCache();
+    await applyPlan(bare([tracesParam(marks(1, 2, 3, 4, 5))]), earlier, first);
+    writer.stored.set('h1', new Map([['otel.traces', earlier.last('h1', 'otel.traces')]]));
+    await applyPlan(bare([tracesParam(marks(5, 6))]), writer, new OpenRunCache());
+    expect(writer.gets).to.deep.equal([['h1', 'otel.traces']]);
+    const got = writer.last('h1', 'otel.traces') as Summary;
+    expect(got.count).to.equal(6n);
+    expect(ids(got.last)).to.deep.equal([4, 5, 6]);
+  });
+
+  it('a new run reads nothing back (no round trip for the runs most plans open)', async () => {
+    const writer = new StoringAimWriter();
+    const runs = new OpenRunCache({ traceSummaries: { maxRuns: 1 } });
+    await applyPlan(bare([tracesParam(marks(1))], { hash: 'a' }), writer, runs);
+    await applyPlan(bare([tracesParam(marks(2))], { hash: 'b' }), writer, runs);
+    expect(writer.gets).to.deep.equal([]);
+    expect(runs.traces.size).to.equal(1);
+  });
+});
+
+describe('applyPlan: default names', () => {
+  const bare = (params: ParamWrite[], more: Partial<RunWritePlan> = {}): RunWritePlan => {
+    const unnamed: { -readonly [K in keyof RunWritePlan]?: RunWritePlan[K] } = plan({ tags: [], params, metrics: [], texts: [] });
+    delete unnamed.name;
+    return { ...(unnamed as RunWritePlan), ...more };
+  };
+
+  it('a new run the plan names not otherwise gets the default name; a later default does not rename it; a plan\'s name does', async () => {
+    const writer = new StoringAimWriter();
+    const runs = new OpenRunCache();
+    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
+    await applyPlan(bare([defaultName('tool · conversation c')]), writer, runs);
+    await applyPlan(bare([], { name: 'agent · conversation c' }), writer, runs);
+    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
+    expect(writer.calls.filter((call) => call.startsWith('setName'))).to.deep.equal(['setName h1 chat · conversation c', 'setName h1 agent · conversation c']);
+  });
+
+  it('a run Aim had before keeps its name: no default name, when opened again or later', async () => {
+    const writer = new StoringAimWriter();
+    writer.stored.set('h1', new Map());
+    const runs = new OpenRunCache();
+    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
+    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
+    expect(writer.calls.filter((call) => call.startsWith('setName'))).to.deep.equal([]);
+    expect(writer.created[0]).to.not.have.property('name');
+  });
+
+  it('the default name is not a param', async () => {
+    const writer = new StoringAimWriter();
+    await applyPlan(bare([defaultName('n')]), writer, new OpenRunCache());
+    expect(writer.sets).to.deep.equal([]);
+  });
+});
+
+describe('TraceSummaries: bounded memory of the runs\' trace summaries', () => {
+  it('forgets the least recently used runs beyond maxRuns, and beyond the trace ids of all runs', () => {
+    const memory = new TraceSummaries({ maxRuns: 3, maxTraceIds: 10 });
+    const summary = (n: number): TraceSummary => {
+      const s = new TraceSummary();
+      s.merge(marks(...Array.from({ length: n }, (_, i) => i + 1)));
+      return s;
+    };
+    memory.remember('a', summary(2));
+    memory.remember('b', summary(2));
+    memory.remember('c', summary(2));
+    memory.get('a');
+    memory.remember('d', summary(2));
+    expect(memory.get('b')).to.equal(undefined);
+    expect(memory.size).to.equal(3);
+    memory.remember('e', summary(8)); // 2 + 2 + 2 + 8 > 10: the oldest go
+    expect(memory.traceIds).to.be.at.most(10);
+    expect(memory.get('e')?.traceCount).to.equal(8);
+  });
+});
