@@ -1,5 +1,5 @@
 /** Typed reads of span and event attributes, shared by the convention readers. */
-import type { Attributes } from '../model/span-record.js';
+import type { AttributeValue, Attributes } from '../model/span-record.js';
 
 /** A non-empty string attribute; a string array reads as its items joined by `, `. */
 export function str(a: Attributes, key: string): string | undefined {
@@ -45,4 +45,36 @@ export function unquote(text: string | undefined): string | undefined {
   if (text === undefined || !text.startsWith('"')) return text;
   const value = parseJson(text);
   return typeof value === 'string' ? value : text;
+}
+
+/** A parsed JSON value as an attribute value (`undefined` for what JSON has no place for). */
+export function jsonAttribute(value: unknown): AttributeValue | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (Array.isArray(value)) return value.map((item) => jsonAttribute(item) ?? null);
+  if (isObject(value)) {
+    const result: Record<string, AttributeValue> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const converted = jsonAttribute(item);
+      if (converted !== undefined) result[key] = converted;
+    }
+    return result;
+  }
+  return undefined;
+}
+
+/** A JSON object attribute (e.g. OpenInference's `llm.invocation_parameters`), parsed; undefined when it is not one. */
+export function jsonObject(a: Attributes, key: string): Record<string, unknown> | undefined {
+  const text = str(a, key);
+  const value = text === undefined ? undefined : parseJson(text);
+  return isObject(value) ? value : undefined;
+}
+
+/** A string attribute as a list of it, a string array attribute as its non-empty items; undefined when neither gives one. */
+export function strList(a: Attributes, key: string): string[] | undefined {
+  const value = a[key];
+  if (typeof value === 'string') return value === '' ? undefined : [value];
+  if (!Array.isArray(value)) return undefined;
+  const items = value.filter((item): item is string => typeof item === 'string' && item !== '');
+  return items.length > 0 ? items : undefined;
 }

@@ -23,23 +23,41 @@
  * | agent | `gen_ai.agent.name`, `agent.name` |
  * | error | status `error`; `error.type`, else `exception.type` of an exception event, else `_OTHER` |
  */
-import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
-import { int, num, str, unquote } from './attribute-read.js';
+import type { Attributes, SpanRecord } from '../model/span-record.js';
+import { int, isObject, jsonObject, num, str, strList, unquote } from './attribute-read.js';
+import { genAIFinishReason } from './finish-reasons.js';
+import { genAIProviderName, openInferenceProviderName } from './providers.js';
+import { type RequestParams, readRequestParams } from './request-params.js';
 import { completionFromEvents, firstTokenSecondsFromEvents, promptFromEvents } from './span-events.js';
+import { type ToolDefinition, readToolDefinitions } from './tool-definitions.js';
 import { readVercelAI } from './vercel-ai.js';
 import { renderInstructions, renderMessages, renderPart } from './message-text.js';
 
 /** What a span is, in LangChain's terms (which Python `AimCallbackHandler` sequences it feeds). */
 export type SpanRole = 'llm' | 'embedding' | 'chain' | 'tool' | 'agent' | 'retriever' | 'other';
 
-/** The GenAI facts of one span. */
+/** The GenAI facts of one span. The facts of the call (response, request, tools) are read for model calls (roles `llm`, `embedding`) only. */
 export interface GenAIFacts {
   role: SpanRole;
+  /** The GenAI operation name (`chat`, `text_completion`, `embeddings`, `execute_tool`...). */
   operation: string | undefined;
+  /** The request model, else the response model. */
   model: string | undefined;
+  /** The GenAI provider name (`openai`, `aws.bedrock`...). */
   provider: string | undefined;
+  /** The model the response named. */
+  responseModel: string | undefined;
+  responseId: string | undefined;
+  /** Why the model stopped (one per choice), in GenAI terms (`stop`, `length`, `tool_call`...); empty when not known. */
+  finishReasons: readonly string[];
+  /** The request parameters by GenAI name without `gen_ai.request.` (see request-params.ts); empty when none. */
+  request: RequestParams;
+  /** The tools the call offered the model (see tool-definitions.ts); empty when none. */
+  toolDefinitions: readonly ToolDefinition[];
   inputTokens: number | bigint | undefined;
   outputTokens: number | bigint | undefined;
+  /** As given, else input + output when both are known. */
+  totalTokens: number | bigint | undefined;
   timeToFirstTokenSeconds: number | undefined;
   inputText: string | undefined;
   outputText: string | undefined;
@@ -61,7 +79,7 @@ const OPERATION_ROLES: Readonly<Record<string, SpanRole>> = {
   create_agent: 'agent',
   invoke_workflow: 'chain',
   retrieval: 'retriever',
-  // OpenInference span kinds (upper case) and OpenLLMetry span kinds
+  // OpenInference span kinds (upper case), OpenLLMetry span kinds and request types
   LLM: 'llm',
   EMBEDDING: 'embedding',
   CHAIN: 'chain',
@@ -73,27 +91,52 @@ const OPERATION_ROLES: Readonly<Record<string, SpanRole>> = {
   task: 'chain',
   agent: 'agent',
   tool: 'tool',
+  embedding: 'embedding',
 };
 
 /** Reads the GenAI facts of a span; undefined when it carries none of the conventions (not a GenAI span). */
 export function readGenAIFacts(span: SpanRecord): GenAIFacts | undefined {
   const a = span.attributes;
   const vercel = readVercelAI(span);
-  const operation = str(a, 'gen_ai.operation.name') ?? vercel?.operation;
-  const kindName = operation ?? str(a, 'openinference.span.kind') ?? str(a, 'traceloop.span.kind') ?? str(a, 'llm.request.type');
-  const model = str(a, 'gen_ai.request.model') ?? str(a, 'gen_ai.response.model') ?? str(a, 'llm.model_name') ?? str(a, 'llm.request.model') ?? str(a, 'ai.model.id');
-  const provider = str(a, 'gen_ai.provider.name') ?? vercel?.provider ?? str(a, 'gen_ai.system') ?? str(a, 'llm.provider') ?? str(a, 'llm.system');
+  const declared = str(a, 'gen_ai.operation.name') ?? vercel?.operation;
+  const openInference = str(a, 'openinference.span.kind');
+  const kindName = declared ?? openInference ?? str(a, 'traceloop.span.kind') ?? str(a, 'llm.request.type');
+  const invocation = jsonObject(a, 'llm.invocation_parameters') ?? jsonObject(a, 'embedding.invocation_parameters');
+  const invokedModel = invocation?.['model'];
+  const requestModel =
+    (typeof invokedModel === 'string' && invokedModel !== '' ? invokedModel : undefined) ??
+    str(a, 'gen_ai.request.model') ??
+    str(a, 'llm.request.model') ??
+    str(a, 'ai.model.id');
+  const responseModel = str(a, 'gen_ai.response.model') ?? vercel?.responseModel ?? str(a, 'llm.model_name') ?? str(a, 'embedding.model_name');
+  const model = requestModel ?? responseModel;
+  const provider =
+    genAIProviderName(str(a, 'gen_ai.provider.name')) ??
+    vercel?.provider ??
+    genAIProviderName(str(a, 'gen_ai.system')) ??
+    openInferenceProviderName(str(a, 'llm.provider'), str(a, 'llm.system'));
   if (kindName === undefined && model === undefined && provider === undefined && vercel === undefined) return undefined;
   const role = (kindName !== undefined ? OPERATION_ROLES[kindName] : undefined) ?? vercel?.role ?? (model !== undefined ? 'llm' : 'other');
+  const call = role === 'llm' || role === 'embedding';
   // The Vercel AI SDK's calls around the model calls carry the steps' token totals (`ai.usage.*`): only model calls count.
   const counts = vercel === undefined || vercel.role === 'llm' || vercel.role === 'embedding';
+  const input = counts ? (inputTokens(a) ?? vercel?.inputTokens) : undefined;
+  const output = counts ? (outputTokens(a) ?? vercel?.outputTokens) : undefined;
+  // OpenInference keeps the provider's answer (OpenAI's JSON) in `output.value`: its id and finish reasons are nowhere else.
+  const answer = call && openInference !== undefined && str(a, 'output.mime_type') === 'application/json' ? jsonObject(a, 'output.value') : undefined;
   return {
     role,
-    operation: operation ?? (kindName !== undefined ? kindName.toLowerCase() : undefined),
+    operation: declared ?? (kindName !== undefined ? operationOfKind(kindName, a) : undefined),
     model,
     provider,
-    inputTokens: counts ? (inputTokens(a) ?? vercel?.inputTokens) : undefined,
-    outputTokens: counts ? (outputTokens(a) ?? vercel?.outputTokens) : undefined,
+    responseModel: call ? responseModel : undefined,
+    responseId: call ? (str(a, 'gen_ai.response.id') ?? vercel?.responseId ?? answerId(answer)) : undefined,
+    finishReasons: call ? finishReasons(a, vercel?.finishReasons, answer).map(genAIFinishReason) : [],
+    request: call ? readRequestParams(a, { invocation, model: requestModel, streamed: vercel?.streamed === true }) : {},
+    toolDefinitions: call ? readToolDefinitions(a) : [],
+    inputTokens: input,
+    outputTokens: output,
+    totalTokens: counts ? (totalTokens(a) ?? vercel?.totalTokens ?? sum(input, output)) : undefined,
     timeToFirstTokenSeconds:
       num(a, 'gen_ai.response.time_to_first_chunk') ??
       num(a, 'gen_ai.server.time_to_first_token') ??
@@ -106,6 +149,81 @@ export function readGenAIFacts(span: SpanRecord): GenAIFacts | undefined {
     agentName: str(a, 'gen_ai.agent.name') ?? str(a, 'agent.name'),
     errorType: span.status.code === 'error' ? errorType(span) : undefined,
   };
+}
+
+/**
+ * The GenAI operation of a span that names none: OpenInference's `LLM` is `text_completion` when
+ * it has completion-API prompts or choices (`llm.prompts`, `llm.choices`) and no chat messages,
+ * else `chat` (also when its content is hidden); its `EMBEDDING` is `embeddings`; OpenLLMetry's
+ * `llm.request.type` `completion` / `embedding` are `text_completion` / `embeddings`. Other kinds
+ * (OpenInference's `CHAIN`, `TOOL`..., OpenLLMetry's `workflow`, `task`...) lower-cased.
+ */
+function operationOfKind(kind: string, a: Attributes): string {
+  switch (kind) {
+    case 'LLM':
+      return hasCompletionPrompts(a) && !hasChatMessages(a) ? 'text_completion' : 'chat';
+    case 'EMBEDDING':
+    case 'embedding':
+      return 'embeddings';
+    case 'completion':
+      return 'text_completion';
+    default:
+      return kind.toLowerCase();
+  }
+}
+
+function hasChatMessages(a: Attributes): boolean {
+  return ['llm.input_messages.0.message.', 'llm.output_messages.0.message.'].some((at) => a[`${at}role`] !== undefined || a[`${at}content`] !== undefined);
+}
+
+function hasCompletionPrompts(a: Attributes): boolean {
+  return a['llm.prompts'] !== undefined || a['llm.prompts.0.prompt.text'] !== undefined || a['llm.choices.0.completion.text'] !== undefined;
+}
+
+/** Finish reasons as the producer named them (mapped to GenAI terms by the caller). */
+function finishReasons(a: Attributes, vercel: readonly string[] | undefined, answer: Record<string, unknown> | undefined): readonly string[] {
+  const given =
+    strList(a, 'gen_ai.response.finish_reasons') ??
+    strList(a, 'llm.response.finish_reason') ??
+    strList(a, 'llm.response.stop_reason') ??
+    strList(a, 'llm.finish_reason') ??
+    (vercel !== undefined && vercel.length > 0 ? vercel : undefined);
+  if (given) return given;
+  const indexed: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const reason = str(a, `gen_ai.completion.${String(i)}.finish_reason`);
+    if (reason === undefined) break;
+    indexed.push(reason);
+  }
+  if (indexed.length > 0) return indexed;
+  return reasonsOf(jsonList(str(a, 'gen_ai.output.messages')), (message) => message['finish_reason']) ?? reasonsOf(answer?.['choices'], (choice) => choice['finish_reason']) ?? [];
+}
+
+function jsonList(text: string | undefined): unknown {
+  if (text === undefined || !text.startsWith('[')) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The string `pick` of each object of `list`; undefined when none has one. */
+function reasonsOf(list: unknown, pick: (item: Record<string, unknown>) => unknown): string[] | undefined {
+  if (!Array.isArray(list)) return undefined;
+  const reasons = list.map((item) => (isObject(item) ? pick(item) : undefined)).filter((reason): reason is string => typeof reason === 'string' && reason !== '');
+  return reasons.length > 0 ? reasons : undefined;
+}
+
+function answerId(answer: Record<string, unknown> | undefined): string | undefined {
+  const id = answer?.['id'];
+  return typeof id === 'string' && id !== '' ? id : undefined;
+}
+
+function sum(a: number | bigint | undefined, b: number | bigint | undefined): number | bigint | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  if (typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a + b)) return a + b;
+  return BigInt(a) + BigInt(b);
 }
 
 /** An agent step recorded as a span event by LangChain's legacy agents (AgentExecutor). */
@@ -132,21 +250,16 @@ export function agentEvents(span: SpanRecord): AgentEvent[] {
   return events;
 }
 
-/** The `gen_ai.request.*` attributes of a span, by their name after `gen_ai.request.`. */
-export function requestParams(attributes: Attributes): Record<string, AttributeValue> {
-  const params: Record<string, AttributeValue> = {};
-  for (const key in attributes) {
-    if (key.startsWith('gen_ai.request.')) params[key.slice('gen_ai.request.'.length)] = attributes[key] as AttributeValue;
-  }
-  return params;
-}
-
 function inputTokens(a: Attributes): number | bigint | undefined {
   return int(a, 'gen_ai.usage.input_tokens') ?? int(a, 'gen_ai.usage.prompt_tokens') ?? int(a, 'llm.token_count.prompt') ?? int(a, 'llm.usage.prompt_tokens');
 }
 
 function outputTokens(a: Attributes): number | bigint | undefined {
   return int(a, 'gen_ai.usage.output_tokens') ?? int(a, 'gen_ai.usage.completion_tokens') ?? int(a, 'llm.token_count.completion') ?? int(a, 'llm.usage.completion_tokens');
+}
+
+function totalTokens(a: Attributes): number | bigint | undefined {
+  return int(a, 'gen_ai.usage.total_tokens') ?? int(a, 'llm.usage.total_tokens') ?? int(a, 'llm.token_count.total');
 }
 
 function inputText(a: Attributes): string | undefined {

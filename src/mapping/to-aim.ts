@@ -1,6 +1,6 @@
 import type { AttributeValue, Attributes, SpanRecord } from '../model/span-record.js';
 import type { AimWritePlan, MetricWrite, ParamWrite, PlanContext, PlanValue, RunWritePlan, SpanPlacement, TextWrite } from './aim-plan.js';
-import { type GenAIFacts, agentEvents, readGenAIFacts, requestParams } from './conventions.js';
+import { type GenAIFacts, agentEvents, readGenAIFacts } from './conventions.js';
 import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
 import { type TrackInstruction, hasInstructions, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
@@ -61,15 +61,24 @@ export interface TraceKeyMemo {
  * - **experiment**: `aim.experiment` (span, then resource), else `options.experiment`, else `service.name`.
  * - **name / tags / description**: `aim.run_name` (else the trace's root span name), `aim.tags`,
  *   `aim.run_description`.
- * - **params**: `otel.resource`, `otel.trace_ids.<id>`, `gen_ai.request` of the first model call,
- *   `langchain.metadata.*` / `langchain.tags` attributes (the user's: LangGraph's per-step
- *   bookkeeping and LangChain's step tags left out).
+ * - **params**: `otel.resource`, `otel.trace_ids.<id>`, `langchain.metadata.*` / `langchain.tags`
+ *   attributes (the user's: LangGraph's per-step bookkeeping and LangChain's step tags left out),
+ *   and of the model calls, each from the first call (by start time) that has it, set once per
+ *   run: `gen_ai.request` (the request parameters by GenAI name, normalized whatever the producer:
+ *   `{model, temperature, max_tokens, ...}`, see request-params.ts), `gen_ai.tool.definitions`
+ *   (the tools offered, `[{type, name, description?, parameters?}]`, see tool-definitions.ts) and
+ *   `gen_ai.response.model`.
  * - **metrics** (model calls): `gen_ai.usage.input_tokens`, `gen_ai.usage.output_tokens`,
- *   `gen_ai.client.operation.duration` (s), `gen_ai.server.time_to_first_token` (s) and `errors`
- *   (1 per failed GenAI span), context `{operation, model, provider}`.
+ *   `gen_ai.usage.total_tokens` (given, else input + output), `gen_ai.client.operation.duration`
+ *   (s), `gen_ai.server.time_to_first_token` (s) and `errors` (1 per failed GenAI span), context
+ *   `{operation, model, provider}`: the call context, in GenAI names whatever the producer's
+ *   convention (operation `chat`..., the request model else the response model, the GenAI
+ *   provider name; see conventions.ts).
  * - **texts**: `on_llm_start`/`on_llm_end`, `on_chain_start`/`on_chain_end`,
  *   `on_tool_start`/`on_tool_end` (+ `on_agent_action` for tools a model called), `on_agent_finish`,
- *   `on_retriever_start`/`on_retriever_end`, context `{action, ...}`.
+ *   `on_retriever_start`/`on_retriever_end`, context `{action, ...}`; per model call
+ *   `gen_ai.response`, context the call context, lines of what the response said (those known):
+ *   `id: <response id>`, `model: <response model>`, `finish_reasons: stop, tool_call`.
  * - **step** of every point: its span's natural step, `start in ms × 4096 + the span id's last 12
  *   bits` ({@link spanStep}): in time order, below 2^53 (exact in the Aim UI) until 2039, and the
  *   same in every process, so replays, restarts and several replicas write each point at the same
@@ -153,7 +162,8 @@ class RunBuilder {
   private spanCount = 0;
   /** Placements of this run's GenAI spans; their experiment is set by {@link placements}, once known. */
   private readonly placed: { -readonly [K in keyof SpanPlacement]: SpanPlacement[K] }[] = [];
-  private firstCall: { start: bigint; params: Record<string, AttributeValue> } | undefined;
+  /** The run's params from its first model call (by start time) that has each: `gen_ai.request`, `gen_ai.tool.definitions`, `gen_ai.response.model`. */
+  private readonly firstCall = new Map<string, { path: readonly string[]; start: bigint; value: PlanValue }>();
 
   private readonly findable: RunDescription;
 
@@ -250,14 +260,16 @@ class RunBuilder {
     const callContext = compact({ operation: facts.operation, model: facts.model, provider: facts.provider });
     this.placed.push({ traceId: span.traceId, spanId: span.spanId, key: this.key, hash: this.hash, context: callContext, step, time });
 
-    if (facts.role === 'llm' || facts.role === 'embedding') {
-      const request = requestParams(span.attributes);
-      if (Object.keys(request).length > 0 && (!this.firstCall || span.startTimeUnixNano < this.firstCall.start)) {
-        this.firstCall = { start: span.startTimeUnixNano, params: request };
-      }
+    const modelCall = facts.role === 'llm' || facts.role === 'embedding';
+    if (modelCall) {
+      if (Object.keys(facts.request).length > 0) this.firstCallParam(['gen_ai', 'request'], span, () => toPlanValue(facts.request));
+      if (facts.toolDefinitions.length > 0) this.firstCallParam(['gen_ai', 'tool', 'definitions'], span, () => facts.toolDefinitions.map((tool) => toPlanValue({ ...tool })));
+      const responseModel = facts.responseModel;
+      if (responseModel !== undefined) this.firstCallParam(['gen_ai', 'response', 'model'], span, () => responseModel);
       // Token counts are Aim ints, durations floats.
       this.metric('gen_ai.usage.input_tokens', toInt(facts.inputTokens), callContext, step, time, span.spanId);
       this.metric('gen_ai.usage.output_tokens', toInt(facts.outputTokens), callContext, step, time, span.spanId);
+      this.metric('gen_ai.usage.total_tokens', toInt(facts.totalTokens), callContext, step, time, span.spanId);
       this.metric('gen_ai.client.operation.duration', Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9, callContext, step, time, span.spanId);
       this.metric('gen_ai.server.time_to_first_token', facts.timeToFirstTokenSeconds, callContext, step, time, span.spanId);
     }
@@ -270,6 +282,8 @@ class RunBuilder {
       if (content === undefined || (name === 'on_agent_finish' && finishedByEvent)) continue;
       this.texts.push({ name, text: content, context: compact({ action: name, ...callContext, ...extra }), ...point });
     }
+    const response = modelCall ? responseText(facts) : undefined;
+    if (response !== undefined) this.texts.push({ name: 'gen_ai.response', text: response, context: callContext, ...point });
     for (const event of events) {
       const name = event.kind === 'action' ? 'on_agent_action' : 'on_agent_finish';
       this.texts.push({
@@ -283,6 +297,13 @@ class RunBuilder {
     }
   }
 
+  /** Keeps `value()` as param `path` when `span` started before the call it came from so far. */
+  private firstCallParam(path: readonly string[], span: SpanRecord, value: () => PlanValue): void {
+    const key = path.join('.');
+    const first = this.firstCall.get(key);
+    if (!first || span.startTimeUnixNano < first.start) this.firstCall.set(key, { path, start: span.startTimeUnixNano, value: value() });
+  }
+
   private metric(name: string, value: number | bigint | undefined, context: PlanContext, step: bigint, time: number, spanId: string): void {
     if (value !== undefined) this.metrics.push({ name, value, context, step, time, spanId });
   }
@@ -292,7 +313,7 @@ class RunBuilder {
     if (this.resource) params.push({ path: ['otel', 'resource'], value: toPlanValue(this.resource) });
     params.push(...this.findable.params());
     params.push(...this.params.values());
-    if (this.firstCall) params.push({ path: ['gen_ai', 'request'], value: toPlanValue(this.firstCall.params), once: true });
+    for (const { path, value } of this.firstCall.values()) params.push({ path, value, once: true });
     const name = this.name ?? this.findable.name();
     return {
       key: this.key,
@@ -380,6 +401,15 @@ function retarget<T extends MetricWrite | TextWrite>(point: T, ownContext: PlanC
   const context: Record<string, string | number | boolean> = {};
   for (const key in point.context) if (!(key in ownContext)) context[key] = point.context[key] as string | number | boolean;
   return { ...point, spanId: merged.key, context: Object.freeze({ ...context, ...merged.context }) };
+}
+
+/** A model call's `gen_ai.response` text: `id: ...`, `model: ...`, `finish_reasons: ...` lines, those known; undefined when none is. */
+function responseText(facts: GenAIFacts): string | undefined {
+  const lines: string[] = [];
+  if (facts.responseId !== undefined) lines.push(`id: ${facts.responseId}`);
+  if (facts.responseModel !== undefined) lines.push(`model: ${facts.responseModel}`);
+  if (facts.finishReasons.length > 0) lines.push(`finish_reasons: ${facts.finishReasons.join(', ')}`);
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /** The text points of a span: [sequence name, text, extra context]. */

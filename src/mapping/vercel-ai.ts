@@ -10,14 +10,26 @@
  * | `ai.toolCall` | tool | `execute_tool` |
  * | `ai.generateText`, `ai.streamText`, `ai.generateObject`, `ai.streamObject`, `ai.embed`, `ai.embedMany` | chain (the call around the model calls and tool calls: no token or duration metrics, so nothing is counted twice) | `invoke_workflow` |
  * | any other | other | – |
+ *
+ * Model calls also give: total tokens `ai.usage.totalTokens`, response model `ai.response.model`,
+ * response id `ai.response.id`, finish reason `ai.response.finishReason` (`tool-calls`...), and
+ * whether the call was streamed (`doStream`).
  */
 import type { Attributes, SpanRecord } from '../model/span-record.js';
 import { int, isObject, num, parseJson, str, unquote } from './attribute-read.js';
 import type { GenAIFacts, SpanRole } from './conventions.js';
 import { renderChatMessage, renderChatMessages, renderToolCall } from './chat-messages.js';
+import { vercelProviderName } from './providers.js';
 
-/** What a Vercel AI SDK span says beyond the attributes every convention shares (its role is never `agent` or `retriever`). */
-export type VercelAIFacts = Omit<GenAIFacts, 'role' | 'model' | 'agentName' | 'errorType'> & { role: Exclude<SpanRole, 'agent' | 'retriever'> };
+/**
+ * What a Vercel AI SDK span says beyond the attributes every convention shares (its role is never
+ * `agent` or `retriever`; its request parameters and tool definitions are read with the other
+ * conventions', see request-params.ts and tool-definitions.ts). `streamed`: a `doStream` call.
+ */
+export type VercelAIFacts = Pick<
+  GenAIFacts,
+  'operation' | 'provider' | 'inputTokens' | 'outputTokens' | 'totalTokens' | 'timeToFirstTokenSeconds' | 'inputText' | 'outputText' | 'toolName' | 'toolCallId' | 'responseModel' | 'responseId' | 'finishReasons'
+> & { role: Exclude<SpanRole, 'agent' | 'retriever'>; streamed: boolean };
 
 const MODEL_CALLS = new Set(['ai.generateText.doGenerate', 'ai.streamText.doStream', 'ai.generateObject.doGenerate', 'ai.streamObject.doStream']);
 const EMBEDDING_CALLS = new Set(['ai.embed.doEmbed', 'ai.embedMany.doEmbed']);
@@ -28,9 +40,21 @@ export function readVercelAI(span: SpanRecord): VercelAIFacts | undefined {
   const a = span.attributes;
   const id = str(a, 'ai.operationId');
   if (id === undefined) return undefined;
-  const provider = genAIProviderName(str(a, 'ai.model.provider'));
-  const none = { inputTokens: undefined, outputTokens: undefined, timeToFirstTokenSeconds: undefined, toolName: undefined, toolCallId: undefined };
+  const provider = vercelProviderName(str(a, 'ai.model.provider'));
+  const none = {
+    inputTokens: undefined,
+    outputTokens: undefined,
+    totalTokens: undefined,
+    timeToFirstTokenSeconds: undefined,
+    toolName: undefined,
+    toolCallId: undefined,
+    responseModel: undefined,
+    responseId: undefined,
+    finishReasons: [],
+    streamed: false,
+  };
   if (MODEL_CALLS.has(id)) {
+    const finishReason = str(a, 'ai.response.finishReason');
     return {
       ...none,
       role: 'llm',
@@ -38,13 +62,26 @@ export function readVercelAI(span: SpanRecord): VercelAIFacts | undefined {
       provider,
       inputTokens: int(a, 'ai.usage.inputTokens') ?? int(a, 'ai.usage.promptTokens'),
       outputTokens: int(a, 'ai.usage.outputTokens') ?? int(a, 'ai.usage.completionTokens'),
+      totalTokens: int(a, 'ai.usage.totalTokens'),
       timeToFirstTokenSeconds: msToFirstChunk(span),
+      responseModel: str(a, 'ai.response.model'),
+      responseId: str(a, 'ai.response.id'),
+      finishReasons: finishReason === undefined ? [] : [finishReason],
+      streamed: id.endsWith('.doStream'),
       inputText: renderChatMessages(str(a, 'ai.prompt.messages')),
       outputText: modelOutput(a),
     };
   }
   if (EMBEDDING_CALLS.has(id)) {
-    return { ...none, role: 'embedding', operation: 'embeddings', provider, inputTokens: int(a, 'ai.usage.tokens'), inputText: embeddingInput(a), outputText: undefined };
+    return {
+      ...none,
+      role: 'embedding',
+      operation: 'embeddings',
+      provider,
+      inputTokens: int(a, 'ai.usage.tokens'),
+      inputText: embeddingInput(a),
+      outputText: undefined,
+    };
   }
   if (id === 'ai.toolCall') {
     return {
@@ -70,29 +107,6 @@ export function readVercelAI(span: SpanRecord): VercelAIFacts | undefined {
   }
   return { ...none, role: 'other', operation: undefined, provider, inputText: undefined, outputText: undefined };
 }
-
-/**
- * Well-known GenAI provider names (`gen_ai.provider.name`) of the Vercel AI SDK's provider ids
- * (`openai.chat`, `anthropic.messages`, `google.vertex.chat`, `amazon-bedrock`...), so its spans
- * share metric contexts with GenAI-semconv spans of the same calls; ids not known keep their first
- * dot-separated segment (`openai.responses` → `openai`, `mock-provider` → `mock-provider`).
- */
-export function genAIProviderName(providerId: string | undefined): string | undefined {
-  if (providerId === undefined) return undefined;
-  for (const [prefix, name] of PROVIDER_NAMES) {
-    if (providerId === prefix || providerId.startsWith(`${prefix}.`)) return name;
-  }
-  return providerId.split('.')[0] ?? providerId;
-}
-
-const PROVIDER_NAMES: readonly (readonly [string, string])[] = [
-  ['google.vertex', 'gcp.vertex_ai'],
-  ['google', 'gcp.gemini'],
-  ['amazon-bedrock', 'aws.bedrock'],
-  ['azure', 'azure.ai.openai'],
-  ['mistral', 'mistral_ai'],
-  ['xai', 'x_ai'],
-];
 
 /** `ai.response.msToFirstChunk` (text), `ai.stream.msToFirstChunk` (objects), else the `ai.stream.firstChunk` event's, in seconds. */
 function msToFirstChunk(span: SpanRecord): number | undefined {

@@ -1,12 +1,14 @@
 /**
- * The convention readers, one attribute or event at a time: the Vercel AI SDK's `ai.*` spans and
- * the facts producers record as span events (time to first token, deprecated content events).
- * Hand-written spans; the real SDK's spans are mapped in vercel-ai.test.ts.
+ * The convention readers, one attribute or event at a time: the Vercel AI SDK's `ai.*` spans, the
+ * facts producers record as span events (time to first token, deprecated content events), and the
+ * call facts in GenAI terms (operation, model, provider, response, request parameters, tools,
+ * total tokens) from each convention's names, older ones included. Hand-written spans; real
+ * producers' spans are read in producer-facts.test.ts and vercel-ai.test.ts.
  */
 import { expect } from 'chai';
 import { renderChatMessages } from '../../src/mapping/chat-messages.js';
 import { type GenAIFacts, readGenAIFacts } from '../../src/mapping/conventions.js';
-import { genAIProviderName } from '../../src/mapping/vercel-ai.js';
+import { genAIProviderName, openInferenceProviderName, vercelProviderName } from '../../src/mapping/providers.js';
 import type { Attributes, SpanEventRecord, SpanRecord } from '../../src/model/span-record.js';
 
 const START = 1_764_000_000_000_000_000n; // ns
@@ -271,6 +273,197 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
     span({ 'openinference.span.kind': 'LLM', 'input.value': '__REDACTED__', 'output.value': '__REDACTED__', 'llm.token_count.prompt': 11 }),
     { inputText: undefined, outputText: undefined, inputTokens: 11 },
   ],
+  // --- the call context in GenAI names
+  [
+    'OpenInference LLM with chat messages: operation chat; model the request model of llm.invocation_parameters; provider from llm.system',
+    span({
+      'openinference.span.kind': 'LLM',
+      'llm.system': 'openai',
+      'llm.model_name': 'gpt-4o-mini-2024-07-18',
+      'llm.invocation_parameters': '{"model": "gpt-4o-mini", "temperature": 0.2}',
+      'llm.input_messages.0.message.role': 'user',
+      'llm.input_messages.0.message.content': 'Hi',
+    }),
+    { role: 'llm', operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', responseModel: 'gpt-4o-mini-2024-07-18' },
+  ],
+  [
+    'OpenInference LLM with completion prompts (llm.prompts) and no messages: text_completion',
+    span({ 'openinference.span.kind': 'LLM', 'llm.model_name': 'gpt-3.5-turbo-instruct', 'llm.prompts.0.prompt.text': 'Once upon' }),
+    { operation: 'text_completion', model: 'gpt-3.5-turbo-instruct' },
+  ],
+  [
+    'OpenInference LLM with its content hidden: chat (OpenInference\'s own GenAI mapping says so too)',
+    span({ 'openinference.span.kind': 'LLM', 'input.value': '__REDACTED__', 'llm.model_name': 'gpt-4o' }),
+    { operation: 'chat' },
+  ],
+  [
+    'OpenInference EMBEDDING: embeddings, embedding.model_name',
+    span({ 'openinference.span.kind': 'EMBEDDING', 'embedding.model_name': 'text-embedding-3-small' }),
+    { role: 'embedding', operation: 'embeddings', model: 'text-embedding-3-small' },
+  ],
+  [
+    'OpenInference in its GenAI mode: its gen_ai.request.model (the response model) loses to llm.invocation_parameters',
+    span({
+      'openinference.span.kind': 'LLM',
+      'llm.invocation_parameters': '{"model": "gpt-4o-mini"}',
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+    }),
+    { model: 'gpt-4o-mini', request: { model: 'gpt-4o-mini' }, responseModel: 'gpt-4o-mini-2024-07-18' },
+  ],
+  [
+    'OpenInference: Azure serving OpenAI is azure.ai.openai; Google with vertexai is gcp.vertex_ai',
+    span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'azure', 'llm.system': 'openai' }),
+    { provider: 'azure.ai.openai' },
+  ],
+  ['OpenInference: llm.system vertexai', span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'google', 'llm.system': 'vertexai' }), { provider: 'gcp.vertex_ai' }],
+  ['OpenInference: Anthropic on Azure is azure.ai.inference', span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'azure', 'llm.system': 'anthropic' }), { provider: 'azure.ai.inference' }],
+  ['OpenInference: llm.system mistralai', span({ 'openinference.span.kind': 'LLM', 'llm.system': 'mistralai' }), { provider: 'mistral_ai' }],
+  [
+    'OpenLLMetry (older): llm.request.type completion is text_completion, capitalized gen_ai.system as a GenAI name',
+    span({ 'llm.request.type': 'completion', 'gen_ai.system': 'OpenAI', 'gen_ai.request.model': 'gpt-3.5-turbo-instruct' }),
+    { role: 'llm', operation: 'text_completion', provider: 'openai' },
+  ],
+  ['OpenLLMetry (older): llm.request.type chat, gen_ai.system Anthropic', span({ 'llm.request.type': 'chat', 'gen_ai.system': 'Anthropic' }), { operation: 'chat', provider: 'anthropic' }],
+  ['OpenLLMetry (older): gen_ai.system AWS is aws.bedrock', span({ 'llm.request.type': 'chat', 'gen_ai.system': 'AWS' }), { provider: 'aws.bedrock' }],
+  ['older GenAI names: gen_ai.system az.ai.openai', span({ 'gen_ai.operation.name': 'chat', 'gen_ai.system': 'az.ai.openai' }), { provider: 'azure.ai.openai' }],
+  ['a provider not known is kept, lower-cased', span({ 'gen_ai.operation.name': 'chat', 'gen_ai.system': 'Ollama' }), { provider: 'ollama' }],
+  ['no request model: the response model', span({ 'gen_ai.operation.name': 'chat', 'gen_ai.response.model': 'gpt-4o-2024-08-06' }), { model: 'gpt-4o-2024-08-06', request: {} }],
+  // --- response facts
+  [
+    'gen_ai.response.*: id, model, finish reasons in GenAI terms (OpenAI tool_calls → tool_call)',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.response.id': 'r1', 'gen_ai.response.model': 'm-1', 'gen_ai.response.finish_reasons': ['stop', 'tool_calls', 'length'] }),
+    { responseId: 'r1', responseModel: 'm-1', finishReasons: ['stop', 'tool_call', 'length'] },
+  ],
+  [
+    'finish reasons: Anthropic and Gemini spellings; unknown ones as they are',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': ['end_turn', 'tool_use', 'MAX_TOKENS', 'SAFETY', 'pause_turn'] }),
+    { finishReasons: ['stop', 'tool_call', 'length', 'content_filter', 'pause_turn'] },
+  ],
+  ['finish reasons: OpenLLMetry (older) gen_ai.completion.N.finish_reason', span({ 'gen_ai.request.model': 'm', 'gen_ai.completion.0.finish_reason': 'stop' }), { finishReasons: ['stop'] }],
+  ['finish reasons: OpenInference llm.finish_reason', span({ 'openinference.span.kind': 'LLM', 'llm.finish_reason': 'tool_calls' }), { finishReasons: ['tool_call'] }],
+  [
+    'finish reasons: the output messages when nothing else says',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.output.messages': msg([{ role: 'assistant', parts: [], finish_reason: 'length' }]) }),
+    { finishReasons: ['length'] },
+  ],
+  [
+    'OpenInference (older): response id and finish reasons from the OpenAI answer in output.value',
+    span({
+      'openinference.span.kind': 'LLM',
+      'output.mime_type': 'application/json',
+      'output.value': JSON.stringify({ id: 'chatcmpl-9', model: 'gpt-4o-2024-08-06', choices: [{ finish_reason: 'stop', message: { role: 'assistant', content: 'x' } }] }),
+    }),
+    { responseId: 'chatcmpl-9', finishReasons: ['stop'] },
+  ],
+  [
+    'Vercel AI SDK model call: ai.response.id, ai.response.model, ai.response.finishReason, ai.usage.totalTokens',
+    span({ ...DO_GENERATE, 'ai.response.id': 'r2', 'ai.response.model': 'gpt-4o-mini-2024-07-18', 'ai.response.finishReason': 'content-filter', 'ai.usage.totalTokens': 30 }),
+    { responseId: 'r2', responseModel: 'gpt-4o-mini-2024-07-18', finishReasons: ['content_filter'], totalTokens: 30 },
+  ],
+  // --- total tokens
+  ['total tokens: gen_ai.usage.total_tokens as given', span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2, 'gen_ai.usage.total_tokens': 4 }), { totalTokens: 4 }],
+  ['total tokens: OpenLLMetry (older) llm.usage.total_tokens', span({ 'gen_ai.request.model': 'm', 'llm.usage.total_tokens': 7 }), { totalTokens: 7 }],
+  ['total tokens: OpenInference llm.token_count.total', span({ 'openinference.span.kind': 'LLM', 'llm.token_count.total': 8 }), { totalTokens: 8 }],
+  ['total tokens: else input + output', span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 11, 'gen_ai.usage.output_tokens': 9 }), { totalTokens: 20 }],
+  ['total tokens: none with only one of them', span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 11 }), { totalTokens: undefined }],
+  ['total tokens: not for the Vercel calls around the model calls', span({ 'ai.operationId': 'ai.generateText', 'ai.usage.totalTokens': 136 }), { totalTokens: undefined }],
+  // --- request parameters
+  [
+    'request: OpenInference invocation parameters in GenAI names; objects and other parameters left out',
+    span({
+      'openinference.span.kind': 'LLM',
+      'llm.invocation_parameters': JSON.stringify({
+        model: 'gpt-4o',
+        max_completion_tokens: 100,
+        top_p: 0.9,
+        n: 2,
+        stop: 'END',
+        seed: 7,
+        frequency_penalty: 0.5,
+        presence_penalty: 0.1,
+        stream: true,
+        stream_options: { include_usage: true },
+        tool_choice: 'auto',
+        user: 'u1',
+      }),
+    }),
+    {
+      request: { model: 'gpt-4o', max_tokens: 100, top_p: 0.9, 'choice.count': 2, stop_sequences: ['END'], seed: 7, frequency_penalty: 0.5, presence_penalty: 0.1, stream: true },
+    },
+  ],
+  [
+    'request: OpenLLMetry (older) llm.request.*, llm.top_k, llm.chat.stop_sequences, llm.is_streaming; not llm.request.type nor functions',
+    span({
+      'llm.request.type': 'chat',
+      'llm.request.model': 'claude-3',
+      'llm.request.max_tokens': 50,
+      'llm.request.repetition_penalty': 1.1,
+      'llm.request.functions.0.name': 'f',
+      'llm.top_k': 40,
+      'llm.chat.stop_sequences': ['\n\n'],
+      'llm.is_streaming': true,
+    }),
+    { model: 'claude-3', request: { model: 'claude-3', max_tokens: 50, repetition_penalty: 1.1, top_k: 40, stop_sequences: ['\n\n'], stream: true } },
+  ],
+  [
+    'request: the defaults a producer may state are left out (stream false, choice.count 1)',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.request.choice.count': 1, 'gen_ai.is_streaming': false, 'gen_ai.request.temperature': 0 }),
+    { request: { model: 'm', temperature: 0 } },
+  ],
+  [
+    'request: Vercel ai.settings.* (not maxRetries); a doStream call is streamed',
+    span({
+      ...DO_GENERATE,
+      'ai.operationId': 'ai.streamText.doStream',
+      'ai.settings.maxOutputTokens': 64,
+      'ai.settings.topP': 0.5,
+      'ai.settings.topK': 3,
+      'ai.settings.stopSequences': ['x'],
+      'ai.settings.maxRetries': 2,
+    }),
+    { request: { model: 'gpt-4o-mini', max_tokens: 64, top_p: 0.5, top_k: 3, stop_sequences: ['x'], stream: true } },
+  ],
+  ['request: Vercel (4.x) ai.settings.maxTokens', span({ ...DO_GENERATE, 'ai.settings.maxTokens': 32 }), { request: { model: 'gpt-4o-mini', max_tokens: 32 } }],
+  // --- tool definitions
+  [
+    'tools: OpenLLMetry (older) llm.request.functions.N.*, parameters parsed',
+    span({
+      'llm.request.type': 'chat',
+      'gen_ai.request.model': 'm',
+      'llm.request.functions.0.name': 'get_weather',
+      'llm.request.functions.0.description': 'Weather.',
+      'llm.request.functions.0.parameters': '{"type": "object", "properties": {"city": {"type": "string"}}}',
+      'llm.request.functions.1.name': 'now',
+    }),
+    {
+      toolDefinitions: [
+        { type: 'function', name: 'get_weather', description: 'Weather.', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
+        { type: 'function', name: 'now' },
+      ],
+    },
+  ],
+  [
+    'tools: OpenInference llm.tools.N.tool.json_schema in Anthropic\'s shape (input_schema)',
+    span({ 'openinference.span.kind': 'LLM', 'llm.tools.0.tool.json_schema': '{"name": "add", "description": "Adds.", "input_schema": {"type": "object"}}' }),
+    { toolDefinitions: [{ type: 'function', name: 'add', description: 'Adds.', parameters: { type: 'object' } }] },
+  ],
+  [
+    'tools: gen_ai.tool.definitions in OpenAI\'s chat shape; a tool without a name left out',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.tool.definitions': msg([{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }, { type: 'function' }]) }),
+    { toolDefinitions: [{ type: 'function', name: 'f', parameters: { type: 'object' } }] },
+  ],
+  [
+    'tools: Vercel (4.x) ai.prompt.tools with parameters',
+    span({ ...DO_GENERATE, 'ai.prompt.tools': [JSON.stringify({ type: 'function', name: 'add', parameters: { type: 'object' } })] }),
+    { toolDefinitions: [{ type: 'function', name: 'add', parameters: { type: 'object' } }] },
+  ],
+  [
+    'a span that is no model call: no call facts',
+    span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add', 'gen_ai.response.id': 'x', 'gen_ai.request.temperature': 1 }),
+    { responseId: undefined, responseModel: undefined, finishReasons: [], request: {}, toolDefinitions: [] },
+  ],
 ];
 
 describe('readGenAIFacts: attributes and span events of each convention', () => {
@@ -289,8 +482,8 @@ describe('readGenAIFacts: attributes and span events of each convention', () => 
   });
 });
 
-describe('genAIProviderName: Vercel AI SDK provider ids → GenAI provider names', () => {
-  const cases: [string | undefined, string | undefined][] = [
+describe('provider names in GenAI terms', () => {
+  const vercel: [string | undefined, string | undefined][] = [
     ['openai.chat', 'openai'],
     ['openai.responses', 'openai'],
     ['anthropic.messages', 'anthropic'],
@@ -305,11 +498,45 @@ describe('genAIProviderName: Vercel AI SDK provider ids → GenAI provider names
     ['googleish.chat', 'googleish'],
     [undefined, undefined],
   ];
-  for (const [id, name] of cases) {
-    it(`${String(id)} → ${String(name)}`, () => {
-      expect(genAIProviderName(id)).to.equal(name);
+  for (const [id, name] of vercel) {
+    it(`Vercel AI SDK ${String(id)} → ${String(name)}`, () => {
+      expect(vercelProviderName(id)).to.equal(name);
     });
   }
+
+  const names: [string | undefined, string | undefined][] = [
+    ['openai', 'openai'],
+    ['OpenAI', 'openai'],
+    ['MistralAI', 'mistral_ai'],
+    ['mistral_ai', 'mistral_ai'],
+    ['Bedrock', 'aws.bedrock'],
+    ['aws.bedrock', 'aws.bedrock'],
+    ['Vertex AI', 'gcp.vertex_ai'],
+    ['gcp.vertex_ai', 'gcp.vertex_ai'],
+    ['az.ai.inference', 'azure.ai.inference'],
+    ['xai', 'x_ai'],
+    ['watsonx', 'ibm.watsonx.ai'],
+    ['Aleph Alpha', 'aleph_alpha'],
+    ['acme.llm', 'acme.llm'],
+    ['', undefined],
+    [undefined, undefined],
+  ];
+  for (const [given, name] of names) {
+    it(`${String(given)} → ${String(name)}`, () => {
+      expect(genAIProviderName(given)).to.equal(name);
+    });
+  }
+
+  it('OpenInference llm.provider + llm.system', () => {
+    expect(openInferenceProviderName('azure', 'openai')).to.equal('azure.ai.openai');
+    expect(openInferenceProviderName('azure', undefined)).to.equal('azure.ai.openai');
+    expect(openInferenceProviderName('azure', 'anthropic')).to.equal('azure.ai.inference');
+    expect(openInferenceProviderName('google', 'vertexai')).to.equal('gcp.vertex_ai');
+    expect(openInferenceProviderName('google', undefined)).to.equal('gcp.gen_ai');
+    expect(openInferenceProviderName('aws', 'anthropic')).to.equal('aws.bedrock');
+    expect(openInferenceProviderName(undefined, 'anthropic')).to.equal('anthropic');
+    expect(openInferenceProviderName(undefined, undefined)).to.equal(undefined);
+  });
 });
 
 describe('renderChatMessages: OpenAI and Vercel AI SDK messages as role: content lines', () => {

@@ -64,11 +64,13 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.step, m.time])).to.deep.equal([
       ['gen_ai.usage.input_tokens', 12n, CALL, step, time],
       ['gen_ai.usage.output_tokens', 34n, CALL, step, time],
+      ['gen_ai.usage.total_tokens', 46n, CALL, step, time],
       ['gen_ai.client.operation.duration', 1.5, CALL, step, time],
     ]);
     expect(run.texts.map((t) => [t.name, t.text, t.context])).to.deep.equal([
       ['on_llm_start', 'user: Hi?', { action: 'on_llm_start', ...CALL }],
       ['on_llm_end', 'assistant: Hello!', { action: 'on_llm_end', ...CALL }],
+      ['gen_ai.response', 'finish_reasons: stop', CALL],
     ]);
     const params = Object.fromEntries(run.params.map((p) => [p.path.join('/'), [p.value, p.once ?? false]]));
     expect(params).to.deep.equal({
@@ -82,7 +84,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     const spans = [span(CHAT), span({ ...CHAT, 'gen_ai.usage.input_tokens': 5 }, { startTimeUnixNano: START + 7_000n })];
     expect(planWrites(spans)).to.deep.equal(planWrites(spans));
     const [s1, s2] = spans.map((s) => spanStep(s));
-    expect(planWrites(spans).runs[0]?.metrics.map((m) => m.step)).to.deep.equal([s1, s1, s1, s2, s2, s2]);
+    expect(planWrites(spans).runs[0]?.metrics.map((m) => m.step)).to.deep.equal([s1, s1, s1, s1, s2, s2, s2, s2]);
   });
 
   it('a step is the start in ms x 4096 + the span id\'s last 12 bits: in time order, below 2^53', () => {
@@ -186,12 +188,12 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
           'output.value': 'answer',
         }),
       ]);
-      const context = { operation: 'llm', model: 'claude-x', provider: 'anthropic' };
+      const context = { operation: 'chat', model: 'claude-x', provider: 'anthropic' };
       expect(run.metrics.slice(0, 2).map((m) => [m.name, m.value, m.context])).to.deep.equal([
         ['gen_ai.usage.input_tokens', 7n, context],
         ['gen_ai.usage.output_tokens', 9n, context],
       ]);
-      expect(run.texts.map((t) => [t.name, t.text])).to.deep.equal([['on_llm_start', 'question'], ['on_llm_end', 'answer']]);
+      expect(run.texts.map((t) => [t.name, t.text])).to.deep.equal([['on_llm_start', 'question'], ['on_llm_end', 'answer'], ['gen_ai.response', 'model: claude-x']]);
     });
 
     it('OpenLLMetry: gen_ai.system, gen_ai.prompt.N.*, gen_ai.completion.N.*, llm.usage.*', () => {
@@ -269,7 +271,7 @@ describe('planWrites: content carried as span events', () => {
       },
     };
     expect(planWrites([span(CALL_ONLY, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal(['user: from the event', 'assistant: Event answer.']);
-    expect(planWrites([span(CHAT, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal(['user: Hi?', 'assistant: Hello!']);
+    expect(planWrites([span(CHAT, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal(['user: Hi?', 'assistant: Hello!', 'finish_reasons: stop']);
   });
 });
 
@@ -377,5 +379,38 @@ describe('planWrites: unkeyed root-level model calls under `unkeyed: { grouping:
     expect(planWrites([root], WINDOW, memo).runs.map((run) => run.key)).to.deep.equal([windowKey('gpt-4o-mini')]);
     const late = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't' }, { traceId: trace(7), parentSpanId: '0000000000000070' });
     expect(planWrites([late], WINDOW, memo).runs.map((run) => run.key)).to.deep.equal([windowKey('gpt-4o-mini')]);
+  });
+});
+
+describe('planWrites: the call facts of model calls', () => {
+  const TOOLS = JSON.stringify([{ type: 'function', name: 'add', parameters: { type: 'object' } }]);
+
+  it('gen_ai.request, gen_ai.tool.definitions and gen_ai.response.model come from the first call (by start time) that has each, set once', () => {
+    const first = span({ ...CHAT, 'gen_ai.response.model': 'gpt-4o-mini-1' }, { startTimeUnixNano: START });
+    const withTools = span({ ...CHAT, 'gen_ai.request.temperature': 0.9, 'gen_ai.tool.definitions': TOOLS, 'gen_ai.response.model': 'gpt-4o-mini-2' }, { startTimeUnixNano: START + 2_000_000_000n });
+    const laterTools = span({ ...CHAT, 'gen_ai.tool.definitions': JSON.stringify([{ type: 'function', name: 'mul' }]) }, { startTimeUnixNano: START + 4_000_000_000n });
+    for (const order of [[first, withTools, laterTools], [laterTools, withTools, first]]) {
+      const params = Object.fromEntries(onlyRun(order).params.filter((p) => p.path[0] === 'gen_ai' && p.once === true).map((p) => [p.path.join('.'), p.value]));
+      expect(params).to.deep.equal({
+        'gen_ai.request': { model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 256n },
+        'gen_ai.tool.definitions': [{ type: 'function', name: 'add', parameters: { type: 'object' } }],
+        'gen_ai.response.model': 'gpt-4o-mini-1',
+      });
+    }
+  });
+
+  it('gen_ai.usage.total_tokens as given, and a gen_ai.response text with the lines known, at the call\'s step and context', () => {
+    const call = span({ ...CHAT, 'gen_ai.usage.total_tokens': 50, 'gen_ai.response.id': 'r-1', 'gen_ai.response.model': 'gpt-4o-mini-2', 'gen_ai.response.finish_reasons': ['stop', 'length'] });
+    const run = onlyRun([call]);
+    expect(run.metrics.filter((m) => m.name === 'gen_ai.usage.total_tokens').map((m) => [m.value, m.context, m.step])).to.deep.equal([[50n, CALL, spanStep(call)]]);
+    expect(run.texts.filter((t) => t.name === 'gen_ai.response').map((t) => [t.text, t.context, t.step])).to.deep.equal([
+      ['id: r-1\nmodel: gpt-4o-mini-2\nfinish_reasons: stop, length', CALL, spanStep(call)],
+    ]);
+  });
+
+  it('no gen_ai.response text for a call whose response says nothing, nor for spans that are no model call', () => {
+    const bare = span({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 1 });
+    const tool = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't', 'gen_ai.response.id': 'x' });
+    expect(onlyRun([bare, tool]).texts.filter((t) => t.name === 'gen_ai.response')).to.deep.equal([]);
   });
 });

@@ -51,6 +51,13 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
   }
 
   const seconds = (s: SpanRecord): number => Number(s.endTimeUnixNano - s.startTimeUnixNano) / 1e9;
+  /** The `gen_ai.response` text of a model call: the SDK's response id (the mock makes one up), the model, the finish reason in GenAI terms. */
+  const responseId = (call: SpanRecord): string => {
+    const id = call.attributes['ai.response.id'];
+    if (typeof id !== 'string') throw new Error('no ai.response.id');
+    return id;
+  };
+  const response = (call: SpanRecord, finishReason: string): string => `id: ${responseId(call)}\nmodel: ${MOCK_MODEL}\nfinish_reasons: ${finishReason}`;
   const only = (spans: SpanRecord[]): SpanRecord => {
     expect(spans).to.have.length(1);
     return spans[0] as SpanRecord;
@@ -70,17 +77,20 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.step, m.time, m.spanId])).to.deep.equal([
       ['gen_ai.usage.input_tokens', 21n, CALL, spanStep(call), time, call.spanId],
       ['gen_ai.usage.output_tokens', 3n, CALL, spanStep(call), time, call.spanId],
+      ['gen_ai.usage.total_tokens', 24n, CALL, spanStep(call), time, call.spanId],
       ['gen_ai.client.operation.duration', seconds(call), CALL, spanStep(call), time, call.spanId],
     ]);
     const prompt = 'system: Answer briefly.\nuser: What is the capital of France?';
     expect(run.texts.map((t) => [t.name, t.text, t.context, t.spanId])).to.deep.equal([
       ['on_llm_start', prompt, { action: 'on_llm_start', ...CALL }, call.spanId],
       ['on_llm_end', 'assistant: Paris.', { action: 'on_llm_end', ...CALL }, call.spanId],
+      ['gen_ai.response', response(call, 'stop'), CALL, call.spanId],
       ['on_chain_start', prompt, { action: 'on_chain_start', ...WORKFLOW }, outer.spanId],
       ['on_chain_end', 'Paris.', { action: 'on_chain_end', ...WORKFLOW }, outer.spanId],
     ]);
     const request = run.params.find((p) => p.path.join('/') === 'gen_ai/request');
     expect(request?.value).to.deep.equal({ model: MOCK_MODEL, temperature: 0.3 });
+    expect(run.params.find((p) => p.path.join('/') === 'gen_ai/response/model')?.value).to.equal(MOCK_MODEL);
   });
 
   it('generateText: the same points as a GenAI-semconv span of the same call', async () => {
@@ -96,6 +106,9 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
         'gen_ai.request.temperature': 0.3,
         'gen_ai.usage.input_tokens': 21,
         'gen_ai.usage.output_tokens': 3,
+        'gen_ai.response.id': responseId(call),
+        'gen_ai.response.model': MOCK_MODEL,
+        'gen_ai.response.finish_reasons': ['stop'],
         'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: 'Answer briefly.' }]),
         'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'What is the capital of France?' }] }]),
         'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Paris.' }], finish_reason: 'stop' }]),
@@ -123,12 +136,14 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.spanId])).to.deep.equal([
       ['gen_ai.usage.input_tokens', 8n, CALL, call.spanId],
       ['gen_ai.usage.output_tokens', 4n, CALL, call.spanId],
+      ['gen_ai.usage.total_tokens', 12n, CALL, call.spanId],
       ['gen_ai.client.operation.duration', seconds(call), CALL, call.spanId],
       ['gen_ai.server.time_to_first_token', msToFirstChunk / 1000, CALL, call.spanId],
     ]);
     expect(run.texts.map((t) => [t.name, t.text, t.context, t.spanId])).to.deep.equal([
       ['on_llm_start', 'user: Say hello.', { action: 'on_llm_start', ...CALL }, call.spanId],
       ['on_llm_end', 'assistant: Hello, world!', { action: 'on_llm_end', ...CALL }, call.spanId],
+      ['gen_ai.response', response(call, 'stop'), CALL, call.spanId],
       ['on_chain_start', 'user: Say hello.', { action: 'on_chain_start', ...WORKFLOW }, outer.spanId],
       ['on_chain_end', 'Hello, world!', { action: 'on_chain_end', ...WORKFLOW }, outer.spanId],
     ]);
@@ -147,21 +162,30 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.spanId])).to.deep.equal([
       ['gen_ai.usage.input_tokens', 50n, CALL, first.spanId],
       ['gen_ai.usage.output_tokens', 10n, CALL, first.spanId],
+      ['gen_ai.usage.total_tokens', 60n, CALL, first.spanId],
       ['gen_ai.client.operation.duration', seconds(first), CALL, first.spanId],
       ['gen_ai.usage.input_tokens', 70n, CALL, second.spanId],
       ['gen_ai.usage.output_tokens', 6n, CALL, second.spanId],
+      ['gen_ai.usage.total_tokens', 76n, CALL, second.spanId],
       ['gen_ai.client.operation.duration', seconds(second), CALL, second.spanId],
     ]);
     expect(run.texts.map((t) => [t.name, t.text, t.context, t.spanId])).to.deep.equal([
       ['on_llm_start', 'user: what is 1+2?', { action: 'on_llm_start', ...CALL }, first.spanId],
       ['on_llm_end', 'assistant: add({"a":1,"b":2})', { action: 'on_llm_end', ...CALL }, first.spanId],
+      ['gen_ai.response', response(first, 'tool_call'), CALL, first.spanId],
       ['on_tool_start', '{"a":1,"b":2}', { action: 'on_tool_start', ...TOOL }, toolCall.spanId],
       ['on_tool_end', '3', { action: 'on_tool_end', ...TOOL }, toolCall.spanId],
       ['on_agent_action', 'TOOL INPUT:\n{"a":1,"b":2}', { action: 'on_agent_action', ...TOOL }, toolCall.spanId],
       ['on_llm_start', 'user: what is 1+2?\nassistant: add({"a":1,"b":2})\ntool: 3', { action: 'on_llm_start', ...CALL }, second.spanId],
       ['on_llm_end', 'assistant: The answer is 3', { action: 'on_llm_end', ...CALL }, second.spanId],
+      ['gen_ai.response', response(second, 'stop'), CALL, second.spanId],
       ['on_chain_start', 'user: what is 1+2?', { action: 'on_chain_start', ...WORKFLOW }, outer.spanId],
       ['on_chain_end', 'The answer is 3', { action: 'on_chain_end', ...WORKFLOW }, outer.spanId],
     ]);
+    // ai.prompt.tools (the schema as zod turned it into JSON schema) as the run's tool definitions.
+    const tools = run.params.find((p) => p.path.join('/') === 'gen_ai/tool/definitions');
+    expect(tools?.once).to.equal(true);
+    const [add] = tools?.value as { type: string; name: string; description: string; parameters: { properties: Record<string, unknown> } }[];
+    expect([add?.type, add?.name, add?.description, Object.keys(add?.parameters.properties ?? {})]).to.deep.equal(['function', 'add', 'adds two numbers', ['a', 'b']]);
   });
 });
