@@ -1,6 +1,7 @@
 """The Aim oracle: reads an Aim repository with Aim's own Python SDK and prints it as JSON.
 
 Usage: python aim_oracle.py --repo DIR [--run HASH ...] [--no-index]
+       python aim_oracle.py --repo DIR --query EXPR [--query EXPR ...] [--no-index]
 
 Aim indexes runs lazily (only `aim up` or `aim storage reindex` copy a run's meta tree into
 `.aim/meta/index`), so runs written through `aim server` are invisible to the SDK at first. The
@@ -11,6 +12,10 @@ then reads. Output (stdout, one JSON document):
    "runs": [{"hash", "experiment", "name", "description", "tags", "params", "creation_time",
              "end_time", "active", "archived",
              "sequences": [{"name", "context", "dtype", "steps", "values", "epochs"}]}]}
+
+With --query, it runs each expression through Aim's query language instead (`repo.query_runs`,
+as the UI's search box does, e.g. `run.gen_ai.conversation.id == "c-1"`) and prints the hashes
+of the runs each matches: {"aim_version": "3.29.1", "queries": {"<expr>": ["<hash>", ...]}}.
 
 Metric values are floats or ints (NaN/inf as the strings "NaN", "inf", "-inf"); texts are their
 strings; other objects are their repr. Runs are sorted by creation time, sequences by name and
@@ -28,6 +33,7 @@ from aim import Repo, Run
 from aim.sdk.index_manager import RepoIndexManager
 from aim.sdk.objects.text import Text
 from aim.sdk.sequence import Sequence
+from aim.sdk.types import QueryReportMode
 
 
 
@@ -112,16 +118,28 @@ def read_run(run):
     }
 
 
+def query_runs(repo, expression):
+    """The hashes of the runs `expression` matches, sorted."""
+    matches = repo.query_runs(expression, report_mode=QueryReportMode.DISABLED).iter_runs()
+    return sorted(collection.run.hash for collection in matches)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", required=True, help="the Aim repository directory (holding .aim)")
     parser.add_argument("--run", action="append", default=[], help="only this run hash (repeatable)")
     parser.add_argument("--no-index", action="store_true", help="read the index as it is")
+    parser.add_argument("--query", action="append", default=[], help="print the runs this Aim query matches instead (repeatable)")
     args = parser.parse_args()
 
     repo = Repo(args.repo, read_only=None)
     if not args.no_index:
         index_runs(repo)
+    if args.query:
+        queries = {expression: query_runs(repo, expression) for expression in args.query}
+        json.dump({"aim_version": version("aim"), "queries": queries}, sys.stdout, sort_keys=True)
+        sys.stdout.write("\n")
+        return
     wanted = set(args.run)
     runs = []
     for run_hash in repo.list_all_runs():

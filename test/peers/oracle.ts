@@ -68,3 +68,14 @@ export async function readAimRun(repoDir: string, hash: string): Promise<OracleR
   if (!run) throw new Error(`the oracle does not find run ${hash} in ${repoDir}`);
   return run;
 }
+
+/**
+ * Runs Aim query language expressions over the repository in `repoDir` with Aim's own SDK
+ * (`repo.query_runs(expression)`, what the UI's search box runs; freshly written runs are indexed
+ * first) and returns, for each, the hashes of the runs it matches, sorted.
+ */
+export async function queryAimRuns(repoDir: string, expressions: readonly string[]): Promise<Record<string, string[]>> {
+  const args = [ORACLE_SCRIPT, '--repo', repoDir, ...expressions.flatMap((expression) => ['--query', expression])];
+  const { stdout } = await run(requireAim().python, args, { maxBuffer: 64 * 1024 * 1024 });
+  return (JSON.parse(stdout) as { queries: Record<string, string[]> }).queries;
+}
