@@ -41,23 +41,20 @@ export interface InstrumentedOpenAI {
   restore(): void;
 }
 
+/** A class of the `openai` client whose prototype methods an instrumentation wraps. */
+type Patchable = { prototype: Record<string, unknown> } | undefined;
+
 /** The prototypes and methods either instrumentation wraps (those that exist in this `openai`). */
 function patchTargets(): { owner: Record<string, unknown>; method: string }[] {
-  const OpenAI = openaiModule.default as unknown as Record<string, { prototype: Record<string, unknown> } | undefined>;
-  const targets: [string, string[]][] = [
-    ['Completions', ['create']],
-    ['Embeddings', ['create']],
-    ['Responses', ['create']],
-    ['Images', ['generate', 'edit', 'createVariation']],
+  const OpenAI = openaiModule.default as unknown as Record<string, Patchable> & { Chat?: Record<string, Patchable> };
+  const classes: [Patchable, string[]][] = [
+    [OpenAI.Chat?.['Completions'], ['create']],
+    [OpenAI['Completions'], ['create']],
+    [OpenAI['Embeddings'], ['create']],
+    [OpenAI['Responses'], ['create']],
+    [OpenAI['Images'], ['generate', 'edit', 'createVariation']],
   ];
-  const found: { owner: Record<string, unknown>; method: string }[] = [];
-  const chat = (OpenAI['Chat'] as unknown as Record<string, { prototype: Record<string, unknown> } | undefined> | undefined)?.['Completions'];
-  if (chat) found.push({ owner: chat.prototype, method: 'create' });
-  for (const [name, methods] of targets) {
-    const cls = OpenAI[name];
-    if (cls) for (const method of methods) found.push({ owner: cls.prototype, method });
-  }
-  return found;
+  return classes.flatMap(([cls, methods]) => (cls ? methods.map((method) => ({ owner: cls.prototype, method })) : []));
 }
 
 /**
