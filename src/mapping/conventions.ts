@@ -5,15 +5,22 @@
  * (`traceloop.*`, `gen_ai.prompt.N.*`, `llm.usage.*`) and the Vercel AI SDK (`ai.*`, see
  * vercel-ai.ts; its model calls, tool calls and the calls around them map to the same layout as
  * GenAI-semconv spans). The first name listed wins; span events are read where the attributes say
- * nothing (see span-events.ts).
+ * nothing (see span-events.ts). The call context (operation, model, provider) is in GenAI names
+ * whatever the convention, so one call lands in one metric context from every producer.
  *
  * | fact | attributes read, in order |
  * |---|---|
- * | kind | `gen_ai.operation.name`, `ai.operationId` (Vercel: model calls `chat`, embeddings `embeddings`, `ai.toolCall` `execute_tool`, the calls around them `invoke_workflow`), `openinference.span.kind`, `traceloop.span.kind`, `llm.request.type` |
- * | model | `gen_ai.request.model`, `gen_ai.response.model`, `llm.model_name`, `llm.request.model`, `ai.model.id` |
- * | provider | `gen_ai.provider.name`, `ai.model.provider` (as a GenAI provider name: `openai.chat` → `openai`), `gen_ai.system`, `llm.provider`, `llm.system` |
+ * | kind, operation | `gen_ai.operation.name`, `ai.operationId` (Vercel: model calls `chat`, embeddings `embeddings`, `ai.toolCall` `execute_tool`, the calls around them `invoke_workflow`), `openinference.span.kind` (`LLM` → `text_completion` with `llm.prompts`/`llm.choices` and no `llm.input_messages`/`llm.output_messages`, else `chat`; `EMBEDDING` → `embeddings`), `traceloop.span.kind`, `llm.request.type` (`completion` → `text_completion`, `embedding` → `embeddings`); other kinds lower-cased |
+ * | model | the request model: `model` of `llm.invocation_parameters` / `embedding.invocation_parameters` (OpenInference; in its GenAI mode its `gen_ai.request.model` is the response model), `gen_ai.request.model`, `llm.request.model`, `ai.model.id`; else the response model |
+ * | provider | as a GenAI provider name (providers.ts): `gen_ai.provider.name`, `ai.model.provider` (`openai.chat` → `openai`), `gen_ai.system` (`OpenAI` → `openai`), `llm.provider` + `llm.system` (`azure` + `openai` → `azure.ai.openai`) |
+ * | response model (model calls) | `gen_ai.response.model`, `ai.response.model`, `llm.model_name` (OpenInference: the model its instrumentation saw in the response, else the requested one), `embedding.model_name` |
+ * | response id (model calls) | `gen_ai.response.id`, `ai.response.id`, OpenInference: `id` of the JSON answer in `output.value` (`output.mime_type` `application/json`) |
+ * | finish reasons (model calls) | in GenAI terms (finish-reasons.ts: `tool_calls` → `tool_call`, `end_turn` → `stop`...): `gen_ai.response.finish_reasons`, `llm.response.finish_reason`, `llm.response.stop_reason`, `llm.finish_reason`, `ai.response.finishReason`, `gen_ai.completion.N.finish_reason`, `finish_reason` of `gen_ai.output.messages`, OpenInference: `choices[].finish_reason` of the JSON answer in `output.value` |
+ * | request parameters (model calls) | see request-params.ts: `gen_ai.request.*`, `llm.request.*` and OpenLLMetry's other older names, `llm.invocation_parameters`, `ai.settings.*` |
+ * | tool definitions (model calls) | see tool-definitions.ts: `gen_ai.tool.definitions`, `llm.tools.N.tool.json_schema`, `llm.request.functions.N.*`, `ai.prompt.tools` |
  * | input tokens | `gen_ai.usage.input_tokens`, `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt`, `llm.usage.prompt_tokens`, Vercel model calls `ai.usage.inputTokens`, `ai.usage.promptTokens`, embeddings `ai.usage.tokens` |
  * | output tokens | `gen_ai.usage.output_tokens`, `gen_ai.usage.completion_tokens`, `llm.token_count.completion`, `llm.usage.completion_tokens`, Vercel model calls `ai.usage.outputTokens`, `ai.usage.completionTokens` |
+ * | total tokens | `gen_ai.usage.total_tokens`, `llm.usage.total_tokens`, `llm.token_count.total`, Vercel model calls `ai.usage.totalTokens`; else input + output when both are known |
  * | time to first token (s) | `gen_ai.response.time_to_first_chunk`, `gen_ai.server.time_to_first_token`, Vercel model calls `ai.response.msToFirstChunk`, `ai.stream.msToFirstChunk` (ms; also on the event `ai.stream.firstChunk`), event `First Token Stream Event` (OpenInference: event time − span start) |
  * | input text | `gen_ai.system_instructions` + `gen_ai.input.messages`, `gen_ai.tool.call.arguments`, `gen_ai.retrieval.query.text`, `langchain.chain.inputs`, `llm.input_messages.N.message.*`, `gen_ai.prompt.N.*`, `input.value`, `traceloop.entity.input`, Vercel `ai.prompt.messages` (model calls), `ai.toolCall.args`/`ai.toolCall.input` (tool calls), `ai.prompt` (calls around), `ai.values`/`ai.value` (embeddings), event `gen_ai.content.prompt` (`gen_ai.prompt`) |
  * | output text | `gen_ai.output.messages`, `gen_ai.tool.call.result`, `gen_ai.retrieval.documents`, `langchain.chain.outputs`, `llm.output_messages.N.message.*`, `gen_ai.completion.N.*`, `output.value`, `traceloop.entity.output`, Vercel `ai.response.reasoning` + `ai.response.text`/`ai.response.object` + `ai.response.toolCalls` (model calls, as an `assistant:` message; the calls around: the text as it is), `ai.toolCall.result`/`ai.toolCall.output` (tool calls), event `gen_ai.content.completion` (`gen_ai.completion`) |
@@ -24,7 +31,7 @@
  * | error | status `error`; `error.type`, else `exception.type` of an exception event, else `_OTHER` |
  */
 import type { Attributes, SpanRecord } from '../model/span-record.js';
-import { int, isObject, jsonObject, num, str, strList, unquote } from './attribute-read.js';
+import { int, isObject, jsonObject, num, parseJson, str, strList, unquote } from './attribute-read.js';
 import { genAIFinishReason } from './finish-reasons.js';
 import { genAIProviderName, openInferenceProviderName } from './providers.js';
 import { type RequestParams, readRequestParams } from './request-params.js';
@@ -196,16 +203,12 @@ function finishReasons(a: Attributes, vercel: readonly string[] | undefined, ans
     indexed.push(reason);
   }
   if (indexed.length > 0) return indexed;
-  return reasonsOf(jsonList(str(a, 'gen_ai.output.messages')), (message) => message['finish_reason']) ?? reasonsOf(answer?.['choices'], (choice) => choice['finish_reason']) ?? [];
-}
-
-function jsonList(text: string | undefined): unknown {
-  if (text === undefined || !text.startsWith('[')) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  const messages = str(a, 'gen_ai.output.messages');
+  return (
+    reasonsOf(messages === undefined ? undefined : parseJson(messages), (message) => message['finish_reason']) ??
+    reasonsOf(answer?.['choices'], (choice) => choice['finish_reason']) ??
+    []
+  );
 }
 
 /** The string `pick` of each object of `list`; undefined when none has one. */

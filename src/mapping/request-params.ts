@@ -76,15 +76,21 @@ export function readRequestParams(a: Attributes, sources: RequestSources = {}): 
   const put = (name: string, value: AttributeValue | undefined): void => {
     if (value !== undefined && value !== null && !(name in params)) params[name] = value;
   };
+  // One pass over the attributes; then the sources in their order.
+  const older: [string, AttributeValue | undefined][] = [];
+  const settings: [string, AttributeValue | undefined][] = [];
   for (const key in a) {
-    if (key.startsWith('gen_ai.request.')) put(key.slice('gen_ai.request.'.length), a[key]);
+    if (key.startsWith('gen_ai.request.')) {
+      put(key.slice('gen_ai.request.'.length), a[key]);
+    } else if (key.startsWith('llm.request.')) {
+      const name = key.slice('llm.request.'.length);
+      if (name !== 'type' && !name.startsWith('functions.')) older.push([PARAM_NAMES.get(name) ?? name, a[key]]);
+    } else if (key.startsWith('ai.settings.')) {
+      const name = PARAM_NAMES.get(key.slice('ai.settings.'.length));
+      if (name !== undefined && name !== 'stream' && name !== 'model') settings.push([name, a[key]]);
+    }
   }
-  for (const key in a) {
-    if (!key.startsWith('llm.request.')) continue;
-    const name = key.slice('llm.request.'.length);
-    if (name === 'type' || name.startsWith('functions.')) continue;
-    put(PARAM_NAMES.get(name) ?? name, a[key]);
-  }
+  for (const [name, value] of older) put(name, value);
   for (const [key, name] of OPENLLMETRY_NAMES) put(name, a[key]);
   const invocation = sources.invocation;
   if (invocation) {
@@ -93,11 +99,7 @@ export function readRequestParams(a: Attributes, sources: RequestSources = {}): 
       if (name !== undefined) put(name, scalarOrList(invocation[key]));
     }
   }
-  for (const key in a) {
-    if (!key.startsWith('ai.settings.')) continue;
-    const name = PARAM_NAMES.get(key.slice('ai.settings.'.length));
-    if (name !== undefined && name !== 'stream' && name !== 'model') put(name, a[key]);
-  }
+  for (const [name, value] of settings) put(name, value);
   if (sources.streamed === true) put('stream', true);
   if (sources.model !== undefined) params['model'] = sources.model;
   const stop = params['stop_sequences'];

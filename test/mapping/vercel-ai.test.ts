@@ -72,7 +72,9 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
     const time = Number(call.endTimeUnixNano) / 1e9;
 
     expect(run.key).to.equal(outer.traceId);
-    expect(run.name).to.equal('ai.generateText');
+    // One run per trace: named after its root span, the root's start (UTC) and the trace (run-description.ts).
+    const started = new Date(Number(outer.startTimeUnixNano / 1_000_000n)).toISOString().slice(11, 19);
+    expect(run.name).to.equal(`ai.generateText · ${started} · trace ${outer.traceId.slice(0, 8)}`);
     expect(run.experiment).to.equal('vercel-ai-test');
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.step, m.time, m.spanId])).to.deep.equal([
       ['gen_ai.usage.input_tokens', 21n, CALL, spanStep(call), time, call.spanId],
