@@ -120,7 +120,8 @@ async function checkRuns(repoDir: string, expected: Map<string, number>, who: st
 async function createWithBridge(runs: number, spansPerRequest: number, concurrency: number): Promise<Attempt> {
   const { bodies, expected } = rootSpanRequests(runs, spansPerRequest);
   const aim = await startAimServer();
-  const bridge = await startBridge(aim.url, { env: { AIM_OTEL_BRIDGE_WRITE_TIMEOUT_MS: String(15 * 60_000) } });
+  // One run per call (a root span each): what this bench measures is the cost of a new run.
+  const bridge = await startBridge(aim.url, { env: { AIM_OTEL_BRIDGE_WRITE_TIMEOUT_MS: String(15 * 60_000), AIM_OTEL_BRIDGE_UNKEYED_RUNS: 'trace' } });
   try {
     const aimMeter = new TreeMeter(aim.process.pid);
     const bridgeMeter = new TreeMeter(bridge.process.pid);

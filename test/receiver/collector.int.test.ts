@@ -17,7 +17,8 @@ describe('the built Collector\'s otlp_http exporter → receiver → real aim se
   for (const encoding of ['proto', 'json']) {
     it(`delivers GenAI spans (${encoding} encoding, gzip) and the oracle finds them`, async () => {
       const aim = await startAimServer();
-      const receiver = await createReceiver({ url: aim.url, port: 0 });
+      // A root chat span without a conversation: one run per trace, as the test reads it back by its trace.
+      const receiver = await createReceiver({ url: aim.url, port: 0, unkeyed: { grouping: 'trace' } });
       const otlpPort = await freePort();
       const collector = await startCollector(CONFIG, {
         OTLP_HTTP_ENDPOINT: `127.0.0.1:${String(otlpPort)}`,

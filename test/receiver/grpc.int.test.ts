@@ -136,7 +136,7 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
   let receiver: Receiver;
   before(async () => {
     server = await startAimServer();
-    receiver = await createReceiver({ url: server.url, port: 0, grpcPort: 0, token: TOKEN, maxBodyBytes: 1024 * 1024, logJoin: { windowMs: 3_000 } });
+    receiver = await createReceiver({ url: server.url, port: 0, grpcPort: 0, token: TOKEN, maxBodyBytes: 1024 * 1024, logJoin: { windowMs: 3_000 }, unkeyed: { grouping: 'trace' } });
   });
   after(async () => {
     await receiver.close();
@@ -276,7 +276,7 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
 
   it('a retried call makes progress: while Aim does not acknowledge, its retry joins the first attempt (not queued twice), new calls are shed before decoding, and once Aim answers the retry is answered from the written spans, in Aim once', async () => {
     const aim = await startAimServer();
-    const bridge = await createReceiver({ url: aim.url, port: 0, grpcPort: 0, maxQueueSpans: 2, writeTimeoutMs: 1_500, retryAfterSeconds: 3 });
+    const bridge = await createReceiver({ url: aim.url, port: 0, grpcPort: 0, maxQueueSpans: 2, writeTimeoutMs: 1_500, retryAfterSeconds: 3, unkeyed: { grouping: 'trace' } });
     const metric = async (pattern: RegExp): Promise<number> => Number(pattern.exec(await (await fetch(`${bridge.url}/metrics`)).text())?.[1] ?? 0);
     try {
       aim.process.signal('SIGSTOP');
