@@ -210,6 +210,9 @@ function expectEachCallOnce(run: OracleRun, pair: StackedPair): void {
   check('gen_ai.usage.output_tokens points', () => expect(numeric(points('gen_ai.usage.output_tokens'))).to.deep.equal(numeric(output)));
   check('input tokens in total', () => expect(sum(numeric(points('gen_ai.usage.input_tokens')))).to.equal(sum(input)));
   check('output tokens in total', () => expect(sum(numeric(points('gen_ai.usage.output_tokens')))).to.equal(sum(output)));
+  const total = pair.calls.map((kind) => FAKE_USAGE[kind].total_tokens);
+  const totals = numeric(points('gen_ai.usage.total_tokens'));
+  check('gen_ai.usage.total_tokens points (none, or one per call)', () => (totals.length === 0 ? undefined : expect(totals).to.deep.equal(numeric(total))));
   check('gen_ai.client.operation.duration points', () => expect(points('gen_ai.client.operation.duration')).to.have.length(calls));
   check('errors points', () => expect(points('errors')).to.have.length(0));
   check('gen_ai.server.time_to_first_token points (at most one per streamed call)', () =>
