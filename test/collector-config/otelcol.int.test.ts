@@ -89,9 +89,9 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
         expect(run.experiment).to.equal('pipeline-app');
         expect((run.params['gen_ai'] as { request: { model: string } }).request.model).to.equal('fake-gpt');
         expect((run.params['otel'] as { resource: Record<string, unknown> }).resource['service.name']).to.equal('pipeline-app');
-        const runTraces = Object.keys((run.params['otel'] as { trace_ids: Record<string, unknown> }).trace_ids);
-        expect(runTraces).to.have.length(1);
-        expect(traceIds).to.include(runTraces[0]);
+        const runTraces = (run.params['otel'] as { traces: { count: number; first: { trace_id: string }[] } }).traces;
+        expect(runTraces.count).to.equal(1);
+        expect(traceIds).to.include(runTraces.first[0]?.trace_id);
         expect(run.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens')?.values).to.deep.equal([11]);
         expect(run.sequences.find((s) => s.name === 'on_llm_end')?.values).to.deep.equal([`assistant: hello ${conversation}`]);
       }

@@ -87,9 +87,10 @@ describe('AimSpanExporter against the real aim server', function () {
     expect(run.experiment).to.equal('exporter-test');
     expect(run.active).to.equal(false);
     const traceIds = [...new Set(spans.map((s) => s.spanContext().traceId))].sort();
-    expect(Object.keys(run.params['otel'] as Record<string, unknown>)).to.have.members(['resource', 'trace_ids']);
-    expect(Object.keys((run.params['otel'] as Record<string, Record<string, unknown>>)['trace_ids'] ?? {}).sort()).to.deep.equal(traceIds);
-    expect(run.params['gen_ai']).to.deep.equal({ request: { model: 'fake-model', temperature: 0.5 } });
+    expect(Object.keys(run.params['otel'] as Record<string, unknown>)).to.have.members(['resource', 'traces']);
+    const traces = (run.params['otel'] as { traces: { count: number; first: { trace_id: string }[]; last: unknown[] } }).traces;
+    expect([traces.count, traces.first.map((t) => t.trace_id).sort(), traces.last]).to.deep.equal([3, traceIds, []]);
+    expect(run.params['gen_ai']).to.deep.equal({ request: { model: 'fake-model', temperature: 0.5 }, conversation: { id: 'conv-1' } });
     const context = { operation: 'chat', model: 'fake-model', provider: 'fake' };
     const input = run.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens');
     expect(input?.context).to.deep.equal(context);

@@ -92,8 +92,10 @@ describe('in-process: LangChain handler → AimSpanExporter (Aim) and OTLP expor
       if (!run) throw new Error('no Aim run for the conversation');
       expect(run.experiment).to.equal('in-process-e2e');
       expect(run.active).to.equal(false);
-      const otel = run.params['otel'] as { trace_ids: Record<string, unknown> };
-      expect(Object.keys(otel.trace_ids).sort()).to.deep.equal(traceIds);
+      const otel = run.params['otel'] as { traces: { count: number; first: { trace_id: string }[]; last: unknown[] } };
+      expect(otel.traces.count).to.equal(2);
+      expect(otel.traces.first.map((t) => t.trace_id).sort()).to.deep.equal(traceIds);
+      expect(otel.traces.last).to.deep.equal([]);
       expect(run.params['gen_ai']).to.deep.include({ request: { model: 'fake-gpt', temperature: 0.3 } });
       const values = (name: string): unknown[] => run.sequences.filter((s) => s.name === name).flatMap((s) => s.values);
       expect(values('gen_ai.usage.input_tokens').sort()).to.deep.equal([21, 50, 70]);

@@ -75,7 +75,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     const params = Object.fromEntries(run.params.map((p) => [p.path.join('/'), [p.value, p.once ?? false]]));
     expect(params).to.deep.equal({
       'otel/resource': [{ 'service.name': 'svc', 'deployment.environment': 'test' }, false],
-      [`otel/trace_ids/${TRACE_A}`]: [true, false],
+      'otel/traces': [null, false], // the batch's traces, for the applier to merge (see run-description.test.ts)
       'gen_ai/request': [{ model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 256n }, true],
     });
   });
