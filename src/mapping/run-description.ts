@@ -50,10 +50,10 @@ const MAX_LABEL = 64;
 const MAX_ID = 48;
 
 /** Where a run's id params are read from, first name first (span attributes, then resource). */
-const ID_PARAMS: readonly { readonly path: readonly string[]; readonly attributes: readonly string[] }[] = [
-  { path: ['gen_ai', 'conversation', 'id'], attributes: ['gen_ai.conversation.id'] },
-  { path: ['session', 'id'], attributes: ['session.id', 'traceloop.association.properties.session_id', 'langfuse.session.id'] },
-  { path: ['user', 'id'], attributes: ['user.id', 'enduser.id', 'traceloop.association.properties.user_id', 'langfuse.user.id'] },
+const ID_PARAMS: readonly { readonly name: string; readonly path: readonly string[]; readonly attributes: readonly string[] }[] = [
+  { name: 'gen_ai.conversation.id', path: ['gen_ai', 'conversation', 'id'], attributes: ['gen_ai.conversation.id'] },
+  { name: 'session.id', path: ['session', 'id'], attributes: ['session.id', 'traceloop.association.properties.session_id', 'langfuse.session.id'] },
+  { name: 'user.id', path: ['user', 'id'], attributes: ['user.id', 'enduser.id', 'traceloop.association.properties.user_id', 'langfuse.user.id'] },
 ];
 
 /** What the run key is, from the strongest evidence the spans give (later entries win). */
@@ -81,8 +81,8 @@ export class RunDescription {
   private keyKind: KeyKind = 'other';
   /** The id params, by path (joined with '.'), first value seen. */
   private readonly ids = new Map<string, ParamWrite>();
-  /** The run's traces: id → start of their earliest span seen, in ms. */
-  private readonly traces = new Map<string, number>();
+  /** The run's traces: id → start of their earliest span seen (ns). */
+  private readonly traces = new Map<string, bigint>();
 
   /**
    * @param key - the run's key.
@@ -97,18 +97,20 @@ export class RunDescription {
   observe(span: SpanRecord, _facts: GenAIFacts | undefined): void {
     if (span.parentSpanId === undefined && (!this.root || earlier(span, this.root))) this.root = span;
     if (!this.head || earlier(span, this.head)) this.head = span;
-    const label = agentOrWorkflow(span);
-    if (label !== undefined && (!this.agent || earlier(span, this.agent.span))) this.agent = { span, label };
-    this.keyKind = strongest(this.keyKind, keyKindOf(this.key, span));
-    for (const { path, attributes } of ID_PARAMS) {
-      const name = path.join('.');
-      if (this.ids.has(name)) continue;
-      const value = firstId(span, attributes);
-      if (value !== undefined) this.ids.set(name, { path, value });
+    if (!this.agent || earlier(span, this.agent.span)) {
+      const label = agentOrWorkflow(span);
+      if (label !== undefined) this.agent = { span, label };
     }
-    const startMs = Number(span.startTimeUnixNano / 1_000_000n);
+    if (this.keyKind !== 'conversation') this.keyKind = strongest(this.keyKind, keyKindOf(this.key, span));
+    if (this.ids.size < ID_PARAMS.length) {
+      for (const { name, path, attributes } of ID_PARAMS) {
+        if (this.ids.has(name)) continue;
+        const value = firstId(span, attributes);
+        if (value !== undefined) this.ids.set(name, { path, value });
+      }
+    }
     const seen = this.traces.get(span.traceId);
-    if (seen === undefined || startMs < seen) this.traces.set(span.traceId, startMs);
+    if (seen === undefined || span.startTimeUnixNano < seen) this.traces.set(span.traceId, span.startTimeUnixNano);
   }
 
   /**
@@ -132,7 +134,7 @@ export class RunDescription {
   params(): ParamWrite[] {
     const params = [...this.ids.values()];
     if (this.traces.size > 0) {
-      const traces = [...this.traces].map(([traceId, startMs]) => ({ traceId, startMs })).sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
+      const traces = [...this.traces].map(([traceId, start]) => ({ traceId, startMs: Number(start / 1_000_000n) })).sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
       const link = this.options.traceLink;
       params.push({ path: ['otel', 'traces'], value: null, merge: { kind: 'traces', traces, ...(link !== undefined && link !== '' ? { link } : {}) } });
     }
