@@ -12,7 +12,7 @@
  * | `session.id` | `<label> · session <id>` | `ChatCompletion · session s-4` |
  * | `aim.run_key` (or another key) | `<label> · <key>` | `triage · ab-test-7` |
  * | the trace (one run per trace) | `<label> · HH:MM:SS · trace <8 hex>` (UTC start of the trace's root) | `chat m-alpha · 14:03:22 · trace 4bf92f35` |
-| a time window (unkeyed root-level model calls, `windowRunKey`) | `<service> · <provider>/<model> · <window start> UTC, <length>` (from the key alone) | `checkout · openai/gpt-4o-mini · 2026-12-01 13:00 UTC, 1h` |
+ * | a time window (unkeyed root-level model calls, `windowRunKey`) | `<service> · <provider>/<model> · <window start> UTC, <length>` (from the key alone) | `checkout · openai/gpt-4o-mini · 2026-12-01 13:00 UTC, 1h` |
  *
  * The label is the agent or workflow the root span of the trace is (`gen_ai.agent.name`,
  * `agent.name`, an OpenInference `AGENT` span's name, OpenLLMetry's `traceloop.entity.name` of an
