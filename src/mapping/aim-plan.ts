@@ -109,8 +109,10 @@ export interface SpanPlacement {
   readonly modelCall?: boolean;
   /** The span id whose place (context, step, point key) this model call's points took: set when its outer span was placed first. */
   readonly callKey?: string;
-  /** A model call whose call points a span under it carries: it wrote none. */
-  readonly callElsewhere?: boolean;
+  /** The outer span of a stacked call: it wrote only the call points its inner span lacks. */
+  readonly fills?: boolean;
+  /** Model calls: the names of the call points it wrote (what an outer span of the same call leaves out). */
+  readonly wrote?: readonly string[];
 }
 
 /** The plan for a batch of spans. */

@@ -11,19 +11,18 @@
  * Within a batch, new spans are placed in (natural step, span id) order, so the batch alone
  * decides. Steps stay in time order: a moved span stays inside its millisecond.
  *
- * **One call, counted once.** A framework's model-call span (our LangChain handler's, OpenLLMetry's
- * LangChain span) with a provider instrumentation's model-call span directly under it describe one
- * call. The rule: *the innermost model-call span is the call*. Its points (token and duration
- * metrics, errors, prompt and completion texts) are written once, in the run, context and step of
- * whichever of the two was placed first:
- * - the inner span placed first (the usual: a child ends, and is exported, first), or both in one
- *   batch: the inner span writes at its own place and the outer one writes no call points;
- * - the outer span placed first (batches delivered out of order): its points are already in Aim,
- *   so the inner span writes its points at the outer span's place (same run, context, step and
- *   point key), replacing them.
- * Replays keep what was decided. The memory is the caller's (the sink keeps the last 50,000
- * placements, on disk with `--state-dir`): a pair split across a restart without a state
- * directory, or beyond that memory, is counted twice.
+ * **One call, counted once.** A framework's model-call span (our LangChain handler's, the Vercel AI
+ * SDK's `doGenerate`) with a provider instrumentation's model-call span directly under it describe
+ * one call. The rule: *the innermost model-call span is the call*, and the outer one fills in what
+ * it lacks. The pair's call points (token and duration metrics, errors, prompt and completion
+ * texts, `gen_ai.response`) go to one place: the run, context, step and point key of whichever of
+ * the two was placed first. The inner span writes all its points there; the outer span writes
+ * there only the points the inner one did not (OpenTelemetry's openai instrumentation puts no
+ * prompt on its span, OpenLLMetry's no token counts on streamed calls): each point once, the inner
+ * span's value where both have one. This holds child first (the usual: a child ends, and is
+ * exported, first), parent first, both in one batch, and for replays of any of them. The memory
+ * is the caller's (the sink keeps the last 50,000 placements, on disk with `--state-dir`): a pair
+ * split across a restart without a state directory, or beyond that memory, is counted twice.
  */
 import type { SpanRecord } from '../model/span-record.js';
 import type { PlanContext, SpanPlacement } from './aim-plan.js';
@@ -49,10 +48,14 @@ export interface PlacedSpan {
 /** Where a span's points go. */
 export interface SpanPlace {
   readonly step: bigint;
-  /** Set when the span writes its call points at another span's place: that span's call context and point key (a span id). */
+  /** Set when the span's call points go to another span's place: that place's call context and point key (a span id). */
   readonly mergedInto?: { readonly context: PlanContext; readonly key: string };
-  /** The span is a model call whose call points another span carries: it writes none. */
-  readonly callElsewhere: boolean;
+  /**
+   * Set for the outer span of a stacked call: it writes only the call points the inner span did
+   * not. `names` are those the inner span wrote, when known from an earlier batch; otherwise the
+   * caller takes them from what `inner` (`traceId/spanId`, in this batch) writes.
+   */
+  readonly fill?: { readonly inner: string; readonly names?: readonly string[] };
 }
 
 /** The step of a span's points before any collision: its start in ms × 4096 + its span id's last 12 bits. */
@@ -73,24 +76,27 @@ export function isModelCall(facts: GenAIFacts): boolean {
   return facts.role === 'llm' || facts.role === 'embedding';
 }
 
-const id = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
+/** The call context of a model call's points: `{operation, model, provider}`, those known. */
+export function callContextOf(facts: GenAIFacts): PlanContext {
+  const context: Record<string, string> = {};
+  if (facts.operation !== undefined) context['operation'] = facts.operation;
+  if (facts.model !== undefined) context['model'] = facts.model;
+  if (facts.provider !== undefined) context['provider'] = facts.provider;
+  return Object.freeze(context);
+}
+
+/** `traceId/spanId`: a span's id across traces. */
+export const spanKey = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
 
 /** Decides the place of every GenAI span of a batch (see the module documentation). */
 export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | undefined): Map<PlacedSpan, SpanPlace> {
-  const callParents = new Set<string>();
-  const absorbed = new Set<string>();
-  const remembered = new Map<PlacedSpan, SpanPlacement>();
-  const merges = new Map<PlacedSpan, SpanPlacement>();
+  // The first model call under each span, in this batch.
+  const innerInBatch = new Map<string, PlacedSpan>();
   for (const entry of spans) {
     const { span } = entry;
-    const before = memo?.placement(span.traceId, span.spanId);
-    if (before) remembered.set(entry, before);
-    if (!isModelCall(entry.facts)) continue;
-    if (span.parentSpanId !== undefined) callParents.add(id(span.traceId, span.parentSpanId));
-    const outer = before ? undefined : outerCall(entry, memo);
-    if (outer) merges.set(entry, outer);
-    const took = before?.callKey ?? outer?.spanId;
-    if (took !== undefined) absorbed.add(id(span.traceId, took));
+    if (isModelCall(entry.facts) && span.parentSpanId !== undefined && !innerInBatch.has(spanKey(span.traceId, span.parentSpanId))) {
+      innerInBatch.set(spanKey(span.traceId, span.parentSpanId), entry);
+    }
   }
 
   const places = new Map<PlacedSpan, SpanPlace>();
@@ -101,17 +107,23 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
     steps.set(step, spanId);
   };
   const fresh: PlacedSpan[] = [];
+  const outers: PlacedSpan[] = [];
   for (const entry of spans) {
-    const before = remembered.get(entry);
-    const outer = merges.get(entry);
-    if (before) {
-      places.set(entry, rememberedPlace(entry, before, callParents, absorbed, memo));
-      take(entry.hash, before.step, entry.span.spanId);
-    } else if (outer) {
-      places.set(entry, { step: outer.step, mergedInto: { context: outer.context, key: outer.callKey ?? outer.spanId }, callElsewhere: false });
-    } else {
-      fresh.push(entry);
+    const { span } = entry;
+    const key = spanKey(span.traceId, span.spanId);
+    if (isModelCall(entry.facts) && (innerInBatch.has(key) || memo?.modelCallUnder(span.traceId, span.spanId) !== undefined)) {
+      outers.push(entry);
+      continue;
     }
+    const before = memo?.placement(span.traceId, span.spanId);
+    if (before) {
+      places.set(entry, before.callKey !== undefined ? mergedPlace(before.step, before.context, before.callKey) : { step: before.step });
+      if (before.callKey === undefined) take(entry.hash, before.step, span.spanId);
+      continue;
+    }
+    const outer = isModelCall(entry.facts) ? outerCall(entry, memo) : undefined;
+    if (outer) places.set(entry, mergedPlace(outer.step, outer.context, outer.callKey ?? outer.spanId));
+    else fresh.push(entry);
   }
 
   fresh.sort((a, b) => {
@@ -123,39 +135,50 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
     const { span, hash } = entry;
     let step = spanStep(span);
     for (;;) {
-      const inBatch = taken.get(hash)?.get(step);
-      const holder = inBatch ?? memo?.stepHolder(hash, step);
+      const holder = taken.get(hash)?.get(step) ?? memo?.stepHolder(hash, step);
       if (holder === undefined || holder === span.spanId) break;
       step += 1n;
     }
     take(hash, step, span.spanId);
-    const key = id(span.traceId, span.spanId);
-    const callElsewhere = isModelCall(entry.facts) && (callParents.has(key) || memo?.modelCallUnder(span.traceId, span.spanId) !== undefined);
-    places.set(entry, { step, callElsewhere });
+    places.set(entry, { step });
+  }
+
+  // An outer call fills in, at its inner call's place, what the inner call lacks.
+  for (const entry of outers) {
+    const { span } = entry;
+    const key = spanKey(span.traceId, span.spanId);
+    const inner = innerInBatch.get(key);
+    const innerPlace = inner ? places.get(inner) : undefined;
+    if (inner && innerPlace) {
+      const target = innerPlace.mergedInto ?? { context: callContextOf(inner.facts), key: inner.span.spanId };
+      places.set(entry, { ...mergedPlace(innerPlace.step, target.context, target.key), fill: { inner: spanKey(inner.span.traceId, inner.span.spanId) } });
+      continue;
+    }
+    const remembered = memo?.modelCallUnder(span.traceId, span.spanId);
+    if (remembered) {
+      places.set(entry, {
+        ...mergedPlace(remembered.step, remembered.context, remembered.callKey ?? remembered.spanId),
+        fill: { inner: spanKey(remembered.traceId, remembered.spanId), names: remembered.wrote ?? [] },
+      });
+    }
   }
   return places;
 }
 
-/** The place of a span placed before: the same step; call points where they went then (or nowhere, when a call under it carries them). */
-function rememberedPlace(entry: PlacedSpan, before: SpanPlacement, callParents: ReadonlySet<string>, absorbed: ReadonlySet<string>, memo: PlacementMemo | undefined): SpanPlace {
-  const { span } = entry;
-  if (before.callKey !== undefined) return { step: before.step, mergedInto: { context: before.context, key: before.callKey }, callElsewhere: false };
-  const key = id(span.traceId, span.spanId);
-  const callElsewhere =
-    isModelCall(entry.facts) &&
-    (before.callElsewhere === true || callParents.has(key) || absorbed.has(key) || memo?.modelCallUnder(span.traceId, span.spanId) !== undefined);
-  return { step: before.step, callElsewhere };
+function mergedPlace(step: bigint, context: PlanContext, key: string): SpanPlace {
+  return { step, mergedInto: { context, key } };
 }
 
 /**
  * The model call placed in an earlier batch directly above a new model-call span, whose place the
  * new span then takes (the outer span was placed first, its points are in Aim); undefined when
- * there is none, when it gave way to another call under it, or when it went to another run.
+ * there is none, when it already has a call under it, or when it went to another run.
  */
 function outerCall(entry: PlacedSpan, memo: PlacementMemo | undefined): SpanPlacement | undefined {
   const { span } = entry;
   if (span.parentSpanId === undefined) return undefined;
   const parent = memo?.placement(span.traceId, span.parentSpanId);
-  if (!parent || parent.modelCall !== true || parent.callElsewhere === true || parent.hash !== entry.hash) return undefined;
-  return parent;
+  if (!parent || parent.modelCall !== true || parent.fills === true || parent.hash !== entry.hash) return undefined;
+  const sibling = memo?.modelCallUnder(span.traceId, span.parentSpanId);
+  return sibling === undefined || sibling.spanId === span.spanId ? parent : undefined;
 }

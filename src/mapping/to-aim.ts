@@ -4,7 +4,7 @@ import { type GenAIFacts, agentEvents, readGenAIFacts } from './conventions.js';
 import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
 import { type TrackInstruction, hasInstructions, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
-import { type PlacedSpan, type PlacementMemo, type SpanPlace, isModelCall, placeSpans, spanStep, stepAt } from './span-places.js';
+import { type PlacedSpan, type PlacementMemo, type SpanPlace, callContextOf, isModelCall, placeSpans, spanKey, spanStep, stepAt } from './span-places.js';
 import { type RunKeyStrategy, type UnkeyedRunOptions, explicitRunKey, runHash, unkeyedRunKey } from './run-key.js';
 import { RunDescription } from './run-description.js';
 
@@ -125,9 +125,17 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
     const place = places.get(entry);
     if (place) placeOf.set(entry.span, place);
   }
-  for (const { span, facts, builder } of mapped) {
+  // Outer spans of stacked calls last: they leave out what their inner call wrote in this batch.
+  const written = new Map<string, readonly string[]>();
+  const ordered = [...mapped.filter((entry) => !placeOf.get(entry.span)?.fill), ...mapped.filter((entry) => placeOf.get(entry.span)?.fill)];
+  for (const { span, facts, builder } of ordered) {
     if (explicitOnly) builder.addRunAttributes(span, options);
-    else builder.addSpan(span, facts, options, placeOf.get(span));
+    else {
+      const place = placeOf.get(span);
+      const skip = place?.fill ? (place.fill.names ?? written.get(place.fill.inner) ?? []) : [];
+      const wrote = builder.addSpan(span, facts, options, place, skip);
+      if (wrote) written.set(spanKey(span.traceId, span.spanId), wrote);
+    }
     problems.push(...builder.addInstructions(span));
   }
   const runs = [...builders.values()].map((builder) => builder.build());
@@ -207,31 +215,34 @@ class RunBuilder {
   }
 
   /**
-   * A mapped span at its place ({@link placeSpans}): a model call whose points another span
-   * carries writes none; one that takes its outer span's place writes there.
+   * A mapped span at its place ({@link placeSpans}): a model call whose place is another span's
+   * writes its call points there, leaving out those named in `skip` (what the inner span of its
+   * call wrote). Returns the names of the call points a model call wrote.
    */
-  addSpan(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions, place: SpanPlace | undefined): void {
+  addSpan(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions, place: SpanPlace | undefined, skip: readonly string[]): readonly string[] | undefined {
     const metricsBefore = this.metrics.length;
     const textsBefore = this.texts.length;
     this.add(span, facts, options, place?.step);
     const placement = facts ? this.placed[this.placed.length - 1] : undefined;
-    if (!placement || !place || !facts) return;
+    if (!placement || !facts) return undefined;
     if (span.parentSpanId !== undefined) placement.parentSpanId = span.parentSpanId;
-    if (!isModelCall(facts)) return;
+    if (!isModelCall(facts)) return undefined;
     placement.modelCall = true;
-    if (place.callElsewhere) {
-      placement.callElsewhere = true;
-      this.metrics.length = metricsBefore;
-      this.texts.length = textsBefore;
-      return;
-    }
-    const merged = place.mergedInto;
-    if (!merged) return;
+    const left = new Set(skip);
     const ownContext = placement.context;
-    placement.context = merged.context;
-    placement.callKey = merged.key;
-    for (let i = metricsBefore; i < this.metrics.length; i++) this.metrics[i] = retarget(this.metrics[i] as MetricWrite, ownContext, merged);
-    for (let i = textsBefore; i < this.texts.length; i++) this.texts[i] = retarget(this.texts[i] as TextWrite, ownContext, merged);
+    const merged = place?.mergedInto;
+    const metrics = this.metrics.splice(metricsBefore).filter((point) => !left.has(point.name));
+    const texts = this.texts.splice(textsBefore).filter((point) => !left.has(point.name));
+    this.metrics.push(...(merged ? metrics.map((point) => retarget(point, ownContext, merged)) : metrics));
+    this.texts.push(...(merged ? texts.map((point) => retarget(point, ownContext, merged)) : texts));
+    if (merged) {
+      placement.context = merged.context;
+      placement.callKey = merged.key;
+    }
+    if (place?.fill) placement.fills = true;
+    const wrote = [...new Set([...metrics, ...texts].map((point) => point.name))];
+    placement.wrote = wrote;
+    return wrote;
   }
 
   add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions, at?: bigint): void {
@@ -257,7 +268,7 @@ class RunBuilder {
     const step = at ?? spanStep(span);
     const time = Number(span.endTimeUnixNano) / 1e9;
     const point = { step, time, spanId: span.spanId };
-    const callContext = compact({ operation: facts.operation, model: facts.model, provider: facts.provider });
+    const callContext = callContextOf(facts);
     this.placed.push({ traceId: span.traceId, spanId: span.spanId, key: this.key, hash: this.hash, context: callContext, step, time });
 
     const modelCall = facts.role === 'llm' || facts.role === 'embedding';

@@ -28,11 +28,12 @@ interface Line {
   /** The step, as decimal text (a bigint). */
   st: string;
   tm: number;
-  /** Model calls only: parent span id, `1` for a model call, the span whose place its call took, `1` when a call under it carries its points. */
+  /** Model calls only: parent span id, `1` for a model call, the span whose place its call took, `1` for an outer span that fills in, the names of the call points written. */
   p?: string;
   m?: 1;
   ck?: string;
-  ce?: 1;
+  f?: 1;
+  w?: string[];
 }
 
 /** See the module documentation. */
@@ -101,7 +102,8 @@ function toLine(placement: SpanPlacement): Line {
     ...(placement.parentSpanId !== undefined ? { p: placement.parentSpanId } : {}),
     ...(placement.modelCall === true ? { m: 1 as const } : {}),
     ...(placement.callKey !== undefined ? { ck: placement.callKey } : {}),
-    ...(placement.callElsewhere === true ? { ce: 1 as const } : {}),
+    ...(placement.fills === true ? { f: 1 as const } : {}),
+    ...(placement.wrote !== undefined ? { w: [...placement.wrote] } : {}),
   };
 }
 
@@ -126,7 +128,7 @@ function parseLine(text: string): SpanPlacement | undefined {
     return undefined;
   }
   if (parsed === null || typeof parsed !== 'object') return undefined;
-  const { t, s, k, h, e, c, st, tm, p, m, ck, ce } = parsed as Record<string, unknown>;
+  const { t, s, k, h, e, c, st, tm, p, m, ck, f, w } = parsed as Record<string, unknown>;
   if (typeof t !== 'string' || typeof s !== 'string' || typeof k !== 'string' || typeof h !== 'string' || typeof st !== 'string' || typeof tm !== 'number') return undefined;
   if (c === null || typeof c !== 'object' || Array.isArray(c) || !/^\d+$/.test(st)) return undefined;
   return {
@@ -141,6 +143,7 @@ function parseLine(text: string): SpanPlacement | undefined {
     ...(typeof p === 'string' ? { parentSpanId: p } : {}),
     ...(m === 1 ? { modelCall: true } : {}),
     ...(typeof ck === 'string' ? { callKey: ck } : {}),
-    ...(ce === 1 ? { callElsewhere: true } : {}),
+    ...(f === 1 ? { fills: true } : {}),
+    ...(Array.isArray(w) && w.every((name) => typeof name === 'string') ? { wrote: w } : {}),
   };
 }

@@ -168,6 +168,33 @@ describe('span places: no text lost or duplicated by replays, one call counted o
       });
     }
 
+    // OpenTelemetry's openai instrumentation: no content on its span; OpenLLMetry's on a streamed call: no token counts.
+    const without = (attributes: Attributes, names: readonly string[]): Attributes => Object.fromEntries(Object.entries(attributes).filter(([name]) => !names.includes(name)));
+    const noContent = without(chat('', '', 12), ['gen_ai.input.messages', 'gen_ai.output.messages']);
+    const noUsage = without(chat('hi', 'hello', 0), ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens']);
+    for (const [lacks, attributes, tokens, prompt] of [
+      ['content', noContent, 12n, 'user: hi (framework)'],
+      ['token counts', noUsage, 10n, 'user: hi'],
+    ] as const) {
+      const partial = { ...inner, attributes };
+      for (const [title, batches] of [
+        ['provider first', [[partial], [outer]]],
+        ['framework first', [[outer], [partial]]],
+        ['one batch', [[outer, partial]]],
+        ['provider first, then replays', [[partial], [outer], [outer, partial], [partial], [outer]]],
+        ['framework first, then replays', [[outer], [partial], [partial, outer], [outer]]],
+      ] as const) {
+        it(`the provider span lacks ${lacks}, ${title}: the framework span fills it in, each point once`, () => {
+          const { send, store } = bridge();
+          for (const batch of batches) send(batch);
+          expect(store.metricValues('gen_ai.usage.input_tokens')).to.deep.equal([tokens]);
+          expect(store.metricValues('gen_ai.client.operation.duration')).to.have.length(1);
+          expect(store.textsNamed('on_llm_start').map((t) => t.text)).to.deep.equal([prompt]);
+          expect(store.textsNamed('on_llm_end')).to.have.length(1);
+        });
+      }
+    }
+
     it('a model-call span under a chain span is a call of its own (only model calls stack)', () => {
       const chain = record('00000000000000c3', { 'gen_ai.operation.name': 'invoke_workflow', 'gen_ai.conversation.id': 'c-3' });
       const call = record('00000000000000d4', chat('q', 'a', 5), { parentSpanId: chain.spanId });

@@ -253,6 +253,7 @@ describe('planWrites: content carried as span events', () => {
         key: TRACE_A,
         hash: runHash(TRACE_A),
         modelCall: true,
+        wrote: ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.usage.total_tokens', 'gen_ai.client.operation.duration', 'on_llm_start', 'on_llm_end'],
         experiment: 'svc',
         context: { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai' },
         step: spanStep(record),

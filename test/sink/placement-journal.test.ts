@@ -18,7 +18,7 @@ function placement(i: number): SpanPlacement {
     // Model calls carry how they stack (see span-places.ts): every combination round-trips.
     ...(i % 3 === 0 ? { parentSpanId: `${'c'.repeat(14)}${String(i).padStart(2, '0')}`, modelCall: true } : {}),
     ...(i % 4 === 1 ? { callKey: `${'d'.repeat(14)}${String(i).padStart(2, '0')}` } : {}),
-    ...(i % 5 === 2 ? { callElsewhere: true } : {}),
+    ...(i % 5 === 2 ? { fills: true, wrote: ['on_llm_start'] } : {}),
   };
 }
 
