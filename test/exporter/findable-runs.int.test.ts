@@ -5,8 +5,10 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { expect } from 'chai';
 import { AimSpanExporter } from '../../src/exporter/aim-span-exporter.js';
 import { runHash } from '../../src/mapping/run-key.js';
+import { createReceiver } from '../../src/receiver/index.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
-import { type OracleRun, queryAimRuns, readAimRepo } from '../peers/oracle.js';
+import { postOtlpJson } from '../peers/otlp-fixture.js';
+import { type OracleRun, queryAimRuns, readAimRepo, readAimRun } from '../peers/oracle.js';
 
 /** 2025-11-24T16:00:00Z: trace n starts n seconds later. */
 const BASE_MS = Date.UTC(2025, 10, 24, 16, 0, 0);
@@ -176,5 +178,33 @@ describe('findable runs: names, id params and the bounded trace link, read back 
       link: `http://localhost:16686/trace/${id(49)}`,
     });
     expect(JSON.stringify(traces.traces).length).to.be.below(1_000);
+  });
+
+  it('the receiver (serve --trace-link) writes the same: name, session and user ids, otel.traces with its link', async () => {
+    const receiver = await createReceiver({ url: server.url, port: 0, traceLink: LINK, namespace: 'receiver' });
+    const traceId = 'feedc0de000000000000000000000001';
+    const attributes = Object.entries({ ...CHAT, 'session.id': 's-r', 'user.id': 'u-r' }).map(([key, value]) => ({ key, value: { stringValue: value } }));
+    const startNs = BigInt(BASE_MS + 3_600_000) * 1_000_000n;
+    const body = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'support-bot' } }] },
+          scopeSpans: [{ scope: { name: 'findable-runs' }, spans: [{ traceId, spanId: '00000000000000a1', name: 'chat m-alpha', kind: 3, startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 5_000_000n), attributes }] }],
+        },
+      ],
+    });
+    try {
+      expect(await postOtlpJson(receiver.url, body)).to.equal(200);
+    } finally {
+      await receiver.close();
+    }
+    const run = await readAimRun(server.repoDir, runHash('s-r', 'receiver'));
+    expect(run.name).to.equal('chat m-alpha · session s-r');
+    expect(run.params['otel']).to.deep.include({
+      traces: { count: 1, first: [{ trace_id: traceId, start: new Date(BASE_MS + 3_600_000).toISOString() }], last: [], link: `http://localhost:16686/trace/${traceId}` },
+    });
+    expect(await queryAimRuns(server.repoDir, ['run.session.id == "s-r" and run.user.id == "u-r"'])).to.deep.equal({
+      'run.session.id == "s-r" and run.user.id == "u-r"': [runHash('s-r', 'receiver')],
+    });
   });
 });
