@@ -207,8 +207,8 @@ export class AimRun {
 
   /**
    * Sets several params under one parent in one instruction per tree (Aim's `update`):
-   * `run.setEntries(['otel', 'trace_ids'], [['a1', true], ['b2', true]])` is
-   * `run['otel']['trace_ids']['a1'] = True` and so on, for the price of one write.
+   * `run.setEntries(['langchain', 'metadata'], [['user', 'ada'], ['team', 'search']])` is
+   * `run['langchain']['metadata']['user'] = 'ada'` and so on, for the price of one write.
    */
   setEntries(parent: ParamKey, entries: readonly (readonly [string, AimValue])[]): Promise<void> {
     const path = typeof parent === 'string' ? [parent] : [...parent];
