@@ -2,10 +2,13 @@
  * The real Python GenAI instrumentations (test/peers/producers/drive.py: OTel openai-v2 on
  * util-genai 0.4b0 and 1.1b0, OpenLLMetry, OpenInference), in each of their content modes, export
  * OTLP/HTTP protobuf traces, logs and metrics through our receiver into a real `aim server`; Aim's
- * own SDK (the oracle) reads back what a user gets: which runs, the token metrics of each call with
- * their GenAI context, and the prompt/completion texts — exact, derived from drive.py's prompts and
- * the fake OpenAI server's fixed answers. Content sent as log events must land in the run, context
- * and step of its span's token metrics.
+ * own SDK (the oracle) reads back what a user gets: which runs, the token metrics of each call
+ * (input, output, total) in one GenAI context whatever the producer (`{operation: 'chat', model:
+ * 'gpt-4o-mini', provider: 'openai'}`), the prompt/completion texts, each call's `gen_ai.response`
+ * text (response id, model, finish reasons) and the first call's `gen_ai.request`,
+ * `gen_ai.tool.definitions` and `gen_ai.response.model` params — exact, derived from drive.py's
+ * calls and the fake OpenAI server's fixed answers. Content sent as log events must land in the
+ * run, context and step of its span's token metrics.
  *
  * One aim server for all modes; per mode a fresh fake OpenAI server (response ids 1..4) and a
  * receiver with its own run-key namespace, so each mode writes runs of its own.
@@ -38,7 +41,41 @@ const toolConversation = (toolResult: string, toolCall = TOOL_CALL): string => `
 const TOKENS = {
   input: [FAKE_USAGE.text.prompt_tokens, FAKE_USAGE.text.prompt_tokens, FAKE_USAGE.toolCall.prompt_tokens, FAKE_USAGE.toolAnswer.prompt_tokens],
   output: [FAKE_USAGE.text.completion_tokens, FAKE_USAGE.text.completion_tokens, FAKE_USAGE.toolCall.completion_tokens, FAKE_USAGE.toolAnswer.completion_tokens],
+  total: [FAKE_USAGE.text.total_tokens, FAKE_USAGE.text.total_tokens, FAKE_USAGE.toolCall.total_tokens, FAKE_USAGE.toolAnswer.total_tokens],
 };
+/** Why each call ended, in GenAI terms (the fake server's `tool_calls` is `tool_call`). */
+const FINISH_REASONS = ['stop', 'stop', 'tool_call', 'stop'];
+
+/** What a producer records of each call's response. */
+interface ResponseRecorded {
+  /** The response ids (OpenInference with its outputs hidden has none: it is in the hidden answer). */
+  ids: boolean;
+  /** The streamed call's finish reason (openai-v2 records none for it in `gen_ai.response.finish_reasons`; with content on the span its output message has it). */
+  streamFinishReason: boolean;
+}
+
+/** The `gen_ai.response` text of each call. */
+function responseTexts(recorded: ResponseRecorded): string[] {
+  return FINISH_REASONS.map((reason, i) =>
+    [
+      recorded.ids ? `id: chatcmpl-fake-${String(i + 1)}` : undefined,
+      `model: ${RESPONSE_MODEL}`,
+      i === 1 && !recorded.streamFinishReason ? undefined : `finish_reasons: ${reason}`,
+    ]
+      .filter((line) => line !== undefined)
+      .join('\n'),
+  );
+}
+
+/** drive.py's `get_weather` tool, as the run's `gen_ai.tool.definitions` (when the producer records tool definitions). */
+const WEATHER_TOOL = {
+  type: 'function',
+  name: 'get_weather',
+  description: 'Current weather in a city.',
+  parameters: { type: 'object', properties: { city: { type: 'string', description: 'City name' } }, required: ['city'] },
+};
+/** The `gen_ai.request` param of a run whose first call is call `i` (the first two set temperature and max_tokens). */
+const requestOf = (i: number): Record<string, OracleValue> => (i < 2 ? { model: MODEL, temperature: 0.2, max_tokens: 64 } : { model: MODEL });
 const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
 /** Long, so a log request that waited it out shows in the producer's run time (normally ~3 s: drive.py sends spans before logs). */
@@ -54,8 +91,14 @@ const FULL: CallTexts = { start: [PROMPT, PROMPT, QUESTION, toolConversation(TOO
 interface Expectation {
   /** `per-trace`: one run per call (no conversation id: run key = trace id); `conversation`: one run, key = the conversation id. */
   runs: 'per-trace' | 'conversation';
-  /** Run name (the root span's name). */
+  /**
+   * The label of the run name (the root span's name, or its workflow): a run per trace is named
+   * `<label> · HH:MM:SS · trace <8 hex>`, a conversation run `<label> · conversation <id>` (or
+   * `session <id>`, see `keyedBy`).
+   */
   name: string;
+  /** What the conversation run is keyed by: `gen_ai.conversation.id` (default) or `session.id`. */
+  keyedBy?: 'conversation' | 'session';
   /** The context of the token metrics (and, with `action`, of the texts). */
   context: { operation: string; model: string; provider: string };
   /** Texts of the four calls; undefined: no text at all (content capture off). */
@@ -66,6 +109,10 @@ interface Expectation {
   ignoredLogRecords?: number;
   /** Whether the producer exports GenAI metrics (then a `metrics/<service>` run holds them). */
   metrics: boolean;
+  /** What the producer records of the responses (`gen_ai.response` texts). */
+  responses: ResponseRecorded;
+  /** The producer records the tool definitions (then the run with the tool call has `gen_ai.tool.definitions`). */
+  tools: boolean;
   /** The calls whose tokens its `gen_ai.client.token.usage` histogram counts (default all four). */
   metricCalls?: readonly number[];
   /** The span run has `gen_ai.server.time_to_first_token` (one point: the streamed call). */
@@ -76,8 +123,18 @@ interface Expectation {
   extra?: (run: OracleRun, summary: ProducerSummary) => void;
 }
 
+/** One call context, whatever the producer. */
 const GENAI = { operation: 'chat', model: MODEL, provider: 'openai' };
-const OPENAI_V2 = { runs: 'per-trace', name: `chat ${MODEL}`, context: GENAI, metrics: true, params: ['gen_ai', 'otel'] } as const;
+const RESPONSES = { ids: true, streamFinishReason: true };
+const OPENAI_V2 = {
+  runs: 'per-trace',
+  name: `chat ${MODEL}`,
+  context: GENAI,
+  metrics: true,
+  params: ['gen_ai', 'otel'],
+  responses: { ids: true, streamFinishReason: false },
+  tools: false,
+} as const;
 
 interface Case {
   producer: ProducerName;
@@ -114,46 +171,80 @@ const CASES: readonly Case[] = [
   // With the legacy conventions, openai-v2 2.4b0 records no token usage metric for a streamed call.
   mode('openai-v2', 'no-content', { ...OPENAI_V2, texts: undefined, joinedEvents: 0, ignoredLogRecords: 12, metricCalls: [0, 2, 3] }),
   mode('openai-v2', 'events', { ...OPENAI_V2, texts: FULL, joinedEvents: 12, metricCalls: [0, 2, 3] }),
-  mode('openai-v2', 'span-only', { ...OPENAI_V2, texts: FULL, joinedEvents: 0 }),
+  mode('openai-v2', 'span-only', { ...OPENAI_V2, texts: FULL, joinedEvents: 0, responses: RESPONSES }),
   mode('openai-v2', 'event-only', { ...OPENAI_V2, texts: FULL, joinedEvents: 4 }),
-  mode('openai-v2', 'span-and-event', { ...OPENAI_V2, texts: FULL, joinedEvents: 4 }),
+  mode('openai-v2', 'span-and-event', { ...OPENAI_V2, texts: FULL, joinedEvents: 4, responses: RESPONSES }),
   mode('openai-v2-util1', 'no-content', { ...OPENAI_V2, texts: undefined, joinedEvents: 0 }),
-  mode('openai-v2-util1', 'span-only', { ...OPENAI_V2, texts: FULL, joinedEvents: 0 }),
+  mode('openai-v2-util1', 'span-only', { ...OPENAI_V2, texts: FULL, joinedEvents: 0, responses: RESPONSES }),
   mode('openai-v2-util1', 'event-only', { ...OPENAI_V2, texts: FULL, joinedEvents: 4 }),
-  mode('openai-v2-util1', 'span-and-event', { ...OPENAI_V2, texts: FULL, joinedEvents: 4 }),
+  mode('openai-v2-util1', 'span-and-event', { ...OPENAI_V2, texts: FULL, joinedEvents: 4, responses: RESPONSES }),
   // util-genai 1.x rejects the legacy value `true`: no content anywhere.
   mode('openai-v2-util1', 'legacy-true', { ...OPENAI_V2, texts: undefined, joinedEvents: 0 }),
-  mode('openllmetry', 'content', { runs: 'conversation', name: 'openai.chat', context: GENAI, texts: FULL, joinedEvents: 0, metrics: true, params: ['gen_ai', 'otel'] }),
-  mode('openllmetry', 'no-content', { runs: 'conversation', name: 'openai.chat', context: GENAI, texts: undefined, joinedEvents: 0, metrics: true, params: ['gen_ai', 'otel'] }),
-  mode('openllmetry', 'workflow', {
+  mode('openllmetry', 'content', {
     runs: 'conversation',
-    name: 'weather_chat.workflow',
+    name: 'openai.chat',
     context: GENAI,
     texts: FULL,
     joinedEvents: 0,
     metrics: true,
     params: ['gen_ai', 'otel'],
+    responses: RESPONSES,
+    tools: true,
+  }),
+  // Tool definitions are content: not recorded with content capture off.
+  mode('openllmetry', 'no-content', {
+    runs: 'conversation',
+    name: 'openai.chat',
+    context: GENAI,
+    texts: undefined,
+    joinedEvents: 0,
+    metrics: true,
+    params: ['gen_ai', 'otel'],
+    responses: RESPONSES,
+    tools: false,
+  }),
+  mode('openllmetry', 'workflow', {
+    runs: 'conversation',
+    name: 'weather_chat',
+    context: GENAI,
+    texts: FULL,
+    joinedEvents: 0,
+    metrics: true,
+    params: ['gen_ai', 'otel'],
+    responses: RESPONSES,
+    tools: true,
     extra: workflowChains,
   }),
   mode('openinference', 'content', {
     ...OPENINFERENCE,
-    // OpenInference names no operation: its span kind LLM, lower-cased, stands for it.
-    context: { operation: 'llm', model: RESPONSE_MODEL, provider: 'openai' },
+    keyedBy: 'session',
+    // OpenInference names no operation: its span kind LLM with chat messages is a chat; the request model is in llm.invocation_parameters.
+    context: GENAI,
     texts: FULL,
-    params: ['otel'],
+    params: ['gen_ai', 'otel', 'session'],
+    // The response id is in the answer OpenInference keeps as output.value.
+    responses: RESPONSES,
+    tools: true,
   }),
   mode('openinference', 'no-content', {
     ...OPENINFERENCE,
-    context: { operation: 'llm', model: RESPONSE_MODEL, provider: 'openai' },
+    keyedBy: 'session',
+    // No messages (hidden): an LLM span is still a chat.
+    context: GENAI,
     texts: undefined,
-    params: ['otel'],
+    params: ['gen_ai', 'otel', 'session'],
+    responses: { ids: false, streamFinishReason: true },
+    tools: false,
   }),
   mode('openinference', 'genai-semconv', {
     ...OPENINFERENCE,
-    context: { operation: 'chat', model: RESPONSE_MODEL, provider: 'openai' },
+    // Its gen_ai.request.model is the response model: llm.invocation_parameters names the request model.
+    context: GENAI,
+    responses: RESPONSES,
+    tools: true,
     // This producer sends the tool result parsed (a JSON value), so it reads back as compact JSON.
     texts: { start: [PROMPT, PROMPT, QUESTION, toolConversation(JSON.stringify(JSON.parse(TOOL_RESULT)))], end: [REPLY, REPLY, TOOL_CALL, ANSWER] },
-    params: ['gen_ai', 'otel'],
+    params: ['gen_ai', 'otel', 'session'],
   }),
 ];
 
@@ -184,14 +275,27 @@ function checkSpanRun(run: OracleRun, e: Expectation, calls: readonly number[]):
   const label = `run ${run.name ?? ''} (${run.hash})`;
   const tokensIn = only(run, 'gen_ai.usage.input_tokens');
   const tokensOut = only(run, 'gen_ai.usage.output_tokens');
+  const tokensTotal = only(run, 'gen_ai.usage.total_tokens');
   const duration = only(run, 'gen_ai.client.operation.duration');
-  for (const sequence of [tokensIn, tokensOut, duration]) expect(sequence.context, `${sequence.name} context in ${label}`).to.deep.equal(e.context);
+  const response = only(run, 'gen_ai.response');
+  for (const sequence of [tokensIn, tokensOut, tokensTotal, duration, response]) expect(sequence.context, `${sequence.name} context in ${label}`).to.deep.equal(e.context);
   expect(tokensIn.values, label).to.deep.equal(calls.map((i) => TOKENS.input[i]));
   expect(tokensOut.values, label).to.deep.equal(calls.map((i) => TOKENS.output[i]));
-  expect(duration.steps, label).to.deep.equal(tokensIn.steps);
+  expect(tokensTotal.values, label).to.deep.equal(calls.map((i) => TOKENS.total[i]));
+  for (const sequence of [tokensTotal, duration, response]) expect(sequence.steps, `${sequence.name} steps in ${label}`).to.deep.equal(tokensIn.steps);
   for (const seconds of numbers(duration.values)) expect(seconds).to.be.within(0.000_01, 30);
+  expect(response.dtype).to.equal('aim.text');
+  const responses = responseTexts(e.responses);
+  expect(response.values, `gen_ai.response in ${label}`).to.deep.equal(calls.map((i) => responses[i]));
 
-  const names = ['gen_ai.client.operation.duration', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens'];
+  // The first call's request parameters and response model; the tools of the first call that offered some.
+  const genai = run.params['gen_ai'] as Record<string, OracleValue> | undefined;
+  expect(genai?.['request'], `gen_ai.request of ${label}`).to.deep.equal(requestOf(calls[0] ?? 0));
+  expect(genai?.['response'], `gen_ai.response of ${label}`).to.deep.equal({ model: RESPONSE_MODEL });
+  const tools = e.tools && calls.includes(2) ? { definitions: [WEATHER_TOOL] } : undefined;
+  expect(genai?.['tool'], `gen_ai.tool of ${label}`).to.deep.equal(tools);
+
+  const names = ['gen_ai.client.operation.duration', 'gen_ai.response', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.usage.total_tokens'];
   if (e.ttft === true) {
     const ttft = only(run, 'gen_ai.server.time_to_first_token');
     expect(ttft.context).to.deep.equal(e.context);
@@ -249,7 +353,8 @@ describe('real GenAI producers → receiver → aim server: what users get in Ai
       const conversationId = `conv-${c.producer}-${c.mode}`;
       const service = `drive-${c.producer}`;
       const openai: FakeOpenAI = await startFakeOpenAI();
-      const receiver: Receiver = await createReceiver({ url: aim.url, port: 0, namespace, logJoin: { windowMs: JOIN_WINDOW_MS } });
+      // One run per trace for calls without a run key (the receiver's default groups them by hour).
+      const receiver: Receiver = await createReceiver({ url: aim.url, port: 0, namespace, logJoin: { windowMs: JOIN_WINDOW_MS }, unkeyed: { grouping: 'trace' } });
       let summary: ProducerSummary;
       const started = Date.now();
       let elapsed: number;
@@ -285,7 +390,8 @@ describe('real GenAI producers → receiver → aim server: what users get in Ai
       for (const { key, calls } of spanRuns) {
         const run = fresh.find((r) => r.hash === runHash(key, namespace)) as OracleRun;
         expect(run.experiment).to.equal(service);
-        expect(run.name).to.equal(e.name);
+        if (e.runs === 'per-trace') expect(run.name).to.match(new RegExp(`^${e.name} · \\d\\d:\\d\\d:\\d\\d · trace ${key.slice(0, 8)}$`));
+        else expect(run.name).to.equal(`${e.name} · ${e.keyedBy ?? 'conversation'} ${conversationId}`);
         expect(Object.keys(run.params).sort()).to.deep.equal([...e.params]);
         expect(run.params['otel']).to.have.property('resource').that.deep.includes({ 'service.name': service, 'drive.producer': c.producer, 'drive.mode': c.mode });
         checkSpanRun(run, e, calls);
