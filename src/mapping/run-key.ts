@@ -81,8 +81,8 @@ export const DEFAULT_RUN_WINDOW_MS = 3_600_000;
  * model call under a parent span) is a meaningful run of its own.
  *
  * What a window run holds: every such call of that service and model in that window, as metric
- * and text points at the calls' own steps (time order), with `otel.trace_ids.<id>` params naming
- * their traces. How many runs: services × model variants × windows (10,000 calls of one service
+ * and text points at the calls' own steps (time order), with `otel.traces` (count, first and last
+ * traces) linking them. How many runs: services × model variants × windows (10,000 calls of one service
  * and one model within an hour are one run, not 10,000). What is lost: one run is no longer one
  * request; a single call is found by its step (its start time, see `spanStep`) or its trace id.
  * Choosing the window: long enough that a window holds many calls (new runs are what cost Aim:

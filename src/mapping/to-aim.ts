@@ -59,9 +59,10 @@ export interface TraceKeyMemo {
  * - **run**: one per run key ({@link RunKeyStrategy}), hash derived from the key; a trace's spans
  *   without a key follow the key another span of the trace carries.
  * - **experiment**: `aim.experiment` (span, then resource), else `options.experiment`, else `service.name`.
- * - **name / tags / description**: `aim.run_name` (else the trace's root span name), `aim.tags`,
- *   `aim.run_description`.
- * - **params**: `otel.resource`, `otel.trace_ids.<id>`, `langchain.metadata.*` / `langchain.tags`
+ * - **name / tags / description**: `aim.run_name` (else a name that tells runs apart, see
+ *   run-description.ts), `aim.tags`, `aim.run_description`.
+ * - **params**: `otel.resource`, `otel.traces` (bounded: count, first and last traces, link),
+ *   `gen_ai.conversation.id` / `session.id` / `user.id`, `langchain.metadata.*` / `langchain.tags`
  *   attributes (the user's: LangGraph's per-step bookkeeping and LangChain's step tags left out),
  *   and of the model calls, each from the first call (by start time) that has it, set once per
  *   run: `gen_ai.request` (the request parameters by GenAI name, normalized whatever the producer:

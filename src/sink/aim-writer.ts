@@ -6,7 +6,7 @@
 import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError, type RunSettings } from '../aim/index.js';
 
 /** What the sink does with an open run (the `AimRun` methods it calls). */
-export type RunWriter = Pick<AimRun, 'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach'>;
+export type RunWriter = Pick<AimRun, 'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach' | 'get' | 'resumed'>;
 
 /** A connection to Aim, as the sink uses it. */
 export interface AimWriter {

@@ -9,10 +9,10 @@
  * names a run the plan names not otherwise, only when Aim did not have the run before (so it never
  * replaces the name a root span gave).
  */
-import { type AimRun, type AimValue, hashAuto } from '../aim/index.js';
+import { type AimValue, hashAuto } from '../aim/index.js';
 import type { ParamMerge, ParamWrite, PlanValue, RunWritePlan } from '../mapping/aim-plan.js';
 import { TraceSummary } from '../mapping/run-description.js';
-import type { AimWriter, RunWriter } from './aim-writer.js';
+import type { AimWriter } from './aim-writer.js';
 import type { OpenRun, OpenRunCache } from './open-runs.js';
 
 /** Plans of one batch applied at once, at most (their runs open in parallel: a run open is round trips). */
@@ -117,15 +117,12 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
     ...(plan.description !== undefined ? { description: plan.description } : {}),
     tags: plan.tags,
   });
-  const resumed = (run as RunWriter & RunReads).resumed === true;
+  const resumed = run.resumed;
   // A default name only for a run new in Aim: a resumed one has the name it was given before.
   const name = plan.name ?? (resumed ? undefined : defaultName(plan));
   if (plan.name === undefined && name !== undefined) await run.setName(name);
   return runs.add(plan.hash, run, name, plan.tags, resumed);
 }
-
-/** What the sink reads of a run beyond {@link RunWriter} (an `AimRun` has it; a test's fake run may not). */
-type RunReads = Partial<Pick<AimRun, 'get' | 'resumed'>>;
 
 /** The default name a plan offers (`ParamMerge` `default-name`), if any. */
 function defaultName(plan: RunWritePlan): string | undefined {
@@ -140,8 +137,7 @@ function defaultName(plan: RunWritePlan): string | undefined {
 async function mergeTraces(hash: string, open: OpenRun, path: readonly string[], merge: Extract<ParamMerge, { kind: 'traces' }>, runs: OpenRunCache): Promise<PlanValue> {
   let summary = runs.traces.get(hash);
   if (!summary) {
-    const get = (open.run as RunWriter & RunReads).get;
-    const stored: AimValue | undefined = open.resumed && get ? await get.call(open.run, path) : undefined;
+    const stored: AimValue | undefined = open.resumed ? await open.run.get(path) : undefined;
     summary = TraceSummary.fromParam(stored, runs.traces.maxTraceIdsPerRun);
   }
   summary.merge(merge.traces);

@@ -49,6 +49,8 @@ interface Encoded {
  * instructions into frames as the write channel does.
  */
 class EncodingRun implements RunWriter {
+  /** Always a new run: the bench reads nothing back. */
+  readonly resumed = false;
   private readonly points: RunPoints;
   private queued: EncodedInstruction[] = [];
   private queuedBytes = 0;
@@ -59,6 +61,10 @@ class EncodingRun implements RunWriter {
     private readonly out: Encoded,
   ) {
     this.points = new RunPoints(hash);
+  }
+
+  get(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
 
   set(key: ParamKey, value: AimValue): Promise<void> {

@@ -70,12 +70,17 @@ describe('in-process: Vercel AI SDK telemetry → AimSpanExporter → aim server
       if (!call) throw new Error('no doGenerate span');
       const prompt = 'system: Answer briefly.\nuser: What is the capital of France?';
       const g = run(generate);
-      expect(g.name).to.equal('ai.generateText');
-      expect(g.params['gen_ai']).to.deep.equal({ request: { model: MOCK_MODEL, temperature: 0.3 } });
+      const root = roots[0] as ReadableSpan;
+      const time = new Date(root.startTime[0] * 1000 + Math.floor(root.startTime[1] / 1e6)).toISOString().slice(11, 19);
+      expect(g.name).to.equal(`ai.generateText · ${time} · trace ${generate.slice(0, 8)}`);
+      expect(g.params['gen_ai']).to.deep.equal({ request: { model: MOCK_MODEL, temperature: 0.3 }, response: { model: MOCK_MODEL } });
+      const response = (span: ReadableSpan, finish: string): string => `id: ${String(span.attributes['ai.response.id'])}\nmodel: ${MOCK_MODEL}\nfinish_reasons: ${finish}`;
       expect(sequences(g)).to.deep.equal({
         'gen_ai.usage.input_tokens': [CALL, [21]],
         'gen_ai.usage.output_tokens': [CALL, [3]],
+        'gen_ai.usage.total_tokens': [CALL, [24]],
         'gen_ai.client.operation.duration': [CALL, [seconds(call)]],
+        'gen_ai.response': [CALL, [response(call, 'stop')]],
         on_llm_start: [{ action: 'on_llm_start', ...CALL }, [prompt]],
         on_llm_end: [{ action: 'on_llm_end', ...CALL }, ['assistant: Paris.']],
         on_chain_start: [{ action: 'on_chain_start', ...WORKFLOW }, [prompt]],
@@ -90,7 +95,9 @@ describe('in-process: Vercel AI SDK telemetry → AimSpanExporter → aim server
       expect(sequences(run(stream))).to.deep.equal({
         'gen_ai.usage.input_tokens': [CALL, [8]],
         'gen_ai.usage.output_tokens': [CALL, [4]],
+        'gen_ai.usage.total_tokens': [CALL, [12]],
         'gen_ai.client.operation.duration': [CALL, [seconds(doStream)]],
+        'gen_ai.response': [CALL, [response(doStream, 'stop')]],
         'gen_ai.server.time_to_first_token': [CALL, [msToFirstChunk / 1000]],
         on_llm_start: [{ action: 'on_llm_start', ...CALL }, ['user: Say hello.']],
         on_llm_end: [{ action: 'on_llm_end', ...CALL }, ['assistant: Hello, world!']],
@@ -104,7 +111,9 @@ describe('in-process: Vercel AI SDK telemetry → AimSpanExporter → aim server
       expect(sequences(run(tools))).to.deep.equal({
         'gen_ai.usage.input_tokens': [CALL, [50, 70]],
         'gen_ai.usage.output_tokens': [CALL, [10, 6]],
+        'gen_ai.usage.total_tokens': [CALL, [60, 76]],
         'gen_ai.client.operation.duration': [CALL, calls.map(seconds)],
+        'gen_ai.response': [CALL, [response(calls[0] as ReadableSpan, 'tool_call'), response(calls[1] as ReadableSpan, 'stop')]],
         on_llm_start: [{ action: 'on_llm_start', ...CALL }, ['user: what is 1+2?', 'user: what is 1+2?\nassistant: add({"a":1,"b":2})\ntool: 3']],
         on_llm_end: [{ action: 'on_llm_end', ...CALL }, ['assistant: add({"a":1,"b":2})', 'assistant: The answer is 3']],
         on_tool_start: [{ action: 'on_tool_start', ...TOOL }, ['{"a":1,"b":2}']],

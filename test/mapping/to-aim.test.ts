@@ -58,7 +58,8 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     expect(run.key).to.equal(TRACE_A);
     expect(run.hash).to.equal(runHash(TRACE_A)).and.match(/^[0-9a-f]{24}$/);
     expect(run.experiment).to.equal('svc');
-    expect(run.name).to.equal('chat gpt-4o-mini');
+    // A run per trace: the root's name, its start (UTC) and the trace id's first 8 digits.
+    expect(run.name).to.equal('chat gpt-4o-mini · 16:00:00 · trace aaaaaaaa');
     const step = spanStep(chat);
     const time = Number(START + 1_500_000_000n) / 1e9;
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.step, m.time])).to.deep.equal([

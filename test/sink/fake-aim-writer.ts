@@ -105,10 +105,17 @@ export class FakeAimWriter implements AimWriter {
 }
 
 class FakeRun implements RunWriter {
+  /** A fake run is always new in Aim: nothing stored to read back. */
+  readonly resumed = false;
+
   constructor(
     private readonly hash: string,
     private readonly writer: FakeAimWriter,
   ) {}
+
+  get(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
 
   async set(key: string | readonly string[]): Promise<void> {
     this.writer.record('set', `set ${this.hash} ${typeof key === 'string' ? key : key.join('.')}`, this.hash);
