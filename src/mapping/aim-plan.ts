@@ -15,11 +15,6 @@ export interface ParamWrite {
   readonly value: PlanValue;
   /** Set it only if this process has not set it for the run yet (e.g. the first model call's request). */
   readonly once?: boolean;
-  /**
-   * Set when the applier does not write `value` as it is but merges this with what it knows of
-   * the run beyond one batch ({@link ParamMerge}); unset for a plain param.
-   */
-  readonly merge?: ParamMerge;
 }
 
 /** One trace of a run: its id, and when the earliest of its spans seen so far started (ms since the epoch). */
@@ -29,19 +24,15 @@ export interface TraceMark {
 }
 
 /**
- * What a {@link ParamWrite} asks the applier to merge with its memory of the run (the mapping is
- * pure and sees one batch; a run gets spans from many):
- * - `traces`: the traces the plan's spans belong to. The applier merges them into the run's
- *   bounded trace summary and writes that at `path` (the param `otel.traces`, see
- *   `TraceSummary`); `link` is the trace link template (`{trace_id}` placeholder), if configured.
- *   `value` is unused (null).
- * - `default-name`: the name the run gets when the plan names none and the run is new in Aim (a
- *   batch without the trace's root span names a run only this way, so it never renames a run that
- *   a root span named). `path` and `value` are unused (`[]`, null).
+ * The traces of a plan's spans, for the applier to merge with what it knows of the run beyond one
+ * batch (the mapping is pure and sees one batch; a run gets spans from many).
  */
-export type ParamMerge =
-  | { readonly kind: 'traces'; readonly traces: readonly TraceMark[]; readonly link?: string }
-  | { readonly kind: 'default-name'; readonly name: string };
+export interface PlanTraces {
+  /** Every trace the plan's spans belong to, once, at the start of its earliest span in the batch; in trace id order. */
+  readonly marks: readonly TraceMark[];
+  /** The trace link template (`{trace_id}` placeholder), when one is configured (`MappingOptions.traceLink`). */
+  readonly link?: string;
+}
 
 /** One point of a sequence. `step` is deterministic per span, so writing a point twice is a no-op. */
 interface PointWrite {
@@ -79,7 +70,21 @@ export interface RunWritePlan {
   readonly name?: string;
   readonly description?: string;
   readonly tags: readonly string[];
+  /** The params to set, in order (every one a real param: what the applier merges is {@link traces}). */
   readonly params: readonly ParamWrite[];
+  /**
+   * The name the run gets when {@link name} is unset and the run is new in Aim (a resumed run, or
+   * one the applier already named, keeps its name): a batch without the trace's root span names a
+   * run only this way, so it never renames a run that a root span named. Unset: no default.
+   */
+  readonly defaultName?: string;
+  /**
+   * The traces of the plan's spans. The applier merges them into the run's bounded trace summary
+   * (`TraceSummary`: the one it remembers, else, for a run Aim had before, the one stored in the
+   * run) and writes the summary as the param `otel.traces`, linking the latest trace with
+   * `link`. Unset: the applier leaves `otel.traces` alone.
+   */
+  readonly traces?: PlanTraces;
   readonly metrics: readonly MetricWrite[];
   readonly texts: readonly TextWrite[];
   /** How many spans went into this run. */

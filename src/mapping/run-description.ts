@@ -20,9 +20,10 @@
  * name. Only a batch that holds a root span of the run names it ({@link RunDescription.name}):
  * children arrive before their root (a span is exported when it ends), and such a batch must not
  * rename a run into something worse. A batch without a root span offers a default name instead
- * (`default-name`, see `ParamMerge`), from the first agent or workflow among its spans, else its
- * earliest span's name, which the applier gives only to a run that is new in Aim: so a run whose
- * traces have no GenAI root (an HTTP server span the Collector filtered out) is still named.
+ * ({@link RunDescription.defaultName}, the plan's `defaultName`), from the first agent or workflow
+ * among its spans, else its earliest span's name, which the applier gives only to a run that is
+ * new in Aim: so a run whose traces have no GenAI root (an HTTP server span the Collector filtered
+ * out) is still named.
  * Names depend only on the spans, so a replay writes the same name.
  *
  * **Params** (strings; the first span of the batch that carries one, attributes before resource):
@@ -31,14 +32,15 @@
  * `enduser.id`, `traceloop.association.properties.user_id`, `langfuse.user.id`). Query them as
  * `run.gen_ai.conversation.id == "c-17"`, `run.session.id == "s-4"`, `run.user.id == "u-1"`.
  *
- * **Trace link** — the param `otel.traces` (see {@link TraceSummary}): `count` (an Aim int),
- * `first` and `last` (the 3 earliest and the 3 latest traces, each `{trace_id, start}` with `start`
- * an ISO 8601 UTC time; `last` leaves out what `first` lists) and, when a template is configured
- * (`MappingOptions.traceLink`, e.g. `http://localhost:16686/trace/{trace_id}`), `link` to the
- * latest trace.
+ * **Trace link** — the param `otel.traces` (see {@link TraceSummary}), which the applier writes
+ * from the batches' traces ({@link RunDescription.traces}, the plan's `traces`): `count` (an Aim
+ * int), `first` and `last` (the 3 earliest and the 3 latest traces, each `{trace_id, start}` with
+ * `start` an ISO 8601 UTC time; `last` leaves out what `first` lists) and, when a template is
+ * configured (`MappingOptions.traceLink`, e.g. `http://localhost:16686/trace/{trace_id}`), `link`
+ * to the latest trace.
  */
 import type { AttributeValue, SpanRecord } from '../model/span-record.js';
-import type { ParamWrite, PlanValue, TraceMark } from './aim-plan.js';
+import type { ParamWrite, PlanTraces, PlanValue, TraceMark } from './aim-plan.js';
 import type { GenAIFacts } from './conventions.js';
 import { type WindowRun, parseWindowRunKey } from './run-key.js';
 import type { MappingOptions } from './to-aim.js';
@@ -82,7 +84,7 @@ export class RunDescription {
   /** The id params, by path (joined with '.'), first value seen. */
   private readonly ids = new Map<string, ParamWrite>();
   /** The run's traces: id → start of their earliest span seen (ns). */
-  private readonly traces = new Map<string, bigint>();
+  private readonly traceStarts = new Map<string, bigint>();
 
   /**
    * @param key - the run's key.
@@ -109,8 +111,8 @@ export class RunDescription {
         if (value !== undefined) this.ids.set(name, { path, value });
       }
     }
-    const seen = this.traces.get(span.traceId);
-    if (seen === undefined || span.startTimeUnixNano < seen) this.traces.set(span.traceId, span.startTimeUnixNano);
+    const seen = this.traceStarts.get(span.traceId);
+    if (seen === undefined || span.startTimeUnixNano < seen) this.traceStarts.set(span.traceId, span.startTimeUnixNano);
   }
 
   /**
@@ -126,22 +128,32 @@ export class RunDescription {
     return this.compose(agentOrWorkflow(root) ?? root.name, root);
   }
 
-  /**
-   * The params that find the run: the ids (`gen_ai.conversation.id`, `session.id`, `user.id`),
-   * the batch's traces for the applier to merge into `otel.traces`, and, when the batch names the
-   * run no better ({@link name} undefined), its default name.
-   */
+  /** The params that find the run: the ids (`gen_ai.conversation.id`, `session.id`, `user.id`) the batch carries. */
   params(): ParamWrite[] {
-    const params = [...this.ids.values()];
-    if (this.traces.size > 0) {
-      const traces = [...this.traces].map(([traceId, start]) => ({ traceId, startMs: Number(start / 1_000_000n) })).sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
-      const link = this.options.traceLink;
-      params.push({ path: ['otel', 'traces'], value: null, merge: { kind: 'traces', traces, ...(link !== undefined && link !== '' ? { link } : {}) } });
-    }
-    if (!this.root && this.head && !parseWindowRunKey(this.key)) {
-      params.push({ path: [], value: null, merge: { kind: 'default-name', name: this.compose(this.agent?.label ?? this.head.name, undefined) } });
-    }
-    return params;
+    return [...this.ids.values()];
+  }
+
+  /**
+   * The name the run gets if it is new in Aim and nothing names it better (the plan's
+   * `defaultName`): set only when the batch names the run no better ({@link name} undefined: no
+   * root span, not a window run), from the earliest agent or workflow of the batch, else its
+   * earliest span's name.
+   */
+  defaultName(): string | undefined {
+    if (this.root || !this.head || parseWindowRunKey(this.key)) return undefined;
+    return this.compose(this.agent?.label ?? this.head.name, undefined);
+  }
+
+  /**
+   * The batch's traces for the applier to merge into the run's `otel.traces` (the plan's
+   * `traces`): each trace once, at the start of its earliest span (ms), in trace id order, with the
+   * link template when one is configured; undefined when no span was observed.
+   */
+  traces(): PlanTraces | undefined {
+    if (this.traceStarts.size === 0) return undefined;
+    const marks = [...this.traceStarts].map(([traceId, start]) => ({ traceId, startMs: Number(start / 1_000_000n) })).sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
+    const link = this.options.traceLink;
+    return { marks, ...(link !== undefined && link !== '' ? { link } : {}) };
   }
 
   /** `<label> · <what sets the run apart>`; `root` gives a run per trace its start time. */
@@ -262,6 +274,9 @@ function clip(value: string, max: number): string {
 function text(value: AttributeValue | undefined): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
+
+/** Where the applier writes a run's {@link TraceSummary}: the param `otel.traces`. */
+export const TRACES_PARAM: readonly string[] = ['otel', 'traces'];
 
 /** Traces `otel.traces` lists at each end (`first`, `last`). */
 export const TRACES_AT_EACH_END = 3;

@@ -327,6 +327,8 @@ class RunBuilder {
     params.push(...this.params.values());
     for (const { path, value } of this.firstCall.values()) params.push({ path, value, once: true });
     const name = this.name ?? this.findable.name();
+    const defaultName = name === undefined ? this.findable.defaultName() : undefined;
+    const traces = this.findable.traces();
     return {
       key: this.key,
       hash: this.hash,
@@ -335,6 +337,8 @@ class RunBuilder {
       ...(this.description !== undefined ? { description: this.description } : {}),
       tags: [...this.tags],
       params,
+      ...(defaultName !== undefined ? { defaultName } : {}),
+      ...(traces ? { traces } : {}),
       metrics: separateSteps(this.metrics),
       texts: separateSteps(this.texts),
       spanCount: this.spanCount,

@@ -3,15 +3,16 @@
  * writing only the name and tags that changed), then sets its params and tracks its points; the
  * plans of a batch go to their runs in parallel.
  *
- * Params the plan asks to merge (`ParamWrite.merge`): the batch's traces are merged into the run's
- * trace summary (`OpenRunCache.traces`; a run whose summary is not remembered and that Aim had
- * before reads it back from its param) and the summary is written as the param; a default name
- * names a run the plan names not otherwise, only when Aim did not have the run before (so it never
+ * What the plan asks to merge with the applier's memory of the run: its `traces` are merged into
+ * the run's trace summary (`OpenRunCache.traces`; a run whose summary is not remembered and that
+ * Aim had before reads it back from its param) and the summary is written as the param
+ * `otel.traces`, before the plan's params; its `defaultName` names a run the plan names not
+ * otherwise, only when Aim did not have the run before and the run has no name yet (so it never
  * replaces the name a root span gave).
  */
 import { type AimValue, hashAuto } from '../aim/index.js';
-import type { ParamMerge, ParamWrite, PlanValue, RunWritePlan } from '../mapping/aim-plan.js';
-import { TraceSummary } from '../mapping/run-description.js';
+import type { ParamWrite, PlanTraces, PlanValue, RunWritePlan } from '../mapping/aim-plan.js';
+import { TRACES_PARAM, TraceSummary } from '../mapping/run-description.js';
 import type { AimWriter } from './aim-writer.js';
 import type { OpenRun, OpenRunCache } from './open-runs.js';
 
@@ -44,8 +45,8 @@ export async function applyPlans(plans: readonly RunWritePlan[], writer: AimWrit
 export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache): Promise<void> {
   const open = await openRun(plan, writer, runs);
   const { run, setOnce } = open;
+  if (plan.traces) await run.set(TRACES_PARAM, await mergeTraces(plan.hash, open, plan.traces, runs));
   const params = plan.params.filter((param) => {
-    if (param.merge?.kind === 'default-name') return false; // used by openRun
     if (param.once !== true) return true;
     const key = param.path.join('\u0000');
     if (setOnce.has(key)) return false;
@@ -55,13 +56,8 @@ export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: Ope
   // Consecutive plain params under one parent (e.g. `langchain.metadata.*`) are one write: same order, same result.
   for (let i = 0; i < params.length; ) {
     const first = params[i] as ParamWrite;
-    if (first.merge?.kind === 'traces') {
-      await run.set(first.path, await mergeTraces(plan.hash, open, first.path, first.merge, runs));
-      i++;
-      continue;
-    }
     let end = i + 1;
-    while (end < params.length && (params[end] as ParamWrite).merge === undefined && sameParent(params[end] as ParamWrite, first)) end++;
+    while (end < params.length && sameParent(params[end] as ParamWrite, first)) end++;
     if (end - i === 1) await run.set(first.path, first.value);
     else await run.setEntries(first.path.slice(0, -1), params.slice(i, end).map((param) => [param.path[param.path.length - 1] ?? '', param.value] as const));
     i = end;
@@ -95,7 +91,7 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
   const cached = runs.use(plan.hash);
   if (cached) {
     // Only what changed: addTag is a read (a round trip that waits for every queued write).
-    const name = plan.name ?? (cached.name === undefined && !cached.resumed ? defaultName(plan) : undefined);
+    const name = plan.name ?? (cached.name === undefined && !cached.resumed ? plan.defaultName : undefined);
     if (name !== undefined && name !== cached.name) {
       await cached.run.setName(name);
       cached.name = name;
@@ -119,28 +115,23 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
   });
   const resumed = run.resumed;
   // A default name only for a run new in Aim: a resumed one has the name it was given before.
-  const name = plan.name ?? (resumed ? undefined : defaultName(plan));
+  const name = plan.name ?? (resumed ? undefined : plan.defaultName);
   if (plan.name === undefined && name !== undefined) await run.setName(name);
   return runs.add(plan.hash, run, name, plan.tags, resumed);
 }
 
-/** The default name a plan offers (`ParamMerge` `default-name`), if any. */
-function defaultName(plan: RunWritePlan): string | undefined {
-  for (const param of plan.params) if (param.merge?.kind === 'default-name') return param.merge.name;
-  return undefined;
-}
-
 /**
- * Merges a plan's traces into the run's trace summary and returns the param to write. The summary
- * is the one the sink remembers, else (a run Aim had before) the one stored at `path`, else empty.
+ * Merges a plan's traces into the run's trace summary and returns the param `otel.traces` to
+ * write. The summary is the one the sink remembers, else (a run Aim had before) the one stored in
+ * the run, else empty.
  */
-async function mergeTraces(hash: string, open: OpenRun, path: readonly string[], merge: Extract<ParamMerge, { kind: 'traces' }>, runs: OpenRunCache): Promise<PlanValue> {
+async function mergeTraces(hash: string, open: OpenRun, traces: PlanTraces, runs: OpenRunCache): Promise<PlanValue> {
   let summary = runs.traces.get(hash);
   if (!summary) {
-    const stored: AimValue | undefined = open.resumed ? await open.run.get(path) : undefined;
+    const stored: AimValue | undefined = open.resumed ? await open.run.get(TRACES_PARAM) : undefined;
     summary = TraceSummary.fromParam(stored, runs.traces.maxTraceIdsPerRun);
   }
-  summary.merge(merge.traces);
+  summary.merge(traces.marks);
   runs.traces.remember(hash, summary);
-  return summary.toParam(merge.link);
+  return summary.toParam(traces.link);
 }

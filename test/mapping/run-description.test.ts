@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { ParamMerge, ParamWrite, RunWritePlan, TraceMark } from '../../src/mapping/aim-plan.js';
+import type { RunWritePlan, TraceMark } from '../../src/mapping/aim-plan.js';
 import { RunDescription, TRACES_AT_EACH_END, TraceSummary, traceLink } from '../../src/mapping/run-description.js';
 import { windowRunKey } from '../../src/mapping/run-key.js';
 import { type MappingOptions, planWrites } from '../../src/mapping/to-aim.js';
@@ -43,13 +43,9 @@ function only(spans: readonly SpanRecord[], options: MappingOptions = {}): RunWr
   return all[0] as RunWritePlan;
 }
 
-/** The plain params of a run plan, by dotted path. */
+/** The params of a run plan, by dotted path. */
 function plain(run: RunWritePlan): Record<string, unknown> {
-  return Object.fromEntries(run.params.filter((p) => p.merge === undefined).map((p) => [p.path.join('.'), p.value]));
-}
-
-function merged<K extends ParamMerge['kind']>(run: RunWritePlan, kind: K): (ParamWrite & { merge: Extract<ParamMerge, { kind: K }> }) | undefined {
-  return run.params.find((p) => p.merge?.kind === kind) as (ParamWrite & { merge: Extract<ParamMerge, { kind: K }> }) | undefined;
+  return Object.fromEntries(run.params.map((p) => [p.path.join('.'), p.value]));
 }
 
 describe('RunDescription: names that tell runs apart', () => {
@@ -112,20 +108,28 @@ describe('RunDescription: names that tell runs apart', () => {
     const child = span({ ...CHAT, 'gen_ai.conversation.id': 'c-1' }, { parentSpanId: 'ffffffffffffffff' });
     const run = only([child]);
     expect(run.name).to.equal(undefined);
-    expect(merged(run, 'default-name')?.merge.name).to.equal('chat m-alpha · conversation c-1');
+    expect(run.defaultName).to.equal('chat m-alpha · conversation c-1');
     // A run per trace: no time without the root (its start is not known).
-    expect(merged(only([span(CHAT, { parentSpanId: 'ffffffffffffffff' })]), 'default-name')?.merge.name).to.equal('chat m-alpha · trace aaaaaaaa');
+    expect(only([span(CHAT, { parentSpanId: 'ffffffffffffffff' })]).defaultName).to.equal('chat m-alpha · trace aaaaaaaa');
   });
 
   it('the default name prefers an agent or workflow of the batch (OpenLLMetry propagates the workflow name) to the earliest span\'s name', () => {
     const task = span({ 'traceloop.span.kind': 'task', 'traceloop.workflow.name': 'weather_chat', 'gen_ai.conversation.id': 'c-1' }, { name: 'plain.task', parentSpanId: 'ffffffffffffffff', startTimeUnixNano: START + 9n });
     const chat = span({ ...CHAT, 'gen_ai.conversation.id': 'c-1' }, { parentSpanId: task.spanId });
-    expect(merged(only([chat, task]), 'default-name')?.merge.name).to.equal('weather_chat · conversation c-1');
-    expect(merged(only([chat]), 'default-name')?.merge.name).to.equal('chat m-alpha · conversation c-1');
+    expect(only([chat, task]).defaultName).to.equal('weather_chat · conversation c-1');
+    expect(only([chat]).defaultName).to.equal('chat m-alpha · conversation c-1');
   });
 
-  it('a batch with the root names the run and offers no default name', () => {
-    expect(merged(only([span(CHAT)]), 'default-name')).to.equal(undefined);
+  it('a batch with the root names the run and offers no default name; nor does a run aim.run_name names', () => {
+    expect(only([span(CHAT)])).to.not.have.property('defaultName');
+    expect(only([span({ ...CHAT, 'aim.run_name': 'baseline' }, { parentSpanId: 'ffffffffffffffff' })])).to.not.have.property('defaultName');
+  });
+
+  it('neither the default name nor the traces are params', () => {
+    const run = only([span({ ...CHAT, 'gen_ai.conversation.id': 'c-1' }, { parentSpanId: 'ffffffffffffffff' })]);
+    expect(run.params.map((p) => p.path.join('.'))).to.include('gen_ai.conversation.id').and.not.include.members(['', 'otel.traces']);
+    expect(run.defaultName).to.be.a('string');
+    expect(run.traces?.marks).to.have.length(1);
   });
 
   it('the same spans in any order give the same name and params (replays)', () => {
@@ -137,6 +141,7 @@ describe('RunDescription: names that tell runs apart', () => {
     expect(forward.name).to.equal('a · conversation c'); // the earliest root of the batch
     expect(backward.name).to.equal(forward.name);
     expect(backward.params).to.deep.equal(forward.params);
+    expect(backward.traces).to.deep.equal(forward.traces);
   });
 
   it('a window run (unkeyed root-level model calls): service, model and window, from the key alone', () => {
@@ -145,7 +150,8 @@ describe('RunDescription: names that tell runs apart', () => {
     const run = only(calls, options);
     expect(run.key).to.equal(windowRunKey(calls[0] as SpanRecord, { provider: 'openai', model: 'm-alpha' }));
     expect(run.name).to.equal('svc (prod) · openai/m-alpha · 2025-11-24 16:00 UTC, 1h');
-    expect(merged(run, 'traces')?.merge.traces.map((t) => t.traceId)).to.deep.equal([traceId(1), traceId(2)]);
+    expect(run.traces?.marks.map((t) => t.traceId)).to.deep.equal([traceId(1), traceId(2)]);
+    expect(run).to.not.have.property('defaultName');
     const quarter = new RunDescription(windowRunKey(calls[0] as SpanRecord, { provider: undefined, model: 'm' }, 15 * 60_000), {});
     expect(quarter.name()).to.equal('svc (prod) · m · 2025-11-24 16:00 UTC, 15m');
   });
@@ -154,6 +160,8 @@ describe('RunDescription: names that tell runs apart', () => {
     const run = only([span({ 'aim.run_key': 'k', 'aim.params': '{"a":1}', 'gen_ai.conversation.id': 'c' })], { layout: 'explicit' });
     expect(run.name).to.equal(undefined);
     expect(run.params.map((p) => p.path.join('.'))).to.deep.equal(['a']);
+    expect(run).to.not.have.property('defaultName');
+    expect(run).to.not.have.property('traces');
   });
 });
 
@@ -179,22 +187,21 @@ describe('RunDescription: ids as params Aim queries reach', () => {
 });
 
 describe('RunDescription: the batch\'s traces, for the bounded otel.traces', () => {
-  it('one merge param: every trace of the run once, at the start of its earliest span seen (ms), in id order; no otel.trace_ids.<id> any more', () => {
+  it('the plan\'s traces: every trace of the run once, at the start of its earliest span seen (ms), in id order; no otel.trace_ids.<id> or otel.traces param', () => {
     const spans = [
       span({ ...CHAT, 'gen_ai.conversation.id': 'c' }, { traceId: traceId(2), startTimeUnixNano: START + 7_000_000n }),
       span({ ...CHAT, 'gen_ai.conversation.id': 'c' }, { traceId: traceId(1), startTimeUnixNano: START + 3_000_000n }),
       span({ ...CHAT, 'gen_ai.conversation.id': 'c' }, { traceId: traceId(2), startTimeUnixNano: START + 2_000_000n }),
     ];
     const run = only(spans);
-    const traces = merged(run, 'traces');
-    expect(traces?.path).to.deep.equal(['otel', 'traces']);
-    expect(traces?.merge).to.deep.equal({ kind: 'traces', traces: [{ traceId: traceId(1), startMs: START_MS + 3 }, { traceId: traceId(2), startMs: START_MS + 2 }] });
-    expect(run.params.filter((p) => p.path[1] === 'trace_ids')).to.deep.equal([]);
+    expect(run.traces).to.deep.equal({ marks: [{ traceId: traceId(1), startMs: START_MS + 3 }, { traceId: traceId(2), startMs: START_MS + 2 }] });
+    expect(run.params.filter((p) => p.path[0] === 'otel' && p.path[1] !== 'resource')).to.deep.equal([]);
   });
 
   it('carries the link template when one is configured', () => {
     const link = 'http://localhost:16686/trace/{trace_id}';
-    expect(merged(only([span(CHAT)], { traceLink: link }), 'traces')?.merge.link).to.equal(link);
+    expect(only([span(CHAT)], { traceLink: link }).traces?.link).to.equal(link);
+    expect(only([span(CHAT)], { traceLink: '' }).traces).to.not.have.property('link');
   });
 });
 

@@ -76,9 +76,10 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     const params = Object.fromEntries(run.params.map((p) => [p.path.join('/'), [p.value, p.once ?? false]]));
     expect(params).to.deep.equal({
       'otel/resource': [{ 'service.name': 'svc', 'deployment.environment': 'test' }, false],
-      'otel/traces': [null, false], // the batch's traces, for the applier to merge (see run-description.test.ts)
       'gen_ai/request': [{ model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 256n }, true],
     });
+    // The batch's traces are no param: the applier merges them into otel.traces (see run-description.test.ts).
+    expect(run.traces?.marks.map((t) => t.traceId)).to.deep.equal([TRACE_A]);
   });
 
   it('is deterministic: the same spans give the same plan (a replay writes the same points)', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { RunSettings } from '../../src/aim/index.js';
-import type { ParamWrite, RunWritePlan, TraceMark } from '../../src/mapping/aim-plan.js';
+import type { ParamWrite, PlanTraces, RunWritePlan, TraceMark } from '../../src/mapping/aim-plan.js';
 import { TraceSummary } from '../../src/mapping/run-description.js';
 import type { RunWriter } from '../../src/sink/aim-writer.js';
 import { OpenRunCache, TraceSummaries } from '../../src/sink/open-runs.js';
@@ -141,12 +141,7 @@ class StoringAimWriter extends FakeAimWriter {
 const TRACE = (n: number): string => n.toString(16).padStart(32, '0');
 const T0 = 1_764_000_000_000;
 const marks = (...ns: number[]): TraceMark[] => ns.map((n) => ({ traceId: TRACE(n), startMs: T0 + n * 1_000 }));
-const tracesParam = (traces: TraceMark[], link?: string): ParamWrite => ({
-  path: ['otel', 'traces'],
-  value: null,
-  merge: { kind: 'traces', traces, ...(link !== undefined ? { link } : {}) },
-});
-const defaultName = (name: string): ParamWrite => ({ path: [], value: null, merge: { kind: 'default-name', name } });
+const traces = (marks: TraceMark[], link?: string): PlanTraces => ({ marks, ...(link !== undefined ? { link } : {}) });
 
 interface Summary {
   count: bigint;
@@ -157,13 +152,13 @@ interface Summary {
 const ids = (entries: { trace_id: string }[]): number[] => entries.map((e) => parseInt(e.trace_id, 16));
 
 describe('applyPlan: the bounded trace summary (otel.traces)', () => {
-  const bare = (params: ParamWrite[], more: Partial<RunWritePlan> = {}): RunWritePlan => plan({ params, metrics: [], texts: [], ...more });
+  const bare = (batch: PlanTraces, more: Partial<RunWritePlan> = {}): RunWritePlan => plan({ params: [], traces: batch, metrics: [], texts: [], ...more });
 
   it('merges the traces of every plan of the run into one param: count, first, last, link to the latest', async () => {
     const writer = new StoringAimWriter();
     const runs = new OpenRunCache();
-    await applyPlan(bare([tracesParam(marks(1, 2))]), writer, runs);
-    await applyPlan(bare([tracesParam(marks(3, 4, 5, 6, 7), 'http://j/trace/{trace_id}')]), writer, runs);
+    await applyPlan(bare(traces(marks(1, 2))), writer, runs);
+    await applyPlan(bare(traces(marks(3, 4, 5, 6, 7), 'http://j/trace/{trace_id}')), writer, runs);
     const got = writer.last('h1', 'otel.traces') as Summary;
     expect(got.count).to.equal(7n);
     expect([ids(got.first), ids(got.last)]).to.deep.equal([
@@ -178,12 +173,12 @@ describe('applyPlan: the bounded trace summary (otel.traces)', () => {
     const writer = new StoringAimWriter();
     const runs = new OpenRunCache();
     const batches = [marks(1, 2, 3), marks(4, 5), marks(6)];
-    for (const batch of batches) await applyPlan(bare([tracesParam(batch)]), writer, runs);
-    await applyPlan(bare([tracesParam(batches[0] as TraceMark[])]), writer, runs);
+    for (const batch of batches) await applyPlan(bare(traces(batch)), writer, runs);
+    await applyPlan(bare(traces(batches[0] as TraceMark[])), writer, runs);
     runs.detachAll();
-    await applyPlan(bare([tracesParam(batches[1] as TraceMark[])]), writer, runs);
+    await applyPlan(bare(traces(batches[1] as TraceMark[])), writer, runs);
     await runs.closeAll();
-    await applyPlan(bare([tracesParam(batches[2] as TraceMark[])]), writer, runs);
+    await applyPlan(bare(traces(batches[2] as TraceMark[])), writer, runs);
     const got = writer.last('h1', 'otel.traces') as Summary;
     expect(got.count).to.equal(6n);
     expect(ids(got.last)).to.deep.equal([4, 5, 6]);
@@ -194,28 +189,40 @@ describe('applyPlan: the bounded trace summary (otel.traces)', () => {
     const writer = new StoringAimWriter();
     const earlier = new StoringAimWriter();
     const first = new OpenRunCache();
-    await applyPlan(bare([tracesParam(marks(1, 2, 3, 4, 5))]), earlier, first);
+    await applyPlan(bare(traces(marks(1, 2, 3, 4, 5))), earlier, first);
     writer.stored.set('h1', new Map([['otel.traces', earlier.last('h1', 'otel.traces')]]));
-    await applyPlan(bare([tracesParam(marks(5, 6))]), writer, new OpenRunCache());
+    await applyPlan(bare(traces(marks(5, 6))), writer, new OpenRunCache());
     expect(writer.gets).to.deep.equal([['h1', 'otel.traces']]);
     const got = writer.last('h1', 'otel.traces') as Summary;
     expect(got.count).to.equal(6n);
     expect(ids(got.last)).to.deep.equal([4, 5, 6]);
   });
 
+  it('writes the summary before the plan\'s params; a plan without traces leaves otel.traces alone', async () => {
+    const writer = new StoringAimWriter();
+    const runs = new OpenRunCache();
+    const params: ParamWrite[] = [
+      { path: ['otel', 'resource'], value: 'r' },
+      { path: ['gen_ai', 'conversation', 'id'], value: 'c' },
+    ];
+    await applyPlan(bare(traces(marks(1)), { params }), writer, runs);
+    await applyPlan(plan({ params, metrics: [], texts: [] }), writer, runs);
+    expect(writer.calls).to.deep.equal(['createRun h1', 'set h1 otel.traces', 'set h1 otel.resource', 'set h1 gen_ai.conversation.id', 'set h1 otel.resource', 'set h1 gen_ai.conversation.id']);
+  });
+
   it('a new run reads nothing back (no round trip for the runs most plans open)', async () => {
     const writer = new StoringAimWriter();
     const runs = new OpenRunCache({ traceSummaries: { maxRuns: 1 } });
-    await applyPlan(bare([tracesParam(marks(1))], { hash: 'a' }), writer, runs);
-    await applyPlan(bare([tracesParam(marks(2))], { hash: 'b' }), writer, runs);
+    await applyPlan(bare(traces(marks(1)), { hash: 'a' }), writer, runs);
+    await applyPlan(bare(traces(marks(2)), { hash: 'b' }), writer, runs);
     expect(writer.gets).to.deep.equal([]);
     expect(runs.traces.size).to.equal(1);
   });
 });
 
 describe('applyPlan: default names', () => {
-  const bare = (params: ParamWrite[], more: Partial<RunWritePlan> = {}): RunWritePlan => {
-    const unnamed: { -readonly [K in keyof RunWritePlan]?: RunWritePlan[K] } = plan({ tags: [], params, metrics: [], texts: [] });
+  const bare = (defaultName: string | undefined, more: Partial<RunWritePlan> = {}): RunWritePlan => {
+    const unnamed: { -readonly [K in keyof RunWritePlan]?: RunWritePlan[K] } = plan({ tags: [], params: [], ...(defaultName !== undefined ? { defaultName } : {}), metrics: [], texts: [] });
     delete unnamed.name;
     return { ...(unnamed as RunWritePlan), ...more };
   };
@@ -223,10 +230,10 @@ describe('applyPlan: default names', () => {
   it('a new run the plan names not otherwise gets the default name; a later default does not rename it; a plan\'s name does', async () => {
     const writer = new StoringAimWriter();
     const runs = new OpenRunCache();
-    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
-    await applyPlan(bare([defaultName('tool · conversation c')]), writer, runs);
-    await applyPlan(bare([], { name: 'agent · conversation c' }), writer, runs);
-    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
+    await applyPlan(bare('chat · conversation c'), writer, runs);
+    await applyPlan(bare('tool · conversation c'), writer, runs);
+    await applyPlan(bare(undefined, { name: 'agent · conversation c' }), writer, runs);
+    await applyPlan(bare('chat · conversation c'), writer, runs);
     expect(writer.calls.filter((call) => call.startsWith('setName'))).to.deep.equal(['setName h1 chat · conversation c', 'setName h1 agent · conversation c']);
   });
 
@@ -234,15 +241,15 @@ describe('applyPlan: default names', () => {
     const writer = new StoringAimWriter();
     writer.stored.set('h1', new Map());
     const runs = new OpenRunCache();
-    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
-    await applyPlan(bare([defaultName('chat · conversation c')]), writer, runs);
+    await applyPlan(bare('chat · conversation c'), writer, runs);
+    await applyPlan(bare('chat · conversation c'), writer, runs);
     expect(writer.calls.filter((call) => call.startsWith('setName'))).to.deep.equal([]);
     expect(writer.created[0]).to.not.have.property('name');
   });
 
-  it('the default name is not a param', async () => {
+  it('the default name is written as no param', async () => {
     const writer = new StoringAimWriter();
-    await applyPlan(bare([defaultName('n')]), writer, new OpenRunCache());
+    await applyPlan(bare('n'), writer, new OpenRunCache());
     expect(writer.sets).to.deep.equal([]);
   });
 });
