@@ -14,7 +14,8 @@
  * receiver with its own run-key namespace, so each mode writes runs of its own.
  */
 import { expect } from 'chai';
-import { runHash } from '../../src/mapping/run-key.js';
+import { runHash, windowRunKey } from '../../src/mapping/run-key.js';
+import type { SpanRecord } from '../../src/model/span-record.js';
 import { type Receiver, createReceiver } from '../../src/receiver/index.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { FAKE_REPLY, FAKE_TOOL_ANSWER, FAKE_TOOL_ARGUMENTS, FAKE_USAGE, type FakeOpenAI, startFakeOpenAI } from '../peers/fake-openai.js';
@@ -89,8 +90,12 @@ interface CallTexts {
 const FULL: CallTexts = { start: [PROMPT, PROMPT, QUESTION, toolConversation(TOOL_RESULT)], end: [REPLY, REPLY, TOOL_CALL, ANSWER] };
 
 interface Expectation {
-  /** `per-trace`: one run per call (no conversation id: run key = trace id); `conversation`: one run, key = the conversation id. */
-  runs: 'per-trace' | 'conversation';
+  /**
+   * `window`: the calls name no run (no conversation id, no parent span): the receiver's default
+   * groups them into the run of their service, model and hour; `conversation`: one run, key = the
+   * conversation id.
+   */
+  runs: 'window' | 'conversation';
   /**
    * The label of the run name (the root span's name, or its workflow): a run per trace is named
    * `<label> · HH:MM:SS · trace <8 hex>`, a conversation run `<label> · conversation <id>` (or
@@ -127,8 +132,8 @@ interface Expectation {
 const GENAI = { operation: 'chat', model: MODEL, provider: 'openai' };
 const RESPONSES = { ids: true, streamFinishReason: true };
 const OPENAI_V2 = {
-  runs: 'per-trace',
-  name: `chat ${MODEL}`,
+  runs: 'window',
+  name: `openai/${MODEL}`,
   context: GENAI,
   metrics: true,
   params: ['gen_ai', 'otel'],
@@ -248,6 +253,41 @@ const CASES: readonly Case[] = [
   }),
 ];
 
+/**
+ * The window runs of calls made between `startedMs` and now by `service` (one, or two when the
+ * calls straddle an hour), each with the calls it holds in time order.
+ */
+function windowRuns(service: string, namespace: string, startedMs: number, fresh: readonly OracleRun[]): { key: string; calls: number[] }[] {
+  const keyAt = (ms: number): string => {
+    const at = BigInt(ms) * 1_000_000n;
+    const call: SpanRecord = {
+      traceId: '0'.repeat(32),
+      spanId: '0'.repeat(16),
+      name: `chat ${MODEL}`,
+      kind: 'client',
+      startTimeUnixNano: at,
+      endTimeUnixNano: at,
+      attributes: {},
+      events: [],
+      links: [],
+      status: { code: 'unset' },
+      origin: { resource: { 'service.name': service }, scopeName: 'drive.py' },
+    };
+    return windowRunKey(call, { provider: 'openai', model: MODEL });
+  };
+  const keys = [...new Set([keyAt(startedMs), keyAt(Date.now())])];
+  const runs: { key: string; calls: number[] }[] = [];
+  let next = 0;
+  for (const key of keys) {
+    const run = fresh.find((r) => r.hash === runHash(key, namespace));
+    if (!run && keys.length > 1) continue;
+    const count = run ? sequences(run, 'gen_ai.usage.input_tokens').reduce((n, s) => n + s.steps.length, 0) : 4;
+    runs.push({ key, calls: Array.from({ length: count }, (_, i) => next + i) });
+    next += count;
+  }
+  return runs;
+}
+
 /** The sequences of `run` named `name` whose context includes `context`. */
 function sequences(run: OracleRun, name: string, context: Record<string, string> = {}): OracleSequence[] {
   return run.sequences.filter((s) => s.name === name && Object.entries(context).every(([key, value]) => s.context[key] === value));
@@ -348,13 +388,12 @@ describe('real GenAI producers → receiver → aim server: what users get in Ai
 
   for (const c of CASES) {
     const e = c.expect;
-    it(`${c.producer} ${c.mode}: ${e.runs === 'per-trace' ? 'one run per call' : 'one conversation run'}, tokens per call, ${e.texts ? 'exact texts' : 'no texts'}${e.joinedEvents > 0 ? ', log events joined to their spans' : ''}`, async () => {
+    it(`${c.producer} ${c.mode}: ${e.runs === 'window' ? 'the run of its service, model and hour' : 'one conversation run'}, tokens per call, ${e.texts ? 'exact texts' : 'no texts'}${e.joinedEvents > 0 ? ', log events joined to their spans' : ''}`, async () => {
       const namespace = `${c.producer}/${c.mode}`;
       const conversationId = `conv-${c.producer}-${c.mode}`;
       const service = `drive-${c.producer}`;
       const openai: FakeOpenAI = await startFakeOpenAI();
-      // One run per trace for calls without a run key (the receiver's default groups them by hour).
-      const receiver: Receiver = await createReceiver({ url: aim.url, port: 0, namespace, logJoin: { windowMs: JOIN_WINDOW_MS }, unkeyed: { grouping: 'trace' } });
+      const receiver: Receiver = await createReceiver({ url: aim.url, port: 0, namespace, logJoin: { windowMs: JOIN_WINDOW_MS } });
       let summary: ProducerSummary;
       const started = Date.now();
       let elapsed: number;
@@ -380,9 +419,8 @@ describe('real GenAI producers → receiver → aim server: what users get in Ai
 
       const llmSpans = summary.spans.filter((span) => span.name === `chat ${MODEL}` || span.name === 'openai.chat' || span.name === 'ChatCompletion');
       expect(llmSpans).to.have.length(4);
-      const spanRuns: { key: string; calls: number[] }[] =
-        e.runs === 'per-trace' ? llmSpans.map((span, i) => ({ key: span.trace_id, calls: [i] })) : [{ key: conversationId, calls: [0, 1, 2, 3] }];
-      if (e.runs === 'per-trace') expect(new Set(llmSpans.map((s) => s.trace_id)).size, 'one trace per call').to.equal(4);
+      const spanRuns = e.runs === 'window' ? windowRuns(service, namespace, started, fresh) : [{ key: conversationId, calls: [0, 1, 2, 3] }];
+      if (e.runs === 'window') expect(new Set(llmSpans.map((s) => s.trace_id)).size, 'one trace per call').to.equal(4);
       const metricsKey = `metrics/${service}`;
       const expectedHashes = [...spanRuns.map((r) => runHash(r.key, namespace)), ...(e.metrics ? [runHash(metricsKey, namespace)] : [])];
       expect(fresh.map((run) => run.hash).sort(), 'the runs this mode wrote').to.deep.equal([...expectedHashes].sort());
@@ -390,7 +428,7 @@ describe('real GenAI producers → receiver → aim server: what users get in Ai
       for (const { key, calls } of spanRuns) {
         const run = fresh.find((r) => r.hash === runHash(key, namespace)) as OracleRun;
         expect(run.experiment).to.equal(service);
-        if (e.runs === 'per-trace') expect(run.name).to.match(new RegExp(`^${e.name} · \\d\\d:\\d\\d:\\d\\d · trace ${key.slice(0, 8)}$`));
+        if (e.runs === 'window') expect(run.name).to.match(new RegExp(`^${service} · ${e.name} · \\d{4}-\\d\\d-\\d\\d \\d\\d:00 UTC, 1h$`));
         else expect(run.name).to.equal(`${e.name} · ${e.keyedBy ?? 'conversation'} ${conversationId}`);
         expect(Object.keys(run.params).sort()).to.deep.equal([...e.params]);
         expect(run.params['otel']).to.have.property('resource').that.deep.includes({ 'service.name': service, 'drive.producer': c.producer, 'drive.mode': c.mode });
