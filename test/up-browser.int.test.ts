@@ -49,10 +49,11 @@ describe('the demo run in the Aim UI, seen by headless Chromium', function () {
     browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
-    // The run: its experiment and name (the agent's root span) in the run page's header.
+    // The run: its experiment and name (the agent and the conversation) in the run page's header.
     await page.goto(`${uiUrl}/runs/${runHash}`);
-    const overview = await textWith(page, ['aim-otel-bridge-demo', 'invoke_agent calculator', runHash]);
-    expect(overview).to.contain('otel.resource');
+    const overview = await textWith(page, ['aim-otel-bridge-demo', 'calculator · conversation demo-', runHash]);
+    // Findable: the conversation id and the bounded link to its traces are params.
+    for (const param of ['otel.resource', 'gen_ai.conversation.id', 'otel.traces.count', 'otel.traces.first']) expect(overview).to.contain(param);
 
     // Its metrics: token usage and durations of both models.
     await page.goto(`${uiUrl}/runs/${runHash}/metrics`);
