@@ -20,7 +20,9 @@
  * there only the points the inner one did not (OpenTelemetry's openai instrumentation puts no
  * prompt on its span, OpenLLMetry's no token counts on streamed calls): each point once, the inner
  * span's value where both have one. This holds child first (the usual: a child ends, and is
- * exported, first), parent first, both in one batch, and for replays of any of them. The memory
+ * exported, first), parent first, both in one batch, and for replays of any of them. Two spans
+ * in different runs do not stack (the provider span came before the span carrying the trace's
+ * run key, in an earlier batch, and went to its trace's run): each run then counts the call. The memory
  * is the caller's (the sink keeps the last 50,000 placements, on disk with `--state-dir`): a pair
  * split across a restart without a state directory, or beyond that memory, is counted twice.
  */
@@ -106,15 +108,22 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
     if (!steps) taken.set(hash, (steps = new Map<bigint, string>()));
     steps.set(step, spanId);
   };
+  // The call under each outer span, in its run (a call that went to another run does not stack:
+  // each run then counts the call once).
+  const innerCalls = new Map<PlacedSpan, { inBatch: PlacedSpan } | { remembered: SpanPlacement }>();
+  for (const entry of spans) {
+    if (!isModelCall(entry.facts)) continue;
+    const { span } = entry;
+    const inBatch = innerInBatch.get(spanKey(span.traceId, span.spanId));
+    const remembered = memo?.modelCallUnder(span.traceId, span.spanId);
+    if (inBatch && inBatch.hash === entry.hash) innerCalls.set(entry, { inBatch });
+    else if (remembered && remembered.hash === entry.hash) innerCalls.set(entry, { remembered });
+  }
+
   const fresh: PlacedSpan[] = [];
-  const outers: PlacedSpan[] = [];
   for (const entry of spans) {
     const { span } = entry;
-    const key = spanKey(span.traceId, span.spanId);
-    if (isModelCall(entry.facts) && (innerInBatch.has(key) || memo?.modelCallUnder(span.traceId, span.spanId) !== undefined)) {
-      outers.push(entry);
-      continue;
-    }
+    if (innerCalls.has(entry)) continue;
     const before = memo?.placement(span.traceId, span.spanId);
     if (before) {
       places.set(entry, before.callKey !== undefined ? mergedPlace(before.step, before.context, before.callKey) : { step: before.step });
@@ -144,21 +153,18 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
   }
 
   // An outer call fills in, at its inner call's place, what the inner call lacks.
-  for (const entry of outers) {
-    const { span } = entry;
-    const key = spanKey(span.traceId, span.spanId);
-    const inner = innerInBatch.get(key);
-    const innerPlace = inner ? places.get(inner) : undefined;
-    if (inner && innerPlace) {
-      const target = innerPlace.mergedInto ?? { context: callContextOf(inner.facts), key: inner.span.spanId };
-      places.set(entry, { ...mergedPlace(innerPlace.step, target.context, target.key), fill: { inner: spanKey(inner.span.traceId, inner.span.spanId) } });
-      continue;
-    }
-    const remembered = memo?.modelCallUnder(span.traceId, span.spanId);
-    if (remembered) {
+  for (const [entry, inner] of innerCalls) {
+    if ('inBatch' in inner) {
+      const call = inner.inBatch;
+      const place = places.get(call);
+      if (!place) continue; // the inner call is itself an outer one: not a pair this rule knows
+      const target = place.mergedInto ?? { context: callContextOf(call.facts), key: call.span.spanId };
+      places.set(entry, { ...mergedPlace(place.step, target.context, target.key), fill: { inner: spanKey(call.span.traceId, call.span.spanId) } });
+    } else {
+      const call = inner.remembered;
       places.set(entry, {
-        ...mergedPlace(remembered.step, remembered.context, remembered.callKey ?? remembered.spanId),
-        fill: { inner: spanKey(remembered.traceId, remembered.spanId), names: remembered.wrote ?? [] },
+        ...mergedPlace(call.step, call.context, call.callKey ?? call.spanId),
+        fill: { inner: spanKey(call.traceId, call.spanId), names: call.wrote ?? [] },
       });
     }
   }

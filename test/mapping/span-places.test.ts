@@ -140,7 +140,7 @@ describe('span places: no text lost or duplicated by replays, one call counted o
   });
 
   describe('a framework model-call span with a provider model-call span under it', () => {
-    const outer = record('00000000000000a1', { ...chat('hi (framework)', 'hello (framework)', 10), 'gen_ai.conversation.id': 'c-2' }, { name: 'chat gpt-4o-mini', origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge' } });
+    const outer = record('00000000000000a1', chat('hi (framework)', 'hello (framework)', 10), { name: 'chat gpt-4o-mini', origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge' } });
     const inner = record('00000000000000b2', chat('hi', 'hello', 12), {
       parentSpanId: outer.spanId,
       startTimeUnixNano: MS + 1_000_000n,
@@ -194,6 +194,16 @@ describe('span places: no text lost or duplicated by replays, one call counted o
         });
       }
     }
+
+    it('a provider span that went to another run than its framework span (the key came later): each run counts the call once, complete', () => {
+      const keyed = { ...outer, attributes: { ...outer.attributes, 'gen_ai.conversation.id': 'c-2' } };
+      const { send, store } = bridge();
+      send([inner]); // no key known for the trace yet: the trace's run
+      send([keyed]); // the conversation's run
+      expect(store.metricValues('gen_ai.usage.input_tokens').sort()).to.deep.equal([10n, 12n]);
+      expect(new Set([...store.metrics.keys()].map((key) => key.split('|')[0])).size).to.equal(2);
+      expect(store.textsNamed('on_llm_start').map((t) => t.text).sort()).to.deep.equal(['user: hi', 'user: hi (framework)']);
+    });
 
     it('a model-call span under a chain span is a call of its own (only model calls stack)', () => {
       const chain = record('00000000000000c3', { 'gen_ai.operation.name': 'invoke_workflow', 'gen_ai.conversation.id': 'c-3' });
