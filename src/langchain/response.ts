@@ -6,6 +6,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { SemconvNames } from '../semconv/profile.js';
+import { genAIFinishReason } from '../semconv/finish-reasons.js';
 import { GenAIFinishReason } from '../semconv/values.js';
 import { asRecord, asString, firstString } from './read.js';
 import type { UnknownRecord } from './read.js';
@@ -19,32 +20,6 @@ export interface InferenceResponse {
   readonly responseModel: string | undefined;
   /** `response_metadata.model_provider`, when the model reported one. */
   readonly modelProvider: string | undefined;
-}
-
-const FINISH_REASONS: ReadonlyMap<string, string> = new Map([
-  ['stop', GenAIFinishReason.STOP],
-  ['end_turn', GenAIFinishReason.STOP],
-  ['stop_sequence', GenAIFinishReason.STOP],
-  ['complete', GenAIFinishReason.STOP],
-  ['eos', GenAIFinishReason.STOP],
-  ['length', GenAIFinishReason.LENGTH],
-  ['max_tokens', GenAIFinishReason.LENGTH],
-  ['model_length', GenAIFinishReason.LENGTH],
-  ['tool_calls', GenAIFinishReason.TOOL_CALL],
-  ['tool_call', GenAIFinishReason.TOOL_CALL],
-  ['tool_use', GenAIFinishReason.TOOL_CALL],
-  ['function_call', GenAIFinishReason.TOOL_CALL],
-  ['content_filter', GenAIFinishReason.CONTENT_FILTER],
-  ['safety', GenAIFinishReason.CONTENT_FILTER],
-  ['recitation', GenAIFinishReason.CONTENT_FILTER],
-  ['refusal', GenAIFinishReason.CONTENT_FILTER],
-  ['guardrail_intervened', GenAIFinishReason.CONTENT_FILTER],
-  ['error', GenAIFinishReason.ERROR],
-]);
-
-/** A provider finish reason in the conventions' vocabulary (unknown values pass through). */
-export function mapFinishReason(reason: string): string {
-  return FINISH_REASONS.get(reason.toLowerCase()) ?? reason;
 }
 
 /** The choices (generations) of the run's one prompt. */
@@ -62,7 +37,7 @@ export function finishReasonOf(choice: UnknownRecord): string | undefined {
   const raw =
     firstString(metadata, 'finish_reason', 'stop_reason', 'finishReason', 'stopReason') ??
     firstString(info, 'finish_reason', 'stop_reason', 'finishReason', 'stopReason');
-  if (raw !== undefined) return mapFinishReason(raw);
+  if (raw !== undefined) return genAIFinishReason(raw);
   const toolCalls = message?.['tool_calls'];
   return Array.isArray(toolCalls) && toolCalls.length > 0 ? GenAIFinishReason.TOOL_CALL : undefined;
 }

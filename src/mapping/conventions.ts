@@ -32,7 +32,7 @@
  */
 import type { Attributes, SpanRecord } from '../model/span-record.js';
 import { int, isObject, jsonObject, num, parseJson, str, strList, unquote } from './attribute-read.js';
-import { genAIFinishReason } from './finish-reasons.js';
+import { genAIFinishReason } from '../semconv/finish-reasons.js';
 import { genAIProviderName, openInferenceProviderName } from './providers.js';
 import { type RequestParams, readRequestParams } from './request-params.js';
 import { completionFromEvents, firstTokenSecondsFromEvents, promptFromEvents } from './span-events.js';
