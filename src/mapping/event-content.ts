@@ -8,7 +8,8 @@ import type { AttributeValue, Attributes } from '../model/span-record.js';
 import type { PlanContext, RunWritePlan, SpanPlacement, TextWrite } from './aim-plan.js';
 import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
 import { attributeRunKey, runHash } from './run-key.js';
-import { type MappingOptions, type TraceKeyMemo, stepAt } from './to-aim.js';
+import { spanKey, stepAt } from './span-places.js';
+import type { MappingOptions, TraceKeyMemo } from './to-aim.js';
 
 /** The content events of one span (or of one trace, or none, for records outside a span), as received. */
 export interface EventGroup {
@@ -32,7 +33,7 @@ export function groupContentEvents(records: readonly LogRecord[]): { groups: Eve
       ignored++;
       continue;
     }
-    const id = groupId(record.traceId, record.spanId);
+    const id = spanKey(record.traceId, record.spanId);
     const group = groups.get(id);
     if (group) group.events.push(event);
     else {
@@ -47,11 +48,6 @@ export function groupContentEvents(records: readonly LogRecord[]): { groups: Eve
     }
   }
   return { groups: [...groups.values()], ignored };
-}
-
-/** The join key of a span: `traceId/spanId`. */
-export function groupId(traceId: string | undefined, spanId: string | undefined): string {
-  return `${traceId ?? ''}/${spanId ?? ''}`;
 }
 
 /**

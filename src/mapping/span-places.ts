@@ -78,7 +78,7 @@ export function isModelCall(facts: GenAIFacts): boolean {
   return facts.role === 'llm' || facts.role === 'embedding';
 }
 
-/** The call context of a model call's points: `{operation, model, provider}`, those known. */
+/** The call context of a GenAI span's points: `{operation, model, provider}`, those known. */
 export function callContextOf(facts: GenAIFacts): PlanContext {
   const context: Record<string, string> = {};
   if (facts.operation !== undefined) context['operation'] = facts.operation;
@@ -87,8 +87,10 @@ export function callContextOf(facts: GenAIFacts): PlanContext {
   return Object.freeze(context);
 }
 
-/** `traceId/spanId`: a span's id across traces. */
-export const spanKey = (traceId: string, spanId: string): string => `${traceId}/${spanId}`;
+/** A span's id across traces, `traceId/spanId`: what placements, and the log events joining them, are found by. */
+export function spanKey(traceId: string | undefined, spanId: string | undefined): string {
+  return `${traceId ?? ''}/${spanId ?? ''}`;
+}
 
 /** Decides the place of every GenAI span of a batch (see the module documentation). */
 export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | undefined): Map<PlacedSpan, SpanPlace> {

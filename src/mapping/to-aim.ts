@@ -357,8 +357,6 @@ class RunBuilder {
   }
 }
 
-export { spanStep, stepAt } from './span-places.js';
-
 /**
  * Makes steps unique within each sequence (name + context) of a run: points sharing a step move
  * to the next free steps, in span id order, so the result depends only on the batch. Fast path:

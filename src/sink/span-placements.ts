@@ -10,8 +10,7 @@
  */
 import { diag } from '@opentelemetry/api';
 import type { SpanPlacement } from '../mapping/aim-plan.js';
-import { groupId } from '../mapping/event-content.js';
-import type { PlacementMemo } from '../mapping/span-places.js';
+import { type PlacementMemo, spanKey } from '../mapping/span-places.js';
 import { PlacementJournal } from './placement-journal.js';
 
 /** See the module documentation. */
@@ -58,7 +57,7 @@ export class SpanPlacements implements PlacementMemo {
   }
 
   placement(traceId: string, spanId: string): SpanPlacement | undefined {
-    return this.byId.get(groupId(traceId, spanId));
+    return this.byId.get(spanKey(traceId, spanId));
   }
 
   stepHolder(hash: string, step: bigint): string | undefined {
@@ -66,7 +65,7 @@ export class SpanPlacements implements PlacementMemo {
   }
 
   modelCallUnder(traceId: string, parentSpanId: string): SpanPlacement | undefined {
-    const child = this.callsUnder.get(groupId(traceId, parentSpanId));
+    const child = this.callsUnder.get(spanKey(traceId, parentSpanId));
     return child === undefined ? undefined : this.byId.get(child);
   }
 
@@ -93,14 +92,14 @@ export class SpanPlacements implements PlacementMemo {
 
   private remember(placements: readonly SpanPlacement[]): void {
     for (const placement of placements) {
-      const id = groupId(placement.traceId, placement.spanId);
+      const id = spanKey(placement.traceId, placement.spanId);
       const previous = this.byId.get(id);
       if (previous) this.unindex(id, previous);
       this.byId.delete(id);
       this.byId.set(id, placement);
       // A call that took its outer span's place holds no step of its own.
       if (placement.callKey === undefined) this.bySteps.set(`${placement.hash}/${String(placement.step)}`, placement.spanId);
-      if (placement.modelCall === true && placement.parentSpanId !== undefined) this.callsUnder.set(groupId(placement.traceId, placement.parentSpanId), id);
+      if (placement.modelCall === true && placement.parentSpanId !== undefined) this.callsUnder.set(spanKey(placement.traceId, placement.parentSpanId), id);
     }
     while (this.byId.size > this.maxEntries) {
       const oldest = this.byId.entries().next();
@@ -115,7 +114,7 @@ export class SpanPlacements implements PlacementMemo {
     const stepKey = `${placement.hash}/${String(placement.step)}`;
     if (this.bySteps.get(stepKey) === placement.spanId) this.bySteps.delete(stepKey);
     if (placement.parentSpanId !== undefined) {
-      const parentKey = groupId(placement.traceId, placement.parentSpanId);
+      const parentKey = spanKey(placement.traceId, placement.parentSpanId);
       if (this.callsUnder.get(parentKey) === id) this.callsUnder.delete(parentKey);
     }
   }

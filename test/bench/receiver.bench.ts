@@ -18,7 +18,8 @@ import { resolve } from 'node:path';
 import { ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { JsonLogsSerializer, ProtobufLogsSerializer } from '@opentelemetry/otlp-transformer';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { groupContentEvents, groupId, planPlacedContent } from '../../src/mapping/event-content.js';
+import { groupContentEvents, planPlacedContent } from '../../src/mapping/event-content.js';
+import { spanKey } from '../../src/mapping/span-places.js';
 import { planWrites } from '../../src/mapping/to-aim.js';
 import { createReceiver } from '../../src/receiver/index.js';
 import { decodeLogsRequest, decodeTraceRequest } from '../../src/receiver/decode.js';
@@ -134,7 +135,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   // Logs: decode, read the content events, join them to their (placed) spans' texts.
   const logBodies = genAILogBodies(spans);
   const placements = planWrites(spans.map((span) => fromReadableSpan(span))).placements;
-  const placed = new Map(placements.map((placement) => [groupId(placement.traceId, placement.spanId), placement]));
+  const placed = new Map(placements.map((placement) => [spanKey(placement.traceId, placement.spanId), placement]));
   const logsPerSecond: Record<string, number> = {};
   for (const format of ['protobuf', 'json'] as const) {
     const perRound: number[] = [];

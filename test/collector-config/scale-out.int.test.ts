@@ -19,7 +19,7 @@ import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { runHash } from '../../src/mapping/run-key.js';
-import { stepAt } from '../../src/mapping/to-aim.js';
+import { stepAt } from '../../src/mapping/span-places.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { type BridgeProcess, startBridge } from '../peers/bridge.js';
 import { REPO_ROOT } from '../peers/cache.js';

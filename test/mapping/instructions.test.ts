@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readInstructions } from '../../src/mapping/instructions.js';
-import { planWrites, spanStep } from '../../src/mapping/to-aim.js';
+import { spanStep } from '../../src/mapping/span-places.js';
+import { planWrites } from '../../src/mapping/to-aim.js';
 import type { Attributes, SpanEventRecord, SpanRecord } from '../../src/model/span-record.js';
 
 const START = 1_764_000_000_123_000_000n;

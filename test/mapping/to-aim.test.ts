@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { RunWritePlan } from '../../src/mapping/aim-plan.js';
 import { renderMessages } from '../../src/mapping/message-text.js';
 import { runHash } from '../../src/mapping/run-key.js';
-import { planWrites, spanStep } from '../../src/mapping/to-aim.js';
+import { spanStep } from '../../src/mapping/span-places.js';
+import { planWrites } from '../../src/mapping/to-aim.js';
 import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
 
 const TRACE_A = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';

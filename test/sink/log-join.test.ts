@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { SpanPlacement } from '../../src/mapping/aim-plan.js';
-import { groupId } from '../../src/mapping/event-content.js';
+import { spanKey } from '../../src/mapping/span-places.js';
 import type { ContentEvent } from '../../src/mapping/genai-events.js';
 import { LogJoin } from '../../src/sink/log-join.js';
 
@@ -14,7 +14,7 @@ function event(time: bigint, input: string[], output: string[] = []): ContentEve
   return { timeUnixNano: time, input, output };
 }
 
-const idOf = (spanId: string): string => groupId(TRACE, spanId);
+const idOf = (spanId: string): string => spanKey(TRACE, spanId);
 
 /** Resolves to `'pending'` when `promise` has not settled after the current macrotask. */
 async function state<T>(promise: Promise<T>): Promise<T | 'pending'> {
