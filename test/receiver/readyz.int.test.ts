@@ -11,7 +11,8 @@ describe('/readyz: not ready while writes fail for good, not only while Aim is u
   let receiver: Receiver;
   before(async () => {
     server = await startAimServer();
-    receiver = await createReceiver({ url: server.url, port: 0, retryDeadlineMs: 5_000, writeTimeoutMs: 5_000 });
+    // One run per trace: the write after the repository is gone must open a new run (a window run would already be open).
+    receiver = await createReceiver({ url: server.url, port: 0, retryDeadlineMs: 5_000, writeTimeoutMs: 5_000, unkeyed: { grouping: 'trace' } });
   });
   after(async () => {
     await receiver.close();
