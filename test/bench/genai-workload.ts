@@ -1,15 +1,17 @@
 /**
  * The GenAI workload the Aim write-path benchmarks share: span `i` is a chat call in one of
  * `conversations` conversations, with its prompt and completion (GenAI semconv JSON), token usage
- * and time to first chunk — which the bridge writes as two texts and four metric points.
+ * and time to first chunk — which the bridge writes as three texts (prompt, completion, the
+ * `gen_ai.response` line) and five metric points (input, output and total tokens, duration, time to
+ * first token).
  */
 
 /** The model every workload span names. */
 export const WORKLOAD_MODEL = 'gpt-bench';
 
 /** Texts and metric points the bridge writes for one workload span. */
-export const TEXTS_PER_SPAN = 2;
-export const METRIC_POINTS_PER_SPAN = 4;
+export const TEXTS_PER_SPAN = 3;
+export const METRIC_POINTS_PER_SPAN = 5;
 
 /** The attributes of workload span `i`, a call in conversation number `conversation`. */
 export function chatAttributes(i: number, conversation: number): Record<string, string | number> {

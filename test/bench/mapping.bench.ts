@@ -5,7 +5,7 @@
  * applier the sink runs (`applyPlan`), each run's points turned into tree writes (`RunPoints`) and
  * packed as the write channel packs them (`encodeInstruction`, `buildFrame` into 16 KiB frames).
  *
- * The workload is the pipeline benchmark's (two texts and four metric points per span, 50
+ * The workload is the pipeline benchmark's (three texts and five metric points per span, 50
  * conversations), in batches of 512 spans as the Collector sends them. Two contenders in
  * alternating rounds: `coalesced` (the product: a batch's points become one update per column and
  * one metadata update per sequence) and `perPoint` (each point drained on its own, the writes of

@@ -4,10 +4,11 @@
  * `aim-otel-bridge serve` → one real aim server — with prompts and completions: each span is a
  * chat call in one of 50 conversations (`gen_ai.conversation.id`, so 50 runs; traces of ten calls) carrying
  * `gen_ai.input.messages` / `gen_ai.output.messages` (GenAI semconv JSON), token usage and time to
- * first chunk, which the bridge writes as two texts (`on_llm_start`, `on_llm_end`) and four metric
- * points (input and output tokens, duration, time to first token). A probe first sends one such
- * span to a bridge and prints what the oracle finds in Aim; the bench throws unless it is exactly
- * two texts and four metric points.
+ * first chunk, which the bridge writes as three texts (`on_llm_start`, `on_llm_end`,
+ * `gen_ai.response`) and five metric points (input, output and total tokens, duration, time to
+ * first token). A probe first sends one such span to a bridge and prints what the oracle finds in
+ * Aim; the bench throws unless it is exactly that (an older checkout given as `--baseline` writes
+ * fewer: two texts and four metric points before issue 14).
  *
  * Each round starts fresh peers (aim server, Jaeger, bridge, Collector), sends `spans` spans, and
  * waits until the bridge counts them all written; the oracle (Aim's SDK) then counts the text and
@@ -19,7 +20,9 @@
  * `--baseline DIR`: DIR is a checkout of an earlier commit with its node_modules (e.g.
  * `git worktree add DIR <commit>` and a node_modules symlink); its bridge and ours run in
  * alternating rounds (ours first in odd rounds) on the same workload, the Collector config of this
- * checkout for both; reports medians, spread and the ratio ours / baseline.
+ * checkout for both; reports medians, spread and the ratio ours / baseline. The baseline's points
+ * per span are checked as `--baseline-per-span T+M` (texts + metric points; default `2+4`, what
+ * every commit before issue 14 writes for the workload span).
  * Defaults: 30,000 spans (~30 s a round at ~1,000 spans/s; spans come in traces of ten, as Jaeger's
  * memory store of the test peer keeps 20,000 traces and searches fewer);
  * rounds 1, or 3 with a baseline.
@@ -117,7 +120,22 @@ function countPoints(run: OracleRun): { texts: number; metricPoints: number } {
   return { texts, metricPoints };
 }
 
-/** One span through our bridge into a fresh aim server: prints what it became and throws unless it is two texts and four metric points. */
+/** Texts and metric points one workload span becomes in Aim. */
+interface PerSpan {
+  readonly texts: number;
+  readonly metricPoints: number;
+}
+
+const OURS_PER_SPAN: PerSpan = { texts: TEXTS_PER_SPAN, metricPoints: METRIC_POINTS_PER_SPAN };
+
+/** `T+M` (texts + metric points per span). */
+function parsePerSpan(text: string): PerSpan {
+  const match = /^(\d+)\+(\d+)$/.exec(text);
+  if (!match) throw new Error(`--baseline-per-span takes T+M (texts + metric points per span), not ${text}`);
+  return { texts: Number(match[1]), metricPoints: Number(match[2]) };
+}
+
+/** One span through our bridge into a fresh aim server: prints what it became and throws unless it is the workload's texts and metric points. */
 async function probeOneSpan(): Promise<Record<string, unknown>[]> {
   const aim = await startAimServer();
   const bridge = await startBridge(aim.url);
@@ -169,7 +187,7 @@ interface Attempt {
 }
 
 /** One round of one bridge (the checkout at `root`): fresh peers, the workload, the oracle's count. */
-async function runPipeline(spans: number, root: string | undefined, label: string): Promise<Attempt> {
+async function runPipeline(spans: number, root: string | undefined, label: string, perSpan: PerSpan): Promise<Attempt> {
   const aim = await startAimServer();
   const jaeger = await startJaeger();
   const bridge = await startBridge(aim.url, root === undefined ? {} : { root });
@@ -224,8 +242,8 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
       texts += counted.texts;
       metricPoints += counted.metricPoints;
     }
-    if (texts !== spans * TEXTS_PER_SPAN || metricPoints !== spans * METRIC_POINTS_PER_SPAN) {
-      throw new Error(`${label}: Aim holds ${String(texts)} texts and ${String(metricPoints)} metric points, expected ${String(spans * TEXTS_PER_SPAN)} and ${String(spans * METRIC_POINTS_PER_SPAN)}`);
+    if (texts !== spans * perSpan.texts || metricPoints !== spans * perSpan.metricPoints) {
+      throw new Error(`${label}: Aim holds ${String(texts)} texts and ${String(metricPoints)} metric points, expected ${String(spans * perSpan.texts)} and ${String(spans * perSpan.metricPoints)}`);
     }
     // And each conversation's run holds its own spans' points.
     const expectedPerRun = new Map<string, number>();
@@ -236,7 +254,7 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
     for (const run of report.runs) {
       const counted = countPoints(run);
       const expected = expectedPerRun.get(run.hash);
-      if (expected === undefined || counted.texts !== expected * TEXTS_PER_SPAN || counted.metricPoints !== expected * METRIC_POINTS_PER_SPAN) {
+      if (expected === undefined || counted.texts !== expected * perSpan.texts || counted.metricPoints !== expected * perSpan.metricPoints) {
         throw new Error(`${label}: run ${run.hash} holds ${String(counted.texts)} texts and ${String(counted.metricPoints)} metric points, expected ${String(expected)} spans' worth`);
       }
     }
@@ -291,6 +309,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const { positional, options } = parseArgs(args);
   const spans = positiveInteger(positional[0], 30_000, 'spans');
   const baselineDir = options.get('baseline');
+  const baselinePerSpan = parsePerSpan(options.get('baseline-per-span') ?? '2+4');
   const rounds = positiveInteger(positional[1], baselineDir === undefined ? 1 : 3, 'rounds');
   if (Math.ceil(spans / SPANS_PER_TRACE) >= JAEGER_MAX_TRACES) throw new Error(`fewer than ${String(JAEGER_MAX_TRACES * SPANS_PER_TRACE)} spans: the Jaeger peer keeps ${String(JAEGER_MAX_TRACES)} traces and searches fewer`);
 
@@ -300,7 +319,7 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const attempts: Record<Contender, Attempt[]> = { ours: [], baseline: [] };
   for (let round = 1; round <= rounds; round++) {
     for (const contender of alternatingOrder(round, contenders)) {
-      const attempt = await runPipeline(spans, contender === 'baseline' ? resolve(baselineDir ?? '') : undefined, contender);
+      const attempt = await runPipeline(spans, contender === 'baseline' ? resolve(baselineDir ?? '') : undefined, contender, contender === 'baseline' ? baselinePerSpan : OURS_PER_SPAN);
       attempts[contender].push(attempt);
       console.log(
         `round ${String(round)} ${contender.padEnd(8)}: ${String(spans)} spans sent in ${attempt.sendSeconds.toFixed(1)} s, in Jaeger after ${attempt.jaegerSeconds === undefined ? `— s (only ${String(attempt.jaegerSpans)})` : `${attempt.jaegerSeconds.toFixed(1)} s`}, all in Aim after ${attempt.seconds.toFixed(1)} s = ${(spans / attempt.seconds).toFixed(0)} spans/s, 0 lost (oracle); ` +
