@@ -112,6 +112,8 @@ export interface SpanPlacement {
   readonly parentSpanId?: string;
   /** The span is one model call (its tokens count). */
   readonly modelCall?: boolean;
+  /** A model call of a framework (`FRAMEWORK_SCOPES`): it stacks on a provider's call under it. */
+  readonly framework?: boolean;
   /** The span id whose place (context, step, point key) this model call's points took: set when its outer span was placed first. */
   readonly callKey?: string;
   /** The outer span of a stacked call: it wrote only the call points its inner span lacks. */

@@ -9,7 +9,7 @@ import { type GenAIFacts, agentEvents } from './conventions.js';
 import { type TrackInstruction, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
 import { RunDescription } from './run-description.js';
-import { type SpanPlace, callContextOf, isModelCall, spanStep, stepAt } from './span-places.js';
+import { type SpanPlace, callContextOf, isFrameworkCall, isModelCall, spanStep, stepAt } from './span-places.js';
 import type { MappingOptions } from './to-aim.js';
 
 /** The plan of one run of a batch (see {@link planWrites} in to-aim.ts for the layout). */
@@ -83,6 +83,7 @@ export class RunBuilder {
     if (span.parentSpanId !== undefined) placement.parentSpanId = span.parentSpanId;
     if (!isModelCall(facts)) return undefined;
     placement.modelCall = true;
+    if (isFrameworkCall(span, facts)) placement.framework = true;
     const left = new Set(skip);
     const ownContext = placement.context;
     const merged = place?.mergedInto;

@@ -12,8 +12,8 @@
  * decides. Steps stay in time order: a moved span stays inside its millisecond.
  *
  * **One call, counted once.** A framework's model-call span (our LangChain handler's, the Vercel AI
- * SDK's `doGenerate`) with a provider instrumentation's model-call span directly under it describe
- * one call. The rule: *the innermost model-call span is the call*, and the outer one fills in what
+ * SDK's `doGenerate`: the scopes of {@link FRAMEWORK_SCOPES}) with a model-call span of another
+ * scope (a provider instrumentation's) directly under it describe one call. The rule: *the innermost model-call span is the call*, and the outer one fills in what
  * it lacks. The pair's call points (token and duration metrics, errors, prompt and completion
  * texts, `gen_ai.response`) go to one place: the run, context, step and point key of whichever of
  * the two was placed first. The inner span writes all its points there; the outer span writes
@@ -73,6 +73,31 @@ export function stepAt(timeUnixNano: bigint, spanId: string): bigint {
   return (timeUnixNano / 1_000_000n) * STEP_SLOTS + BigInt(parseInt(spanId.slice(-3), 16) || 0);
 }
 
+/**
+ * The instrumentation scopes of frameworks whose model-call span wraps a provider client's call
+ * (the framework's own span around `openai.chat.completions.create` and the like): our LangChain
+ * handler, OpenLLMetry's and OpenInference's LangChain and LlamaIndex instrumentations (Python and
+ * JS), the Vercel AI SDK. Only a model call of one of these stacks on a model call under it from
+ * another scope: model-call spans of any other producer nested in each other (an app's own chat
+ * span over chat spans) are separate calls.
+ */
+export const FRAMEWORK_SCOPES: ReadonlySet<string> = new Set([
+  'aim-otel-bridge/langchain',
+  'ai',
+  'opentelemetry.instrumentation.langchain',
+  '@traceloop/instrumentation-langchain',
+  'openinference.instrumentation.langchain',
+  '@arizeai/openinference-instrumentation-langchain',
+  'opentelemetry.instrumentation.llamaindex',
+  '@traceloop/instrumentation-llamaindex',
+  'openinference.instrumentation.llama_index',
+]);
+
+/** Whether the span is a framework's model call (see {@link FRAMEWORK_SCOPES}). */
+export function isFrameworkCall(span: SpanRecord, facts: GenAIFacts): boolean {
+  return isModelCall(facts) && FRAMEWORK_SCOPES.has(span.origin.scopeName);
+}
+
 /** Whether the facts describe one model call (what token and duration metrics count). */
 export function isModelCall(facts: GenAIFacts): boolean {
   return facts.role === 'llm' || facts.role === 'embedding';
@@ -94,11 +119,11 @@ export function spanKey(traceId: string | undefined, spanId: string | undefined)
 
 /** Decides the place of every GenAI span of a batch (see the module documentation). */
 export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | undefined): Map<PlacedSpan, SpanPlace> {
-  // The first model call under each span, in this batch.
+  // The first provider model call (not a framework's) under each span, in this batch.
   const innerInBatch = new Map<string, PlacedSpan>();
   for (const entry of spans) {
     const { span } = entry;
-    if (isModelCall(entry.facts) && span.parentSpanId !== undefined && !innerInBatch.has(spanKey(span.traceId, span.parentSpanId))) {
+    if (isModelCall(entry.facts) && !isFrameworkCall(span, entry.facts) && span.parentSpanId !== undefined && !innerInBatch.has(spanKey(span.traceId, span.parentSpanId))) {
       innerInBatch.set(spanKey(span.traceId, span.parentSpanId), entry);
     }
   }
@@ -110,16 +135,16 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
     if (!steps) taken.set(hash, (steps = new Map<bigint, string>()));
     steps.set(step, spanId);
   };
-  // The call under each outer span, in its run (a call that went to another run does not stack:
-  // each run then counts the call once).
+  // The provider call under each framework call, in its run (a call that went to another run
+  // does not stack: each run then counts the call once).
   const innerCalls = new Map<PlacedSpan, { inBatch: PlacedSpan } | { remembered: SpanPlacement }>();
   for (const entry of spans) {
-    if (!isModelCall(entry.facts)) continue;
     const { span } = entry;
+    if (!isFrameworkCall(span, entry.facts)) continue;
     const inBatch = innerInBatch.get(spanKey(span.traceId, span.spanId));
     const remembered = memo?.modelCallUnder(span.traceId, span.spanId);
     if (inBatch && inBatch.hash === entry.hash) innerCalls.set(entry, { inBatch });
-    else if (remembered && remembered.hash === entry.hash) innerCalls.set(entry, { remembered });
+    else if (remembered && remembered.framework !== true && remembered.hash === entry.hash) innerCalls.set(entry, { remembered });
   }
 
   const fresh: PlacedSpan[] = [];
@@ -132,7 +157,7 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
       if (before.callKey === undefined) take(entry.hash, before.step, span.spanId);
       continue;
     }
-    const outer = isModelCall(entry.facts) ? outerCall(entry, memo) : undefined;
+    const outer = isModelCall(entry.facts) && !isFrameworkCall(span, entry.facts) ? outerCall(entry, memo) : undefined;
     if (outer) places.set(entry, mergedPlace(outer.step, outer.context, outer.callKey ?? outer.spanId));
     else fresh.push(entry);
   }
@@ -178,15 +203,15 @@ function mergedPlace(step: bigint, context: PlanContext, key: string): SpanPlace
 }
 
 /**
- * The model call placed in an earlier batch directly above a new model-call span, whose place the
- * new span then takes (the outer span was placed first, its points are in Aim); undefined when
+ * The framework call placed in an earlier batch directly above a new provider call, whose place
+ * the new span then takes (the outer span was placed first, its points are in Aim); undefined when
  * there is none, when it already has a call under it, or when it went to another run.
  */
 function outerCall(entry: PlacedSpan, memo: PlacementMemo | undefined): SpanPlacement | undefined {
   const { span } = entry;
   if (span.parentSpanId === undefined) return undefined;
   const parent = memo?.placement(span.traceId, span.parentSpanId);
-  if (!parent || parent.modelCall !== true || parent.fills === true || parent.hash !== entry.hash) return undefined;
+  if (!parent || parent.modelCall !== true || parent.framework !== true || parent.fills === true || parent.hash !== entry.hash) return undefined;
   const sibling = memo?.modelCallUnder(span.traceId, span.parentSpanId);
   return sibling === undefined || sibling.spanId === span.spanId ? parent : undefined;
 }

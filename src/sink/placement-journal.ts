@@ -28,9 +28,10 @@ interface Line {
   /** The step, as decimal text (a bigint). */
   st: string;
   tm: number;
-  /** Model calls only: parent span id, `1` for a model call, the span whose place its call took, `1` for an outer span that fills in, the names of the call points written. */
+  /** Model calls only: parent span id, `1` for a model call, `1` for a framework's, the span whose place its call took, `1` for an outer span that fills in, the names of the call points written. */
   p?: string;
   m?: 1;
+  fw?: 1;
   ck?: string;
   f?: 1;
   w?: string[];
@@ -101,6 +102,7 @@ function toLine(placement: SpanPlacement): Line {
     tm: placement.time,
     ...(placement.parentSpanId !== undefined ? { p: placement.parentSpanId } : {}),
     ...(placement.modelCall === true ? { m: 1 as const } : {}),
+    ...(placement.framework === true ? { fw: 1 as const } : {}),
     ...(placement.callKey !== undefined ? { ck: placement.callKey } : {}),
     ...(placement.fills === true ? { f: 1 as const } : {}),
     ...(placement.wrote !== undefined ? { w: [...placement.wrote] } : {}),
@@ -128,7 +130,7 @@ function parseLine(text: string): SpanPlacement | undefined {
     return undefined;
   }
   if (parsed === null || typeof parsed !== 'object') return undefined;
-  const { t, s, k, h, e, c, st, tm, p, m, ck, f, w } = parsed as Record<string, unknown>;
+  const { t, s, k, h, e, c, st, tm, p, m, fw, ck, f, w } = parsed as Record<string, unknown>;
   if (typeof t !== 'string' || typeof s !== 'string' || typeof k !== 'string' || typeof h !== 'string' || typeof st !== 'string' || typeof tm !== 'number') return undefined;
   if (c === null || typeof c !== 'object' || Array.isArray(c) || !/^\d+$/.test(st)) return undefined;
   return {
@@ -142,6 +144,7 @@ function parseLine(text: string): SpanPlacement | undefined {
     time: tm,
     ...(typeof p === 'string' ? { parentSpanId: p } : {}),
     ...(m === 1 ? { modelCall: true } : {}),
+    ...(fw === 1 ? { framework: true } : {}),
     ...(typeof ck === 'string' ? { callKey: ck } : {}),
     ...(f === 1 ? { fills: true } : {}),
     ...(Array.isArray(w) && w.every((name) => typeof name === 'string') ? { wrote: w } : {}),

@@ -140,7 +140,7 @@ describe('span places: no text lost or duplicated by replays, one call counted o
   });
 
   describe('a framework model-call span with a provider model-call span under it', () => {
-    const outer = record('00000000000000a1', chat('hi (framework)', 'hello (framework)', 10), { name: 'chat gpt-4o-mini', origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge' } });
+    const outer = record('00000000000000a1', chat('hi (framework)', 'hello (framework)', 10), { name: 'chat gpt-4o-mini', origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge/langchain' } });
     const inner = record('00000000000000b2', chat('hi', 'hello', 12), {
       parentSpanId: outer.spanId,
       startTimeUnixNano: MS + 1_000_000n,
@@ -203,6 +203,17 @@ describe('span places: no text lost or duplicated by replays, one call counted o
       expect(store.metricValues('gen_ai.usage.input_tokens').sort()).to.deep.equal([10n, 12n]);
       expect(new Set([...store.metrics.keys()].map((key) => key.split('|')[0])).size).to.equal(2);
       expect(store.textsNamed('on_llm_start').map((t) => t.text).sort()).to.deep.equal(['user: hi', 'user: hi (framework)']);
+    });
+
+    it('chat spans of an app\'s own scope nested in each other are separate calls (only a framework\'s span stacks)', () => {
+      const root = record('00000000000000e5', chat('plan', 'steps', 3));
+      const calls = [1, 2, 3].map((n) => record(`00000000000000e${String(5 + n)}`, chat(`q${String(n)}`, `a${String(n)}`, 10 * n), { parentSpanId: root.spanId }));
+      for (const batches of [[calls, [root]], [[root], calls], [[root, ...calls]]]) {
+        const { send, store } = bridge();
+        for (const batch of batches) send(batch);
+        expect(store.metricValues('gen_ai.usage.input_tokens').map(Number).sort((a, b) => a - b)).to.deep.equal([3, 10, 20, 30]);
+        expect(store.textsNamed('on_llm_start')).to.have.length(4);
+      }
     });
 
     it('a model-call span under a chain span is a call of its own (only model calls stack)', () => {

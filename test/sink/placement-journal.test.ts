@@ -16,7 +16,7 @@ function placement(i: number): SpanPlacement {
     step: 7_356_852_778_803_482n + BigInt(i),
     time: 1_760_000_000.25 + i,
     // Model calls carry how they stack (see span-places.ts): every combination round-trips.
-    ...(i % 3 === 0 ? { parentSpanId: `${'c'.repeat(14)}${String(i).padStart(2, '0')}`, modelCall: true } : {}),
+    ...(i % 3 === 0 ? { parentSpanId: `${'c'.repeat(14)}${String(i).padStart(2, '0')}`, modelCall: true, framework: true } : {}),
     ...(i % 4 === 1 ? { callKey: `${'d'.repeat(14)}${String(i).padStart(2, '0')}` } : {}),
     ...(i % 5 === 2 ? { fills: true, wrote: ['on_llm_start'] } : {}),
   };
