@@ -184,7 +184,7 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
     if ('inBatch' in inner) {
       const call = inner.inBatch;
       const place = places.get(call);
-      if (!place) continue; // the inner call is itself an outer one: not a pair this rule knows
+      if (!place) continue; // a provider call is never an outer one: it was placed above
       const target = place.mergedInto ?? { context: callContextOf(call.facts), key: call.span.spanId };
       places.set(entry, { ...mergedPlace(place.step, target.context, target.key), fill: { inner: spanKey(call.span.traceId, call.span.spanId) } });
     } else {
