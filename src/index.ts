@@ -1,12 +1,42 @@
 /**
  * aim-otel-bridge: GenAI telemetry from LangChain.js and any OpenTelemetry app into Aim.
  *
- * The public API grows here module by module (see ARCHITECTURE.md): the LangChain callback
- * handler, the AimSpanExporter, the OTLP receiver and the Aim client.
+ * The root entry is for LangChain.js apps (it needs the optional peer `@langchain/core`): the
+ * callback handlers, the exporter, the Aim client's repository and run, and the GenAI semantic
+ * conventions. Each name is listed: nothing internal is exported by accident. Without LangChain,
+ * import `aim-otel-bridge/exporter`, `aim-otel-bridge/receiver` (the OTLP receiver, only there) or
+ * `aim-otel-bridge/aim` (the whole Aim client).
  */
 export { VERSION } from './version.js';
-export * from './aim/index.js';
-export * from './langchain/index.js';
+export {
+  AimRepo,
+  AimRun,
+  type ParamKey,
+  type RunSettings,
+  type TrackOptions,
+  AimError,
+  AimCodecError,
+  AimServerError,
+  AimProtocolError,
+  AimUnavailableError,
+  AimClosedError,
+  AimRunLockedError,
+  AimUsageError,
+  type AimValue,
+} from './aim/index.js';
+export {
+  GenAICallbackHandler,
+  type GenAICallbackHandlerOptions,
+  type GenAICallbackHandlerStats,
+  type ContentHook,
+  type ContentHookInfo,
+  AimCallbackHandler,
+  type AimCallbackHandlerOptions,
+  type FlushTrackerOptions,
+  installContextBridge,
+  uninstallContextBridge,
+  isBridgeInstalled,
+} from './langchain/index.js';
 export {
   attributes as genAIAttributes,
   GenAIOperation,
@@ -36,5 +66,13 @@ export type {
   ToolDefinition,
   RetrievalDocument,
 } from './semconv/index.js';
-export * from './exporter/index.js';
-export { createReceiver, type Receiver, type ReceiverOptions } from './receiver/index.js';
+export {
+  AimSpanExporter,
+  type AimSpanExporterOptions,
+  type AimSinkStats,
+  type MappingOptions,
+  type MappingLayout,
+  type RunKeyStrategy,
+  type UnkeyedRunOptions,
+  runHash,
+} from './exporter/index.js';
