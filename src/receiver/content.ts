@@ -41,6 +41,18 @@ export function formatOf(contentType: string | undefined): OtlpFormat {
   throw new UnsupportedMediaTypeError(`Content-Type ${quote(type)} is not supported (${SUPPORTED})`);
 }
 
+/**
+ * The format to answer a request in, whatever its fate: JSON when the `Content-Type` header's media
+ * type is `application/json` (even with parameters {@link formatOf} refuses, such as a charset
+ * other than UTF-8, or malformed ones), else protobuf — also for a missing or unsupported type, as
+ * OTLP/HTTP falls back to protobuf when the request's encoding cannot be told. Never throws: it
+ * picks the body of error answers given before (or instead of) reading the request.
+ */
+export function answerFormatOf(contentType: string | undefined): OtlpFormat {
+  const type = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase();
+  return type === CONTENT_TYPE.json ? 'json' : 'protobuf';
+}
+
 /** A content coding the receiver can undo. */
 export type ContentCoding = 'gzip' | 'deflate';
 

@@ -30,7 +30,8 @@ export abstract class ReceiverError extends Error {
   abstract readonly grpcCode: GrpcCodeValue;
   /**
    * The request's format when it was recognised (answer in it), else `undefined` (the
-   * Content-Type itself was the problem: answer with a protobuf `Status`, or plain text).
+   * Content-Type itself was the problem: the answer's format is then `answerFormatOf` the header,
+   * protobuf unless its media type is `application/json`).
    */
   readonly format: OtlpFormat | undefined;
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { diag } from '@opentelemetry/api';
 import { parseAimUrl } from '../aim/url.js';
 import { AimSink, type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS } from '../sink/aim-sink.js';
-import { CONTENT_TYPE } from './content.js';
+import { CONTENT_TYPE, answerFormatOf } from './content.js';
 import { DEFAULT_MAX_BODY_BYTES, parseBody, uncompressedBody } from './decode.js';
 import { encodeExportResponse, encodeStatus, statusOf } from './encode.js';
 import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from './errors.js';
@@ -20,7 +20,7 @@ export interface ReceiverOptions extends AimSinkOptions {
   host?: string;
   /** Port. Default 4319; 0 picks a free one. */
   port?: number;
-  /** When set, `POST /v1/traces` and `/metrics` need `Authorization: Bearer <token>`. Default none. */
+  /** When set, `POST /v1/traces`, `/v1/logs`, `/v1/metrics` and `GET /metrics` need `Authorization: Bearer <token>`. Default none. */
   token?: string;
   /** Largest request body, in bytes, after decompression. Default 64 MiB. */
   maxBodyBytes?: number;
@@ -67,15 +67,25 @@ export interface Receiver {
 
 const SIGNAL_PATHS: Readonly<Record<string, OtlpSignal>> = { '/v1/traces': 'traces', '/v1/logs': 'logs', '/v1/metrics': 'metrics' };
 
+/** The paths that are not OTLP: probes and the Prometheus scrape, answered in plain text. */
+const ADMIN_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
+const TOKEN_REQUIRED = 'a valid bearer token is required (Authorization: Bearer <token>)';
+
 /**
  * Starts the OTLP/HTTP receiver: `POST /v1/traces`, `/v1/logs` and `/v1/metrics` (protobuf or
  * JSON, gzip/deflate) → Aim. A request is answered 200 only once Aim acknowledged what it carried
  * (so a bridge killed mid-request loses nothing: the sender retries it), with `partial_success`
  * for items rejected as invalid; 400/401/404/405/413/415 per OTLP/HTTP (413 also for a request with
  * more items than the queue holds); 429 (busy) or 503 (Aim unreachable) with `Retry-After`, never
- * 500 for a transient failure. Every answer other than 2xx is logged (rate-limited) with method,
- * path, status and reason. Also `GET /healthz` (alive), `GET /readyz` (Aim reachable and writes
- * not failing for good) and `GET /metrics` (Prometheus text).
+ * 500 for a transient failure. Every answer other than 2xx on the OTLP paths and on unknown paths
+ * carries a `google.rpc.Status` (`code`, `message`) in the request's format: JSON
+ * (`application/json`) when its `Content-Type` is JSON, else protobuf (`application/x-protobuf`),
+ * also when the Content-Type is missing or unsupported (see `answerFormatOf`). Every answer other
+ * than 2xx is logged (rate-limited) with method, path, status and reason. Also `GET /healthz`
+ * (alive), `GET /readyz` (Aim reachable and writes not failing for good) and `GET /metrics`
+ * (Prometheus text, behind the token): these are not OTLP endpoints, and answer in plain text,
+ * their errors (401, 405, 503) too.
  */
 export async function createReceiver(options: ReceiverOptions): Promise<Receiver> {
   const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, grpcPort, grpcHost = host, ...sinkOptions } = options;
@@ -106,16 +116,21 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
   const answers = new RateLimitedLog();
   const aimStatusUrl = `${parseAimUrl(options.url).httpBase}/status/`;
   const expectedAuth = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
+  const retryAfter = { 'retry-after': String(retryAfterSeconds) };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const path = new URL(request.url ?? '/', 'http://receiver').pathname;
-    const signal = SIGNAL_PATHS[path];
-    if (signal !== undefined) {
-      if (request.method !== 'POST') plain(response, 405, `method not allowed: POST ${path}`, { allow: 'POST' });
-      else if (!authorized(request, expectedAuth)) unauthorized(response);
+    const path = pathOf(request);
+    // The format of a Status answered before the body is read (or instead of reading it).
+    const answerFormat = answerFormatOf(request.headers['content-type']);
+    const signal = path === undefined ? undefined : SIGNAL_PATHS[path];
+    if (path === undefined) {
+      status(response, 400, answerFormat, GrpcCode.INVALID_ARGUMENT, `the request target ${quote(request.url ?? '')} is not a valid URL`);
+    } else if (signal !== undefined) {
+      if (request.method !== 'POST') status(response, 405, answerFormat, GrpcCode.UNIMPLEMENTED, `method not allowed: ${request.method ?? '?'} ${path} (only POST)`, { allow: 'POST' });
+      else if (!authorized(request, expectedAuth)) status(response, 401, answerFormat, GrpcCode.UNAUTHENTICATED, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer' });
       else await receive(signal, request, response);
-    } else if (!['/healthz', '/readyz', '/metrics'].includes(path)) {
-      plain(response, 404, 'not found: the receiver serves POST /v1/traces, /v1/logs and /v1/metrics');
+    } else if (!ADMIN_PATHS.has(path)) {
+      status(response, 404, answerFormat, GrpcCode.UNIMPLEMENTED, `not found: ${path}; the receiver serves POST /v1/traces, /v1/logs and /v1/metrics`);
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
       plain(response, 405, 'method not allowed', { allow: 'GET' });
     } else if (path === '/healthz') {
@@ -127,12 +142,14 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     } else if (authorized(request, expectedAuth)) {
       plain(response, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType });
     } else {
-      unauthorized(response);
+      // A Prometheus scraper is no OTLP client: plain text, like the other answers of /metrics.
+      plain(response, 401, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer' });
     }
   };
 
   const receive = async (signal: OtlpSignal, request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    let format: OtlpFormat | undefined;
+    // The Content-Type's format until the body is decoded (a 413 can come before).
+    let format: OtlpFormat = answerFormatOf(request.headers['content-type']);
     try {
       const body = await readBody(request, maxBodyBytes);
       const uncompressed = await uncompressedBody(body, request.headers['content-type'], request.headers['content-encoding'], { maxBodyBytes });
@@ -147,10 +164,10 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
           status(response, 413, format, GrpcCode.RESOURCE_EXHAUSTED, outcome.message);
           break;
         case 'busy':
-          status(response, 429, format, GrpcCode.RESOURCE_EXHAUSTED, outcome.message, retryAfterSeconds);
+          status(response, 429, format, GrpcCode.RESOURCE_EXHAUSTED, outcome.message, retryAfter);
           break;
         case 'unavailable':
-          status(response, 503, format, GrpcCode.UNAVAILABLE, outcome.message, retryAfterSeconds);
+          status(response, 503, format, GrpcCode.UNAVAILABLE, outcome.message, retryAfter);
           break;
       }
     } catch (error) {
@@ -160,7 +177,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
         status(response, error.httpStatus, error.format ?? format, statusOf(error).code, error.message);
       } else {
         diag.error(`aim-otel-bridge: unexpected receiver error: ${String(error)}`);
-        status(response, 503, format, GrpcCode.UNAVAILABLE, 'the bridge failed to handle the request; retry later', retryAfterSeconds);
+        status(response, 503, format, GrpcCode.UNAVAILABLE, 'the bridge failed to handle the request; retry later', retryAfter);
       }
     }
   };
@@ -169,7 +186,10 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     handle(request, response)
       .catch((error: unknown) => {
         diag.error(`aim-otel-bridge: receiver request failed: ${String(error)}`);
-        if (!response.headersSent) plain(response, 503, 'internal error; retry later', { 'retry-after': String(retryAfterSeconds) });
+        if (response.headersSent) return;
+        const path = pathOf(request);
+        if (path !== undefined && ADMIN_PATHS.has(path)) plain(response, 503, 'internal error; retry later', retryAfter);
+        else status(response, 503, answerFormatOf(request.headers['content-type']), GrpcCode.UNAVAILABLE, 'internal error; retry later', retryAfter);
       })
       .finally(() => {
         metrics.requests.inc({ code: String(response.statusCode) });
@@ -234,6 +254,15 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
 
 class BodyTooLargeError extends Error {}
 
+/** The path of a request's target; `undefined` when the target is not a valid URL (e.g. `http://host:99999`). */
+function pathOf(request: IncomingMessage): string | undefined {
+  try {
+    return new URL(request.url ?? '/', 'http://receiver').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The reason each error answer gave (recorded by {@link status} and {@link plain}), for the log. */
 const REASONS = new WeakMap<ServerResponse, string>();
 
@@ -257,10 +286,6 @@ function authorized(request: IncomingMessage, expected: Buffer | undefined): boo
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function unauthorized(response: ServerResponse): void {
-  plain(response, 401, 'a valid bearer token is required (Authorization: Bearer <token>)', { 'www-authenticate': 'Bearer' });
-}
-
 async function aimAnswers(statusUrl: string): Promise<boolean> {
   try {
     const answer = await fetch(statusUrl, { signal: AbortSignal.timeout(2_000) });
@@ -276,11 +301,19 @@ function send(response: ServerResponse, code: number, format: OtlpFormat, body: 
   response.end(body);
 }
 
-/** An error answer: a `google.rpc.Status` in the request's format (protobuf when unknown). */
-function status(response: ServerResponse, code: number, format: OtlpFormat | undefined, grpcCode: GrpcCodeValue, message: string, retryAfter?: number): void {
-  const bodyFormat = format ?? 'protobuf';
+/**
+ * An error answer of an OTLP path (or an unknown one): a `google.rpc.Status` in `format` (the
+ * request's; see `answerFormatOf`), with the Content-Type of that format and `headers` (`Retry-After`,
+ * `Allow`, `WWW-Authenticate`).
+ */
+function status(response: ServerResponse, code: number, format: OtlpFormat, grpcCode: GrpcCodeValue, message: string, headers: Record<string, string> = {}): void {
   REASONS.set(response, message);
-  send(response, code, bodyFormat, encodeStatus(bodyFormat, { code: grpcCode, message }), retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
+  send(response, code, format, encodeStatus(format, { code: grpcCode, message }), headers);
+}
+
+/** A request's text quoted for a message, cut to a sane length. */
+function quote(text: string): string {
+  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
 }
 
 function plain(response: ServerResponse, code: number, text: string, headers: Record<string, string> = {}): void {
