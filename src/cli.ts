@@ -6,17 +6,18 @@
  *   up      local Aim + bridge (+ `--demo`): the embedded default behind `npm start`
  *   demo    a demo LangChain.js agent sending its spans to a bridge
  *
- * Every option is a flag and an environment variable (`--help` lists them). `up` and `demo` reuse
- * the peer provisioning in test/peers, so they run from a source checkout (`npm start`); elsewhere
- * they say so and exit with code 2.
+ * Every option is a flag and an environment variable (`--help` lists them). `up` and `demo` are
+ * loaded only when run; the demo needs the optional peer `@langchain/core` and exits with code 2,
+ * saying so, when it is missing.
  */
 import { DiagLogLevel, type DiagLogger, diag } from '@opentelemetry/api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_RUN_WINDOW_MS, type RunKeyStrategy, type UnkeyedGrouping, parseRunWindow } from './mapping/run-key.js';
 import { createReceiver } from './receiver/index.js';
+import { AIM_VERSION } from './up/aim-constraints.js';
 import { VERSION } from './version.js';
 
-/** Exit code of a command that cannot run here (`up`/`demo` outside a source checkout). */
+/** Exit code of a command that cannot run here (the demo without its peer `@langchain/core`). */
 export const EXIT_NOT_AVAILABLE = 2;
 
 /** Structured logs: one JSON object a line on stderr (`time`, `level`, `msg`). */
@@ -144,30 +145,23 @@ interface ServeFlags {
   logLevel: string;
 }
 
-/** The embedded default lives beside the peer provisioning it reuses (test/peers), in a source checkout. */
-interface EmbeddedModules {
-  up: { runUp: (options: UpFlags & { demo: boolean; once: boolean }) => Promise<void> };
-  demo: { runDemoAgent: (options: { endpoint: string; token?: string }) => Promise<{ runHash: string; answer: string; model: string; spansSent: number; spansFailed: number }> };
-}
-
-async function loadEmbedded<K extends keyof EmbeddedModules>(name: K): Promise<EmbeddedModules[K]> {
-  const file = { up: 'up.ts', demo: 'demo-agent.ts' }[name];
-  try {
-    return (await import(new URL(`../test/peers/${file}`, import.meta.url).href)) as EmbeddedModules[K];
-  } catch (error) {
-    console.error(
-      `aim-otel-bridge ${name} runs from a source checkout of aim-otel-bridge (it reuses test/peers): clone the repository and run \`npm start\`.\n` +
-        `(${error instanceof Error ? error.message : String(error)})`,
-    );
-    process.exit(EXIT_NOT_AVAILABLE);
-  }
-}
-
 interface UpFlags {
+  demo: boolean;
+  once: boolean;
   dataDir: string;
   aimPort: number;
   uiPort: number;
   port: number;
+  aim?: string;
+}
+
+/**
+ * Prints a failure of `up`/`demo` and exits: {@link EXIT_NOT_AVAILABLE} when the demo's peer is
+ * missing, else 1. (By name: up.ts is imported lazily, it installs signal handlers `serve` must not get.)
+ */
+function fail(command: string, error: unknown): never {
+  console.error(`aim-otel-bridge ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(error instanceof Error && error.name === 'DemoPeerMissingError' ? EXIT_NOT_AVAILABLE : 1);
 }
 
 program
@@ -179,14 +173,16 @@ program
   .addOption(option('--aim-port <port>', 'port of aim server (0: any free port)', 'AIM_OTEL_BRIDGE_AIM_PORT').default(53800).argParser(integer('--aim-port', 0)))
   .addOption(option('--ui-port <port>', 'port of the Aim UI (0: any free port)', 'AIM_OTEL_BRIDGE_UI_PORT').default(43800).argParser(integer('--ui-port', 0)))
   .addOption(option('--port <port>', 'port of the bridge receiver (0: any free port)', 'AIM_OTEL_BRIDGE_PORT').default(4319).argParser(integer('--port', 0)))
-  .action(async (flags: UpFlags & { demo: boolean; once: boolean }) => {
-    const { runUp } = await loadEmbedded('up');
+  .addOption(
+    option('--aim <command>', `the aim command to run (default: aim on PATH if it is ${AIM_VERSION}, else a venv in ~/.cache/aim-otel-bridge, installed with python3 and pip the first time)`, 'AIM_OTEL_BRIDGE_AIM'),
+  )
+  .action(async (flags: UpFlags) => {
     try {
+      const { runUp } = await import('./up/up.js');
       await runUp(flags);
       process.exit(0);
     } catch (error) {
-      console.error(`aim-otel-bridge up failed: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
+      fail('up', error);
     }
   });
 
@@ -196,10 +192,14 @@ program
   .addOption(option('--endpoint <url>', 'the bridge receiver', 'AIM_OTEL_BRIDGE_ENDPOINT').default('http://127.0.0.1:4319'))
   .addOption(option('--token <token>', 'bearer token of the receiver', 'AIM_OTEL_BRIDGE_TOKEN'))
   .action(async (flags: { endpoint: string; token?: string }) => {
-    const { runDemoAgent } = await loadEmbedded('demo');
-    const result = await runDemoAgent(flags);
-    console.log(`answer: ${result.answer} (model: ${result.model}); ${String(result.spansSent)} spans sent, ${String(result.spansFailed)} failed; Aim run ${result.runHash}`);
-    process.exit(result.spansFailed > 0 ? 1 : 0);
+    try {
+      const { loadDemo } = await import('./up/up.js');
+      const result = await (await loadDemo()).runDemoAgent(flags);
+      console.log(`answer: ${result.answer} (model: ${result.model}); ${String(result.spansSent)} spans sent, ${String(result.spansFailed)} failed; Aim run ${result.runHash}`);
+      process.exit(result.spansFailed > 0 ? 1 : 0);
+    } catch (error) {
+      fail('demo', error);
+    }
   });
 
 await program.parseAsync();

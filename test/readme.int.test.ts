@@ -14,7 +14,7 @@ import { expect } from 'chai';
 import { type AimServer, startAimServer } from './peers/aim.js';
 import { REPO_ROOT } from './peers/cache.js';
 import { readAimRepo } from './peers/oracle.js';
-import { freePort } from './peers/ports.js';
+import { freePort } from '../src/up/ports.js';
 
 const run = promisify(execFile);
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { REPO_ROOT } from './peers/cache.js';
-import { isListening } from './peers/ports.js';
+import { isListening } from '../src/up/ports.js';
 import { findChromium } from './peers/provision-chromium.js';
 import { CliProcess, printed } from './peers/cli-process.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { CliProcess, printed } from './peers/cli-process.js';
 import { readAimRun } from './peers/oracle.js';
-import { isListening } from './peers/ports.js';
+import { isListening } from '../src/up/ports.js';
 
 describe('aim-otel-bridge up --demo (npm start)', function () {
   this.timeout(300_000);

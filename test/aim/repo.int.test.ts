@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { AimRepo, AimUnavailableError, AimUsageError } from '../../src/aim/index.js';
 import type { AimValue } from '../../src/aim/index.js';
 import { type AimServer, startAimServer, startAimUi } from '../peers/aim.js';
-import { getJson } from '../peers/http.js';
+import { getJson } from '../../src/up/http.js';
 import { type OracleRun, type OracleSequence, readAimRun } from '../peers/oracle.js';
-import { freePort } from '../peers/ports.js';
+import { freePort } from '../../src/up/ports.js';
 
 /** The oracle's run with this hash. */
 const oracleRun = (server: AimServer, hash: string): Promise<OracleRun> => readAimRun(server.repoDir, hash);

@@ -35,7 +35,7 @@ import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trac
 import { startAimServer } from '../peers/aim.js';
 import { startBridge } from '../peers/bridge.js';
 import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
-import { getJson } from '../peers/http.js';
+import { getJson } from '../../src/up/http.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { type OracleRun, readAimRepo } from '../peers/oracle.js';
 import { bridgeCounter, spansWritten } from './bridge-figures.js';

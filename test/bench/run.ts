@@ -7,7 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { stopAllPeers } from '../peers/peer-process.js';
+import { stopAllPeers } from '../../src/up/peer-process.js';
 
 type Bench = (args: string[]) => Promise<Record<string, unknown>>;
 

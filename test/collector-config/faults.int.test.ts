@@ -11,9 +11,9 @@ import { expect } from 'chai';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { startBridge } from '../peers/bridge.js';
 import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
-import { getJson } from '../peers/http.js';
+import { getJson } from '../../src/up/http.js';
 import { readAimRepo } from '../peers/oracle.js';
-import { freePort } from '../peers/ports.js';
+import { freePort } from '../../src/up/ports.js';
 import { busyLoops } from '../receiver/retrying-sender.js';
 
 const SPANS = 10_000;

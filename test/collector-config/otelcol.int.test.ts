@@ -19,7 +19,7 @@ import { runHash } from '../../src/mapping/run-key.js';
 import { createReceiver } from '../../src/receiver/index.js';
 import { startAimServer } from '../peers/aim.js';
 import { startCollectorPipeline, startJaeger } from '../peers/collector.js';
-import { getJson } from '../peers/http.js';
+import { getJson } from '../../src/up/http.js';
 import { readAimRepo } from '../peers/oracle.js';
 import { eventually } from '../peers/wait.js';
 import { ScriptedChatModel } from '../langchain/helpers.js';

@@ -25,7 +25,7 @@ import { type BridgeProcess, startBridge } from '../peers/bridge.js';
 import { REPO_ROOT } from '../peers/cache.js';
 import { type Collector, startCollector } from '../peers/collector.js';
 import { type OracleReport, type OracleRun, readAimRepo } from '../peers/oracle.js';
-import { freePort, isListening } from '../peers/ports.js';
+import { freePort, isListening } from '../../src/up/ports.js';
 import { eventually } from '../peers/wait.js';
 
 const SPANS = Number(process.env['SCALE_SPANS'] ?? 1_000);

@@ -21,7 +21,7 @@ import { GenAICallbackHandler } from '../../src/langchain/index.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { startJaeger } from '../peers/collector.js';
 import { startAimServer } from '../peers/aim.js';
-import { getJson } from '../peers/http.js';
+import { getJson } from '../../src/up/http.js';
 import { readAimRepo } from '../peers/oracle.js';
 import { ScriptedChatModel } from '../langchain/helpers.js';
 

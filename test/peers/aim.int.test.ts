@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { createAimRepo, requireAim, startAimServer, startAimUi } from './aim.js';
-import { getJson } from './http.js';
+import { getJson } from '../../src/up/http.js';
 import { readAimRepo } from './oracle.js';
-import { isListening } from './ports.js';
+import { isListening } from '../../src/up/ports.js';
 import { PEER_VERSIONS } from './versions.js';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { REPO_ROOT } from './cache.js';
-import { answersOk } from './http.js';
-import { PeerProcess } from './peer-process.js';
-import { freePort } from './ports.js';
+import { answersOk } from '../../src/up/http.js';
+import { PeerProcess } from '../../src/up/peer-process.js';
+import { freePort } from '../../src/up/ports.js';
 
 /** A running `aim-otel-bridge serve` process (our receiver as its users run it). */
 export interface BridgeProcess {

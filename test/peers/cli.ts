@@ -9,7 +9,7 @@ import { provisionAim } from './provision-aim.js';
 import { provisionChromium } from './provision-chromium.js';
 import { provisionGoBinary } from './provision-go.js';
 import { provisionProducers } from './provision-producers.js';
-import { ProvisionError, formatDuration, progress } from './run-step.js';
+import { ProvisionError, formatDuration, progress } from '../../src/up/run-step.js';
 import { cacheRoot } from './cache.js';
 
 const STEPS: Record<string, () => Promise<unknown>> = {

@@ -6,9 +6,9 @@ import { expect } from 'chai';
 import { REPO_ROOT } from './cache.js';
 import { requireGoPeer, startCollector, startJaeger } from './collector.js';
 import { COLLECTOR } from './go-peers.js';
-import { getJson } from './http.js';
+import { getJson } from '../../src/up/http.js';
 import { otlpJsonTrace, postOtlpJson } from './otlp-fixture.js';
-import { freePort, isListening } from './ports.js';
+import { freePort, isListening } from '../../src/up/ports.js';
 import { eventually } from './wait.js';
 
 const run = promisify(execFile);

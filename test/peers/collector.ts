@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT, isProvisioned } from './cache.js';
 import { COLLECTOR, JAEGER, goPeerBinary } from './go-peers.js';
-import { answersOk } from './http.js';
-import { PeerProcess } from './peer-process.js';
-import { freePort } from './ports.js';
+import { answersOk } from '../../src/up/http.js';
+import { PeerProcess } from '../../src/up/peer-process.js';
+import { freePort } from '../../src/up/ports.js';
 import type { GoBinarySpec } from './provision-go.js';
 
 /** The built binary of a Go peer, or an error that says how to get it. */

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { startJaeger } from './collector.js';
-import { getJson } from './http.js';
+import { getJson } from '../../src/up/http.js';
 import { otlpJsonTrace, postOtlpJson } from './otlp-fixture.js';
-import { isListening } from './ports.js';
+import { isListening } from '../../src/up/ports.js';
 
 interface V3Trace {
   result: { resourceSpans: { scopeSpans: { spans: { traceId: string; spanId: string; name: string }[] }[] }[] };

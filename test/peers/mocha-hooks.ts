@@ -4,7 +4,7 @@
  * print a plain `tests: N passed, N failed` line that CI can read.
  */
 import type { Context } from 'mocha';
-import { nextPeerSerial, peersToReport, stopAllPeers } from './peer-process.js';
+import { nextPeerSerial, peersToReport, stopAllPeers } from '../../src/up/peer-process.js';
 
 let firstSerialOfTest = 0;
 const counts = { passed: 0, failed: 0 };

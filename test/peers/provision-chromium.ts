@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheRoot } from './cache.js';
-import { ProvisionError, progress, runStep } from './run-step.js';
+import { ProvisionError, progress, runStep } from '../../src/up/run-step.js';
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
 

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheRoot, filesIn, fingerprint, isProvisioned, stampPath } from './cache.js';
-import { progress, runStep } from './run-step.js';
+import { progress, runStep } from '../../src/up/run-step.js';
 
 /** A Go program built from one of the project's pinned Go modules. */
 export interface GoBinarySpec {

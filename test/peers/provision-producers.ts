@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, cacheRoot, fingerprint, isProvisioned, stampPath } from './cache.js';
-import { ProvisionError, formatDuration, progress, runStep } from './run-step.js';
+import { ProvisionError, formatDuration, progress, runStep } from '../../src/up/run-step.js';
+import { basePython, pythonVersion } from '../../src/up/python.js';
 import { PEER_VERSIONS } from './versions.js';
 
 /** The producer venvs: `main` holds all three instrumentations, `util-genai-1` openai-v2 on util-genai 1.x. */
@@ -50,23 +50,6 @@ const VENVS: Readonly<Record<ProducerVenv, VenvSpec>> = {
     imports: ['opentelemetry.instrumentation.openai_v2', 'opentelemetry.exporter.otlp.proto.http.trace_exporter'],
   },
 };
-
-/** The Python interpreter that builds the venvs: `AIM_OTEL_BRIDGE_PYTHON`, default `python3`. */
-function basePython(): string {
-  return process.env['AIM_OTEL_BRIDGE_PYTHON'] ?? 'python3';
-}
-
-let cachedPythonVersion: string | undefined;
-
-function pythonVersion(python: string): string {
-  if (cachedPythonVersion !== undefined) return cachedPythonVersion;
-  try {
-    cachedPythonVersion = execFileSync(python, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim();
-    return cachedPythonVersion;
-  } catch (error) {
-    throw new Error(`Python 3 is needed for the GenAI producers, but \`${python}\` did not run (set AIM_OTEL_BRIDGE_PYTHON): ${String(error)}`);
-  }
-}
 
 /** The paths of a producers venv for the pinned versions, whether or not it exists yet. */
 export function producersInstall(venv: ProducerVenv = 'main'): ProducersInstall {

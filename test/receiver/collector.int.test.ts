@@ -7,7 +7,7 @@ import { startCollector } from '../peers/collector.js';
 import { startAimServer } from '../peers/aim.js';
 import { readAimRepo } from '../peers/oracle.js';
 import { otlpJsonTrace, postOtlpJson } from '../peers/otlp-fixture.js';
-import { freePort } from '../peers/ports.js';
+import { freePort } from '../../src/up/ports.js';
 
 const CONFIG = join(REPO_ROOT, 'test', 'peers', 'fixtures', 'collector-to-bridge.yaml');
 

@@ -26,7 +26,7 @@ import { type AimServer, startAimServer } from '../peers/aim.js';
 import { startCollector } from '../peers/collector.js';
 import { readAimRun } from '../peers/oracle.js';
 import { otlpJsonTrace, postOtlpJson } from '../peers/otlp-fixture.js';
-import { freePort } from '../peers/ports.js';
+import { freePort } from '../../src/up/ports.js';
 import { eventually } from '../peers/wait.js';
 
 const RESOURCE = resourceFromAttributes({ 'service.name': 'grpc-test' });

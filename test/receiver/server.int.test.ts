@@ -11,7 +11,7 @@ import { type Receiver, createReceiver } from '../../src/receiver/index.js';
 import { REPO_ROOT } from '../peers/cache.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { readAimRepo } from '../peers/oracle.js';
-import { freePort } from '../peers/ports.js';
+import { freePort } from '../../src/up/ports.js';
 import { otlpJsonTrace } from '../peers/otlp-fixture.js';
 
 /** Sends `count` GenAI chat spans of conversation `conversation` through an OTel JS exporter. */

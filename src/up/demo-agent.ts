@@ -1,11 +1,12 @@
 /**
  * The demo behind `npm start` (`aim-otel-bridge up --demo`) and `aim-otel-bridge demo`: a
- * LangChain.js calculator agent (LangGraph's prebuilt ReAct agent with two tools) and a
- * prompt → model → parser chain, traced by our GenAICallbackHandler, its spans sent as OTLP/HTTP
- * protobuf to a bridge receiver — the collector-side path, without a Collector in between.
+ * LangChain.js calculator agent (a tool-calling loop with two tools) and a prompt → model →
+ * parser chain, traced by our GenAICallbackHandler, its spans sent as OTLP/HTTP protobuf to a
+ * bridge receiver — the collector-side path, without a Collector in between.
  *
- * The model is a scripted fake (tool calls, token usage) unless `OPENAI_API_KEY` is set: then it
- * is OpenAI's (`OPENAI_MODEL`, default `gpt-4o-mini`) through `@langchain/openai`.
+ * It needs only the package's dependencies and its peer `@langchain/core`. The model is scripted
+ * (tool calls, token usage) unless `OPENAI_API_KEY` is set: then it is OpenAI's (`OPENAI_MODEL`,
+ * default `gpt-4o-mini`) through `@langchain/openai`, which must then be installed.
  */
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -17,12 +18,13 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
-import { tool } from '@langchain/core/tools';
-import { createReactAgent } from '@langchain/langgraph/prebuilt';
-import { z } from 'zod';
-import { GenAICallbackHandler } from '../../src/langchain/index.js';
-import { runHash } from '../../src/mapping/run-key.js';
-import { ScriptedChatModel } from '../langchain/helpers.js';
+import type { AIMessage, BaseMessage } from '@langchain/core/messages';
+import { HumanMessage } from '@langchain/core/messages';
+import { RunnableLambda, type RunnableConfig } from '@langchain/core/runnables';
+import { DynamicStructuredTool } from '@langchain/core/tools';
+import { GenAICallbackHandler } from '../langchain/index.js';
+import { runHash } from '../mapping/run-key.js';
+import { ScriptedChatModel } from './scripted-chat-model.js';
 
 /** Where the demo sends its spans. */
 export interface DemoOptions {
@@ -50,21 +52,56 @@ export interface DemoResult {
 export const DEMO_SERVICE_NAME = 'aim-otel-bridge-demo';
 export const DEMO_QUESTION = 'What is (3 + 4) × 5?';
 
-const add = tool((input: { a: number; b: number }) => String(input.a + input.b), {
-  name: 'add',
-  description: 'Adds two numbers.',
-  schema: z.object({ a: z.number(), b: z.number() }),
-});
-const multiply = tool((input: { a: number; b: number }) => String(input.a * input.b), {
-  name: 'multiply',
-  description: 'Multiplies two numbers.',
-  schema: z.object({ a: z.number(), b: z.number() }),
-});
+/** The JSON schema of both tools' input. */
+const TWO_NUMBERS = {
+  type: 'object',
+  properties: { a: { type: 'number' }, b: { type: 'number' } },
+  required: ['a', 'b'],
+} as const;
+function calculatorTool(name: string, description: string, apply: (a: number, b: number) => number): DynamicStructuredTool {
+  return new DynamicStructuredTool({
+    name,
+    description,
+    schema: TWO_NUMBERS,
+    func: (input: { a: number; b: number }) => Promise.resolve(String(apply(input.a, input.b))),
+  });
+}
+const TOOLS = [calculatorTool('add', 'Adds two numbers.', (a, b) => a + b), calculatorTool('multiply', 'Multiplies two numbers.', (a, b) => a * b)];
+
+/** Model turns the agent takes at most before it gives up. */
+const MAX_TURNS = 6;
+
+/**
+ * The calculator agent: asks the model, runs the tools it calls, feeds their results back, until
+ * the model answers in text. `lc_agent_name` makes its run an agent (`invoke_agent calculator`),
+ * as LangChain's `createAgent({ name })` does.
+ */
+function calculatorAgent(model: BaseChatModel): RunnableLambda<{ question: string }, AIMessage> {
+  const withTools = model.bindTools?.(TOOLS);
+  if (withTools === undefined) throw new Error('the demo model cannot call tools');
+  return RunnableLambda.from(async (input: { question: string }, config?: RunnableConfig): Promise<AIMessage> => {
+    const messages: BaseMessage[] = [new HumanMessage(input.question)];
+    for (let turn = 0; turn < MAX_TURNS; turn += 1) {
+      const reply = await withTools.invoke(messages, config);
+      messages.push(reply);
+      const calls = reply.tool_calls ?? [];
+      if (calls.length === 0) return reply;
+      for (const call of calls) {
+        const chosen = TOOLS.find((candidate) => candidate.name === call.name);
+        if (chosen === undefined) throw new Error(`the model called an unknown tool ${call.name}`);
+        messages.push((await chosen.invoke({ ...call, type: 'tool_call' }, config)) as BaseMessage);
+      }
+    }
+    throw new Error(`the agent gave no answer within ${String(MAX_TURNS)} model turns`);
+  }).withConfig({ runName: 'calculator', metadata: { lc_agent_name: 'calculator' } }) as unknown as RunnableLambda<{ question: string }, AIMessage>;
+}
 
 async function chooseModel(): Promise<{ model: BaseChatModel; name: string; summarizer: BaseChatModel }> {
   const key = process.env['OPENAI_API_KEY'];
   if (key !== undefined && key !== '') {
-    const { ChatOpenAI } = await import('@langchain/openai');
+    const { ChatOpenAI } = await import('@langchain/openai').catch((error: unknown) => {
+      throw new Error(`OPENAI_API_KEY is set, so the demo uses OpenAI through @langchain/openai: install it (npm install @langchain/openai) or unset OPENAI_API_KEY (${String(error)})`);
+    });
     const name = process.env['OPENAI_MODEL'] ?? 'gpt-4o-mini';
     const model = new ChatOpenAI({ model: name, temperature: 0 });
     return { model, name, summarizer: model };
@@ -127,12 +164,8 @@ export async function runDemoAgent(options: DemoOptions): Promise<DemoResult> {
     const config = { callbacks: [handler], configurable: { thread_id: conversationId }, metadata: { thread_id: conversationId } };
     const { model, name, summarizer } = await chooseModel();
 
-    // The issue asks for LangGraph's prebuilt ReAct agent (deprecated in favour of langchain's createAgent).
-    // eslint-disable-next-line @typescript-eslint/no-deprecated
-    const agent = createReactAgent({ llm: model, tools: [add, multiply], name: 'calculator' });
-    const state = await agent.invoke({ messages: [{ role: 'user', content: DEMO_QUESTION }] }, config);
-    const last = state.messages.at(-1);
-    const answer = typeof last?.content === 'string' ? last.content : JSON.stringify(last?.content);
+    const last = await calculatorAgent(model).invoke({ question: DEMO_QUESTION }, config);
+    const answer = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
 
     const summary = ChatPromptTemplate.fromMessages([['human', 'Summarise in one sentence how this was solved: {answer}']])
       .pipe(summarizer)

@@ -1,5 +1,12 @@
+/**
+ * Install steps with progress: a command run with its output in a log file, a line when it
+ * starts, a heartbeat while it runs, and the end of the log when it fails.
+ */
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
+
+/** Where progress lines go. */
+export type Print = (line: string) => void;
 
 /** A provisioning command failed; the message carries the end of its log. */
 export class ProvisionError extends Error {
@@ -13,6 +20,8 @@ export interface StepOptions {
   env?: Record<string, string>;
   /** Append the command's output to this file (it is also where a failure's log tail comes from). */
   logFile: string;
+  /** Where progress lines go. @default {@link progress} */
+  print?: Print;
   /** How often a long step says it is still running, in ms. Default 30 000. */
   heartbeatMs?: number;
 }
@@ -24,9 +33,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
 }
 
-/** Prints one progress line of the provisioning, prefixed so it stands out in test output. */
+/** Prints one progress line of an install, prefixed so it stands out among other output. */
 export function progress(message: string): void {
-  console.log(`[peers] ${message}`);
+  console.log(`[setup] ${message}`);
 }
 
 /**
@@ -36,11 +45,12 @@ export function progress(message: string): void {
  */
 export async function runStep(label: string, command: string, args: readonly string[], options: StepOptions): Promise<number> {
   const started = Date.now();
-  progress(`${label} ...`);
+  const print = options.print ?? progress;
+  print(`${label} ...`);
   const log = createWriteStream(options.logFile, { flags: 'a' });
   log.write(`\n$ ${command} ${args.join(' ')}\n`);
   const heartbeat = setInterval(() => {
-    progress(`${label}: still running (${formatDuration(Date.now() - started)})`);
+    print(`${label}: still running (${formatDuration(Date.now() - started)})`);
   }, options.heartbeatMs ?? 30_000);
   try {
     const code = await new Promise<number | null>((resolvePromise, reject) => {
@@ -64,6 +74,6 @@ export async function runStep(label: string, command: string, args: readonly str
     if (!log.closed) log.end();
   }
   const elapsed = Date.now() - started;
-  progress(`${label}: done in ${formatDuration(elapsed)}`);
+  print(`${label}: done in ${formatDuration(elapsed)}`);
   return elapsed;
 }

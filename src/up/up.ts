@@ -1,27 +1,21 @@
 /**
- * `aim-otel-bridge up [--demo] [--once]`, the embedded default behind `npm start`: provisions Aim
- * if missing (the same cached venv the tests use), starts `aim server` and `aim up` on loopback
- * with a repository in a local data directory, starts the bridge receiver in this process, and
- * with `--demo` runs the demo agent against it, then prints where to look in the Aim UI. Runs
- * until Ctrl-C (or, with `--once`, until the demo is done) and stops everything it started.
- *
- * Lives beside the peer provisioning it reuses, so it runs from a source checkout (`npm start`).
+ * `aim-otel-bridge up [--demo] [--once]`, the embedded default behind `npm start`: finds Aim (or
+ * installs it into a venv in the user's cache, see aim-install.ts), starts `aim server` and
+ * `aim up` on loopback with a repository in a local data directory, starts the bridge receiver in
+ * this process, and with `--demo` runs the demo agent against it, then prints where to look in
+ * the Aim UI. Runs until Ctrl-C (or, with `--once`, until the demo is done) and stops everything
+ * it started.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { createReceiver, type Receiver } from '../../src/receiver/index.js';
-import { type AimServer, type AimUi, startAimServer, startAimUi } from './aim.js';
-import { DEMO_QUESTION, runDemoAgent } from './demo-agent.js';
+import { createReceiver, type Receiver } from '../receiver/index.js';
+import { AIM_VERSION } from './aim-constraints.js';
+import { findAim } from './aim-install.js';
+import { type AimServer, type AimUi, initAimRepo, startAimServer, startAimUi } from './aim-services.js';
 import { getJson } from './http.js';
 import { killAllPeersNow, stopPeersOnSignalsYourself } from './peer-process.js';
 import { freePort, isListening } from './ports.js';
-import { provisionAim } from './provision-aim.js';
 import { formatDuration } from './run-step.js';
-import { PEER_VERSIONS } from './versions.js';
-
-const run = promisify(execFile);
 
 /** Options of `up` (flags of the CLI). */
 export interface UpOptions {
@@ -33,13 +27,20 @@ export interface UpOptions {
   aimPort: number;
   uiPort: number;
   port: number;
+  /** The `aim` command to run. @default an `aim` on PATH of the tested version, else a venv in the cache (installed if missing) */
+  aim?: string;
   /** Where progress lines go. @default console.log */
   print?: (line: string) => void;
 }
 
 /** A step failed in a way the user can fix; the message says how. */
 export class UpError extends Error {
-  override readonly name = 'UpError';
+  override readonly name: string = 'UpError';
+}
+
+/** The demo's peer `@langchain/core` is not installed; the message says how to install it. */
+export class DemoPeerMissingError extends UpError {
+  override readonly name = 'DemoPeerMissingError';
 }
 
 async function choosePort(port: number, what: string, flag: string): Promise<number> {
@@ -86,6 +87,21 @@ function untilStopSignal(print: (line: string) => void): Promise<string> {
   });
 }
 
+/**
+ * The demo agent, loaded only when asked for: it needs the optional peer `@langchain/core`,
+ * which `up` without `--demo` does not.
+ */
+export async function loadDemo(): Promise<typeof import('./demo-agent.js')> {
+  try {
+    return await import('./demo-agent.js');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('@langchain/core')) {
+      throw new DemoPeerMissingError('the demo is a LangChain.js agent: install its peer @langchain/core next to aim-otel-bridge (npm install @langchain/core), or run up without --demo');
+    }
+    throw error;
+  }
+}
+
 /** Runs `up`; resolves once everything it started is stopped again, rejects (having stopped it) when a step fails. */
 export async function runUp(options: UpOptions): Promise<void> {
   const print = options.print ?? ((line: string) => { console.log(line); });
@@ -105,24 +121,26 @@ export async function runUp(options: UpOptions): Promise<void> {
     await aim?.process.stop().catch(() => undefined);
   };
   try {
-    say(`Aim ${PEER_VERSIONS.aim}: provisioning if missing (first time: about a minute)`);
-    const install = await provisionAim();
+    say(`Aim ${AIM_VERSION}: looking for it (installed into a venv in your cache the first time: about a minute)`);
+    const found = await findAim({ ...(options.aim !== undefined ? { given: options.aim } : {}), print: (line) => { print(`      ${line}`); } });
+    print(`      using ${found.aim} (Aim ${found.version}, ${found.origin === 'PATH' ? 'on PATH' : found.origin})`);
 
     const repoDir = resolve(options.dataDir);
     say(`Aim repository in ${repoDir}`);
     mkdirSync(repoDir, { recursive: true });
-    if (!existsSync(resolve(repoDir, '.aim'))) await run(install.aim, ['init', '--repo', repoDir]);
+    if (!existsSync(resolve(repoDir, '.aim'))) await initAimRepo(found.aim, repoDir);
 
     const aimPort = await choosePort(options.aimPort, 'aim server', '--aim-port');
     const uiPort = await choosePort(options.uiPort, 'Aim UI', '--ui-port');
     const port = await choosePort(options.port, 'bridge receiver', '--port');
     say(`starting aim server on aim://127.0.0.1:${String(aimPort)} and the Aim UI on http://127.0.0.1:${String(uiPort)}`);
-    [aim, ui] = await Promise.all([startAimServer({ repoDir, port: aimPort }), startAimUi({ repoDir, port: uiPort })]);
+    [aim, ui] = await Promise.all([startAimServer({ aim: found.aim, repoDir, port: aimPort }), startAimUi({ aim: found.aim, repoDir, port: uiPort })]);
 
     say(`starting the bridge receiver on http://127.0.0.1:${String(port)}/v1/traces`);
     receiver = await createReceiver({ url: aim.url, port });
 
     if (options.demo) {
+      const { DEMO_QUESTION, runDemoAgent } = await loadDemo();
       say(`running the demo agent ("${DEMO_QUESTION}")`);
       const demo = await runDemoAgent({ endpoint: receiver.url });
       if (demo.spansFailed > 0) throw new UpError(`the bridge did not take ${String(demo.spansFailed)} of the demo's spans (see the logs above)`);
