@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { packArrayItem, packArrayOfItems, unpackTree } from './codec/index.js';
 import type { AimValue } from './codec/values.js';
 import { AimClosedError, AimServerError, remoteException } from './errors.js';
@@ -210,7 +210,7 @@ export class WriteChannel {
   private pump(): void {
     if (this.closed || this.queue.length === 0) return;
     const socket = this.socket;
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
+    if (!socket || socket.readyState !== socket.OPEN) {
       this.ensureConnected();
       return;
     }
@@ -366,9 +366,28 @@ export function buildFrame(instructions: readonly EncodedInstruction[]): Buffer 
   return packArrayOfItems(instructions.map((instruction) => instruction.packed));
 }
 
-function openSocket(url: string): Promise<WebSocket> {
+/**
+ * `ws`, loaded when the first socket opens rather than with this module: it pulls in Node's HTTP,
+ * TLS and zlib stacks, which cost a fresh process tens of milliseconds, and the exporter's entry
+ * point must load fast. A failed load rejects `openSocket` like an unreachable server (retried).
+ */
+let webSocketClass: Promise<typeof WebSocket> | undefined;
+
+function loadWebSocket(): Promise<typeof WebSocket> {
+  webSocketClass ??= import('ws').then(
+    (module) => module.default,
+    (error: unknown) => {
+      webSocketClass = undefined;
+      throw error;
+    },
+  );
+  return webSocketClass;
+}
+
+async function openSocket(url: string): Promise<WebSocket> {
+  const WebSocketClass = await loadWebSocket();
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, handshakeTimeout: 10_000 });
+    const socket = new WebSocketClass(url, { perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, handshakeTimeout: 10_000 });
     const fail = (error: Error): void => {
       socket.removeAllListeners();
       socket.terminate();
