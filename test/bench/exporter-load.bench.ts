@@ -75,7 +75,7 @@ const urls = new Set();
 for (let message; (message = receiveMessageOnPort(port1)); ) urls.add(message.message);
 for (const file of Object.keys(createRequire(pathToFileURL(process.cwd() + '/').href).cache)) urls.add(pathToFileURL(file).href);
 port1.close();
-const builtins = process.moduleLoadList.filter((name) => !before.has(name) && name.startsWith('NativeModule ')).map((name) => name.slice('NativeModule '.length));
+const builtins = process.moduleLoadList.filter((name) => !before.has(name) && name.startsWith('NativeModule ') && !name.startsWith('NativeModule internal/')).map((name) => name.slice('NativeModule '.length));
 console.log(JSON.stringify({ urls: [...urls], builtins }));
 `;
 }
@@ -86,7 +86,7 @@ export interface ModuleGraph {
   files: number;
   /** Files per package; ours per directory of `dist/` or `src/` (`dist/sink`, `src/aim`). */
   packages: Record<string, number>;
-  /** Node built-ins the import loaded (`http`, `zlib`, ...). */
+  /** Node's public built-ins the import loaded (`crypto`, `http`, `zlib`, ...). */
   builtins: string[];
   /** Whether the import loaded each of these (a package, or our module directory). */
   loads: {
