@@ -1,5 +1,4 @@
-import { ROOT_CONTEXT, context, diag } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { ROOT_CONTEXT, context, createContextKey, diag } from '@opentelemetry/api';
 import type { RunWritePlan } from '../mapping/aim-plan.js';
 import { groupContentEvents, planPlacedContent, planUnplacedContent } from '../mapping/event-content.js';
 import { planMetricWrites } from '../mapping/metrics-to-aim.js';
@@ -64,8 +63,14 @@ interface QueuedBatch {
   settle?: (outcome: WriteOutcome) => void;
 }
 
-/** The context of the sink's own work: no span of it is traced, so Aim traffic never feeds back into the exporter. */
-const SINK_CONTEXT = suppressTracing(ROOT_CONTEXT);
+/**
+ * The context of the sink's own work: no span of it is traced, so Aim traffic never feeds back
+ * into the exporter. It is what `suppressTracing(ROOT_CONTEXT)` of `@opentelemetry/core` returns,
+ * built without loading core (a fifth of the exporter's import time): the key core's
+ * `isTracingSuppressed` reads (`createContextKey` is `Symbol.for`, so every copy of core agrees).
+ * test/sink/aim-sink.test.ts checks it with core's `isTracingSuppressed`.
+ */
+const SINK_CONTEXT = ROOT_CONTEXT.setValue(createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING'), true);
 
 /**
  * Writes spans, GenAI log events and metric points to Aim. Spans are mapped ({@link planWrites})

@@ -3,7 +3,10 @@
  * through {@link AimWriter}, so its queue, retries and run cache are tested against a fake one;
  * {@link RepoWriter} is the real one, over `AimRepo`.
  */
-import { AimClosedError, AimRepo, type AimRun, AimServerError, type AimTransportOptions, AimUsageError, type RunSettings } from '../aim/index.js';
+import { AimClosedError, AimServerError, AimUsageError } from '../aim/errors.js';
+import type { AimRepo } from '../aim/repo.js';
+import type { AimRun, RunSettings } from '../aim/run.js';
+import type { AimTransportOptions } from '../aim/transport.js';
 
 /** What the sink does with an open run (the `AimRun` methods it calls). */
 export type RunWriter = Pick<AimRun, 'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach' | 'get' | 'resumed'>;
@@ -44,7 +47,8 @@ export class RepoWriter implements AimWriter {
 
   async connect(): Promise<void> {
     if (this.closed) throw new AimClosedError('the sink closed its Aim connection');
-    this.connecting ??= AimRepo.connect(this.url, this.options).catch((error: unknown) => {
+    // The Aim client is loaded with the first connection, not with the exporter (its import time).
+    this.connecting ??= import('../aim/repo.js').then(({ AimRepo }) => AimRepo.connect(this.url, this.options)).catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });

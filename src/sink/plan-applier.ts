@@ -10,7 +10,8 @@
  * otherwise, only when Aim did not have the run before and the run has no name yet (so it never
  * replaces the name a root span gave).
  */
-import { type AimValue, hashAuto } from '../aim/index.js';
+import type { AimValue } from '../aim/codec/values.js';
+import { hashAuto } from '../aim/hash.js';
 import type { ParamWrite, PlanTraces, PlanValue, RunWritePlan } from '../mapping/aim-plan.js';
 import { TRACES_PARAM, TraceSummary } from '../mapping/run-description.js';
 import type { AimWriter } from './aim-writer.js';
