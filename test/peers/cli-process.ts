@@ -1,11 +1,12 @@
-/** `aim-otel-bridge` as a child process, run from source the way `npm start` runs it (tests of `up`). */
+/** `aim-otel-bridge` as a child process: from source the way `npm start` runs it, or installed (`npx`). */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { REPO_ROOT } from './cache.js';
 
 /**
  * A running `aim-otel-bridge` child process, with its output collected: `node --import tsx
  * src/cli.ts ARGS`, or with `npmStart` literally `npm start -- ARGS` in a process group of its own,
- * as in a terminal (where Ctrl-C signals npm, its shell, tsx and node alike).
+ * as in a terminal (where Ctrl-C signals npm, its shell, tsx and node alike), or with `installedIn`
+ * `npx aim-otel-bridge ARGS` in a project where the package is installed.
  */
 export class CliProcess {
   stdout = '';
@@ -16,13 +17,15 @@ export class CliProcess {
   /** The signal that ended the process, if one did. */
   exitSignal: NodeJS.Signals | null = null;
   private readonly child: ChildProcess;
-  private readonly npmStart: boolean;
+  /** Whether it runs in a process group of its own, which Ctrl-C signals as a whole (npm and npx start children). */
+  private readonly ownGroup: boolean;
 
-  constructor(args: readonly string[], options: { npmStart?: boolean } = {}) {
-    this.npmStart = options.npmStart ?? false;
-    this.child = this.npmStart
-      ? spawn('npm', ['start', '--', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-      : spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(args: readonly string[], options: { npmStart?: boolean; installedIn?: string } = {}) {
+    this.ownGroup = options.npmStart === true || options.installedIn !== undefined;
+    const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+    if (options.npmStart === true) this.child = spawn('npm', ['start', '--', ...args], { cwd: REPO_ROOT, stdio, detached: true });
+    else if (options.installedIn !== undefined) this.child = spawn('npx', ['--no-install', 'aim-otel-bridge', ...args], { cwd: options.installedIn, stdio, detached: true });
+    else this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, stdio });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.closed = new Promise((done) => this.child.on('close', () => { done(); }));
@@ -40,17 +43,21 @@ export class CliProcess {
     for (;;) {
       const match = this.stdout.match(pattern);
       if (match) return match;
-      if (state.closed || Date.now() > deadline) throw new Error(`no ${String(pattern)} in the output of up:\n${this.stdout}\n${this.stderr}`);
+      if (state.closed || Date.now() > deadline) throw new Error(`no ${String(pattern)} in the output of aim-otel-bridge:\n${this.stdout}\n${this.stderr}`);
       await new Promise((wake) => setTimeout(wake, 200));
     }
   }
 
-  /** Ctrl-C: SIGINT to the CLI (with `npmStart`, to its whole process group, as a terminal does). */
+  /** Ctrl-C: SIGINT to the CLI (run through npm or npx: to its whole process group, as a terminal does). */
   interrupt(): void {
+    this.signal('SIGINT');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
     const pid = this.child.pid;
     try {
-      if (this.npmStart && pid !== undefined) process.kill(-pid, 'SIGINT');
-      else this.child.kill('SIGINT');
+      if (this.ownGroup && pid !== undefined) process.kill(-pid, signal);
+      else this.child.kill(signal);
     } catch {
       // already gone
     }
@@ -59,7 +66,7 @@ export class CliProcess {
   /** Ctrl-C, and SIGKILL if it has not exited after `graceMs` (test cleanup). */
   async stop(graceMs = 30_000): Promise<void> {
     this.interrupt();
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => { this.signal('SIGKILL'); }, graceMs);
     await this.exited;
     clearTimeout(timer);
   }
