@@ -15,6 +15,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_RUN_WINDOW_MS, type RunKeyStrategy, type UnkeyedGrouping, parseRunWindow } from './mapping/run-key.js';
 import { createReceiver } from './receiver/index.js';
 import { AIM_VERSION } from './up/aim-constraints.js';
+import type { UpOptions } from './up/up.js';
 import { VERSION } from './version.js';
 
 /** Exit code of a command that cannot run here (the demo without its peer `@langchain/core`). */
@@ -145,15 +146,8 @@ interface ServeFlags {
   logLevel: string;
 }
 
-interface UpFlags {
-  demo: boolean;
-  once: boolean;
-  dataDir: string;
-  aimPort: number;
-  uiPort: number;
-  port: number;
-  aim?: string;
-}
+/** The flags of `up` are its options (a type-only import: up.ts loads when `up` runs). */
+type UpFlags = Omit<UpOptions, 'print'>;
 
 /**
  * Prints a failure of `up`/`demo` and exits: {@link EXIT_NOT_AVAILABLE} when the demo's peer is
