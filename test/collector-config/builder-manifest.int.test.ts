@@ -23,23 +23,13 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from '../peers/cache.js';
 import { PEER_VERSIONS } from '../peers/versions.js';
 import { formatDuration, runStep } from '../../src/up/run-step.js';
+import { GO_ENV } from '../peers/provision-go.js';
 
 const CONFIG_DIR = join(REPO_ROOT, 'collector-config');
 const DISTRIBUTION_DIR = join(CONFIG_DIR, 'distribution');
 const MANIFEST = join(CONFIG_DIR, 'builder-config.yaml');
 /** ocb is released with the Collector core, at the version our distribution pins. */
 const BUILDER = `go.opentelemetry.io/collector/cmd/builder@${PEER_VERSIONS.collector}`;
-/**
- * The Go environment of test/peers/provision-go.ts (its GO_ENV, not exported): modules only as
- * go.mod/go.sum allow, the installed toolchain only, no cgo. GOPROXY, GOMODCACHE and GOCACHE are
- * inherited (Go's defaults unless the caller sets them), as there.
- */
-const GO_ENV: Record<string, string> = {
-  GOFLAGS: '-mod=readonly -buildvcs=false',
-  GOTOOLCHAIN: 'local',
-  CGO_ENABLED: '0',
-};
-
 /** The import paths of a Go file: every `import (...)` block and single `import [name] "path"`. */
 function goImportPaths(source: string): Set<string> {
   const paths = new Set<string>();

@@ -31,7 +31,7 @@ export function goBinaryPath(spec: GoBinarySpec): { dir: string; binary: string 
  * modules), the installed toolchain only (no toolchain downloads), and a static binary.
  * The module and build caches are Go's defaults, so they are shared with the user's other work.
  */
-const GO_ENV: Record<string, string> = {
+export const GO_ENV: Record<string, string> = {
   GOFLAGS: '-mod=readonly -buildvcs=false',
   GOTOOLCHAIN: 'local',
   CGO_ENABLED: '0',
