@@ -10,9 +10,11 @@
  * loaded only when run; the demo needs the optional peer `@langchain/core` and exits with code 2,
  * saying so, when it is missing.
  */
-import { DiagLogLevel, type DiagLogger, diag } from '@opentelemetry/api';
+import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_RUN_WINDOW_MS, type RunKeyStrategy, type UnkeyedGrouping, parseRunWindow } from './mapping/run-key.js';
+import { componentLogger } from './logging/component-logger.js';
+import { jsonLogger } from './logging/json-logger.js';
 import { createReceiver } from './receiver/index.js';
 import { AIM_VERSION } from './up/aim-constraints.js';
 import type { UpOptions } from './up/up.js';
@@ -21,15 +23,7 @@ import { VERSION } from './version.js';
 /** Exit code of a command that cannot run here (the demo without its peer `@langchain/core`). */
 export const EXIT_NOT_AVAILABLE = 2;
 
-/** Structured logs: one JSON object a line on stderr (`time`, `level`, `msg`). */
-function jsonLogger(): DiagLogger {
-  const write = (level: string) => (message: string, ...args: unknown[]): void => {
-    const line: Record<string, unknown> = { time: new Date().toISOString(), level, msg: message };
-    if (args.length > 0) line['args'] = args.map((arg) => (arg instanceof Error ? arg.message : arg));
-    process.stderr.write(`${JSON.stringify(line)}\n`);
-  };
-  return { error: write('error'), warn: write('warn'), info: write('info'), debug: write('debug'), verbose: write('verbose') };
-}
+const log = componentLogger('cli');
 
 const LOG_LEVELS: Record<string, DiagLogLevel> = { error: DiagLogLevel.ERROR, warn: DiagLogLevel.WARN, info: DiagLogLevel.INFO, debug: DiagLogLevel.DEBUG };
 const RUN_KEYS = ['auto', 'attribute', 'conversation', 'session', 'trace'];
@@ -88,7 +82,8 @@ program
   .addOption(option('--idle-close-ms <ms>', 'close a run after this long without spans', 'AIM_OTEL_BRIDGE_IDLE_CLOSE_MS').default(30_000).argParser(integer('--idle-close-ms', 1)))
   .addOption(option('--log-level <level>', 'log level of the JSON logs on stderr', 'AIM_OTEL_BRIDGE_LOG_LEVEL').choices(Object.keys(LOG_LEVELS)).default('info'))
   .action(async (flags: ServeFlags) => {
-    diag.setLogger(jsonLogger(), { logLevel: LOG_LEVELS[flags.logLevel] ?? DiagLogLevel.INFO, suppressOverrideMessage: true });
+    // Structured logs: one JSON object a line on stderr (time, level, component, msg, args).
+    diag.setLogger(jsonLogger((line) => process.stderr.write(line)), { logLevel: LOG_LEVELS[flags.logLevel] ?? DiagLogLevel.INFO, suppressOverrideMessage: true });
     const receiver = await createReceiver({
       url: flags.aimUrl,
       host: flags.host,
@@ -109,14 +104,14 @@ program
     console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP on ${receiver.url}/v1/{traces,logs,metrics}, writing to ${flags.aimUrl}`);
     if (receiver.grpcUrl !== undefined) console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/gRPC on ${receiver.grpcUrl}`);
     const stop = (signal: string): void => {
-      diag.info(`received ${signal}: stop accepting, write what is queued, close the runs`);
+      log.info(`received ${signal}: stop accepting, write what is queued, close the runs`);
       receiver.close().then(
         () => {
-          diag.info('stopped', receiver.stats);
+          log.info('stopped', receiver.stats);
           process.exit(0);
         },
         (error: unknown) => {
-          diag.error(`stopping failed: ${String(error)}`);
+          log.error(`stopping failed: ${String(error)}`);
           process.exit(1);
         },
       );

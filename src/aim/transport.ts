@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { diag } from '@opentelemetry/api';
 import { RecordStreamParser, decodeTree, packTree } from './codec/index.js';
 import type { AimRecord } from './codec/index.js';
 import type { AimValue } from './codec/values.js';
@@ -13,6 +12,10 @@ import {
 } from './errors.js';
 import { type AimEndpoint, parseAimUrl } from './url.js';
 import { WriteChannel, type WriteChannelOptions, type WriteStats } from './write-channel.js';
+import { componentLogger } from '../logging/component-logger.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
+
+const log = componentLogger('aim');
 
 /** Options of a connection to `aim server`. */
 export interface AimTransportOptions extends WriteChannelOptions {
@@ -78,7 +81,8 @@ export class AimTransport {
   private mayHaveLostSession = false;
   private readonly onSessionHealth: ((problem: string | undefined) => void) | undefined;
   private problem: string | undefined;
-  private problemLoggedAt = 0;
+  /** Heartbeat failures, restorations and the session's trouble, each kind at most once per interval. */
+  private readonly limited = new RateLimitedLog(log);
   private readonly counters: AimSessionStats = { restores: 0, restoreFailures: 0, storageLockConflicts: 0 };
   /** The session's `Repo` resource (see connect()). */
   private repoHandler = '';
@@ -99,7 +103,7 @@ export class AimTransport {
     this.heartbeat = setInterval(() => {
       this.get(`/client/heartbeat/${this.clientId}/`).catch((error: unknown) => {
         this.noteFailure(error);
-        diag.warn(`aim-otel-bridge: Aim heartbeat failed: ${describe(error)}`);
+        this.limited.warn('Aim heartbeat failed', describe(error));
       });
     }, options.heartbeatIntervalMs ?? 10_000);
     this.heartbeat.unref();
@@ -299,6 +303,7 @@ export class AimTransport {
   private stop(): void {
     clearInterval(this.heartbeat);
     this.writes.close();
+    this.limited.flush();
   }
 
   /** Waits for a restoration under way; restores first if the server may have lost the session. */
@@ -323,7 +328,7 @@ export class AimTransport {
           await this.recreateAll(clean);
         } catch (error) {
           if (clean || !(error instanceof AimStorageLockError)) throw error;
-          diag.warn(`aim-otel-bridge: restoring the Aim session met a storage lock conflict (${error.message}); releasing every resource and restoring again`);
+          this.limited.warn('restoring the Aim session met a storage lock conflict', `${error.message}; releasing every resource and restoring again`);
           await this.recreateAll(true);
         }
       } catch (error) {
@@ -335,7 +340,7 @@ export class AimTransport {
       this.counters.restores += 1;
       this.mayHaveLostSession = false;
       this.reportProblem(undefined);
-      diag.info(`aim-otel-bridge: Aim session restored (${String(this.resources.size + this.retiring.size)} resources${clean ? ', released first' : ''})`);
+      this.limited.info('Aim session restored', `${String(this.resources.size + this.retiring.size)} resources${clean ? ', released first' : ''}`);
     })().finally(() => {
       this.restoring = undefined;
     });
@@ -359,17 +364,13 @@ export class AimTransport {
     if (error instanceof AimServerError && error.isUnknownHandler) this.mayHaveLostSession = true;
   }
 
-  /** Records the session's trouble (or its end), tells the owner, and logs it at error at most every 10 s. */
+  /** Records the session's trouble (or its end), tells the owner, and logs it (the trouble at error, rate-limited; its end at info). */
   private reportProblem(problem: string | undefined): void {
     if (problem === this.problem && problem === undefined) return;
     const was = this.problem;
     this.problem = problem;
-    if (problem !== undefined && Date.now() - this.problemLoggedAt >= PROBLEM_LOG_INTERVAL_MS) {
-      this.problemLoggedAt = Date.now();
-      diag.error(`aim-otel-bridge: ${problem}`);
-    } else if (problem === undefined && was !== undefined) {
-      diag.info(`aim-otel-bridge: the Aim session is healthy again (it was: ${was})`);
-    }
+    if (problem !== undefined) this.limited.error('the Aim session is in trouble', problem);
+    else if (was !== undefined) log.info(`the Aim session is healthy again (it was: ${was})`);
     if (problem !== was) this.onSessionHealth?.(problem);
   }
 
@@ -439,9 +440,6 @@ export class AimTransport {
     }
   }
 }
-
-/** How often a session's trouble is logged at most, in ms. */
-const PROBLEM_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The server could not create a resource because the RocksDB storage it opens is locked: by

@@ -1,8 +1,11 @@
-import { diag } from '@opentelemetry/api';
 import type WebSocket from 'ws';
 import { packArrayItem, packArrayOfItems, unpackTree } from './codec/index.js';
 import type { AimValue } from './codec/values.js';
 import { AimClosedError, AimServerError, remoteException } from './errors.js';
+import { componentLogger } from '../logging/component-logger.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
+
+const log = componentLogger('aim');
 
 /** One write instruction: call `method(...args)` on the server object behind `handler`. */
 export interface Instruction {
@@ -122,6 +125,8 @@ export class WriteChannel {
   /** Set once a socket was lost: the next connect restores the session first. */
   private lostSocket = false;
   private ackTimer: NodeJS.Timeout | undefined;
+  /** Reconnections, socket errors and refused frames, each kind at most once per interval. */
+  private readonly limited = new RateLimitedLog(log);
 
   constructor(session: WriteChannelSession, options: WriteChannelOptions = {}) {
     this.session = session;
@@ -189,6 +194,7 @@ export class WriteChannel {
     for (const resolve of this.roomWaiters.splice(0)) resolve();
     this.socket?.close();
     this.socket = undefined;
+    this.limited.flush();
   }
 
   /** Removes and returns the first unreported failure of the writes up to `seq`. */
@@ -265,7 +271,7 @@ export class WriteChannel {
         this.pump();
         return;
       } catch (error) {
-        diag.warn(`aim-otel-bridge: Aim server unreachable (${describe(error)}); retrying in ${String(delay)} ms`);
+        this.limited.warn('Aim server unreachable', `${describe(error)}; retrying in ${String(delay)} ms`);
         this.lostSocket = true;
         await sleep(delay);
         delay = Math.min(delay * 2, BACKOFF_MAX_MS);
@@ -284,7 +290,7 @@ export class WriteChannel {
     };
     socket.on('close', lost);
     socket.on('error', (error) => {
-      diag.warn(`aim-otel-bridge: Aim write channel socket error: ${error.message}`);
+      this.limited.warn('Aim write channel socket error', error.message);
       lost();
     });
   }
@@ -292,7 +298,7 @@ export class WriteChannel {
   private onAnswer(data: Buffer): void {
     const frame = this.inFlight.shift();
     if (!frame) {
-      diag.error('aim-otel-bridge: Aim server acknowledged a frame that was not sent; reopening the channel');
+      this.limited.error('Aim server acknowledged a frame that was not sent; reopening the channel');
       this.socket?.terminate();
       return;
     }
@@ -308,7 +314,7 @@ export class WriteChannel {
           message: describe(decodeError),
         });
       }
-      diag.warn(`aim-otel-bridge: ${error.message}`);
+      this.limited.warn('error frame from Aim', error.message);
       this.failures.push({ seq: frame.lastSeq, error });
       // The server closes the socket after an error frame; later frames were not applied.
     }
@@ -351,7 +357,7 @@ export class WriteChannel {
     if (!oldest) return;
     const wait = Math.max(0, oldest.sentAt + this.options.ackTimeoutMs - Date.now());
     this.ackTimer = setTimeout(() => {
-      diag.warn(`aim-otel-bridge: no acknowledgement from Aim within ${String(this.options.ackTimeoutMs)} ms; reopening the channel`);
+      this.limited.warn('no acknowledgement from Aim in time; reopening the channel', `waited ${String(this.options.ackTimeoutMs)} ms`);
       this.socket?.terminate();
     }, wait);
     this.ackTimer.unref();

@@ -1,9 +1,12 @@
-import { diag } from '@opentelemetry/api';
 import type { ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { componentLogger } from '../logging/component-logger.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { fromReadableSpan } from '../model/from-readable-span.js';
 import type { SpanOrigin, SpanRecord } from '../model/span-record.js';
 import { AimSink, type AimSinkOptions, type AimSinkStats } from '../sink/aim-sink.js';
+
+const log = componentLogger('exporter');
 
 /* eslint-disable @typescript-eslint/no-unsafe-enum-assignment -- the enum's values, typed as its members without loading it */
 /**
@@ -43,6 +46,8 @@ export class AimSpanExporter implements SpanExporter {
   private readonly sink: AimSink;
   private readonly origins = new WeakMap<object, SpanOrigin>();
   private conversionFailures = 0;
+  /** Unconvertible spans and a throwing result callback, each kind at most once per interval. */
+  private readonly limited = new RateLimitedLog(log);
 
   constructor(options: AimSpanExporterOptions) {
     this.sink = new AimSink(options);
@@ -68,7 +73,7 @@ export class AimSpanExporter implements SpanExporter {
           records.push(fromReadableSpan(span, this.origins));
         } catch (error) {
           this.conversionFailures += 1;
-          diag.error(`aim-otel-bridge: cannot convert span ${span.name}: ${String(error)}`);
+          this.limited.error('cannot convert a span', `${span.name}: ${String(error)}`);
         }
       }
       result = this.sink.submit(records)
@@ -80,21 +85,21 @@ export class AimSpanExporter implements SpanExporter {
     try {
       resultCallback(result);
     } catch (error) {
-      diag.error(`aim-otel-bridge: the export result callback threw: ${String(error)}`);
+      this.limited.error('the export result callback threw', String(error));
     }
   }
 
   /** Resolves when every span exported so far was written to Aim (or dropped). */
   forceFlush(): Promise<void> {
     return this.sink.forceFlush().catch((error: unknown) => {
-      diag.error(`aim-otel-bridge: forceFlush failed: ${String(error)}`);
+      log.error(`forceFlush failed: ${String(error)}`);
     });
   }
 
   /** Writes what is queued, closes the runs and the Aim connection. Idempotent. */
   shutdown(): Promise<void> {
     return this.sink.shutdown().catch((error: unknown) => {
-      diag.error(`aim-otel-bridge: shutdown failed: ${String(error)}`);
+      log.error(`shutdown failed: ${String(error)}`);
     });
   }
 }

@@ -11,15 +11,17 @@
  * the queue is full.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { diag } from '@opentelemetry/api';
 import * as grpc from '@grpc/grpc-js';
 import { parseBody } from './decode.js';
 import { MAX_MESSAGE_CHARS, encodeExportResponse } from './encode.js';
 import { type GrpcCodeValue, GrpcCode, isReceiverError } from './errors.js';
 import { type Ingest, requestKey } from './ingest.js';
 import type { ReceiverMetrics } from './metrics.js';
-import type { RateLimitedLog } from '../sink/rate-limited-log.js';
+import { componentLogger } from '../logging/component-logger.js';
+import type { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { type OtlpSignal, otlpTypes } from './schema.js';
+
+const log = componentLogger('receiver');
 
 /** Where and how the gRPC receiver listens. */
 export interface GrpcReceiverOptions {
@@ -43,7 +45,7 @@ export interface GrpcReceiverOptions {
 export interface GrpcReceiverDeps {
   readonly ingest: Ingest;
   readonly metrics: ReceiverMetrics;
-  /** Where every non-OK answer is logged. */
+  /** Where every non-OK answer (and every unexpected error) is logged, rate-limited. */
   readonly answers: RateLimitedLog;
 }
 
@@ -140,7 +142,7 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
         callback(null, result.body);
         return;
       }
-      answers.log(`gRPC ${path} → ${name}`, result.message);
+      answers.warn(`gRPC ${path} → ${name}`, result.message);
       const trailer = new grpc.Metadata();
       trailer.set(STATUS_DETAILS_TRAILER, encodeGrpcStatus(result.code, result.message, result.retry ? options.retryAfterSeconds : undefined));
       callback({ code: GRPC_STATUS[result.code], details: cut(result.message), metadata: trailer });
@@ -150,7 +152,7 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
       return;
     }
     receive(signal, call.request).then(finish, (error: unknown) => {
-      diag.error(`aim-otel-bridge: unexpected gRPC receiver error: ${String(error)}`);
+      answers.error('unexpected gRPC receiver error', String(error));
       finish({ code: GrpcCode.UNAVAILABLE, message: 'the bridge failed to handle the request; retry later', retry: true });
     });
   };
@@ -189,7 +191,7 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
     });
   });
   const url = `http://${bracketed(options.host)}:${String(port)}`;
-  diag.info(`aim-otel-bridge: OTLP/gRPC receiver listening on ${url}`);
+  log.info(`OTLP/gRPC receiver listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return {

@@ -7,17 +7,20 @@
  * (413 / RESOURCE_EXHAUSTED without retry info) when the request can never fit.
  */
 import { createHash } from 'node:crypto';
-import { diag } from '@opentelemetry/api';
 import { fromOtlpLogsRequest } from '../model/from-otlp-logs.js';
 import { fromOtlpMetricsRequest } from '../model/from-otlp-metrics.js';
 import { fromOtlpTraceRequest } from '../model/from-otlp.js';
 import { DEFAULT_MAX_VALUE_DEPTH } from '../model/otlp-reader.js';
+import { componentLogger } from '../logging/component-logger.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import type { AimSink, WriteOutcome } from '../sink/aim-sink.js';
 import { converted } from './decode.js';
 import type { OtlpFormat } from './errors.js';
 import type { ReceiverMetrics } from './metrics.js';
 import { RequestLedger } from './request-ledger.js';
 import type { OtlpSignal } from './schema.js';
+
+const log = componentLogger('receiver');
 
 /** How to answer an export request. */
 export type IngestOutcome =
@@ -44,7 +47,7 @@ export interface IngestOptions {
    * `max(writeTimeoutMs, 120 000)`.
    */
   readonly workDeadlineMs?: number;
-  /** How often the load-shedding report is logged at most, in ms. Default 10 000. */
+  /** How often a line of each kind (load shedding, rejected items) is logged at most, in ms. Default 10 000 (`DEFAULT_LOG_INTERVAL_MS`). */
   readonly shedLogIntervalMs?: number;
 }
 
@@ -57,9 +60,8 @@ export function requestKey(signal: OtlpSignal, plain: Uint8Array): string {
 export class Ingest {
   private readonly ledger = new RequestLedger<IngestOutcome>({ isDone: (outcome) => outcome.kind === 'accepted' });
   private readonly workDeadlineMs: number;
-  private readonly shedLogIntervalMs: number;
-  private shedSinceReport = 0;
-  private shedReportedAt = 0;
+  /** Load shedding and rejected items, each kind at most once per interval. */
+  private readonly limited: RateLimitedLog;
 
   constructor(
     private readonly sink: AimSink,
@@ -67,7 +69,7 @@ export class Ingest {
     private readonly options: IngestOptions,
   ) {
     this.workDeadlineMs = options.workDeadlineMs ?? Math.max(options.writeTimeoutMs, 120_000);
-    this.shedLogIntervalMs = options.shedLogIntervalMs ?? 10_000;
+    this.limited = new RateLimitedLog(log, { intervalMs: options.shedLogIntervalMs });
   }
 
   /**
@@ -91,18 +93,13 @@ export class Ingest {
   /** A refusal because the queue is full: counted, and reported (rate-limited) as load shedding. */
   private shed(): IngestOutcome {
     this.metrics.shedRequests.inc();
-    this.shedSinceReport += 1;
-    const now = Date.now();
-    if (now - this.shedReportedAt >= this.shedLogIntervalMs) {
+    this.limited.warn('shedding load', () => {
       const stats = this.sink.stats;
-      diag.warn(
-        `aim-otel-bridge: shedding load: the queue holds ${String(stats.queued)} of ${String(this.options.maxQueueItems)} items, ` +
-          `${String(this.shedSinceReport)} requests answered 429 since the last report, ${String(this.ledger.inFlightCount)} requests being written, ` +
-          `${String(stats.written)} spans written so far (senders retry after Retry-After)`,
+      return (
+        `a request refused as busy (429, RESOURCE_EXHAUSTED): the queue holds ${String(stats.queued)} of ${String(this.options.maxQueueItems)} items, ` +
+        `${String(this.ledger.inFlightCount)} requests being written, ${String(stats.written)} spans written so far (senders retry after Retry-After)`
       );
-      this.shedReportedAt = now;
-      this.shedSinceReport = 0;
-    }
+    });
     return { kind: 'busy', message: 'the bridge is busy: its queue is full; retry later' };
   }
 
@@ -132,7 +129,7 @@ export class Ingest {
     const counters = this.metrics.signals[signal];
     counters.received.inc(count);
     counters.rejected.inc(rejected);
-    if (rejected > 0) diag.warn(`aim-otel-bridge: rejected ${String(rejected)} ${ITEM_NAMES[signal]}: ${errors.join('; ')}`);
+    if (rejected > 0) this.limited.warn(`rejected ${ITEM_NAMES[signal]}`, `${String(rejected)} (${errors.join('; ')})`, rejected);
     if (count > this.options.maxQueueItems) {
       return {
         kind: 'too-large',

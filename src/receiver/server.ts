@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { diag } from '@opentelemetry/api';
 import { parseAimUrl } from '../aim/url.js';
+import { componentLogger } from '../logging/component-logger.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { AimSink, type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS } from '../sink/aim-sink.js';
 import { CONTENT_TYPE, answerFormatOf } from './content.js';
 import { DEFAULT_MAX_BODY_BYTES, parseBody, uncompressedBody } from './decode.js';
@@ -11,8 +12,9 @@ import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from '
 import { type GrpcReceiver, startGrpcReceiver } from './grpc-server.js';
 import { Ingest, requestKey } from './ingest.js';
 import { ReceiverMetrics } from './metrics.js';
-import { RateLimitedLog } from '../sink/rate-limited-log.js';
 import type { OtlpSignal } from './schema.js';
+
+const log = componentLogger('receiver');
 
 /** Options of the OTLP/HTTP (and optionally OTLP/gRPC) receiver: where it listens, its limits, and where and how it writes to Aim. */
 export interface ReceiverOptions extends AimSinkOptions {
@@ -113,7 +115,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     maxQueueItems: maxQueueSpans,
     workDeadlineMs: Math.max(writeTimeoutMs, Math.min(options.retryDeadlineMs ?? 120_000, 120_000)),
   });
-  const answers = new RateLimitedLog();
+  const answers = new RateLimitedLog(log);
   const aimStatusUrl = `${parseAimUrl(options.url).httpBase}/status/`;
   const expectedAuth = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
   const retryAfter = { 'retry-after': String(retryAfterSeconds) };
@@ -176,7 +178,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       } else if (isReceiverError(error)) {
         status(response, error.httpStatus, error.format ?? format, statusOf(error).code, error.message);
       } else {
-        diag.error(`aim-otel-bridge: unexpected receiver error: ${String(error)}`);
+        answers.error('unexpected receiver error', String(error));
         status(response, 503, format, GrpcCode.UNAVAILABLE, 'the bridge failed to handle the request; retry later', retryAfter);
       }
     }
@@ -185,7 +187,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
   const server: Server = createServer((request, response) => {
     handle(request, response)
       .catch((error: unknown) => {
-        diag.error(`aim-otel-bridge: receiver request failed: ${String(error)}`);
+        answers.error('receiver request failed', String(error));
         if (response.headersSent) return;
         const path = pathOf(request);
         if (path !== undefined && ADMIN_PATHS.has(path)) plain(response, 503, 'internal error; retry later', retryAfter);
@@ -193,7 +195,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       })
       .finally(() => {
         metrics.requests.inc({ code: String(response.statusCode) });
-        if (response.statusCode >= 300) answers.log(`${request.method ?? '?'} ${request.url ?? '?'} → ${String(response.statusCode)}`, REASONS.get(response) ?? '');
+        if (response.statusCode >= 300) answers.warn(`${request.method ?? '?'} ${request.url ?? '?'} → ${String(response.statusCode)}`, REASONS.get(response) ?? '');
       });
   });
   server.keepAliveTimeout = 65_000;
@@ -206,7 +208,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${String(address.port)}`;
-  diag.info(`aim-otel-bridge: receiver listening on ${url}, writing to ${options.url}`);
+  log.info(`receiver listening on ${url}, writing to ${options.url}`);
   let grpcReceiver: GrpcReceiver | undefined;
   if (grpcPort !== undefined) {
     try {
@@ -246,6 +248,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
         });
         await grpcClosed;
         await sink.shutdown();
+        answers.flush();
       })();
       return closing;
     },

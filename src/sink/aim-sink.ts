@@ -1,4 +1,4 @@
-import { ROOT_CONTEXT, context, createContextKey, diag } from '@opentelemetry/api';
+import { ROOT_CONTEXT, context, createContextKey } from '@opentelemetry/api';
 import type { RunWritePlan } from '../mapping/aim-plan.js';
 import { groupContentEvents, planPlacedContent, planUnplacedContent } from '../mapping/event-content.js';
 import { planMetricWrites } from '../mapping/metrics-to-aim.js';
@@ -6,6 +6,8 @@ import { type MappingOptions, planWrites } from '../mapping/to-aim.js';
 import type { MetricPoint } from '../model/metric-point.js';
 import type { LogRecord } from '../model/log-record.js';
 import type { SpanRecord } from '../model/span-record.js';
+import { componentLogger } from '../logging/component-logger.js';
+import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { type AimWriter, RepoWriter, isPermanentAimError } from './aim-writer.js';
 import { BatchQueue } from './batch-queue.js';
 import { type Clock, systemClock } from './clock.js';
@@ -14,9 +16,10 @@ import { type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS, type W
 import { LogJoin } from './log-join.js';
 import { OpenRunCache } from './open-runs.js';
 import { applyPlans } from './plan-applier.js';
-import { RateLimitedLog } from './rate-limited-log.js';
 import { DeadlineError, RetryPolicy, type RetryPolicyOptions, raceDeadline } from './retry-policy.js';
 import { BoundedTraceKeyMemo } from './trace-key-memo.js';
+
+const log = componentLogger('sink');
 
 export { type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS, type WriteOutcome } from './aim-sink-options.js';
 
@@ -96,7 +99,7 @@ export class AimSink {
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   /** Drops, ignored instructions and retries, each kind at most once per interval. */
-  private readonly log: RateLimitedLog;
+  private readonly limited: RateLimitedLog;
   private readonly counters = {
     received: 0,
     written: 0,
@@ -145,13 +148,13 @@ export class AimSink {
       ...(traceLink !== undefined ? { traceLink } : {}),
     };
     this.clock = seams.clock ?? systemClock;
-    this.log = new RateLimitedLog(seams.logIntervalMs ?? 10_000, 1_000, () => this.clock.now());
+    this.limited = new RateLimitedLog(log, { intervalMs: seams.logIntervalMs, now: () => this.clock.now() });
     this.retryDeadlineMs = rest.retryDeadlineMs ?? 300_000;
     this.memo = new BoundedTraceKeyMemo(rest.maxRememberedTraces ?? 100_000);
     this.join = new LogJoin(logJoin);
     this.queue = new BatchQueue(rest.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS);
     const idleCloseMs = rest.idleCloseMs ?? 30_000;
-    this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.log });
+    this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.limited });
     this.writer = seams.writer ?? new RepoWriter(url, aim ?? {});
     this.retry = new RetryPolicy({ ...seams.retry, isPermanent: isPermanentAimError, clock: this.clock });
     this.flushGraceMs = seams.flushGraceMs ?? DEFAULT_FLUSH_GRACE_MS;
@@ -244,7 +247,7 @@ export class AimSink {
     if (outcome.status === 'written') {
       this.counters.eventsJoined += joined;
       this.counters.eventsUnjoined += unjoined;
-      if (unjoined > 0) diag.debug(`aim-otel-bridge: ${String(unjoined)} GenAI events written without their span (it did not arrive within ${String(this.join.windowMs)} ms)`);
+      if (unjoined > 0) this.limited.debug('GenAI events written without their span', `${String(unjoined)} (it did not arrive within ${String(this.join.windowMs)} ms)`, unjoined);
     }
     return outcome;
   }
@@ -302,12 +305,12 @@ export class AimSink {
       await this.idleClosing;
       await this.runs.closeAll();
     } catch (error) {
-      diag.warn(`aim-otel-bridge: shutting the sink down failed: ${describeError(error)}`);
+      log.warn(`shutting the sink down failed: ${describeError(error)}`);
     }
     await this.writer.close().catch((error: unknown) => {
-      diag.warn(`aim-otel-bridge: closing the Aim connection failed: ${describeError(error)}`);
+      log.warn(`closing the Aim connection failed: ${describeError(error)}`);
     });
-    this.log.flush();
+    this.limited.flush();
   }
 
   /** Maps spans on arrival, so their placements are known at once (log events need not wait while the spans queue). */
@@ -316,7 +319,7 @@ export class AimSink {
       const plan = planWrites(spans, this.mapping, this.memo, this.join.placements);
       for (const problem of plan.problems) {
         this.counters.ignoredInstructions += 1;
-        this.log.log('ignored a malformed instruction', problem);
+        this.limited.warn('ignored a malformed instruction', problem);
       }
       this.join.place(plan.placements);
       return plan.runs;
@@ -429,7 +432,7 @@ export class AimSink {
       const retryAt = Math.max(now + this.retry.delay(batch.failures - 1), this.backoffUntil);
       if (retryAt > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describeError(error)}` };
       const others = this.queue.waitingBatches;
-      this.log.log(
+      this.limited.warn(
         'writing to Aim failed, retrying',
         `${describeError(error)} (${String(batch.size)} items; next attempt in ${String(retryAt - now)} ms${others > 0 ? `, ${String(others)} other batches may go first` : ''})`,
       );
@@ -450,7 +453,7 @@ export class AimSink {
   private drop(count: number, reason: string): void {
     if (count === 0) return;
     this.counters.dropped += count;
-    this.log.log('dropped spans', `${String(count)} (${String(this.counters.dropped)} in all): ${reason}`, count);
+    this.limited.warn('dropped spans', `${String(count)} (${String(this.counters.dropped)} in all): ${reason}`, count);
   }
 }
 

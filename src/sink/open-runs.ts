@@ -9,7 +9,7 @@ import { DEFAULT_COUNTED_TRACES, type TraceSummary } from '../mapping/run-descri
 import { type Clock, systemClock } from './clock.js';
 import type { RunWriter } from './aim-writer.js';
 import { describeError } from './describe-error.js';
-import type { RateLimitedLog } from './rate-limited-log.js';
+import type { RateLimitedLog } from '../logging/rate-limited-log.js';
 
 /** A run the sink holds open. */
 export interface OpenRun {
@@ -120,7 +120,7 @@ export class OpenRunCache {
     try {
       await open.run.close();
     } catch (error) {
-      this.log?.log('closing a run failed', `run ${hash}: ${describeError(error)}`);
+      this.log?.warn('closing a run failed', `run ${hash}: ${describeError(error)}`);
     }
   }
 }

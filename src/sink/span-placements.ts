@@ -8,10 +8,12 @@
  * by parent span for model calls. With a state directory they are also appended to a
  * {@link PlacementJournal} and read back at start, so a restarted bridge still knows them.
  */
-import { diag } from '@opentelemetry/api';
 import type { SpanPlacement } from '../mapping/aim-plan.js';
 import { type PlacementMemo, spanKey } from '../mapping/span-places.js';
+import { componentLogger } from '../logging/component-logger.js';
 import { PlacementJournal } from './placement-journal.js';
+
+const log = componentLogger('sink');
 
 /** See the module documentation. */
 export class SpanPlacements implements PlacementMemo {
@@ -44,7 +46,7 @@ export class SpanPlacements implements PlacementMemo {
       try {
         this.journal.append(placements);
       } catch (error) {
-        diag.error(`aim-otel-bridge: the placement journal cannot be written (${String(error)}); placements are kept in memory only from now on`);
+        log.error(`the placement journal cannot be written (${String(error)}); placements are kept in memory only from now on`);
         this.disposeJournal();
       }
     }
