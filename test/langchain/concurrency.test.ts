@@ -17,19 +17,21 @@
  * parent of each span by name, and the exact number of spans of each name per invocation.
  */
 import { expect } from 'chai';
-import { context } from '@opentelemetry/api';
+import { SpanStatusCode, context } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import type { BasicTracerProvider, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { CallbackManager } from '@langchain/core/callbacks/manager';
 import type { CallbackManagerForLLMRun, CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
 import { Document } from '@langchain/core/documents';
-import { AIMessage } from '@langchain/core/messages';
+import { AIMessage, AIMessageChunk } from '@langchain/core/messages';
 import type { BaseMessage } from '@langchain/core/messages';
+import { ChatGenerationChunk } from '@langchain/core/outputs';
 import type { ChatResult } from '@langchain/core/outputs';
+import { StringOutputParser } from '@langchain/core/output_parsers';
 import { ChatPromptTemplate } from '@langchain/core/prompts';
 import { BaseRetriever } from '@langchain/core/retrievers';
-import { RunnableLambda, RunnableSequence } from '@langchain/core/runnables';
+import { RunnableLambda, RunnableParallel, RunnableSequence } from '@langchain/core/runnables';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { tool } from '@langchain/core/tools';
 import { BaseTracer } from '@langchain/core/tracers/base';
@@ -97,6 +99,32 @@ class ToolThenAnswerModel extends ScriptedChatModel {
         ? new AIMessage({ content: `answer to ${question}` })
         : new AIMessage({ content: '', tool_calls: [{ id: `call-${question}`, name: this.toolName, args: { query: question } }] });
     return { generations: [{ message, text: message.text }] };
+  }
+}
+
+/** A chat model that streams `answer to <question>` in three chunks, with timers between them. */
+class StreamingAnswerModel extends ScriptedChatModel {
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly jitter: () => number,
+  ) {
+    super({ responses: [{ content: 'unused' }] });
+  }
+
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    _options: this['ParsedCallOptions'],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    await sleep(this.jitter());
+    providerSpan(this.tracer, 'POST /v1/chat/completions', runManager?.runId);
+    const question = messages.find((message) => message.type === 'human')?.text ?? '';
+    for (const piece of ['answer', ' to ', question]) {
+      const chunk = new ChatGenerationChunk({ text: piece, message: new AIMessageChunk({ content: piece }) });
+      yield chunk;
+      await runManager?.handleLLMNewToken(piece, undefined, undefined, undefined, undefined, { chunk });
+      await sleep(this.jitter());
+    }
   }
 }
 
@@ -244,10 +272,10 @@ function verifyForest(all: readonly ReadableSpan[], log: RunTreeLog, invocations
     const parentName = requestsById.has(parentOf(span) ?? '') ? 'request' : byId.get(parentOf(span) ?? '')?.name;
     if (workload.parents[span.name] !== parentName) problems.push(`${span.name}: parent ${String(parentName)}, table says ${String(workload.parents[span.name])}`);
   }
+  expect(problems, problems.slice(0, 20).join('\n')).to.deep.equal([]);
   for (const invocation of invocations) {
     expect(countsPerInvocation.get(invocation.key), `spans of ${invocation.key}`).to.deep.equal(workload.counts);
   }
-  expect(problems, problems.slice(0, 20).join('\n')).to.deep.equal([]);
   const perInvocation = Object.values(workload.counts).reduce((a, b) => a + b, 0);
   expect(spans).to.have.length(perInvocation * invocations.length);
   return `${String(checkedRunSpans)} run spans, ${String(checkedProviderSpans)} provider spans`;
@@ -288,8 +316,8 @@ async function runConcurrently(
 
 // ---- the workloads ---------------------------------------------------------------------------------
 
-/** A chain: retrieve (a lambda calling the retriever) -> prompt -> chat model (tool call) -> act (a lambda calling the tool). */
-function buildChain(provider: BasicTracerProvider) {
+/** A chain: retrieve (a lambda calling the retriever) -> prompt -> chat model (tool call) -> act (a lambda calling the tool, which throws when `fails`). */
+function buildChain(provider: BasicTracerProvider, fails: (query: string) => boolean = () => false) {
   const tracer = provider.getTracer('provider-sdk');
   const jitter = jitterSource(16);
   const retriever = new KbRetriever(tracer, jitter);
@@ -297,6 +325,7 @@ function buildChain(provider: BasicTracerProvider) {
     async (input: { query: string }, config?: RunnableConfig) => {
       await sleep(jitter());
       providerSpan(tracer, 'GET /lookup', toolRunIdOf(config));
+      if (fails(input.query)) throw new Error(`lookup failed for ${input.query}`);
       return `result for ${input.query}`;
     },
     { name: 'lookup', description: 'looks something up', schema: z.object({ query: z.string() }) },
@@ -344,6 +373,35 @@ const CHAIN: Workload = {
     'GET /lookup': 1,
   },
 };
+
+/** A streamed chain: the retriever and the tool in parallel branches, then prompt -> streaming model -> parser. */
+function buildStreamedChain(provider: BasicTracerProvider) {
+  const tracer = provider.getTracer('provider-sdk');
+  const jitter = jitterSource(7);
+  const retriever = new KbRetriever(tracer, jitter);
+  const lookup = tool(
+    async (input: { query: string }, config?: RunnableConfig) => {
+      await sleep(jitter());
+      providerSpan(tracer, 'GET /lookup', toolRunIdOf(config));
+      return `result for ${input.query}`;
+    },
+    { name: 'lookup', description: 'looks something up', schema: z.object({ query: z.string() }) },
+  );
+  const gather = RunnableParallel.from({
+    docs: RunnableLambda.from((input: { question: string }) => input.question)
+      .withConfig({ runName: 'to_query' })
+      .pipe(retriever),
+    found: RunnableLambda.from((input: { question: string }) => ({ query: input.question }))
+      .withConfig({ runName: 'to_args' })
+      .pipe(lookup),
+    question: RunnableLambda.from((input: { question: string }) => input.question).withConfig({ runName: 'to_question' }),
+  }).withConfig({ runName: 'gather' });
+  const prompt = ChatPromptTemplate.fromMessages([
+    ['system', 'Context: {docs} {found}'],
+    ['human', '{question}'],
+  ]);
+  return RunnableSequence.from([gather, prompt, new StreamingAnswerModel(tracer, jitter), new StringOutputParser()]).withConfig({ runName: 'streamed_qa' });
+}
 
 /** LangGraph's prebuilt ReAct agent; its tool calls the retriever. */
 function buildAgent(provider: BasicTracerProvider) {
@@ -395,6 +453,41 @@ const AGENT: Workload = {
   },
 };
 
+const STREAMED_CHAIN: Workload = {
+  parents: {
+    'invoke_workflow streamed_qa': 'request',
+    gather: 'invoke_workflow streamed_qa',
+    RunnableSequence: 'gather', // the docs and found branches
+    to_query: 'RunnableSequence',
+    'retrieval KbRetriever': 'RunnableSequence',
+    'POST /search': 'retrieval KbRetriever',
+    to_args: 'RunnableSequence',
+    'execute_tool lookup': 'RunnableSequence',
+    'GET /lookup': 'execute_tool lookup',
+    to_question: 'gather',
+    ChatPromptTemplate: 'invoke_workflow streamed_qa',
+    'chat gpt-test': 'invoke_workflow streamed_qa',
+    'POST /v1/chat/completions': 'chat gpt-test',
+    StrOutputParser: 'invoke_workflow streamed_qa',
+  },
+  counts: {
+    'invoke_workflow streamed_qa': 1,
+    gather: 1,
+    RunnableSequence: 2,
+    to_query: 1,
+    'retrieval KbRetriever': 1,
+    'POST /search': 1,
+    to_args: 1,
+    'execute_tool lookup': 1,
+    'GET /lookup': 1,
+    to_question: 1,
+    ChatPromptTemplate: 1,
+    'chat gpt-test': 1,
+    'POST /v1/chat/completions': 1,
+    StrOutputParser: 1,
+  },
+};
+
 // ---- tests -------------------------------------------------------------------------------------------
 
 describe('langchain handler: every parent under concurrency (50 invocations)', () => {
@@ -442,7 +535,54 @@ describe('langchain handler: every parent under concurrency (50 invocations)', (
       expect(summary).to.equal(`${String(14 * INVOCATIONS)} run spans, ${String(4 * INVOCATIONS)} provider spans`);
       expect(handler.stats).to.include({ openRuns: 0, callbackErrors: 0 });
     });
+
+    it(`streamed chain: parallel retriever and tool branches, a streaming chat model (${mode})`, async () => {
+      const { provider, spans } = createTracing();
+      const handler = new GenAICallbackHandler({ tracerProvider: provider, ...(awaitHandlers ? { awaitHandlers: true } : {}) });
+      const log = new RunTreeLog();
+      const chain = buildStreamedChain(provider);
+      const outputs = new Map<number, string>();
+      const invocations = await runConcurrently(
+        provider,
+        async (i, config) => {
+          let text = '';
+          for await (const piece of await chain.stream({ question: `question ${String(i)}` }, config)) text += piece;
+          outputs.set(i, text);
+        },
+        [handler, log],
+      );
+      for (let i = 0; i < INVOCATIONS; i += 1) expect(outputs.get(i)).to.equal(`answer to question ${String(i)}`);
+      const summary = verifyForest(spans(), log, invocations, STREAMED_CHAIN);
+      expect(summary).to.equal(`${String(12 * INVOCATIONS)} run spans, ${String(3 * INVOCATIONS)} provider spans`);
+      expect(handler.stats).to.include({ openRuns: 0, callbackErrors: 0 });
+    });
   }
+
+  it('chain where every fifth invocation fails in its tool (background callbacks)', async () => {
+    const { provider, spans } = createTracing();
+    const handler = new GenAICallbackHandler({ tracerProvider: provider });
+    const log = new RunTreeLog();
+    const failing = (i: number): boolean => i % 5 === 0;
+    const chain = buildChain(provider, (query) => failing(Number(query.replace('question ', ''))));
+    const failed: number[] = [];
+    const invocations = await runConcurrently(
+      provider,
+      (i, config) =>
+        chain.invoke({ question: `question ${String(i)}` }, config).catch(() => {
+          failed.push(i);
+        }),
+      [handler, log],
+    );
+    expect(failed.sort((a, b) => a - b)).to.deep.equal(Array.from({ length: INVOCATIONS }, (_, i) => i).filter(failing));
+    expect(verifyForest(spans(), log, invocations, CHAIN)).to.equal(`${String(7 * INVOCATIONS)} run spans, ${String(3 * INVOCATIONS)} provider spans`);
+    // the error sits on the tool span and the spans around it, of the failed invocations only
+    for (const span of spans()) {
+      const invocation = Number(String(span.attributes['langchain.metadata.invocation'] ?? '-1').replace('inv-', ''));
+      const mustFail = failing(invocation) && ['execute_tool lookup', 'act', 'invoke_workflow qa'].includes(span.name);
+      expect(span.status.code === SpanStatusCode.ERROR, `${span.name} of inv-${String(invocation)}`).to.equal(mustFail);
+    }
+    expect(handler.stats).to.include({ openRuns: 0, callbackErrors: 0 });
+  });
 
   it('control: the check fails when one span sits under another invocation', async () => {
     const { provider, spans } = createTracing();
