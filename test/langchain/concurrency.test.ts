@@ -15,6 +15,12 @@
  * that started it (the model's / retriever's `runManager`, the tool's child callback manager), so
  * its expected parent is that run's span. On top of that, a fixed table per workload states the
  * parent of each span by name, and the exact number of spans of each name per invocation.
+ *
+ * Workloads, each with background callbacks and with `awaitHandlers: true`: a chain (retriever in a
+ * lambda, prompt, chat model answering with a tool call, the tool in a lambda); LangGraph's ReAct
+ * agent (tool call, then an answer; the tool calls the retriever); a streamed chain (retriever and
+ * tool in parallel branches, a streaming chat model). And the chain with every fifth invocation
+ * failing in its tool. A control shows the check catches a span moved under another invocation.
  */
 import { expect } from 'chai';
 import { SpanStatusCode, context } from '@opentelemetry/api';
@@ -48,7 +54,7 @@ const OWNER_RUN = 'test.owner_run_id';
 
 // ---- workload pieces -------------------------------------------------------------------------
 
-/** A small deterministic pseudo-random source (mulberry32), so each run interleaves the same way. */
+/** Delays of 0–5 ms from a seeded pseudo-random source (mulberry32): varied, but the same sequence every run. */
 function jitterSource(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
