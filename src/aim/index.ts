@@ -1,6 +1,7 @@
 /** The Aim remote-tracking client: see {@link AimRepo}. */
 export { AimRepo } from './repo.js';
-export { AimRun, type ParamKey, type RunSettings, type TrackOptions, newRunHash } from './run.js';
+export { AimRun, type FigureTrackOptions, type ParamKey, type RunSettings, type TrackOptions, newRunHash } from './run.js';
+export { aimFigure, type AimFigureOptions, type PlotlyFigure } from './figure.js';
 export type { AimTransportOptions } from './transport.js';
 export { parseAimUrl, AIM_DEFAULT_PORT } from './url.js';
 export {

@@ -1,10 +1,14 @@
-import type { AimKey, AimValue } from './codec/values.js';
+import { AimObject, type AimKey, type AimValue } from './codec/values.js';
 import { AimClosedError, AimRunLockedError, AimServerError, AimUsageError } from './errors.js';
+import { AIM_FIGURE, type PlotlyFigure, aimFigure, figureJson } from './figure.js';
 import { RunPoints, type TrackOptions } from './run-points.js';
 import type { SequenceInfo, SequenceTracker, TrackedValue } from './sequence.js';
 import type { AimTransport } from './transport.js';
 
 export type { TrackOptions } from './run-points.js';
+
+/** Where a tracked figure goes: {@link TrackOptions} without `pointKey` (a figure is stored under its step). */
+export type FigureTrackOptions = Omit<TrackOptions, 'pointKey'>;
 
 /** A param key: one name, or a path of names into the params tree. */
 export type ParamKey = string | readonly string[];
@@ -238,6 +242,35 @@ export class AimRun {
    */
   trackTexts(texts: readonly string[], options: TrackOptions): Promise<void> {
     return this.trackPoint({ kind: 'texts', value: [...texts] }, options);
+  }
+
+  /**
+   * Tracks a Plotly figure (an `aim.Figure`, Python's `run.track(aim.Figure(fig), ...)`) on a
+   * figure sequence: dtype `aim.figure`, listed under the run's `figures`, shown in Aim's Figures
+   * tab. `figure` is an {@link aimFigure} object, the figure's JSON text (stored as given) or a
+   * figure object (stored as `JSON.stringify(figure)`); the last two get `version` `'unknown'`.
+   *
+   * Like texts, a figure is stored under its step (default: one after the sequence's last step, 0
+   * for a new sequence): tracking a figure again at the same step replaces it, so writing the same
+   * figure twice leaves one point with the same value (and, given the same `time`, the same tree).
+   * Each point copies the whole JSON into the request, and the sequence's newest figure into the
+   * run's metadata (`last`, as Aim does): keep figures to a size the UI can draw.
+   *
+   * @throws {AimUsageError} for a value that is not a figure (see {@link aimFigure}), an empty
+   *   name, a negative step, or a sequence that holds another dtype.
+   * @throws {AimClosedError} once the run is closed.
+   */
+  trackFigure(figure: AimObject | string | PlotlyFigure, options: FigureTrackOptions): Promise<void> {
+    let value: AimObject;
+    if (figure instanceof AimObject) {
+      if (figure.alias !== AIM_FIGURE || figureJson(figure) === undefined) {
+        throw new AimUsageError(`trackFigure takes an aim.figure object (from aimFigure), not ${figure.alias}`);
+      }
+      value = figure;
+    } else {
+      value = aimFigure(figure);
+    }
+    return this.trackPoint({ kind: 'object', value }, options);
   }
 
   /** Sets the run's experiment (created if missing). */

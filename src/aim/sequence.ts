@@ -15,18 +15,22 @@ export type TreeWrite =
   | { tree: TreeName; method: 'make_array'; path: AimPath }
   | { tree: TreeName; method: 'update'; path: AimPath; entries: readonly (readonly [AimKey, AimValue])[] };
 
-/** A value tracked on a sequence: an Aim float (`number`), int (`bigint`), text, or list of texts (one record). */
+/**
+ * A value tracked on a sequence: an Aim float (`number`), int (`bigint`), text, list of texts (one
+ * record), or another custom object (e.g. an `aim.figure`), whose dtype is its alias.
+ */
 export type TrackedValue =
   | { kind: 'float'; value: number }
   | { kind: 'int'; value: bigint }
   | { kind: 'text'; value: string }
-  | { kind: 'texts'; value: readonly string[] };
+  | { kind: 'texts'; value: readonly string[] }
+  | { kind: 'object'; value: AimObject };
 
 /** What a run knows of one sequence (a name in a context) after writing or loading it. */
 export interface SequenceInfo {
-  /** Aim's dtype: `float`, `int`, `number` (ints and floats mixed), `aim.text` or `list(aim.text)`. */
+  /** Aim's dtype: `float`, `int`, `number` (ints and floats mixed), `aim.text`, `list(aim.text)`, `aim.figure`, ... */
   dtype: string;
-  /** 2 for metrics (hash-keyed steps), 1 for objects such as texts (raw step keys). */
+  /** 2 for metrics (hash-keyed steps), 1 for objects such as texts and figures (raw step keys). */
   version: 1 | 2;
   /** The next automatic step: last step + 1 (0 for a new sequence). */
   count: bigint;
@@ -37,10 +41,25 @@ export interface SequenceInfo {
   recordMaxLength?: number;
 }
 
-/** The Aim sequence type (`typed_traces` key) of a dtype. */
+/** Aim's `SEQUENCE_TYPE_MAP` (`aim/sdk/sequences/sequence_type_map.py`): the sequence type of a dtype. */
+const SEQUENCE_TYPES: ReadonlyMap<string, string> = new Map([
+  ['int', 'metric'],
+  ['float', 'metric'],
+  ['float64', 'metric'],
+  ['number', 'metric'],
+  ['aim.image', 'images'],
+  ['list(aim.image)', 'images'],
+  ['aim.audio', 'audios'],
+  ['list(aim.audio)', 'audios'],
+  ['aim.text', 'texts'],
+  ['list(aim.text)', 'texts'],
+  ['aim.distribution', 'distributions'],
+  ['aim.figure', 'figures'],
+]);
+
+/** The Aim sequence type (`typed_traces` key) of a dtype: `sequence` for a dtype Aim does not map. */
 function sequenceType(dtype: string): string {
-  if (dtype === 'aim.text' || dtype === 'list(aim.text)') return 'texts';
-  return dtype === 'list' ? 'sequence' : 'metric';
+  return SEQUENCE_TYPES.get(dtype) ?? 'sequence';
 }
 
 /** Aim's typename of a value (`get_object_typename`): an empty list is a plain `list`. */
@@ -50,6 +69,8 @@ function dtypeOf(value: TrackedValue): string {
       return 'aim.text';
     case 'texts':
       return value.value.length === 0 ? 'list' : 'list(aim.text)';
+    case 'object':
+      return value.value.alias;
     default:
       return value.kind;
   }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { AimObject, type AimKey, type AimValue } from '../../src/aim/codec/values.js';
+import { aimFigure } from '../../src/aim/figure.js';
 import { contextId, stepHash } from '../../src/aim/hash.js';
 import { SequenceTracker, type TreeWrite } from '../../src/aim/sequence.js';
 
@@ -173,6 +174,72 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     ]);
     expect(writes.some((w) => w.includes('/step') && !w.includes('first_step') && !w.includes('last_step'))).to.equal(false);
     expect(writes.some((w) => w.includes('/max') || w.includes('/min'))).to.equal(false);
+  });
+
+  it("a figure is a v1 aim.figure point: exactly the 16 leaf writes of Aim's tracker, sequence type figures, no min/max", () => {
+    const tracker = new SequenceTracker(H);
+    const c = `#${CT.toString()}`;
+    const sp = `seqs/chunks/${H}/${c}/waterfall`;
+    const mr = `meta/chunks/${H}`;
+    const figure = aimFigure({ data: [] });
+    // Aim's tracker writes these for run.track(aim.Figure(fig), name='waterfall', step=0, context={'subset': 'train'}).
+    expect(trackOne(tracker, { kind: 'object', value: figure }, 'waterfall', TRAIN, CT, 0n, undefined, 1)).to.have.members([
+      `seqs make_array ${sp}/val`,
+      `seqs make_array ${sp}/epoch`,
+      `seqs make_array ${sp}/time`,
+      `meta meta/contexts/${c}=ctx`,
+      `meta ${mr}/contexts/${c}=ctx`,
+      `meta meta/traces_types/aim.figure/${c}/waterfall=1`,
+      `meta ${mr}/traces/${c}/waterfall/dtype=aim.figure`,
+      `meta ${mr}/traces/${c}/waterfall/version=1`,
+      `meta ${mr}/traces/${c}/waterfall/first=<aim.figure>`,
+      `meta ${mr}/traces/${c}/waterfall/first_step=0`,
+      `meta ${mr}/typed_traces/figures/${c}/waterfall=1`,
+      `meta ${mr}/traces/${c}/waterfall/last=<aim.figure>`,
+      `meta ${mr}/traces/${c}/waterfall/last_step=0`,
+      `seqs ${sp}/val/#0=<aim.figure>`,
+      `seqs ${sp}/epoch/#0=null`,
+      `seqs ${sp}/time/#0=1`,
+    ]);
+    expect(tracker.info(CT, 'waterfall')).to.deep.include({ dtype: 'aim.figure', version: 1, count: 1n });
+    // The next point (auto step 1) writes last/last_step and its three columns, nothing else.
+    expect(trackOne(tracker, { kind: 'object', value: figure }, 'waterfall', TRAIN, CT, undefined, undefined, 2)).to.have.members([
+      `meta ${mr}/traces/${c}/waterfall/last=<aim.figure>`,
+      `meta ${mr}/traces/${c}/waterfall/last_step=1`,
+      `seqs ${sp}/val/#1=<aim.figure>`,
+      `seqs ${sp}/epoch/#1=null`,
+      `seqs ${sp}/time/#1=2`,
+    ]);
+    // The same step again is the same three keys (a replay overwrites, it adds no point).
+    expect(trackOne(tracker, { kind: 'object', value: figure }, 'waterfall', TRAIN, CT, 0n, undefined, 1)).to.have.members([
+      `seqs ${sp}/val/#0=<aim.figure>`,
+      `seqs ${sp}/epoch/#0=null`,
+      `seqs ${sp}/time/#0=1`,
+    ]);
+  });
+
+  it('a figure sequence takes only figures, and a text or metric sequence no figure', () => {
+    const tracker = new SequenceTracker(H);
+    const figure = { kind: 'object', value: aimFigure({ data: [] }) } as const;
+    trackOne(tracker, figure, 'f', EMPTY, C0, undefined, undefined, 1);
+    trackOne(tracker, { kind: 'text', value: 't' }, 't', EMPTY, C0, undefined, undefined, 1);
+    trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
+    expect(() => { tracker.track({ kind: 'text', value: 'x' }, 'f', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds aim.figure/);
+    expect(() => { tracker.track({ kind: 'float', value: 1 }, 'f', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds aim.figure/);
+    expect(() => { tracker.track(figure, 't', EMPTY, C0, undefined, undefined, 1); }).to.throw(/aim.figure value on sequence 't', which holds aim.text/);
+    expect(() => { tracker.track(figure, 'm', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds float/);
+    expect(tracker.pendingPoints).to.equal(0);
+  });
+
+  it('figures count as text when updates are split: a figure over 8 KiB goes alone', () => {
+    const tracker = new SequenceTracker(H);
+    for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [{ x: 'x'.repeat(9000) }] }) }, 'big', EMPTY, C0, BigInt(i), undefined, 1);
+    for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [] }) }, 'small', EMPTY, C0, BigInt(i), undefined, 1);
+    const writes = tracker.drain();
+    const sizes = (name: string): number[] =>
+      writes.flatMap((w) => (w.method === 'update' && w.path.at(-2) === name && w.path.at(-1) === 'val' ? [w.entries.length] : []));
+    expect(sizes('big')).to.deep.equal([1, 1, 1]);
+    expect(sizes('small')).to.deep.equal([3]);
   });
 
   it('a list of texts is one v1 point of dtype list(aim.text) with record_max_length, as Python tracks [Text, Text]', () => {
