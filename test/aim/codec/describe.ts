@@ -4,6 +4,7 @@
  * plain deep equality exactly when they are the same Aim value.
  */
 import { AimBlob, type AimKey, AimObject, type AimValue, aimResource, aimText } from '../../../src/aim/codec/values.js';
+import { aimFigure } from '../../../src/aim/figure.js';
 
 export type KeyDesc = { t: 'str'; v: string } | { t: 'int'; v: string };
 
@@ -19,7 +20,8 @@ export type Desc =
   | { t: 'custom'; alias: string; v: [KeyDesc, Desc][] }
   | { t: 'blob'; v: Desc }
   | { t: 'text'; v: string }
-  | { t: 'resource'; v: string };
+  | { t: 'resource'; v: string }
+  | { t: 'figure'; v: string; version?: string };
 
 /** Builders for readable case tables. */
 export const d = {
@@ -36,6 +38,8 @@ export const d = {
   blob: (v: Desc): Desc => ({ t: 'blob', v }),
   text: (v: string): Desc => ({ t: 'text', v }),
   resource: (v: string): Desc => ({ t: 'resource', v }),
+  /** `aim.Figure` of a plotly figure whose `to_json()` is `v`; `version` default: Aim's 'unknown' (plotly not installed). */
+  figure: (v: string, version?: string): Desc => (version === undefined ? { t: 'figure', v } : { t: 'figure', v, version }),
 };
 
 function floatText(value: number): string {
@@ -89,6 +93,8 @@ export function toValue(desc: Desc): AimValue {
       return aimText(desc.v);
     case 'resource':
       return aimResource(desc.v);
+    case 'figure':
+      return aimFigure(desc.v, desc.version === undefined ? {} : { version: desc.version });
   }
 }
 
@@ -119,7 +125,7 @@ export function describe(value: AimValue): Desc {
 
 /**
  * The description Aim gives back after a round trip: floats in canonical text ('0.10' → '0.1'),
- * tuples as lists, `text` / `resource` as the custom objects they are.
+ * tuples as lists, `text` / `resource` / `figure` as the custom objects they are.
  */
 export function canonical(desc: Desc): Desc {
   return describe(toValue(desc));

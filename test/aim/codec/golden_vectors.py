@@ -20,11 +20,18 @@ DESC, a typed JSON description of a Python value (ints and floats kept apart):
   {"t": "blob", "v": DESC}
   {"t": "text", "v": "..."}       aim.Text (input only; it decodes as a custom aim.text)
   {"t": "resource", "v": "..."}   aim.resource (input only; it decodes as a custom aim.resource)
+  {"t": "figure", "v": "<json>", "version": "..."?}
+                                  aim.Figure of a plotly figure whose to_json() is v (input only; it
+                                  decodes as a custom aim.figure). Plotly is not installed: the figure
+                                  is a stand-in Aim recognises as plotly's (a BaseFigure class of module
+                                  plotly.basedatatypes, with to_json); with "version", plotly.version is
+                                  stubbed to give it, else Aim writes 'unknown'
 """
 
 import json
 import math
 import sys
+import types
 from importlib.metadata import version
 
 import aim
@@ -41,6 +48,36 @@ def custom_class(alias):
         cls = type('Golden_' + alias.replace('.', '_'), (CustomObject,), {'AIM_NAME': alias})
         CustomObject.alias(alias)(cls)
     return CustomObject.registry[alias]
+
+
+class BaseFigure:
+    """A stand-in for a plotly figure: Aim checks the type name and calls to_json() only."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def to_json(self):
+        return self.text
+
+
+BaseFigure.__module__ = 'plotly.basedatatypes'
+
+
+def build_figure(desc):
+    if 'version' not in desc:
+        return aim.Figure(BaseFigure(desc['v']))
+    stubs = {'plotly': types.ModuleType('plotly'), 'plotly.version': types.ModuleType('plotly.version')}
+    stubs['plotly.version'].__version__ = desc['version']
+    saved = {name: sys.modules.get(name) for name in stubs}
+    sys.modules.update(stubs)
+    try:
+        return aim.Figure(BaseFigure(desc['v']))
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
 
 
 def build_key(desc):
@@ -79,6 +116,8 @@ def build(desc):
         return aim.Text(desc['v'])
     if t == 'resource':
         return ResourceObject(desc['v'])
+    if t == 'figure':
+        return build_figure(desc)
     raise ValueError(f'unknown description {t!r}')
 
 
