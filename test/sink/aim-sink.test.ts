@@ -61,8 +61,8 @@ async function until(condition: () => boolean): Promise<void> {
 /** The diag lines at warn and above while `body` runs. */
 async function diagLines(body: () => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
-  const keep = (message: string): void => {
-    lines.push(message);
+  const keep = (...args: unknown[]): void => {
+    lines.push(args.map(String).join(' ')); // the component's namespace, then the message
   };
   const logger: DiagLogger = { error: keep, warn: keep, info: () => undefined, debug: () => undefined, verbose: () => undefined };
   diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
