@@ -17,19 +17,16 @@ import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';
 import type { AgentAction, AgentFinish } from '@langchain/core/agents';
 import type { DocumentInterface } from '@langchain/core/documents';
-import type { Serialized } from '@langchain/core/load/serializable';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { ChainValues } from '@langchain/core/utils/types';
 import { type Span, diag, trace } from '@opentelemetry/api';
 import { semconvNames } from '../semconv/profile.js';
 import type { SemconvNames } from '../semconv/profile.js';
-import { GenAIOperation } from '../semconv/values.js';
 import { VERSION } from '../version.js';
 import * as la from './attributes.js';
 import { ContentPolicy } from './content.js';
 import { installContextBridge } from './context-bridge.js';
-import { chatInput, promptInput } from './messages.js';
 import type { PartOptions } from './messages.js';
 import { GenAIMetrics, INSTRUMENTATION_SCOPE } from './metrics.js';
 import { resolveOptions } from './options.js';
@@ -37,6 +34,8 @@ import type { GenAICallbackHandlerOptions } from './options.js';
 import { asRecord } from './read.js';
 import { RunRecorder } from './recorder.js';
 import { RunRegistry } from './runs.js';
+import { START_KINDS } from './starts.js';
+import type { ChainStartArgs, InferenceStartArgs, RetrieverStartArgs, StartKind, ToolStartArgs } from './starts.js';
 import { usageFromMetadata } from './usage.js';
 
 const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
@@ -124,240 +123,74 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
     return this._runs.sweep();
   }
 
-  // ---- synchronous start hooks (called by CallbackManager in the caller's tick) ------------------
+  // ---- starts: LangChain's synchronous tracer hooks, and its callbacks as the fallback ------------
+  // Each kind of run is an entry of START_KINDS (starts.ts); the two methods per kind only name the
+  // entry points LangChain calls (by name, so they cannot be generated without losing their types).
 
   /** Marks this handler as a tracer for LangChain's `isBaseTracer` check; the run map is ours. */
   _addRunToRunMap(): void {
     // intentionally empty: see the class comment
   }
 
-  /** LangChain's synchronous tracer hook for an LLM run: starts its span in the caller's tick. @internal */
-  _createRunForLLMStart(
-    llm: Serialized,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this._syncHooksSeen = true;
-    this._onLLMStart(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
+  /** @internal LangChain's synchronous tracer hook for an LLM run. */
+  _createRunForLLMStart(...args: InferenceStartArgs<string[]>): void {
+    this._start(START_KINDS.llm, args, true);
   }
 
-  private _onLLMStart(
-    llm: Serialized,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this._guard('handleLLMStart', () => {
-      this._recorder.startInference(GenAIOperation.TEXT_COMPLETION, llm, runId, parentRunId, extraParams, tags, metadata, runName, () => ({
-        input: promptInput(prompts[0] ?? ''),
-        system: undefined,
-      }));
-    });
+  override handleLLMStart(...args: InferenceStartArgs<string[]>): void {
+    this._start(START_KINDS.llm, args, false);
   }
 
-
-  /** LangChain's synchronous tracer hook for a chat-model run: starts its span in the caller's tick. @internal */
-  _createRunForChatModelStart(
-    llm: Serialized,
-    messages: BaseMessage[][],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this._syncHooksSeen = true;
-    this._onChatModelStart(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
+  /** @internal LangChain's synchronous tracer hook for a chat-model run. */
+  _createRunForChatModelStart(...args: InferenceStartArgs<BaseMessage[][]>): void {
+    this._start(START_KINDS.chatModel, args, true);
   }
 
-  private _onChatModelStart(
-    llm: Serialized,
-    messages: BaseMessage[][],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    this._guard('handleChatModelStart', () => {
-      this._recorder.startInference(GenAIOperation.CHAT, llm, runId, parentRunId, extraParams, tags, metadata, runName, () =>
-        chatInput(messages[0] ?? [], this._parts),
-      );
-    });
+  override handleChatModelStart(...args: InferenceStartArgs<BaseMessage[][]>): void {
+    this._start(START_KINDS.chatModel, args, false);
   }
 
-
-  /** LangChain's synchronous tracer hook for a chain run (runtime argument order): starts its span in the caller's tick. @internal */
-  _createRunForChainStart(
-    chain: Serialized,
-    inputs: ChainValues,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-    extra?: Record<string, unknown>,
-  ): void {
-    this._syncHooksSeen = true;
-    this._onChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName, extra);
-  }
-
-  private _onChainStart(
-    chain: Serialized,
-    inputs: ChainValues,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-    extra?: Record<string, unknown>,
-  ): void {
-    this._guard('handleChainStart', () => {
-      this._recorder.startChain(chain, inputs, runId, parentRunId, tags, metadata, runType, runName, extra);
-    });
-  }
-
-
-  /** LangChain's synchronous tracer hook for a tool run (`input` is the object, not its JSON): starts its span in the caller's tick. @internal */
-  _createRunForToolStart(
-    tool: Serialized,
-    input: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-    toolCallId?: string,
-  ): void {
-    this._syncHooksSeen = true;
-    this._onToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
-  }
-
-  private _onToolStart(
-    tool: Serialized,
-    input: unknown,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-    toolCallId?: string,
-  ): void {
-    this._guard('handleToolStart', () => {
-      this._recorder.startTool(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
-    });
-  }
-
-
-  /** LangChain's synchronous tracer hook for a retriever run: starts its span in the caller's tick. @internal */
-  _createRunForRetrieverStart(
-    retriever: Serialized,
-    query: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    name?: string,
-  ): void {
-    this._syncHooksSeen = true;
-    this._onRetrieverStart(retriever, query, runId, parentRunId, tags, metadata, name);
-  }
-
-  private _onRetrieverStart(
-    retriever: Serialized,
-    query: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    name?: string,
-  ): void {
-    this._guard('handleRetrieverStart', () => {
-      this._recorder.startRetriever(retriever, query, runId, parentRunId, tags, metadata, name);
-    });
-  }
-
-
-  // ---- LangChain callbacks (runtime argument order) ---------------------------------------------
-
-  override handleLLMStart(
-    llm: Serialized,
-    prompts: string[],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    if (!this._syncHooksSeen) this._onLLMStart(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
-  }
-
-  override handleChatModelStart(
-    llm: Serialized,
-    messages: BaseMessage[][],
-    runId: string,
-    parentRunId?: string,
-    extraParams?: Record<string, unknown>,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-  ): void {
-    if (!this._syncHooksSeen) this._onChatModelStart(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
+  /** @internal LangChain's synchronous tracer hook for a chain run. */
+  _createRunForChainStart(...args: ChainStartArgs): void {
+    this._start(START_KINDS.chain, args, true);
   }
 
   /** Note: LangChain calls this with `(…, runId, parentRunId, tags, metadata, runType, runName, extra)`, not the typed order. */
-  override handleChainStart(
-    chain: Serialized,
-    inputs: ChainValues,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runType?: string,
-    runName?: string,
-    extra?: Record<string, unknown>,
-  ): void {
-    if (!this._syncHooksSeen) this._onChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName, extra);
+  override handleChainStart(...args: ChainStartArgs): void {
+    this._start(START_KINDS.chain, args, false);
   }
 
-  override handleToolStart(
-    tool: Serialized,
-    input: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    runName?: string,
-    toolCallId?: string,
-  ): void {
-    if (!this._syncHooksSeen) this._onToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
+  /** @internal LangChain's synchronous tracer hook for a tool run (`input` is the value, not its JSON). */
+  _createRunForToolStart(...args: ToolStartArgs<unknown>): void {
+    this._start(START_KINDS.tool, args, true);
   }
 
-  override handleRetrieverStart(
-    retriever: Serialized,
-    query: string,
-    runId: string,
-    parentRunId?: string,
-    tags?: string[],
-    metadata?: Record<string, unknown>,
-    name?: string,
-  ): void {
-    if (!this._syncHooksSeen) this._onRetrieverStart(retriever, query, runId, parentRunId, tags, metadata, name);
+  override handleToolStart(...args: ToolStartArgs<string>): void {
+    this._start(START_KINDS.tool, args, false);
   }
+
+  /** @internal LangChain's synchronous tracer hook for a retriever run. */
+  _createRunForRetrieverStart(...args: RetrieverStartArgs): void {
+    this._start(START_KINDS.retriever, args, true);
+  }
+
+  override handleRetrieverStart(...args: RetrieverStartArgs): void {
+    this._start(START_KINDS.retriever, args, false);
+  }
+
+  /**
+   * Starts a run's span: from LangChain's synchronous hook (`fromHook`) in the caller's tick, or from
+   * its queued `handle*Start` callback when this LangChain version does not call the hooks.
+   */
+  private _start<Args extends unknown[]>(kind: StartKind<Args>, args: Args, fromHook: boolean): void {
+    if (fromHook) this._syncHooksSeen = true;
+    else if (this._syncHooksSeen) return;
+    this._guard(kind.callback, () => {
+      this._recorder.start(kind, kind.read(args));
+    });
+  }
+
+  // ---- LangChain callbacks (runtime argument order) ---------------------------------------------
 
   override handleLLMNewToken(
     _token: string,

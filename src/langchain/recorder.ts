@@ -5,29 +5,28 @@
  * throw on hostile input, the shell catches.
  */
 import type { DocumentInterface } from '@langchain/core/documents';
-import type { Serialized } from '@langchain/core/load/serializable';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { ChainValues } from '@langchain/core/utils/types';
-import { SpanKind, SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { SemconvNames } from '../semconv/profile.js';
-import type { OutputMessage, RetrievalDocument } from '../semconv/parts.js';
-import { GenAIOperation, GenAIToolType } from '../semconv/values.js';
+import type { RetrievalDocument } from '../semconv/parts.js';
 import * as la from './attributes.js';
-import { classifyChain } from './classify.js';
+import { recordChainValues } from './chain-values.js';
+import type { RunScope } from './chain-values.js';
 import type { ContentFormat, ContentPolicy } from './content.js';
 import { registerRun, unregisterRun } from './context-bridge.js';
 import { bubbleUpName, errorMessage, errorType } from './errors.js';
-import { chatMessageOf, messagesIn, outputMessages, toolResponseValue } from './messages.js';
+import { outputMessages, toolResponseValue } from './messages.js';
 import type { PartOptions } from './messages.js';
 import { addTagsAndMetadata } from './metadata.js';
 import type { GenAIMetrics } from './metrics.js';
 import { providerFromLsProvider } from './provider.js';
-import { asNumber, asRecord, asString, firstString, firstStringOf, serializedClassName } from './read.js';
+import { asNumber, asRecord, asString, firstString, firstStringOf } from './read.js';
 import type { UnknownRecord } from './read.js';
-import { inferenceRequest, toolDefinitions } from './request.js';
 import { inferenceResponse } from './response.js';
 import type { RunRegistry, ExpiryReason, RunKind, RunRecord } from './runs.js';
+import type { StartCall, StartKind } from './starts.js';
 import { isTracingSuppressed } from './suppression.js';
 import { addUsage, setUsageAttributes, usageFromMetadata } from './usage.js';
 
@@ -68,8 +67,8 @@ export class RunRecorder {
   private readonly _metrics: GenAIMetrics;
   private readonly _runs: RunRegistry;
   private readonly _includeHidden: boolean;
-  private readonly _chainSteps: boolean;
   private readonly _guard: (fn: () => void) => void;
+  private readonly _scope: RunScope;
 
   constructor(parts: RecorderParts) {
     this._tracer = parts.tracer;
@@ -79,8 +78,8 @@ export class RunRecorder {
     this._metrics = parts.metrics;
     this._runs = parts.runs;
     this._includeHidden = parts.includeHidden;
-    this._chainSteps = parts.chainSteps;
     this._guard = parts.guard;
+    this._scope = { names: parts.names, content: parts.content, parts: parts.parts, chainSteps: parts.chainSteps };
   }
 
   // ---- starts ----------------------------------------------------------------------------------
@@ -145,146 +144,31 @@ export class RunRecorder {
     addTagsAndMetadata(attributes, tags, metadata);
   }
 
-  startInference(
-    operation: string,
-    llm: Serialized,
-    runId: string,
-    parentRunId: string | undefined,
-    extraParams: UnknownRecord | undefined,
-    tags: string[] | undefined,
-    metadata: UnknownRecord | undefined,
-    runName: string | undefined,
-    input: () => { input: unknown; system: unknown },
-  ): void {
-    const { parent, ctx } = this._parentOf(parentRunId);
-    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
-      this._skip(runId, parent, ctx);
+  /** Starts the span of a new run of `kind` (see `starts.ts`). */
+  start<Args extends unknown[]>(kind: StartKind<Args>, call: StartCall): void {
+    const { parent, ctx } = this._parentOf(call.parentRunId);
+    if (isTracingSuppressed(ctx) || (!this._includeHidden && call.tags?.includes(HIDDEN_TAG) === true)) {
+      this._skip(call.runId, parent, ctx);
       return;
     }
-    const n = this._names;
-    const request = inferenceRequest(n, operation, llm, extraParams, metadata);
-    const attributes = request.attributes;
-    const name = runName ?? serializedClassName(llm) ?? operation;
-    this._commonAttributes(attributes, runId, operation === GenAIOperation.CHAT ? 'chat_model' : 'llm', name, tags, metadata);
+    const run = kind.describe(call, parent, this._names);
+    this._commonAttributes(run.attributes, call.runId, run.runType, run.runName, call.tags, call.metadata);
     const startedAt = performance.now();
-    const span = this._tracer.startSpan(request.model !== undefined ? `${operation} ${request.model}` : operation, { kind: SpanKind.CLIENT, attributes }, ctx);
-    const record = this._register(runId, span, ctx, parent, 'inference', parent?.agentName, startedAt);
-    const metricAttributes: Attributes = { [n.operationName]: operation, [n.providerName]: request.provider };
-    if (request.model !== undefined) metricAttributes[n.requestModel] = request.model;
-    record.inference = { metricAttributes, providerKnown: request.providerKnown };
-    if (this._content.active) {
-      let built: { input: unknown; system: unknown } | undefined;
-      const content = (): { input: unknown; system: unknown } => (built ??= input());
-      this._content.record(span, runId, n.systemInstructions, () => content().system);
-      this._content.record(span, runId, n.inputMessages, () => content().input);
-      this._content.record(span, runId, n.toolDefinitions, () => toolDefinitions(extraParams));
-    }
-    registerRun(runId, {
-      span,
-      onCancel: (reason) => {
-        this._guard(() => {
-          this.failInference(runId, reason ?? cancelledError());
-        });
-      },
-    });
-  }
-
-  startChain(
-    chain: Serialized,
-    inputs: ChainValues,
-    runId: string,
-    parentRunId: string | undefined,
-    tags: string[] | undefined,
-    metadata: UnknownRecord | undefined,
-    runType: string | undefined,
-    runName: string | undefined,
-    extra: UnknownRecord | undefined,
-  ): void {
-    const { parent, ctx } = this._parentOf(parentRunId);
-    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
-      this._skip(runId, parent, ctx);
-      return;
-    }
-    const n = this._names;
-    const name = runName ?? serializedClassName(chain) ?? 'chain';
-    const chainClass = classifyChain(chain, name, metadata, parent !== undefined, parent?.agentName);
-    const attributes: Attributes = {};
-    let spanName = name;
-    let kind: RunKind = 'chain';
-    let agentName = asString(metadata?.['lc_agent_name']) ?? parent?.agentName;
-    if (chainClass.kind === 'agent') {
-      kind = 'agent';
-      attributes[n.operationName] = GenAIOperation.INVOKE_AGENT;
-      spanName = chainClass.name !== undefined ? `${GenAIOperation.INVOKE_AGENT} ${chainClass.name}` : GenAIOperation.INVOKE_AGENT;
-      if (chainClass.name !== undefined) attributes[n.agentName] = chainClass.name;
-      agentName = chainClass.name ?? agentName;
-    } else if (chainClass.kind === 'workflow') {
-      kind = 'workflow';
-      attributes[n.operationName] = GenAIOperation.INVOKE_WORKFLOW;
-      attributes[n.workflowName] = chainClass.name;
-      spanName = `${GenAIOperation.INVOKE_WORKFLOW} ${chainClass.name}`;
-    }
-    this._commonAttributes(attributes, runId, runType ?? 'chain', name, tags, metadata);
-    const startedAt = performance.now();
-    const span = this._tracer.startSpan(spanName, { kind: SpanKind.INTERNAL, attributes }, ctx);
-    const record = this._register(runId, span, ctx, parent, kind, agentName, startedAt);
-    if (extra?.['lc_defers_inputs'] !== true) this._recordChainValues(record, span, runId, inputs, 'input');
-  }
-
-  startTool(
-    tool: Serialized,
-    input: unknown,
-    runId: string,
-    parentRunId: string | undefined,
-    tags: string[] | undefined,
-    metadata: UnknownRecord | undefined,
-    runName: string | undefined,
-    toolCallId: string | undefined,
-  ): void {
-    const { parent, ctx } = this._parentOf(parentRunId);
-    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
-      this._skip(runId, parent, ctx);
-      return;
-    }
-    const n = this._names;
-    const name = runName ?? serializedClassName(tool) ?? 'tool';
-    const attributes: Attributes = {
-      [n.operationName]: GenAIOperation.EXECUTE_TOOL,
-      [n.toolName]: name,
-      [n.toolType]: GenAIToolType.FUNCTION,
-    };
-    if (toolCallId !== undefined) attributes[n.toolCallId] = toolCallId;
-    this._commonAttributes(attributes, runId, 'tool', name, tags, metadata);
-    const startedAt = performance.now();
-    const span = this._tracer.startSpan(`${GenAIOperation.EXECUTE_TOOL} ${name}`, { kind: SpanKind.INTERNAL, attributes }, ctx);
-    this._register(runId, span, ctx, parent, 'tool', parent?.agentName, startedAt);
-    this._content.record(span, runId, n.toolCallArguments, () => (typeof input === 'string' ? toolResponseValue(input) : input));
-    registerRun(runId, { span });
-  }
-
-  startRetriever(
-    retriever: Serialized,
-    query: string,
-    runId: string,
-    parentRunId: string | undefined,
-    tags: string[] | undefined,
-    metadata: UnknownRecord | undefined,
-    runName: string | undefined,
-  ): void {
-    const { parent, ctx } = this._parentOf(parentRunId);
-    if (isTracingSuppressed(ctx) || (!this._includeHidden && tags?.includes(HIDDEN_TAG) === true)) {
-      this._skip(runId, parent, ctx);
-      return;
-    }
-    const n = this._names;
-    const name = runName ?? serializedClassName(retriever) ?? 'retriever';
-    const attributes: Attributes = { [n.operationName]: GenAIOperation.RETRIEVAL, [n.dataSourceId]: name };
-    this._commonAttributes(attributes, runId, 'retriever', name, tags, metadata);
-    const startedAt = performance.now();
-    const span = this._tracer.startSpan(`${GenAIOperation.RETRIEVAL} ${name}`, { kind: SpanKind.CLIENT, attributes }, ctx);
-    this._register(runId, span, ctx, parent, 'retrieval', parent?.agentName, startedAt);
-    this._content.record(span, runId, n.retrievalQueryText, () => query, 'text');
-    registerRun(runId, { span });
+    const span = this._tracer.startSpan(run.spanName, { kind: kind.spanKind, attributes: run.attributes }, ctx);
+    const record = this._register(call.runId, span, ctx, parent, run.kind, run.agentName, startedAt);
+    if (run.inference !== undefined) record.inference = run.inference;
+    if (this._content.active) kind.content?.(this._scope, record, span, call);
+    if (kind.bridge === 'model') {
+      const runId = call.runId;
+      registerRun(runId, {
+        span,
+        onCancel: (reason) => {
+          this._guard(() => {
+            this.failInference(runId, reason ?? cancelledError());
+          });
+        },
+      });
+    } else if (kind.bridge === 'call') registerRun(call.runId, { span });
   }
 
   // ---- progress and ends -----------------------------------------------------------------------
@@ -362,8 +246,8 @@ export class RunRecorder {
     const record = this._takeSpan(runId);
     if (record === undefined) return;
     const { span } = record;
-    if (deferredInputs !== undefined) this._recordChainValues(record, span, runId, deferredInputs, 'input');
-    if (outputs !== undefined) this._recordChainValues(record, span, runId, outputs, 'output');
+    if (deferredInputs !== undefined) recordChainValues(this._scope, record, span, runId, deferredInputs, 'input');
+    if (outputs !== undefined) recordChainValues(this._scope, record, span, runId, outputs, 'output');
     const totals = record.totals;
     if (totals !== undefined) {
       const n = this._names;
@@ -382,26 +266,6 @@ export class RunRecorder {
     }
     if (failed) this._fail(span, error);
     else span.end();
-  }
-
-  /** Chain inputs/outputs: agents and workflows holding messages get GenAI message attributes. */
-  private _recordChainValues(record: RunRecord, span: Span, runId: string, values: unknown, direction: 'input' | 'output'): void {
-    if (!this._content.active || (record.kind === 'chain' && !this._chainSteps)) return;
-    const n = this._names;
-    const messages = record.kind === 'agent' || record.kind === 'workflow' ? messagesIn(values) : undefined;
-    if (messages !== undefined) {
-      if (direction === 'input') {
-        this._content.record(span, runId, n.inputMessages, () => messages.map((m) => chatMessageOf(asRecord(m) ?? {}, this._parts)));
-      } else {
-        this._content.record(span, runId, n.outputMessages, () => {
-          const last = asRecord(messages[messages.length - 1]) ?? {};
-          const out: OutputMessage = { ...chatMessageOf(last, this._parts), finish_reason: 'stop' };
-          return [out];
-        });
-      }
-      return;
-    }
-    this._content.record(span, runId, direction === 'input' ? la.ATTR_LANGCHAIN_CHAIN_INPUTS : la.ATTR_LANGCHAIN_CHAIN_OUTPUTS, () => values);
   }
 
   /** Ends `span` for `error`; LangGraph control flow is not an error. Returns the `error.type` set. */
