@@ -27,9 +27,10 @@ export const DEFAULT_FIGURE_VERSION = 'unknown';
  * Other top-level keys are stored as given.
  */
 export interface PlotlyFigure {
-  /** The traces, e.g. `[{ type: 'bar', orientation: 'h', x: [...], y: [...] }]`. */
+  /** The traces, e.g. `[{ type: 'bar', orientation: 'h', x: [...], y: [...] }]`; default none. */
   readonly data?: readonly unknown[];
-  readonly layout?: Readonly<Record<string, unknown>>;
+  /** The layout; required (may be `{}`): Aim's UI sets `layout.autosize` on every figure it shows. */
+  readonly layout: Readonly<Record<string, unknown>>;
   readonly frames?: readonly unknown[];
   readonly [key: string]: unknown;
 }
@@ -51,9 +52,12 @@ export interface AimFigureOptions {
  * given, or a figure object, stored as `JSON.stringify(figure)` (no whitespace, like plotly's
  * `to_json`; keys in insertion order, so the same object gives the same text every time).
  *
- * @throws {AimUsageError} when the text is not the JSON of an object (plotly figures are JSON
- *   objects; Aim's UI could not draw anything else), contains a lone UTF-16 surrogate, or the
- *   object cannot be serialized (a cycle, a bigint), or when `version` is not a string.
+ * The figure must have a `layout` object (plotly's `to_json` always writes one; Aim's Figures tab
+ * sets `layout.autosize` and fails on a figure without it) and, if it has `data`, an array of traces.
+ *
+ * @throws {AimUsageError} when the text is not JSON, the figure is not an object with a `layout`
+ *   object (and `data` array, if any), the text contains a lone UTF-16 surrogate, the object
+ *   cannot be serialized (a cycle, a bigint), or `version` is not a well-formed string.
  */
 export function aimFigure(figure: string | PlotlyFigure, options: AimFigureOptions = {}): AimObject {
   const version = options.version ?? DEFAULT_FIGURE_VERSION;
@@ -88,12 +92,12 @@ function checkedJson(text: string): string {
   } catch (error) {
     throw new AimUsageError(`a figure must be JSON text: ${(error as Error).message}`);
   }
-  if (!isJsonObject(parsed)) throw new AimUsageError('a figure must be the JSON of an object ({"data": [...], "layout": {...}})');
+  checkShape(parsed);
   return text;
 }
 
 function serialized(figure: PlotlyFigure): string {
-  if (!isJsonObject(figure)) throw new AimUsageError('a figure must be an object ({data, layout}) or its JSON text');
+  checkShape(figure);
   let text: string | undefined;
   try {
     text = JSON.stringify(figure);
@@ -105,6 +109,13 @@ function serialized(figure: PlotlyFigure): string {
   return text;
 }
 
-function isJsonObject(value: unknown): boolean {
+/** Throws unless `figure` is an object with a `layout` object and, if any, a `data` array. */
+function checkShape(figure: unknown): void {
+  if (!isJsonObject(figure)) throw new AimUsageError('a figure must be an object ({"data": [...], "layout": {...}}) or its JSON text');
+  if (!isJsonObject(figure['layout'])) throw new AimUsageError("a figure needs a layout object (Aim's UI sets layout.autosize)");
+  if (figure['data'] !== undefined && !Array.isArray(figure['data'])) throw new AimUsageError("a figure's data must be an array of traces");
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -11,7 +11,7 @@ import { packTree, unpackTree } from '../../src/aim/codec/tree.js';
 import { encodeValue, customMarker } from '../../src/aim/codec/value.js';
 import { AimBlob, AimObject } from '../../src/aim/codec/values.js';
 import { AimUsageError } from '../../src/aim/errors.js';
-import { AIM_FIGURE, aimFigure, figureJson } from '../../src/aim/figure.js';
+import { AIM_FIGURE, type PlotlyFigure, aimFigure, figureJson } from '../../src/aim/figure.js';
 import { aimFigure as exported } from '../../src/aim/index.js';
 
 const FIGURE = { data: [{ type: 'bar', orientation: 'h', x: [1.5, 2], y: ['llm', 'tool'] }], layout: { title: { text: 'trace ✓' } } };
@@ -35,7 +35,7 @@ describe('aimFigure (an aim.Figure as Aim 3.29.1 stores it)', () => {
 
   it('packs to the records Aim writes: the alias marker, three strings, and data with is_blob set', () => {
     const records = parseRecords(packTree(aimFigure(TEXT, { version: '6.0.1' })));
-    const show = records.map((r) => [r.key.toString('hex'), r.value.toString('hex'), r.isBlob]);
+    const show = records.map((r) => [Buffer.from(r.key).toString('hex'), Buffer.from(r.value).toString('hex'), r.isBlob]);
     expect(show).to.deep.equal([
       [encodePath([]).toString('hex'), encodeValue(customMarker('aim.figure')).toString('hex'), false],
       [encodePath(['source']).toString('hex'), encodeValue('plotly').toString('hex'), false],
@@ -51,7 +51,7 @@ describe('aimFigure (an aim.Figure as Aim 3.29.1 stores it)', () => {
     expect(figureJson(aimFigure(FIGURE))).to.equal(TEXT);
     expect(figureJson(aimFigure(FIGURE))).to.equal(figureJson(aimFigure(structuredClone(FIGURE))));
     // Non-finite numbers become null, as plotly's encoder writes them.
-    expect(figureJson(aimFigure({ data: [{ x: [Number.NaN, Infinity] }] }))).to.equal('{"data":[{"x":[null,null]}]}');
+    expect(figureJson(aimFigure({ data: [{ x: [Number.NaN, Infinity] }], layout: {} }))).to.equal('{"data":[{"x":[null,null]}],"layout":{}}');
   });
 
   it('JSON text is stored exactly as given (whitespace and escapes kept)', () => {
@@ -64,22 +64,28 @@ describe('aimFigure (an aim.Figure as Aim 3.29.1 stores it)', () => {
     expect(aimFigure(FIGURE, {}).storage.get('version')).to.equal('unknown');
   });
 
-  it('refuses what is not a figure: not JSON, JSON of a non-object, lone surrogates, cycles, bigints', () => {
-    const cyclic: Record<string, unknown> = { data: [] };
+  it('refuses what is not a figure: not JSON, not an object with a layout object (and a data array), lone surrogates, cycles, bigints', () => {
+    const cyclic: Record<string, unknown> = { data: [], layout: {} };
     cyclic['self'] = cyclic;
-    const bad: [string, () => unknown][] = [
-      ['not JSON', () => aimFigure('{data: []}')],
-      ['an array', () => aimFigure('[1, 2]')],
-      ['null', () => aimFigure('null')],
-      ['a string', () => aimFigure('"figure"')],
-      ['a lone surrogate', () => aimFigure('{"t": "\uD800"}')],
-      ['an array object', () => aimFigure([] as unknown as Record<string, unknown>)],
-      ['a cycle', () => aimFigure(cyclic)],
-      ['a bigint', () => aimFigure({ data: [{ x: [1n] }] })],
-      ['a toJSON that is not an object', () => aimFigure({ toJSON: () => 'x' })],
-      ['a bad version', () => aimFigure(FIGURE, { version: '\uDC00' })],
+    const bad: [string, () => unknown, RegExp][] = [
+      ['not JSON', () => aimFigure('{data: []}'), /must be JSON text/],
+      ['an array', () => aimFigure('[1, 2]'), /must be an object/],
+      ['null', () => aimFigure('null'), /must be an object/],
+      ['a string', () => aimFigure('"figure"'), /must be an object/],
+      ['a lone surrogate', () => aimFigure('{"layout": {"t": "\uD800"}}'), /lone UTF-16 surrogate/],
+      ['no layout (text)', () => aimFigure('{"data": []}'), /needs a layout object/],
+      ['no layout (object)', () => aimFigure({ data: [] } as unknown as PlotlyFigure), /needs a layout object/],
+      ['a layout that is not an object', () => aimFigure('{"layout": []}'), /needs a layout object/],
+      ['data that is not an array', () => aimFigure({ data: {} as unknown as unknown[], layout: {} }), /data must be an array/],
+      ['an array object', () => aimFigure([] as unknown as PlotlyFigure), /must be an object/],
+      ['a cycle', () => aimFigure(cyclic as PlotlyFigure), /cannot be serialized/],
+      ['a bigint', () => aimFigure({ data: [{ x: [1n] }], layout: {} }), /cannot be serialized/],
+      ['a toJSON that is not an object', () => aimFigure({ layout: {}, toJSON: () => 'x' }), /must serialize to a JSON object/],
+      ['a bad version', () => aimFigure(FIGURE, { version: '\uDC00' }), /version must be a well-formed string/],
     ];
-    for (const [what, call] of bad) expect(call, what).to.throw(AimUsageError);
+    for (const [what, call, message] of bad) expect(call, what).to.throw(AimUsageError, message);
+    // The smallest figure Aim's UI draws: an empty layout.
+    expect(figureJson(aimFigure('{"layout":{}}'))).to.equal('{"layout":{}}');
   });
 
   it('figureJson reads only aim.figure objects whose data is a BLOB of a string', () => {

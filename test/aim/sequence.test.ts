@@ -181,7 +181,7 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     const c = `#${CT.toString()}`;
     const sp = `seqs/chunks/${H}/${c}/waterfall`;
     const mr = `meta/chunks/${H}`;
-    const figure = aimFigure({ data: [] });
+    const figure = aimFigure({ data: [], layout: {} });
     // Aim's tracker writes these for run.track(aim.Figure(fig), name='waterfall', step=0, context={'subset': 'train'}).
     expect(trackOne(tracker, { kind: 'object', value: figure }, 'waterfall', TRAIN, CT, 0n, undefined, 1)).to.have.members([
       `seqs make_array ${sp}/val`,
@@ -220,7 +220,7 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
 
   it('a figure sequence takes only figures, and a text or metric sequence no figure', () => {
     const tracker = new SequenceTracker(H);
-    const figure = { kind: 'object', value: aimFigure({ data: [] }) } as const;
+    const figure = { kind: 'object', value: aimFigure({ data: [], layout: {} }) } as const;
     trackOne(tracker, figure, 'f', EMPTY, C0, undefined, undefined, 1);
     trackOne(tracker, { kind: 'text', value: 't' }, 't', EMPTY, C0, undefined, undefined, 1);
     trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
@@ -233,8 +233,8 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
 
   it('figures count as text when updates are split: a figure over 8 KiB goes alone', () => {
     const tracker = new SequenceTracker(H);
-    for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [{ x: 'x'.repeat(9000) }] }) }, 'big', EMPTY, C0, BigInt(i), undefined, 1);
-    for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [] }) }, 'small', EMPTY, C0, BigInt(i), undefined, 1);
+    for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [{ x: 'x'.repeat(9000) }], layout: {} }) }, 'big', EMPTY, C0, BigInt(i), undefined, 1);
+    for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [], layout: {} }) }, 'small', EMPTY, C0, BigInt(i), undefined, 1);
     const writes = tracker.drain();
     const sizes = (name: string): number[] =>
       writes.flatMap((w) => (w.method === 'update' && w.path.at(-2) === name && w.path.at(-1) === 'val' ? [w.entries.length] : []));

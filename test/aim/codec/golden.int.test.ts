@@ -75,7 +75,7 @@ const TREES: [string, Desc][] = [
   ['aim.resource', d.list(d.resource('5f0c4d2e-8a41-4f3b-9c77-1e2d3a4b5c6d'))],
   ["aim.Figure of a plotly figure (plotly not installed: version 'unknown')", d.figure('{"data":[{"type":"bar","orientation":"h","x":[1.5,2],"y":["llm","tool"]}],"layout":{}}')],
   ["aim.Figure with plotly's version and non-ASCII JSON", d.figure('{"data":[],"layout":{"title":{"text":"trace ✓ 日本語"}}}', '6.0.1')],
-  ['a figure sequence point in a dict', d.dict(['figures', d.list(d.figure('{}'), d.figure(`{"data":[{"x":"${'é'.repeat(5000)}"}]}`))])],
+  ['a figure sequence point in a dict', d.dict(['figures', d.list(d.figure('{"layout":{}}'), d.figure(`{"data":[{"x":"${'é'.repeat(5000)}"}],"layout":{}}`))])],
   [
     'a custom object with nested storage, a BLOB of bytes and an int key',
     d.custom('test.thing', [5n, d.str('five')], ['a', d.dict(['x', d.list(d.int(1), d.float(2))], ['y', d.dict()])], ['b', d.blob(d.bytes('0001'))]),
