@@ -18,8 +18,10 @@ as the UI's search box does, e.g. `run.gen_ai.conversation.id == "c-1"`) and pri
 of the runs each matches: {"aim_version": "3.29.1", "queries": {"<expr>": ["<hash>", ...]}}.
 
 Metric values are floats or ints (NaN/inf as the strings "NaN", "inf", "-inf"); texts are their
-strings; other objects are their repr. Runs are sorted by creation time, sequences by name and
-context, so the output is stable.
+strings; figures (aim.Figure) are {"source", "format", "version", "data"}: what the SDK's
+`Figure.json()` returns and `Figure.data`, the plotly JSON text (plotly itself is not needed);
+other objects are their repr. Runs are sorted by creation time, sequences by name and context, so
+the output is stable.
 """
 
 import argparse
@@ -31,6 +33,7 @@ from importlib.metadata import version
 
 from aim import Repo, Run
 from aim.sdk.index_manager import RepoIndexManager
+from aim.sdk.objects.figure import Figure
 from aim.sdk.objects.text import Text
 from aim.sdk.sequence import Sequence
 from aim.sdk.types import QueryReportMode
@@ -47,6 +50,8 @@ def plain(value):
         return value
     if isinstance(value, Text):
         return value.data
+    if isinstance(value, Figure):
+        return {**value.json(), "data": value.data}
     if hasattr(value, "data") and isinstance(getattr(value, "data"), str):
         return value.data
     if isinstance(value, (list, tuple)):

@@ -13,13 +13,30 @@ export type OracleValue = null | boolean | number | string | OracleValue[] | { [
 export interface OracleSequence {
   name: string;
   context: Record<string, OracleValue>;
-  /** Aim's dtype: `float`, `int`, `aim.text`, `aim.log_line`, ... */
+  /** Aim's dtype: `float`, `int`, `aim.text`, `aim.figure`, `aim.log_line`, ... */
   dtype: string;
   steps: number[];
-  /** Metric values, or texts as strings. */
+  /** Metric values, texts as strings, figures as {@link OracleFigure}s. */
   values: OracleValue[];
   /** null where no epoch was tracked. */
   epochs: (number | null)[];
+}
+
+/**
+ * A figure (`aim.Figure`) as Aim's SDK reads it back: `Figure.json()` (source, format, version)
+ * and `Figure.data`, the plotly JSON text.
+ */
+export interface OracleFigure {
+  source: string;
+  format: string;
+  version: string;
+  data: string;
+}
+
+/** Whether an oracle value is a figure ({@link OracleFigure}). */
+export function isOracleFigure(value: OracleValue | undefined): value is OracleValue & OracleFigure {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return ['source', 'format', 'version', 'data'].every((key) => typeof value[key] === 'string') && Object.keys(value).length === 4;
 }
 
 /** One run, as Aim's SDK reads it back. */

@@ -22,16 +22,14 @@ DESC, a typed JSON description of a Python value (ints and floats kept apart):
   {"t": "resource", "v": "..."}   aim.resource (input only; it decodes as a custom aim.resource)
   {"t": "figure", "v": "<json>", "version": "..."?}
                                   aim.Figure of a plotly figure whose to_json() is v (input only; it
-                                  decodes as a custom aim.figure). Plotly is not installed: the figure
-                                  is a stand-in Aim recognises as plotly's (a BaseFigure class of module
-                                  plotly.basedatatypes, with to_json); with "version", plotly.version is
-                                  stubbed to give it, else Aim writes 'unknown'
+                                  decodes as a custom aim.figure), through ../plotly_stand_in.py:
+                                  version 'unknown' (plotly is not installed) unless given
 """
 
 import json
 import math
 import sys
-import types
+from pathlib import Path
 from importlib.metadata import version
 
 import aim
@@ -41,6 +39,9 @@ from aim.storage.object import CustomObject
 from aim.storage.treeutils import decode_tree, encode_tree
 from aim.storage.types import BLOB
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from plotly_stand_in import aim_figure  # noqa: E402 - test/aim, beside this directory
+
 
 def custom_class(alias):
     """The registered class of `alias`, registering a bare one for aliases Aim does not know."""
@@ -48,36 +49,6 @@ def custom_class(alias):
         cls = type('Golden_' + alias.replace('.', '_'), (CustomObject,), {'AIM_NAME': alias})
         CustomObject.alias(alias)(cls)
     return CustomObject.registry[alias]
-
-
-class BaseFigure:
-    """A stand-in for a plotly figure: Aim checks the type name and calls to_json() only."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def to_json(self):
-        return self.text
-
-
-BaseFigure.__module__ = 'plotly.basedatatypes'
-
-
-def build_figure(desc):
-    if 'version' not in desc:
-        return aim.Figure(BaseFigure(desc['v']))
-    stubs = {'plotly': types.ModuleType('plotly'), 'plotly.version': types.ModuleType('plotly.version')}
-    stubs['plotly.version'].__version__ = desc['version']
-    saved = {name: sys.modules.get(name) for name in stubs}
-    sys.modules.update(stubs)
-    try:
-        return aim.Figure(BaseFigure(desc['v']))
-    finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = module
 
 
 def build_key(desc):
@@ -117,7 +88,7 @@ def build(desc):
     if t == 'resource':
         return ResourceObject(desc['v'])
     if t == 'figure':
-        return build_figure(desc)
+        return aim_figure(desc['v'], desc.get('version'))
     raise ValueError(f'unknown description {t!r}')
 
 
