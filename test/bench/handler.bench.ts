@@ -1,234 +1,207 @@
 /**
- * `npm run bench -- handler [rounds] [invokesPerRound]`: time a LangChain handler adds to a 4-step
- * chain (prompt → fake chat model → tool → parser), against no handler and the two OpenTelemetry
- * LangChain peers, in one process and one run: @arizeai/openinference-instrumentation-langchain
- * (as its users run it: its patch of `CallbackManager._configureSync`) and
- * @traceloop/instrumentation-langchain (its `TraceloopCallbackHandler` passed as a callback, its
- * cheapest correct mode: its own patch drops user handlers).
+ * `npm run bench -- handler [rounds] [invokesPerRound] [--only a,b,...]`: the time a LangChain
+ * handler adds to a 5-run chain (prompt → fake chat model → tool → parser, in a sequence), against
+ * no handler, two reference handlers that show the floor, and the two OpenTelemetry LangChain
+ * peers: @arizeai/openinference-instrumentation-langchain (as its users run it: its patch of
+ * `CallbackManager._configureSync`) and @traceloop/instrumentation-langchain (its
+ * `TraceloopCallbackHandler` passed as a callback, content on; its own patch drops user handlers).
  *
- * Method: every contender runs `invokesPerRound` sequential invokes per round, then LangChain's
- * callback queue is drained (`awaitAllCallbacks`), so background callback work is counted. The
- * contenders take turns inside each round (rotating order), each with its own
- * BasicTracerProvider + SimpleSpanProcessor + InMemorySpanExporter. Added time = median over rounds
- * of (contender − baseline of the same round), in µs per invoke. Content capture: the peers record
- * prompts and completions by default, so the headline ratio uses ours with capture on; ours with
- * the default (capture off) is reported too.
+ * Fairness: every contender lives in a process of its own (test/bench/handler-worker.ts), so our
+ * context bridge — which patches LangChain's model, tool and retriever classes process-wide when
+ * our handler is constructed — and OpenInference's patch only exist where they are measured; the
+ * baseline runs in such a process too, and a second baseline process (`baselineB`) shows how much
+ * two processes running the same thing differ. The processes take turns: in each round every
+ * contender runs `invokesPerRound` sequential invokes and drains LangChain's callback queue
+ * (`awaitAllCallbacks`, so background callback work is counted) while the others wait; the order
+ * rotates from round to round. A round before the first is run and not counted.
  *
- * Two reference handlers show the floor any handler pays: `noopHandler` (a BaseCallbackHandler with
- * no methods: LangChain's per-handler dispatch — run ids, run managers, the callback queue, tool
- * input serialisation) and `minimalSpans` (one bare span per run from a runId → span map, no
- * attributes, no parent linking). `oursInline` / `noopInline` run the callbacks inline
- * (`awaitHandlers: true`) instead of through LangChain's background queue.
+ * Figures: per contender and round, wall and CPU time per invoke (CPU: the worker's
+ * `process.cpuUsage`, so other load on the machine counts less); added time = contender −
+ * baseline of the same round; medians with min and max over the rounds. Ratios are medians (with
+ * min and max) of per-round ratios of added times. The headline ratios compare ours with content
+ * capture on (the peers record prompts and completions by default) against `minimalSpans` (goal
+ * ≤ 1.15) and the best peer (goal ≤ 0.6); ours with capture off (the default) and with inline
+ * callbacks (`awaitHandlers`, against the inline floor) are reported the same way.
+ *
+ * The floor: `noopHandler` (a handler with no methods: LangChain's per-handler dispatch — run ids,
+ * run managers, the callback queue), `minimalSpans` (one bare span per run from a runId → span
+ * map: no attributes, no parent linking, no content), and their inline twins.
+ *
+ * Honesty: each turn checks that the contender made the expected spans (5 per invoke; 0 for the
+ * baseline and no-op handlers), that nobody reported a callback error (LangChain's `Error in
+ * handler` reports, diag errors and warnings, our `stats.callbackErrors`, no run left open), that
+ * content was captured where it is on (and not where it is off), and that our spans of one invoke
+ * form one tree; every contender's tree is reported. Any failed check fails the bench
+ * (`--only failFast,baseline` shows a handler that fails fast being refused).
  */
-import { trace } from '@opentelemetry/api';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { Span, Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { context } from '@opentelemetry/api';
-import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
-import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
-import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
-import { StringOutputParser } from '@langchain/core/output_parsers';
-import { ChatPromptTemplate } from '@langchain/core/prompts';
-import { tool } from '@langchain/core/tools';
-import type { AIMessageChunk } from '@langchain/core/messages';
-import type { Runnable } from '@langchain/core/runnables';
-import { FakeListChatModel } from '@langchain/core/utils/testing';
-import { LangChainInstrumentation as OpenInferenceInstrumentation } from '@arizeai/openinference-instrumentation-langchain';
-import { TraceloopCallbackHandler } from '@traceloop/instrumentation-langchain';
-import { z } from 'zod';
-import { GenAICallbackHandler } from '../../src/langchain/index.js';
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ALL_CONTENDERS, CONTENDERS } from './handler-worker.js';
+import type { ContenderName, TurnResult } from './handler-worker.js';
+import { parseArgs, positiveInteger, spread } from './rounds.js';
+import type { Spread } from './rounds.js';
 
-interface Contender {
-  readonly name: string;
-  readonly exporter: InMemorySpanExporter | undefined;
-  /** Callbacks to pass to invoke (or undefined). */
-  readonly callbacks: BaseCallbackHandler[] | undefined;
-  readonly enter?: () => void;
-  readonly leave?: () => void;
-}
+const WORKER = join(import.meta.dirname, 'handler-worker.ts');
+const GOAL_TO_FLOOR = 1.15;
+const GOAL_TO_BEST_PEER = 0.6;
+const PEERS = ['openinference', 'traceloop'] as const;
 
-/** Reference: no callback methods at all. */
-class NoopHandler extends BaseCallbackHandler {
-  name = 'bench_noop';
-}
+/** A contender's process. */
+class Worker {
+  readonly name: ContenderName;
+  private readonly _child: ChildProcess;
+  private readonly _ready: Promise<void>;
+  private _pending: ((message: { result?: TurnResult; error?: string }) => void) | undefined;
+  private _exited: string | undefined;
 
-/** Reference: the least a span-per-run handler can do (bare spans, no attributes, no tree). */
-class MinimalSpanHandler extends BaseCallbackHandler {
-  name = 'bench_minimal_spans';
-  private readonly _spans = new Map<string, Span>();
-  private readonly _tracer: Tracer;
-  constructor(tracer: Tracer) {
-    super();
-    this._tracer = tracer;
+  constructor(name: ContenderName) {
+    this.name = name;
+    this._child = fork(WORKER, [name], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this._ready = new Promise((resolve, reject) => {
+      this._child.on('message', (message: { ready?: boolean; result?: TurnResult; error?: string }) => {
+        if (message.ready === true) resolve();
+        else this._pending?.(message);
+      });
+      this._child.on('exit', (code) => {
+        this._exited = `worker ${name} exited (code ${String(code)})`;
+        reject(new Error(this._exited));
+        this._pending?.({ error: this._exited });
+      });
+    });
   }
-  private _start(runId: string): void {
-    this._spans.set(runId, this._tracer.startSpan('run'));
+
+  ready(): Promise<void> {
+    return this._ready;
   }
-  private _end(runId: string): void {
-    this._spans.get(runId)?.end();
-    this._spans.delete(runId);
+
+  /** One turn of `invokes` invokes. */
+  turn(invokes: number): Promise<TurnResult> {
+    if (this._exited !== undefined) return Promise.reject(new Error(this._exited));
+    return new Promise((resolve, reject) => {
+      this._pending = (message) => {
+        this._pending = undefined;
+        if (message.result !== undefined) resolve(message.result);
+        else reject(new Error(`${this.name}: ${message.error ?? 'no result'}`));
+      };
+      this._child.send({ run: invokes });
+    });
   }
-  override handleChainStart(_chain: unknown, _inputs: unknown, runId: string): void {
-    this._start(runId);
-  }
-  override handleChatModelStart(_llm: unknown, _messages: unknown, runId: string): void {
-    this._start(runId);
-  }
-  override handleToolStart(_tool: unknown, _input: unknown, runId: string): void {
-    this._start(runId);
-  }
-  override handleChainEnd(_outputs: unknown, runId: string): void {
-    this._end(runId);
-  }
-  override handleLLMEnd(_output: unknown, runId: string): void {
-    this._end(runId);
-  }
-  override handleToolEnd(_output: unknown, runId: string): void {
-    this._end(runId);
+
+  stop(): void {
+    if (this._exited === undefined && this._child.connected) this._child.send({});
   }
 }
 
-function tracing(): { provider: BasicTracerProvider; exporter: InMemorySpanExporter } {
-  const exporter = new InMemorySpanExporter();
-  return { exporter, provider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }) };
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function limited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+interface Series {
+  wall: number[];
+  cpu: number[];
+  addedWall: number[];
+  addedCpu: number[];
 }
 
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
-
-function ratio(value: number | undefined, reference: number): number {
-  return Math.round(((value ?? NaN) / reference) * 1000) / 1000;
+function ratioSpread(series: ReadonlyMap<string, Series>, a: string, b: string, key: 'addedWall' | 'addedCpu'): Spread | undefined {
+  const x = series.get(a)?.[key];
+  const y = series.get(b)?.[key];
+  if (x === undefined || y === undefined) return undefined;
+  return spread(x.map((value, i) => value / (y[i] ?? NaN)));
 }
 
 export default async function handlerBench(args: string[]): Promise<Record<string, unknown>> {
-  const rounds = Number(args[0] ?? 9);
-  const perRound = Number(args[1] ?? 400);
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const { positional, options } = parseArgs(args);
+  const rounds = positiveInteger(options.get('rounds') ?? positional[0], 15, 'rounds');
+  const perRound = positiveInteger(options.get('invokes') ?? positional[1], 400, 'invokesPerRound');
+  const only = options.get('only')?.split(',');
+  const names = (only ?? [...CONTENDERS]) as ContenderName[];
+  for (const name of names) if (!ALL_CONTENDERS.includes(name)) throw new Error(`unknown contender ${name}; one of ${ALL_CONTENDERS.join(', ')}`);
+  if (!names.includes('baseline')) throw new Error('the contenders must include baseline');
 
-  const shout = tool((input: { content: string }) => input.content.toUpperCase(), {
-    name: 'shout',
-    description: 'upper-cases the text',
-    schema: z.object({ content: z.string() }),
-  });
-  const chain = ChatPromptTemplate.fromTemplate('Tell me about {topic}')
-    .pipe(new FakeListChatModel({ responses: ['langchain and opentelemetry'] }))
-    // The tool receives the model's AIMessage; its schema picks the message's `content`.
-    .pipe(shout as unknown as Runnable<AIMessageChunk, string>)
-    .pipe(new StringOutputParser());
-
-  // OpenInference: its patch of CallbackManager._configureSync, switched on only for its turn.
-  const configureOriginal = CallbackManagerModule.CallbackManager._configureSync.bind(CallbackManagerModule.CallbackManager);
-  const oi = tracing();
-  const openInference = new OpenInferenceInstrumentation();
-  openInference.setTracerProvider(oi.provider);
-  openInference.manuallyInstrument(CallbackManagerModule);
-  const configurePatched = CallbackManagerModule.CallbackManager._configureSync.bind(CallbackManagerModule.CallbackManager);
-  CallbackManagerModule.CallbackManager._configureSync = configureOriginal;
-
-  const minimal = tracing();
-  const ours = tracing();
-  const oursContent = tracing();
-  const oursInline = tracing();
-  const tl = tracing();
-  const contenders: Contender[] = [
-    { name: 'baseline', exporter: undefined, callbacks: undefined },
-    { name: 'noopHandler', exporter: undefined, callbacks: [new NoopHandler()] },
-    { name: 'minimalSpans', exporter: minimal.exporter, callbacks: [new MinimalSpanHandler(minimal.provider.getTracer('minimal'))] },
-    { name: 'ours', exporter: ours.exporter, callbacks: [new GenAICallbackHandler({ tracerProvider: ours.provider })] },
-    { name: 'oursInline', exporter: oursInline.exporter, callbacks: [new GenAICallbackHandler({ tracerProvider: oursInline.provider, awaitHandlers: true })] },
-    { name: 'noopInline', exporter: undefined, callbacks: [new NoopHandler({ _awaitHandler: true })] },
-    {
-      name: 'oursContent',
-      exporter: oursContent.exporter,
-      callbacks: [new GenAICallbackHandler({ tracerProvider: oursContent.provider, captureMessageContent: true })],
-    },
-    {
-      name: 'openinference',
-      exporter: oi.exporter,
-      callbacks: undefined,
-      enter: () => {
-        CallbackManagerModule.CallbackManager._configureSync = configurePatched;
-      },
-      leave: () => {
-        CallbackManagerModule.CallbackManager._configureSync = configureOriginal;
-      },
-    },
-    {
-      name: 'traceloop',
-      exporter: tl.exporter,
-      callbacks: [new TraceloopCallbackHandler(tl.provider.getTracer('traceloop'), true)],
-    },
-  ];
-
-  async function runTurn(contender: Contender, invokes: number): Promise<{ wallUs: number; cpuUs: number; spans: number }> {
-    contender.enter?.();
-    try {
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      for (let i = 0; i < invokes; i += 1) {
-        await chain.invoke({ topic: 'tracing' }, contender.callbacks === undefined ? {} : { callbacks: contender.callbacks });
+  const workers = names.map((name) => new Worker(name));
+  try {
+    await limited(workers, 2, (worker) => worker.ready());
+    const series = new Map<string, Series>(names.map((name) => [name, { wall: [], cpu: [], addedWall: [], addedCpu: [] }]));
+    const spans = new Map<string, number>();
+    const trees = new Map<string, string>();
+    const problems: string[] = [];
+    for (let round = 0; round <= rounds; round += 1) {
+      const order = workers.map((_, i) => workers[(i + round) % workers.length] as Worker);
+      const results = new Map<string, TurnResult>();
+      for (const worker of order) {
+        const result = await worker.turn(perRound);
+        results.set(worker.name, result);
+        for (const problem of result.problems) problems.push(`${worker.name}, round ${String(round)}: ${problem}`);
       }
-      await awaitAllCallbacks();
-      const wallUs = ((performance.now() - t0) * 1000) / invokes;
-      const cpu = process.cpuUsage(cpu0);
-      const spans = contender.exporter?.getFinishedSpans().length ?? 0;
-      contender.exporter?.reset();
-      return { wallUs, cpuUs: (cpu.user + cpu.system) / invokes, spans: spans / invokes };
-    } finally {
-      contender.leave?.();
+      if (round === 0) continue; // settling round, not counted
+      const base = results.get('baseline') as TurnResult;
+      for (const [name, result] of results) {
+        const s = series.get(name) as Series;
+        s.wall.push(result.wallUs);
+        s.cpu.push(result.cpuUs);
+        s.addedWall.push(result.wallUs - base.wallUs);
+        s.addedCpu.push(result.cpuUs - base.cpuUs);
+        spans.set(name, result.spansPerInvoke);
+        if (result.tree !== undefined) trees.set(name, result.tree);
+      }
     }
-  }
-
-  // Warm-up (JIT, lazy module loads) for every contender.
-  for (const contender of contenders) await runTurn(contender, 200);
-
-  const wall = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  const added = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
-  const spansPerInvoke = new Map<string, number>();
-  for (let r = 0; r < rounds; r += 1) {
-    const order = contenders.map((_, i) => contenders[(i + r) % contenders.length] as Contender);
-    const results = new Map<string, { wallUs: number; cpuUs: number }>();
-    for (const contender of order) {
-      const result = await runTurn(contender, perRound);
-      results.set(contender.name, result);
-      spansPerInvoke.set(contender.name, result.spans);
-      wall.get(contender.name)?.push(result.wallUs);
-      cpu.get(contender.name)?.push(result.cpuUs);
+    if (problems.length > 0) {
+      throw new Error(`the contenders failed the bench's checks (${String(problems.length)}):\n${problems.slice(0, 30).join('\n')}`);
     }
-    const base = results.get('baseline')?.wallUs ?? 0;
-    for (const [name, result] of results) added.get(name)?.push(result.wallUs - base);
-  }
 
-  const addedUs = Object.fromEntries([...added].filter(([name]) => name !== 'baseline').map(([name, values]) => [name, round1(median(values))]));
-  const bestPeer = Math.min(addedUs['openinference'] ?? Infinity, addedUs['traceloop'] ?? Infinity);
-  const bestPeerName = (addedUs['openinference'] ?? Infinity) <= (addedUs['traceloop'] ?? Infinity) ? 'openinference' : 'traceloop';
-  trace.disable();
-  return {
-    chain: 'prompt -> FakeListChatModel -> tool -> StringOutputParser (5 runs per invoke)',
-    rounds,
-    invokesPerRound: perRound,
-    baselineUsPerInvoke: round1(median(wall.get('baseline') ?? [])),
-    addedUsPerInvoke: addedUs,
-    cpuUsPerInvoke: Object.fromEntries([...cpu].map(([name, values]) => [name, round1(median(values))])),
-    spansPerInvoke: Object.fromEntries(spansPerInvoke),
-    bestPeer: bestPeerName,
-    ratioToBestPeer: ratio(addedUs['oursContent'], bestPeer),
-    ratioToBestPeerContentOff: ratio(addedUs['ours'], bestPeer),
-    ratioToBestPeerInline: ratio(addedUs['oursInline'], bestPeer),
-    ratioOfFloorsToBestPeer: {
-      noopHandler: ratio(addedUs['noopHandler'], bestPeer),
-      noopInline: ratio(addedUs['noopInline'], bestPeer),
-      minimalSpans: ratio(addedUs['minimalSpans'], bestPeer),
-    },
-    goal: 'ratioToBestPeer <= 0.5',
-  };
+    const added = (key: 'addedWall' | 'addedCpu'): Record<string, Spread> =>
+      Object.fromEntries([...series].filter(([name]) => name !== 'baseline').map(([name, s]) => [name, spread(s[key])]));
+    const addedWall = added('addedWall');
+    const addedCpu = added('addedCpu');
+    const present = PEERS.filter((peer) => series.has(peer));
+    const bestPeer = present.length === 0 ? undefined : present.reduce((a, b) => ((addedWall[a]?.median ?? Infinity) <= (addedWall[b]?.median ?? Infinity) ? a : b));
+    const ratios = (key: 'addedWall' | 'addedCpu'): Record<string, Spread | undefined> => ({
+      oursContentToMinimalSpans: ratioSpread(series, 'oursContent', 'minimalSpans', key),
+      oursToMinimalSpans: ratioSpread(series, 'ours', 'minimalSpans', key),
+      oursContentInlineToMinimalInline: ratioSpread(series, 'oursContentInline', 'minimalInline', key),
+      oursInlineToMinimalInline: ratioSpread(series, 'oursInline', 'minimalInline', key),
+      ...(bestPeer === undefined
+        ? {}
+        : {
+            oursContentToBestPeer: ratioSpread(series, 'oursContent', bestPeer, key),
+            oursToBestPeer: ratioSpread(series, 'ours', bestPeer, key),
+            oursContentInlineToBestPeer: ratioSpread(series, 'oursContentInline', bestPeer, key),
+            minimalSpansToBestPeer: ratioSpread(series, 'minimalSpans', bestPeer, key),
+            noopHandlerToBestPeer: ratioSpread(series, 'noopHandler', bestPeer, key),
+          }),
+    });
+    const wallRatios = ratios('addedWall');
+    const cpuRatios = ratios('addedCpu');
+    const met = (ratio: Spread | undefined, goal: number): boolean | undefined => (ratio === undefined ? undefined : ratio.median <= goal);
+    return {
+      chain: 'RunnableSequence(prompt -> FakeListChatModel -> tool -> StringOutputParser): 5 runs per invoke',
+      method: 'one process per contender, turns in rotating order, a settling round; added = contender - baseline of the same round, us per invoke; ratios = median (min, max) of per-round ratios',
+      rounds,
+      invokesPerRound: perRound,
+      baselineUsPerInvoke: { wall: spread(series.get('baseline')?.wall ?? []), cpu: spread(series.get('baseline')?.cpu ?? []) },
+      addedWallUsPerInvoke: addedWall,
+      addedCpuUsPerInvoke: addedCpu,
+      spansPerInvoke: Object.fromEntries(spans),
+      spanTreePerInvoke: Object.fromEntries(trees),
+      checks: 'passed: expected spans per invoke, no callback error, content on/off as configured, our spans one tree per invoke',
+      bestPeer,
+      ratiosWall: wallRatios,
+      ratiosCpu: cpuRatios,
+      goals: {
+        oursContentToMinimalSpans: { goal: GOAL_TO_FLOOR, wall: met(wallRatios['oursContentToMinimalSpans'], GOAL_TO_FLOOR), cpu: met(cpuRatios['oursContentToMinimalSpans'], GOAL_TO_FLOOR) },
+        oursContentToBestPeer: { goal: GOAL_TO_BEST_PEER, wall: met(wallRatios['oursContentToBestPeer'], GOAL_TO_BEST_PEER), cpu: met(cpuRatios['oursContentToBestPeer'], GOAL_TO_BEST_PEER) },
+      },
+      crossProcessBiasUs: { wall: addedWall['baselineB'] ?? null, cpu: addedCpu['baselineB'] ?? null, note: 'baselineB - baseline: two processes running the same thing' },
+    };
+  } finally {
+    for (const worker of workers) worker.stop();
+  }
 }

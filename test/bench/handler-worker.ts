@@ -1,0 +1,371 @@
+/**
+ * One contender of `npm run bench -- handler` in a process of its own: builds the bench chain and
+ * only this contender (so our context bridge, installed when our handler is constructed, and
+ * OpenInference's patch of LangChain exist only in their own processes), warms up, then runs the
+ * turns the parent asks for over IPC and answers with the turn's wall and CPU time per invoke and
+ * what it checked: spans per invoke, the span tree and content of the last invoke, and callback
+ * errors (LangChain's `Error in handler …` reports, which it prints with `console.warn` or
+ * `console.error`, diag errors and warnings, and our handler's own `stats.callbackErrors`).
+ *
+ * Standalone (for a CPU profile of one contender):
+ * `node --cpu-prof --import tsx test/bench/handler-worker.ts oursContent --invokes 8000`
+ * runs the turns in-process and prints their figures; `--dump` prints one invoke's spans.
+ */
+import { DiagLogLevel, context, diag } from '@opentelemetry/api';
+import type { Span, Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
+import type { BaseCallbackHandlerInput } from '@langchain/core/callbacks/base';
+import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
+import { awaitAllCallbacks } from '@langchain/core/callbacks/promises';
+import type { AIMessageChunk } from '@langchain/core/messages';
+import { StringOutputParser } from '@langchain/core/output_parsers';
+import { ChatPromptTemplate } from '@langchain/core/prompts';
+import type { Runnable } from '@langchain/core/runnables';
+import { tool } from '@langchain/core/tools';
+import { FakeListChatModel } from '@langchain/core/utils/testing';
+import { z } from 'zod';
+import { parseArgs, positiveInteger } from './rounds.js';
+
+/** Spans one invoke of the chain makes: the sequence, the prompt, the model, the tool, the parser. */
+export const RUNS_PER_INVOKE = 5;
+
+/** The contenders, in the order the report lists them. */
+export const CONTENDERS = [
+  'baseline',
+  'baselineB',
+  'noopHandler',
+  'noopInline',
+  'minimalSpans',
+  'minimalInline',
+  'ours',
+  'oursContent',
+  'oursInline',
+  'oursContentInline',
+  'openinference',
+  'traceloop',
+] as const;
+
+/**
+ * Contenders that must fail the checks (`--only failFast,baseline` shows the bench refusing them):
+ * `failFast` throws in every start callback, so LangChain drops its spans and reports the errors.
+ */
+export const SELF_TEST_CONTENDERS = ['failFast'] as const;
+export type ContenderName = (typeof CONTENDERS)[number] | (typeof SELF_TEST_CONTENDERS)[number];
+export const ALL_CONTENDERS: readonly ContenderName[] = [...CONTENDERS, ...SELF_TEST_CONTENDERS];
+
+/** What a turn reports to the parent. */
+export interface TurnResult {
+  readonly wallUs: number;
+  readonly cpuUs: number;
+  readonly spansPerInvoke: number;
+  /** The last invoke's span tree: traces, roots, spans whose parent is not in the invoke. */
+  readonly tree: string | undefined;
+  /** What was wrong in this turn (empty when every check passed). */
+  readonly problems: string[];
+}
+
+/** What a contender makes and how its last invoke is checked. */
+interface Contender {
+  /** Callbacks passed to `invoke` (undefined: none). */
+  readonly callbacks: BaseCallbackHandler[] | undefined;
+  readonly exporter: InMemorySpanExporter | undefined;
+  readonly spansPerInvoke: number;
+  /** Whether one invoke's spans must form one tree (ours); for the others the tree is only reported. */
+  readonly oneTree?: boolean;
+  /** Problems with one invoke's spans (content). */
+  readonly checkInvoke?: (spans: readonly ReadableSpan[]) => string[];
+  /** Problems the contender itself reports after a turn (our stats). */
+  readonly checkTurn?: () => string[];
+}
+
+/** Reference: no callback methods at all (LangChain's per-handler dispatch alone). */
+class NoopHandler extends BaseCallbackHandler {
+  name = 'bench_noop';
+}
+
+/** Reference: the least a span-per-run handler can do (bare spans, no attributes, no tree). */
+class MinimalSpanHandler extends BaseCallbackHandler {
+  name = 'bench_minimal_spans';
+  private readonly _spans = new Map<string, Span>();
+  private readonly _tracer: Tracer;
+  constructor(tracer: Tracer, input?: BaseCallbackHandlerInput) {
+    super(input);
+    this._tracer = tracer;
+  }
+  private _start(runId: string): void {
+    this._spans.set(runId, this._tracer.startSpan('run'));
+  }
+  private _end(runId: string): void {
+    this._spans.get(runId)?.end();
+    this._spans.delete(runId);
+  }
+  override handleChainStart(_chain: unknown, _inputs: unknown, runId: string): void {
+    this._start(runId);
+  }
+  override handleChatModelStart(_llm: unknown, _messages: unknown, runId: string): void {
+    this._start(runId);
+  }
+  override handleToolStart(_tool: unknown, _input: unknown, runId: string): void {
+    this._start(runId);
+  }
+  override handleChainEnd(_outputs: unknown, runId: string): void {
+    this._end(runId);
+  }
+  override handleLLMEnd(_output: unknown, runId: string): void {
+    this._end(runId);
+  }
+  override handleToolEnd(_output: unknown, runId: string): void {
+    this._end(runId);
+  }
+}
+
+/** Self-test: a span handler that fails fast (see SELF_TEST_CONTENDERS). */
+class FailFastHandler extends MinimalSpanHandler {
+  override name = 'bench_fail_fast';
+  override handleChainStart(): void {
+    throw new Error('fails fast');
+  }
+  override handleChatModelStart(): void {
+    throw new Error('fails fast');
+  }
+  override handleToolStart(): void {
+    throw new Error('fails fast');
+  }
+}
+
+function tracing(): { provider: BasicTracerProvider; exporter: InMemorySpanExporter } {
+  const exporter = new InMemorySpanExporter();
+  return { exporter, provider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }) };
+}
+
+/** One invoke's spans as a tree: `1 trace, 1 root, 0 orphans` when it is one (orphan: parent not in the invoke). */
+function treeOf(spans: readonly ReadableSpan[]): string {
+  const ids = new Set(spans.map((span) => span.spanContext().spanId));
+  const traces = new Set(spans.map((span) => span.spanContext().traceId)).size;
+  const roots = spans.filter((span) => span.parentSpanContext === undefined).length;
+  const orphans = spans.filter((span) => span.parentSpanContext !== undefined && !ids.has(span.parentSpanContext.spanId)).length;
+  return `${String(traces)} trace${traces === 1 ? '' : 's'}, ${String(roots)} root${roots === 1 ? '' : 's'}, ${String(orphans)} orphans`;
+}
+
+const ONE_TREE = '1 trace, 1 root, 0 orphans';
+
+/** Problems unless some span of the invoke has each of `keys` (content the contender must capture). */
+function hasAttributes(spans: readonly ReadableSpan[], keys: readonly string[]): string[] {
+  return keys.filter((key) => !spans.some((span) => span.attributes[key] !== undefined)).map((key) => `no span carries ${key}`);
+}
+
+const OUR_CONTENT = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result'];
+
+async function ours(options: { content: boolean; inline: boolean }): Promise<Contender> {
+  const { GenAICallbackHandler } = await import('../../src/langchain/handler.js');
+  const { provider, exporter } = tracing();
+  const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: options.content, awaitHandlers: options.inline });
+  return {
+    callbacks: [handler],
+    exporter,
+    spansPerInvoke: RUNS_PER_INVOKE,
+    oneTree: true,
+    checkInvoke: (spans) => {
+      if (options.content) return hasAttributes(spans, OUR_CONTENT);
+      return spans.some((span) => OUR_CONTENT.some((key) => span.attributes[key] !== undefined)) ? ['content recorded with capture off'] : [];
+    },
+    checkTurn: () => {
+      const { callbackErrors, openRuns } = handler.stats;
+      const problems: string[] = [];
+      if (callbackErrors > 0) problems.push(`stats.callbackErrors = ${String(callbackErrors)}`);
+      if (openRuns > 0) problems.push(`stats.openRuns = ${String(openRuns)} after the turn`);
+      return problems;
+    },
+  };
+}
+
+async function contender(name: ContenderName): Promise<Contender> {
+  switch (name) {
+    case 'baseline':
+    case 'baselineB':
+      return { callbacks: undefined, exporter: undefined, spansPerInvoke: 0 };
+    case 'noopHandler':
+      return { callbacks: [new NoopHandler()], exporter: undefined, spansPerInvoke: 0 };
+    case 'noopInline':
+      return { callbacks: [new NoopHandler({ _awaitHandler: true })], exporter: undefined, spansPerInvoke: 0 };
+    case 'minimalSpans':
+    case 'minimalInline': {
+      const { provider, exporter } = tracing();
+      const input = name === 'minimalInline' ? { _awaitHandler: true } : undefined;
+      return { callbacks: [new MinimalSpanHandler(provider.getTracer('minimal'), input)], exporter, spansPerInvoke: RUNS_PER_INVOKE };
+    }
+    case 'failFast': {
+      const { provider, exporter } = tracing();
+      return { callbacks: [new FailFastHandler(provider.getTracer('fail-fast'))], exporter, spansPerInvoke: RUNS_PER_INVOKE };
+    }
+    case 'ours':
+      return ours({ content: false, inline: false });
+    case 'oursContent':
+      return ours({ content: true, inline: false });
+    case 'oursInline':
+      return ours({ content: false, inline: true });
+    case 'oursContentInline':
+      return ours({ content: true, inline: true });
+    case 'openinference': {
+      // As its users run it: its patch of CallbackManager._configureSync adds its tracer to every run.
+      const { LangChainInstrumentation } = await import('@arizeai/openinference-instrumentation-langchain');
+      const { provider, exporter } = tracing();
+      const instrumentation = new LangChainInstrumentation();
+      instrumentation.setTracerProvider(provider);
+      instrumentation.manuallyInstrument(CallbackManagerModule);
+      return {
+        callbacks: undefined,
+        exporter,
+        spansPerInvoke: RUNS_PER_INVOKE,
+        checkInvoke: (spans) => hasAttributes(spans, ['input.value', 'output.value', 'llm.input_messages.0.message.content']),
+      };
+    }
+    case 'traceloop': {
+      // Its handler passed as a callback, content on: its own patch drops user handlers.
+      const { TraceloopCallbackHandler } = await import('@traceloop/instrumentation-langchain');
+      const { provider, exporter } = tracing();
+      return {
+        callbacks: [new TraceloopCallbackHandler(provider.getTracer('traceloop'), true)],
+        exporter,
+        spansPerInvoke: RUNS_PER_INVOKE,
+        checkInvoke: (spans) => hasAttributes(spans, ['traceloop.entity.input', 'traceloop.entity.output', 'gen_ai.input.messages', 'gen_ai.output.messages']),
+      };
+    }
+  }
+}
+
+/** The bench chain: prompt → fake chat model → tool → parser (5 runs per invoke). */
+function benchChain(): Runnable<{ topic: string }, string> {
+  const shout = tool((input: { content: string }) => input.content.toUpperCase(), {
+    name: 'shout',
+    description: 'upper-cases the text',
+    schema: z.object({ content: z.string() }),
+  });
+  return (
+    ChatPromptTemplate.fromTemplate('Tell me about {topic}')
+      .pipe(new FakeListChatModel({ responses: ['langchain and opentelemetry'] }))
+      // The tool receives the model's AIMessage; its schema picks the message's `content`.
+      .pipe(shout as unknown as Runnable<AIMessageChunk, string>)
+      .pipe(new StringOutputParser())
+  );
+}
+
+/** Callback errors as LangChain and diag report them, counted while a turn runs. */
+class ErrorWatch {
+  private readonly _reports: string[] = [];
+  private _count = 0;
+
+  constructor() {
+    for (const level of ['warn', 'error'] as const) {
+      const original = console[level].bind(console);
+      console[level] = (...args: unknown[]): void => {
+        const text = args.map(String).join(' ');
+        // LangChain's reports become problems of the turn (not thousands of lines).
+        if (text.startsWith('Error in handler')) this._note(`LangChain: ${text}`);
+        else original(...args);
+      };
+    }
+    const note = (kind: string) => (message: string, ...args: unknown[]): void => {
+      this._note(`diag ${kind}: ${message} ${args.map(String).join(' ')}`.trim());
+    };
+    const ignore = (): void => undefined;
+    diag.setLogger({ error: note('error'), warn: note('warn'), info: ignore, debug: ignore, verbose: ignore }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  }
+
+  private _note(report: string): void {
+    this._count += 1;
+    if (this._reports.length < 3) this._reports.push(report.slice(0, 300));
+  }
+
+  /** Reports since the last call, as problems. */
+  take(): string[] {
+    const problems = this._count > 0 ? [`${String(this._count)} callback error reports, e.g. ${this._reports.join(' | ')}`] : [];
+    this._count = 0;
+    this._reports.length = 0;
+    return problems;
+  }
+}
+
+/** Builds `name`, warms it up and returns its turn runner. */
+export async function prepare(name: ContenderName): Promise<(invokes: number) => Promise<TurnResult>> {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const watch = new ErrorWatch();
+  const subject = await contender(name);
+  const chain = benchChain();
+  const options = subject.callbacks === undefined ? {} : { callbacks: subject.callbacks };
+
+  async function turn(invokes: number): Promise<TurnResult> {
+    subject.exporter?.reset();
+    watch.take();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < invokes; i += 1) await chain.invoke({ topic: 'tracing' }, options);
+    await awaitAllCallbacks();
+    const wallUs = ((performance.now() - t0) * 1000) / invokes;
+    const cpu = process.cpuUsage(cpu0);
+    const spans = subject.exporter?.getFinishedSpans() ?? [];
+    const problems = [...watch.take(), ...(subject.checkTurn?.() ?? [])];
+    const last = spans.slice(-subject.spansPerInvoke);
+    const tree = subject.spansPerInvoke > 0 ? treeOf(last) : undefined;
+    if (spans.length !== invokes * subject.spansPerInvoke) {
+      problems.push(`${String(spans.length)} spans for ${String(invokes)} invokes, expected ${String(subject.spansPerInvoke)} per invoke`);
+    } else {
+      problems.push(...(subject.checkInvoke?.(last) ?? []));
+      if (subject.oneTree === true && tree !== ONE_TREE) problems.push(`one invoke's spans: ${String(tree)}`);
+    }
+    subject.exporter?.reset();
+    return { wallUs, cpuUs: (cpu.user + cpu.system) / invokes, spansPerInvoke: spans.length / invokes, tree, problems };
+  }
+
+  const warm = await turn(300);
+  if (warm.problems.length > 0) throw new Error(`${name} failed its warm-up checks: ${warm.problems.join('; ')}`);
+  return turn;
+}
+
+/** Prints one invoke's spans (name, parent, attribute keys). */
+async function dump(name: ContenderName): Promise<void> {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const subject = await contender(name);
+  await benchChain().invoke({ topic: 'tracing' }, subject.callbacks === undefined ? {} : { callbacks: subject.callbacks });
+  await awaitAllCallbacks();
+  for (const span of subject.exporter?.getFinishedSpans() ?? []) {
+    console.log(span.name, span.spanContext().spanId, '<', span.parentSpanContext?.spanId ?? '-', Object.keys(span.attributes).join(' '));
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const { positional, options } = parseArgs(argv.filter((arg) => arg !== '--dump'));
+  const name = positional[0] as ContenderName;
+  if (!ALL_CONTENDERS.includes(name)) throw new Error(`contender must be one of ${ALL_CONTENDERS.join(', ')}`);
+  if (argv.includes('--dump')) return dump(name);
+  const turn = await prepare(name);
+  if (process.send !== undefined) {
+    const send = process.send.bind(process);
+    process.on('message', (message: { run?: number }) => {
+      if (message.run === undefined) {
+        process.disconnect();
+        return;
+      }
+      turn(message.run).then(
+        (result) => send({ result }),
+        (error: unknown) => send({ error: String(error) }),
+      );
+    });
+    send({ ready: true });
+    return;
+  }
+  const invokes = positiveInteger(options.get('invokes'), 4000, '--invokes');
+  const rounds = Math.max(1, Math.round(invokes / 400));
+  for (let r = 0; r < rounds; r += 1) console.log(JSON.stringify(await turn(400)));
+}
+
+if (import.meta.filename === process.argv[1]) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
