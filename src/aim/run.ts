@@ -263,8 +263,9 @@ export class AimRun {
   trackFigure(figure: AimObject | string | PlotlyFigure, options: FigureTrackOptions): Promise<void> {
     let value: AimObject;
     if (figure instanceof AimObject) {
-      if (figure.alias !== AIM_FIGURE || figureJson(figure) === undefined) {
-        throw new AimUsageError(`trackFigure takes an aim.figure object (from aimFigure), not ${figure.alias}`);
+      if (figureJson(figure) === undefined) {
+        const what = figure.alias === AIM_FIGURE ? 'an aim.figure without a BLOB of JSON text as its data' : `an ${figure.alias} object`;
+        throw new AimUsageError(`trackFigure takes an aim.figure object (from aimFigure), not ${what}`);
       }
       value = figure;
     } else {

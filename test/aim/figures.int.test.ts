@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { decodePath } from '../../src/aim/codec/path.js';
-import { type AimKey, AimRepo, aimFigure } from '../../src/aim/index.js';
+import { AimClosedError, type AimKey, AimObject, AimRepo, AimUsageError, aimFigure, aimText } from '../../src/aim/index.js';
 import { type AimServer, requireAim, startAimServer, startAimUi } from '../peers/aim.js';
 import { decodeWebStream, type PlainValue } from '../peers/aim-ui-api.js';
 import { REPO_ROOT } from '../peers/cache.js';
@@ -177,6 +177,31 @@ describe('figures (aim.Figure) through the real aim server, as Aim 3.29.1 reads 
     const seq = sequenceOf(await readAimRun(server.repoDir, run.hash), NAME);
     expect(seq.steps).to.deep.equal([0]);
     expect(seq.values).to.deep.equal([{ source: 'plotly', format: 'raw_json', version: 'unknown', data: JSON.stringify(figure) }]);
+  });
+
+  it('refuses what is not a figure, or a figure on a sequence of another dtype, recording nothing', async () => {
+    const repo = await AimRepo.connect(server.url);
+    const run = await repo.createRun({ experiment: 'figures-refused' });
+    await run.trackText('a text', { name: 'texts' });
+    const refusals: [string, () => Promise<void>, RegExp][] = [
+      ['an aim.text object', () => run.trackFigure(aimText('x'), { name: NAME }), /not an aim.text object/],
+      ['an aim.figure without a data BLOB', () => run.trackFigure(new AimObject('aim.figure', { data: '{}' }), { name: NAME }), /without a BLOB/],
+      ['JSON without a layout', () => run.trackFigure('{"data": []}', { name: NAME }), /needs a layout object/],
+      ['a figure on a text sequence', () => run.trackFigure(waterfall(0), { name: 'texts' }), /holds aim.text/],
+      ['an empty name', () => run.trackFigure(waterfall(0), { name: '' }), /empty/],
+      ['a negative step', () => run.trackFigure(waterfall(0), { name: NAME, step: -1 }), /negative/],
+    ];
+    for (const [what, call, message] of refusals) expect(call, what).to.throw(AimUsageError, message);
+    await run.trackFigure(waterfall(0), { name: NAME });
+    await run.close();
+    await repo.close();
+    expect(() => run.trackFigure(waterfall(1), { name: NAME })).to.throw(AimClosedError);
+
+    const got = await readAimRun(server.repoDir, run.hash);
+    expect(got.sequences.map((s) => [s.name, s.dtype, s.steps])).to.have.deep.members([
+      [NAME, 'aim.figure', [0]],
+      ['texts', 'aim.text', [0]],
+    ]);
   });
 
   it("the Aim UI's API lists the figure sequence and serves the figure its Figures tab draws (the last step by default)", async () => {
