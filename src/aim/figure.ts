@@ -48,8 +48,8 @@ export interface AimFigureOptions {
 /**
  * An `aim.Figure`: the custom object Aim's SDK writes for `aim.Figure(plotly_figure)`.
  *
- * `figure` is either the figure's JSON text (e.g. plotly's `fig.to_json()`), stored exactly as
- * given, or a figure object, stored as `JSON.stringify(figure)` (no whitespace, like plotly's
+ * `figure` is either the figure's JSON text (e.g. plotly's `fig.to_json()`), parsed once to check
+ * it and stored exactly as given, or a figure object, stored as `JSON.stringify(figure)` (no whitespace, like plotly's
  * `to_json`; keys in insertion order, so the same object gives the same text every time).
  *
  * The figure must have a `layout` object (plotly's `to_json` always writes one; Aim's Figures tab
