@@ -4,7 +4,7 @@
  * {@link RepoWriter} is the real one, over `AimRepo`.
  */
 import { AimClosedError, AimServerError, AimUsageError } from '../aim/errors.js';
-import type { AimRepo } from '../aim/repo.js';
+import { AimRepo } from '../aim/repo.js';
 import type { AimRun, RunSettings } from '../aim/run.js';
 import type { AimTransportOptions } from '../aim/transport.js';
 
@@ -47,8 +47,7 @@ export class RepoWriter implements AimWriter {
 
   async connect(): Promise<void> {
     if (this.closed) throw new AimClosedError('the sink closed its Aim connection');
-    // The Aim client is loaded with the first connection, not with the exporter (its import time).
-    this.connecting ??= import('../aim/repo.js').then(({ AimRepo }) => AimRepo.connect(this.url, this.options)).catch((error: unknown) => {
+    this.connecting ??= AimRepo.connect(this.url, this.options).catch((error: unknown) => {
       this.connecting = undefined;
       throw error;
     });
