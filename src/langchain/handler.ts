@@ -115,7 +115,7 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
    */
   protected _spanOf(runId: string): Span | undefined {
     const record = this._runs.get(runId);
-    return record === undefined ? undefined : (record.span ?? trace.getSpan(record.ctx));
+    return record === undefined ? undefined : (record.span ?? trace.getSpan(record.parentCtx));
   }
 
   /** Ends every run past `runTimeoutMs` now (the sweep timer does this on its own). */

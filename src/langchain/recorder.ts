@@ -7,7 +7,7 @@
 import type { DocumentInterface } from '@langchain/core/documents';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { ChainValues } from '@langchain/core/utils/types';
-import { SpanStatusCode, context, diag, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, diag } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { SemconvNames } from '../semconv/profile.js';
 import type { RetrievalDocument } from '../semconv/parts.js';
@@ -25,6 +25,7 @@ import { providerFromLsProvider } from './provider.js';
 import { asNumber, asRecord, asString, firstString, firstStringOf } from './read.js';
 import type { UnknownRecord } from './read.js';
 import { inferenceResponse } from './response.js';
+import { childContext } from './runs.js';
 import type { RunRegistry, ExpiryReason, RunKind, RunRecord } from './runs.js';
 import type { StartCall, StartKind } from './starts.js';
 import { isTracingSuppressed } from './suppression.js';
@@ -84,18 +85,12 @@ export class RunRecorder {
 
   // ---- starts ----------------------------------------------------------------------------------
 
-  /** Parent context and record of a new run; `undefined` record when the parent is not ours. */
-  private _parentOf(parentRunId: string | undefined): { parent: RunRecord | undefined; ctx: Context } {
-    const parent = parentRunId !== undefined ? this._runs.get(parentRunId) : undefined;
-    return { parent, ctx: parent?.ctx ?? context.active() };
-  }
-
   /** Registers a run without a span (hidden, or tracing suppressed): its children attach to its parent. */
   private _skip(runId: string, parent: RunRecord | undefined, ctx: Context): void {
     this._runs.add({
       runId,
       span: undefined,
-      ctx,
+      parentCtx: ctx,
       parent,
       kind: 'skipped',
       startedAt: performance.now(),
@@ -118,7 +113,7 @@ export class RunRecorder {
     const record: RunRecord = {
       runId,
       span,
-      ctx: trace.setSpan(parentCtx, span),
+      parentCtx,
       parent,
       kind,
       startedAt,
@@ -146,7 +141,9 @@ export class RunRecorder {
 
   /** Starts the span of a new run of `kind` (see `starts.ts`). */
   start<Args extends unknown[]>(kind: StartKind<Args>, call: StartCall): void {
-    const { parent, ctx } = this._parentOf(call.parentRunId);
+    // The parent is the run of `parentRunId` when it is ours, else the caller's active context.
+    const parent = call.parentRunId !== undefined ? this._runs.get(call.parentRunId) : undefined;
+    const ctx = parent !== undefined ? childContext(parent) : context.active();
     if (isTracingSuppressed(ctx) || (!this._includeHidden && call.tags?.includes(HIDDEN_TAG) === true)) {
       this._skip(call.runId, parent, ctx);
       return;

@@ -4,6 +4,7 @@
  * open `ttlMs` after it started (and has no open child) is expired by a sweep timer, which only
  * runs while the map is not empty and never keeps the process alive.
  */
+import { trace } from '@opentelemetry/api';
 import type { Attributes, Context, Span } from '@opentelemetry/api';
 import type { Usage } from './usage.js';
 
@@ -33,10 +34,12 @@ export interface AgentTotals {
 /** One open run. */
 export interface RunRecord {
   readonly runId: string;
-  /** The run's span; undefined for skipped runs (hidden, suppressed), whose children attach to `ctx`. */
+  /** The run's span; undefined for skipped runs (hidden, suppressed), whose children attach to its parent. */
   readonly span: Span | undefined;
-  /** The context children of this run start in. */
-  readonly ctx: Context;
+  /** The context the run started in (its parent's span, or the caller's context for a root). */
+  readonly parentCtx: Context;
+  /** The context its children start in: see {@link childContext} (made when first needed). */
+  ctx?: Context;
   readonly parent: RunRecord | undefined;
   readonly kind: RunKind;
   /** `performance.now()` at the start. */
@@ -51,6 +54,15 @@ export interface RunRecord {
   agent: RunRecord | undefined;
   inference?: InferenceState;
   totals?: AgentTotals;
+}
+
+/**
+ * The context children of `record` start in: its span in the context it started in (a skipped run
+ * passes its own context on). Made on first use, since most runs (models, tools, leaf steps) have
+ * no children and the context is a copy per run.
+ */
+export function childContext(record: RunRecord): Context {
+  return (record.ctx ??= record.span === undefined ? record.parentCtx : trace.setSpan(record.parentCtx, record.span));
 }
 
 /** Why a run was ended by the registry. */
