@@ -25,11 +25,12 @@ import { BaseLLM } from '@langchain/core/language_models/llms';
 import { BaseRetriever } from '@langchain/core/retrievers';
 import { StructuredTool } from '@langchain/core/tools';
 
-/** What the handler registers per live run. */
+/** What the handler registers per live run (its run record). */
 export interface BridgeEntry {
-  readonly span: Span;
+  /** The run's span (a run without one is passed through). */
+  readonly span: Span | undefined;
   /** Called when the run's stream was closed before its end (consumer `break`, abort). */
-  readonly onCancel?: (reason: unknown) => void;
+  readonly onCancel?: ((runId: string, reason: unknown) => void) | undefined;
 }
 
 const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
@@ -67,10 +68,9 @@ function runIdOf(runManager: unknown): string | undefined {
   return typeof runId === 'string' ? runId : undefined;
 }
 
-function contextFor(runId: string | undefined): { ctx: Context; entry: BridgeEntry } | undefined {
-  if (runId === undefined) return undefined;
-  const entry = entries.get(runId);
-  return entry === undefined ? undefined : { ctx: trace.setSpan(context.active(), entry.span), entry };
+/** The span registered for `runId`, if any. */
+function spanOf(runId: string | undefined): Span | undefined {
+  return runId === undefined ? undefined : entries.get(runId)?.span;
 }
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -121,26 +121,27 @@ function bridgeIterator(inner: AsyncIter, ctx: Context, onEarlyClose: () => void
 /** Wraps a worker method whose `runManager` is argument `runManagerIndex`. */
 function wrapCall(original: AnyFunction, runManagerIndex: number): AnyFunction {
   return function bridged(this: unknown, ...args: unknown[]): unknown {
-    const found = contextFor(runIdOf(args[runManagerIndex]));
-    if (found === undefined) return original.apply(this, args);
-    return context.with(found.ctx, () => original.apply(this, args));
+    const span = spanOf(runIdOf(args[runManagerIndex]));
+    if (span === undefined) return original.apply(this, args);
+    return context.with(trace.setSpan(context.active(), span), original, this, ...args);
   };
 }
 
 /** Wraps `_streamResponseChunks(messages, options, runManager)`. */
 function wrapStream(original: AnyFunction): AnyFunction {
   return function bridged(this: unknown, ...args: unknown[]): unknown {
-    const found = contextFor(runIdOf(args[2]));
-    if (found === undefined) return original.apply(this, args);
-    const inner = context.with(found.ctx, () => original.apply(this, args)) as AsyncIter;
+    const runId = runIdOf(args[2]);
+    const entry = runId === undefined ? undefined : entries.get(runId);
+    if (runId === undefined || entry?.span === undefined) return original.apply(this, args);
+    const ctx = trace.setSpan(context.active(), entry.span);
+    const inner = context.with(ctx, original, this, ...args) as AsyncIter;
     if (typeof inner.next !== 'function') return inner;
     const signal = (args[1] as { signal?: AbortSignal } | undefined)?.signal;
-    const { entry } = found;
     // Deferred, so that LangChain's own error callback (when it has one for this close) comes first.
     const cancel = (reason: unknown): void => {
       setImmediate(() => {
         try {
-          entry.onCancel?.(reason);
+          entry.onCancel?.(runId, reason);
         } catch (error) {
           log.debug('stream cancel notification failed', error);
         }
@@ -154,7 +155,7 @@ function wrapStream(original: AnyFunction): AnyFunction {
     signal?.addEventListener('abort', onAbort, { once: true });
     return bridgeIterator(
       inner,
-      found.ctx,
+      ctx,
       () => {
         cancel(signal?.aborted === true ? signal.reason : undefined);
       },

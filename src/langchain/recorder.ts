@@ -155,18 +155,16 @@ export class RunRecorder {
     const record = this._register(call.runId, span, ctx, parent, run.kind, run.agentName, startedAt);
     if (run.inference !== undefined) record.inference = run.inference;
     if (this._content.active) kind.content?.(this._scope, record, span, call);
-    if (kind.bridge === 'model') {
-      const runId = call.runId;
-      registerRun(runId, {
-        span,
-        onCancel: (reason) => {
-          this._guard(() => {
-            this.failInference(runId, reason ?? cancelledError());
-          });
-        },
-      });
-    } else if (kind.bridge === 'call') registerRun(call.runId, { span });
+    if (kind.bridge === 'model') record.onCancel = this._cancel;
+    if (kind.bridge !== undefined) registerRun(call.runId, record);
   }
+
+  /** Ends a model run whose stream its consumer abandoned (called by the context bridge). */
+  private readonly _cancel = (runId: string, reason: unknown): void => {
+    this._guard(() => {
+      this.failInference(runId, reason ?? cancelledError());
+    });
+  };
 
   // ---- progress and ends -----------------------------------------------------------------------
 

@@ -54,6 +54,8 @@ export interface RunRecord {
   agent: RunRecord | undefined;
   inference?: InferenceState;
   totals?: AgentTotals;
+  /** Model runs: ends the run when the context bridge sees its stream abandoned. */
+  onCancel?: (runId: string, reason: unknown) => void;
 }
 
 /**
