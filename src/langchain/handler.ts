@@ -40,6 +40,9 @@ import { usageFromMetadata } from './usage.js';
 
 const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
 
+/** LangChain's start callbacks: the handler's fallback when LangChain does not call the hooks. */
+const START_CALLBACKS: readonly string[] = Object.values(START_KINDS).map((kind) => kind.callback);
+
 /** Counters of what the handler had to drop or repair (for monitoring and tests). */
 export interface GenAICallbackHandlerStats {
   /** Runs currently open (spans started, not ended). */
@@ -183,11 +186,26 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
    * its queued `handle*Start` callback when this LangChain version does not call the hooks.
    */
   private _start<Args extends unknown[]>(kind: StartKind<Args>, args: Args, fromHook: boolean): void {
-    if (fromHook) this._syncHooksSeen = true;
-    else if (this._syncHooksSeen) return;
+    if (fromHook) {
+      if (!this._syncHooksSeen) this._hideStartCallbacks();
+      this._syncHooksSeen = true;
+    } else if (this._syncHooksSeen) return;
     this._guard(kind.callback, () => {
       this._recorder.start(kind, kind.read(args));
     });
+  }
+
+  /**
+   * Once LangChain calls the synchronous hooks, its queued `handle*Start` calls would only return:
+   * hiding them (an own `undefined` property per instance) spares LangChain what it does for them
+   * — for a tool, `JSON.stringify` of its input, which for a message is LangChain's whole
+   * serialisation. Not when a subclass overrides one of them: it wants the calls.
+   */
+  private _hideStartCallbacks(): void {
+    const self = this as unknown as Record<string, unknown>;
+    const own = GenAICallbackHandler.prototype as unknown as Record<string, unknown>;
+    if (START_CALLBACKS.some((name) => self[name] !== own[name])) return;
+    for (const name of START_CALLBACKS) Object.defineProperty(this, name, { value: undefined, writable: true, configurable: true });
   }
 
   // ---- LangChain callbacks (runtime argument order) ---------------------------------------------
