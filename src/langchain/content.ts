@@ -59,7 +59,12 @@ export class ContentPolicy {
    * nothing is serialised when capture is off and no hook is set.
    */
   record(span: Span, runId: string, attribute: string, build: () => unknown, format: ContentFormat = 'json'): void {
-    const text = this.value(span, runId, attribute, build, format);
+    if (this.active) this.recordValue(span, runId, attribute, build(), format);
+  }
+
+  /** {@link record} for a value already built (call it only while the policy is active). */
+  recordValue(span: Span, runId: string, attribute: string, value: unknown, format: ContentFormat = 'json'): void {
+    const text = this.valueOf(span, runId, attribute, value, format);
     if (text !== undefined) span.setAttribute(attribute, text);
   }
 
@@ -68,9 +73,13 @@ export class ContentPolicy {
    * be recorded. For values that go into span events rather than attributes.
    */
   value(span: Span, runId: string, attribute: string, build: () => unknown, format: ContentFormat = 'json'): string | undefined {
-    if (!this.active) return undefined;
-    let value = build();
-    if (value === undefined) return undefined;
+    return this.active ? this.valueOf(span, runId, attribute, build(), format) : undefined;
+  }
+
+  /** {@link value} for a value already built. */
+  valueOf(span: Span, runId: string, attribute: string, built: unknown, format: ContentFormat = 'json'): string | undefined {
+    if (!this.active || built === undefined) return undefined;
+    let value: unknown = built;
     if (this._hook !== undefined) {
       try {
         value = this._hook(value, { attribute, runId, span });

@@ -22,7 +22,7 @@ import type { PartOptions } from './messages.js';
 import { addTagsAndMetadata } from './metadata.js';
 import type { GenAIMetrics } from './metrics.js';
 import { providerFromLsProvider } from './provider.js';
-import { asNumber, asRecord, asString, firstString, firstStringOf } from './read.js';
+import { asNumber, asRecord, asString, firstString } from './read.js';
 import type { UnknownRecord } from './read.js';
 import { inferenceResponse } from './response.js';
 import { childContext } from './runs.js';
@@ -35,11 +35,27 @@ const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' 
 const HIDDEN_TAG = 'langsmith:hidden';
 const MAX_STATUS_MESSAGE = 1024;
 
-const CONVERSATION_KEYS = ['thread_id', 'conversation_id', 'session_id', 'threadId', 'conversationId', 'sessionId'];
+/** Metadata keys of the conversation id, by precedence. */
+const CONVERSATION_KEYS = new Map(['thread_id', 'conversation_id', 'session_id', 'threadId', 'conversationId', 'sessionId'].map((key, rank) => [key, rank]));
 
+/**
+ * The conversation id: the first of CONVERSATION_KEYS holding a non-empty string, else a numeric
+ * `thread_id`. One pass over the metadata's keys (most runs have none of these, and looking up six
+ * absent keys per run costs more than visiting the few keys there are).
+ */
 function conversationIdOf(metadata: UnknownRecord | undefined): string | undefined {
   if (metadata === undefined) return undefined;
-  const id = firstStringOf(metadata, CONVERSATION_KEYS);
+  let id: string | undefined;
+  let rank = CONVERSATION_KEYS.size;
+  for (const key in metadata) {
+    const keyRank = CONVERSATION_KEYS.get(key);
+    if (keyRank === undefined || keyRank >= rank) continue;
+    const value = asString(metadata[key]);
+    if (value !== undefined) {
+      id = value;
+      rank = keyRank;
+    }
+  }
   if (id !== undefined) return id;
   const numeric = asNumber(metadata['thread_id']);
   return numeric !== undefined ? String(numeric) : undefined;

@@ -156,11 +156,10 @@ function inference<Input>(
     },
     content: (scope, _record, span, call) => {
       const n = scope.names;
-      let built: { input: unknown; system: unknown } | undefined;
-      const content = (): { input: unknown; system: unknown } => (built ??= messages(call.input as Input, scope.parts));
-      scope.content.record(span, call.runId, n.systemInstructions, () => content().system);
-      scope.content.record(span, call.runId, n.inputMessages, () => content().input);
-      scope.content.record(span, call.runId, n.toolDefinitions, () => toolDefinitions(call.extraParams));
+      const { input, system } = messages(call.input as Input, scope.parts);
+      scope.content.recordValue(span, call.runId, n.systemInstructions, system);
+      scope.content.recordValue(span, call.runId, n.inputMessages, input);
+      scope.content.recordValue(span, call.runId, n.toolDefinitions, toolDefinitions(call.extraParams));
     },
     bridge: 'model',
   };
@@ -212,8 +211,8 @@ const tool: StartKind<ToolStartArgs<unknown>> = {
     return { kind: 'tool', spanName: `${GenAIOperation.EXECUTE_TOOL} ${name}`, runType: 'tool', runName: name, attributes, agentName: parent?.agentName };
   },
   content: (scope, _record, span, call) => {
-    const input = call.input;
-    scope.content.record(span, call.runId, scope.names.toolCallArguments, () => (typeof input === 'string' ? toolResponseValue(input) : input));
+    const input = typeof call.input === 'string' ? toolResponseValue(call.input) : call.input;
+    scope.content.recordValue(span, call.runId, scope.names.toolCallArguments, input);
   },
   bridge: 'call',
 };
@@ -228,7 +227,7 @@ const retriever: StartKind<RetrieverStartArgs> = {
     return { kind: 'retrieval', spanName: `${GenAIOperation.RETRIEVAL} ${name}`, runType: 'retriever', runName: name, attributes, agentName: parent?.agentName };
   },
   content: (scope, _record, span, call) => {
-    scope.content.record(span, call.runId, scope.names.retrievalQueryText, () => call.input, 'text');
+    scope.content.recordValue(span, call.runId, scope.names.retrievalQueryText, call.input, 'text');
   },
   bridge: 'call',
 };
