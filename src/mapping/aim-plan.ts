@@ -89,6 +89,37 @@ export interface RunWritePlan {
   readonly texts: readonly TextWrite[];
   /** How many spans went into this run. */
   readonly spanCount: number;
+  /**
+   * What the run's trace waterfall (the figure `otel.trace_waterfall`, see trace-waterfall.ts)
+   * learns from this plan: a summary of each of its GenAI spans. The applier merges them into the
+   * run's bounded waterfall memory (`RunWaterfalls`) and writes the figure. Unset: none.
+   */
+  readonly waterfall?: readonly WaterfallSpan[];
+}
+
+/**
+ * One span as the trace waterfall shows it: a bar from its start to its end, under its parent,
+ * coloured by its operation; the rest is its hover text. Strings are cut to a bounded length.
+ */
+export interface WaterfallSpan {
+  readonly traceId: string;
+  readonly spanId: string;
+  /** Absent for a root span. */
+  readonly parentSpanId?: string;
+  readonly name: string;
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  /** The GenAI operation (`chat`, `execute_tool`, `invoke_agent`...), model and provider: the span's call context. */
+  readonly operation?: string;
+  readonly model?: string;
+  readonly provider?: string;
+  readonly inputTokens?: number;
+  readonly outputTokens?: number;
+  readonly totalTokens?: number;
+  /** The call's cost in USD, when the plan has one for the span. */
+  readonly costUsd?: number;
+  /** Set when the span failed: its error type and status message, those known. */
+  readonly error?: { readonly type?: string; readonly message?: string };
 }
 
 /**

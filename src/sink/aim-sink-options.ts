@@ -2,6 +2,7 @@
 import type { AimTransportOptions } from '../aim/index.js';
 import type { MappingOptions } from '../mapping/to-aim.js';
 import type { LogJoinOptions } from './log-join.js';
+import type { TraceWaterfallOptions } from './run-waterfalls.js';
 
 /** Options of the sink that writes spans to Aim (shared by the exporter and the receiver). */
 export interface AimSinkOptions extends MappingOptions {
@@ -21,6 +22,12 @@ export interface AimSinkOptions extends MappingOptions {
   aim?: AimTransportOptions;
   /** How GenAI log events wait for their spans (see `LogJoin`), and where placements persist (`logJoin.stateDir`). */
   logJoin?: LogJoinOptions;
+  /**
+   * Each run's trace waterfall: an `aim.Figure` `otel.trace_waterfall` (Aim's Figures tab) of its
+   * last 20 traces, at most 500 spans, written at most once per 5 s per run and when the run
+   * closes (see `RunWaterfalls`). `false` turns it off; an object sets its bounds. Default on.
+   */
+  traceWaterfall?: boolean | TraceWaterfallOptions;
 }
 
 /** What the sink did so far. */

@@ -16,6 +16,8 @@ import { type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS, type W
 import { LogJoin } from './log-join.js';
 import { OpenRunCache } from './open-runs.js';
 import { applyPlans } from './plan-applier.js';
+import { RunWaterfalls } from './run-waterfalls.js';
+import { withWaterfallSpans } from '../mapping/trace-waterfall.js';
 import { DeadlineError, RetryPolicy, type RetryPolicyOptions, raceDeadline } from './retry-policy.js';
 import { BoundedTraceKeyMemo } from './trace-key-memo.js';
 
@@ -40,6 +42,8 @@ export interface AimSinkSeams {
   logIntervalMs?: number;
   /** How long a flush may take past a batch's deadline when its writes were sent near or after it, in ms. Default {@link DEFAULT_FLUSH_GRACE_MS}. */
   flushGraceMs?: number;
+  /** How often due trace-waterfall writes are looked for, in ms. Default `RunWaterfalls.tickMs`. */
+  waterfallTickMs?: number;
 }
 
 /**
@@ -95,6 +99,9 @@ export class AimSink {
   private readonly join: LogJoin;
   private readonly queue: BatchQueue<QueuedBatch>;
   private readonly runs: OpenRunCache;
+  /** The runs' trace waterfalls; undefined when `traceWaterfall` is false. */
+  private readonly waterfalls: RunWaterfalls | undefined;
+  private readonly waterfallTimer: NodeJS.Timeout | undefined;
   private readonly writer: AimWriter;
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
@@ -137,7 +144,7 @@ export class AimSink {
    * @param seams - for tests only: a fake Aim, a clock, fast retries.
    */
   constructor(options: AimSinkOptions, seams: AimSinkSeams = {}) {
-    const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, traceLink, url, aim, logJoin, ...rest } = options;
+    const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, traceLink, url, aim, logJoin, traceWaterfall, ...rest } = options;
     this.mapping = {
       ...(runKey !== undefined ? { runKey } : {}),
       ...(unkeyed !== undefined ? { unkeyed } : {}),
@@ -155,6 +162,16 @@ export class AimSink {
     this.queue = new BatchQueue(rest.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS);
     const idleCloseMs = rest.idleCloseMs ?? 30_000;
     this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.limited });
+    const waterfalls = traceWaterfall === false ? undefined : new RunWaterfalls(traceWaterfall === true ? {} : traceWaterfall, this.clock, this.limited);
+    this.waterfalls = waterfalls;
+    this.waterfallTimer =
+      waterfalls &&
+      context.with(SINK_CONTEXT, () =>
+        setInterval(() => {
+          this.writeWaterfalls(false);
+        }, seams.waterfallTickMs ?? waterfalls.tickMs),
+      );
+    this.waterfallTimer?.unref();
     this.writer = seams.writer ?? new RepoWriter(url, aim ?? {});
     this.retry = new RetryPolicy({ ...seams.retry, isPermanent: isPermanentAimError, clock: this.clock });
     this.flushGraceMs = seams.flushGraceMs ?? DEFAULT_FLUSH_GRACE_MS;
@@ -274,8 +291,9 @@ export class AimSink {
     return this.awaited(plans, size, 0, this.clock.now() + deadlineMs);
   }
 
-  /** Resolves when every span submitted so far was written (or dropped). */
+  /** Resolves when every span submitted so far was written (or dropped), with the trace waterfalls held back. */
   async forceFlush(): Promise<void> {
+    this.writeWaterfalls(true);
     while (this.working) await this.working;
   }
 
@@ -296,6 +314,7 @@ export class AimSink {
   private async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.idleTimer);
+    clearInterval(this.waterfallTimer);
     try {
       this.join.close();
       await Promise.allSettled([...this.joining]);
@@ -322,7 +341,7 @@ export class AimSink {
         this.limited.warn('ignored a malformed instruction', problem);
       }
       this.join.place(plan.placements);
-      return plan.runs;
+      return this.waterfalls ? withWaterfallSpans(plan, spans) : plan.runs;
     });
   }
 
@@ -408,7 +427,7 @@ export class AimSink {
     if (batch.failures > 0 && this.clock.now() > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describeError(batch.lastError)}` };
     try {
       await this.writer.connect();
-      await applyPlans(batch.plans, this.writer, this.runs);
+      await applyPlans(batch.plans, this.writer, this.runs, this.waterfalls);
       await raceDeadline(this.writer.flush(), Math.max(batch.deadline, this.clock.now() + this.flushGraceMs), this.clock);
       this.failuresInARow = 0;
       this.backoffUntil = 0;
@@ -439,6 +458,15 @@ export class AimSink {
       this.queue.retryLater(batch, retryAt);
       return RETRY_LATER;
     }
+  }
+
+  /** Queues the trace-waterfall writes that are due (`force`: all held back), see `RunWaterfalls`. */
+  private writeWaterfalls(force: boolean): void {
+    const ticks = this.waterfalls?.dueTicks(force) ?? [];
+    if (ticks.length === 0) return;
+    void this.writePlans(ticks, 0, this.retryDeadlineMs).then(() => {
+      this.waterfalls?.ticked(ticks);
+    });
   }
 
   /** Closes idle runs, unless the worker is writing (it would race the writes to the same run). */

@@ -8,8 +8,13 @@ import { AimRepo } from '../aim/repo.js';
 import type { AimRun, RunSettings } from '../aim/run.js';
 import type { AimTransportOptions } from '../aim/transport.js';
 
-/** What the sink does with an open run (the `AimRun` methods it calls). */
-export type RunWriter = Pick<AimRun, 'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach' | 'get' | 'resumed'>;
+/**
+ * What the sink does with an open run (the `AimRun` methods it calls). `trackFigure` (the run's
+ * trace waterfall, see run-waterfalls.ts) is optional: a writer whose runs cannot hold figures
+ * (a test fake) gets none written.
+ */
+export type RunWriter = Pick<AimRun, 'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach' | 'get' | 'resumed'> &
+  Partial<Pick<AimRun, 'trackFigure'>>;
 
 /** A connection to Aim, as the sink uses it. */
 export interface AimWriter {

@@ -9,6 +9,11 @@
  * `otel.traces`, before the plan's params; its `defaultName` names a run the plan names not
  * otherwise, only when Aim did not have the run before and the run has no name yet (so it never
  * replaces the name a root span gave).
+ *
+ * With `waterfalls` (the sink keeps the runs' trace waterfalls): a run is held open wrapped by it
+ * (its closing writes the figure's changes held back), and after its points the plan's waterfall
+ * spans are merged and the figure written if due (`RunWaterfalls.apply`); its write-only plans
+ * (`RunWaterfalls.dueTicks`) write only the figure of a run still open, and open none.
  */
 import type { AimValue } from '../aim/codec/values.js';
 import { hashAuto } from '../aim/hash.js';
@@ -16,6 +21,7 @@ import type { ParamWrite, PlanTraces, PlanValue, RunWritePlan } from '../mapping
 import { TRACES_PARAM, TraceSummary } from '../mapping/run-description.js';
 import type { AimWriter } from './aim-writer.js';
 import type { OpenRun, OpenRunCache } from './open-runs.js';
+import type { RunWaterfalls } from './run-waterfalls.js';
 
 /** Plans of one batch applied at once, at most (their runs open in parallel: a run open is round trips). */
 const PARALLEL_PLANS = 16;
@@ -25,13 +31,13 @@ const PARALLEL_PLANS = 16;
  * resolves once every one has settled; rejects with the first error (only after all settled, so
  * no run is still being opened when the caller reacts to it).
  */
-export async function applyPlans(plans: readonly RunWritePlan[], writer: AimWriter, runs: OpenRunCache): Promise<void> {
+export async function applyPlans(plans: readonly RunWritePlan[], writer: AimWriter, runs: OpenRunCache, waterfalls?: RunWaterfalls): Promise<void> {
   let next = 0;
   const errors: unknown[] = [];
   const worker = async (): Promise<void> => {
     for (let plan = plans[next++]; plan; plan = plans[next++]) {
       try {
-        await applyPlan(plan, writer, runs);
+        await applyPlan(plan, writer, runs, waterfalls);
       } catch (error) {
         errors.push(error);
         return;
@@ -43,8 +49,12 @@ export async function applyPlans(plans: readonly RunWritePlan[], writer: AimWrit
 }
 
 /** Writes `plan` through `writer`, keeping its run open in `runs`. Rejects with the writer's error. */
-export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache): Promise<void> {
-  const open = await openRun(plan, writer, runs);
+export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache, waterfalls?: RunWaterfalls): Promise<void> {
+  if (waterfalls?.isTick(plan)) {
+    await waterfalls.applyTick(plan);
+    return;
+  }
+  const open = await openRun(plan, writer, runs, waterfalls);
   const { run, setOnce } = open;
   if (plan.traces) await run.set(TRACES_PARAM, await mergeTraces(plan.hash, open, plan.traces, runs));
   const params = plan.params.filter((param) => {
@@ -79,6 +89,7 @@ export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: Ope
     const where = { name: text.name, step: text.step, context: text.context, time: text.time };
     await (typeof text.text === 'string' ? run.trackText(text.text, where) : run.trackTexts(text.text, where));
   }
+  if (waterfalls) await waterfalls.apply(plan, run);
 }
 
 /** Whether two params (paths of two keys or more) sit under the same parent. */
@@ -88,7 +99,7 @@ function sameParent(a: ParamWrite, b: ParamWrite): boolean {
   return true;
 }
 
-async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache): Promise<OpenRun> {
+async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache, waterfalls: RunWaterfalls | undefined): Promise<OpenRun> {
   const cached = runs.use(plan.hash);
   if (cached) {
     // Only what changed: addTag is a read (a round trip that waits for every queued write).
@@ -118,7 +129,7 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
   // A default name only for a run new in Aim: a resumed one has the name it was given before.
   const name = plan.name ?? (resumed ? undefined : plan.defaultName);
   if (plan.name === undefined && name !== undefined) await run.setName(name);
-  return runs.add(plan.hash, run, name, plan.tags, resumed);
+  return runs.add(plan.hash, waterfalls ? waterfalls.wrap(plan.hash, run) : run, name, plan.tags, resumed);
 }
 
 /**
