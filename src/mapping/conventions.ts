@@ -21,6 +21,10 @@
  * | input tokens | `gen_ai.usage.input_tokens`, `gen_ai.usage.prompt_tokens`, `llm.token_count.prompt`, `llm.usage.prompt_tokens`, Vercel model calls `ai.usage.inputTokens`, `ai.usage.promptTokens`, embeddings `ai.usage.tokens` |
  * | output tokens | `gen_ai.usage.output_tokens`, `gen_ai.usage.completion_tokens`, `llm.token_count.completion`, `llm.usage.completion_tokens`, Vercel model calls `ai.usage.outputTokens`, `ai.usage.completionTokens` |
  * | total tokens | `gen_ai.usage.total_tokens`, `llm.usage.total_tokens`, `llm.token_count.total`, Vercel model calls `ai.usage.totalTokens`; else input + output when both are known |
+ * | cache read tokens (inside input tokens) | `gen_ai.usage.cache_read.input_tokens`, `gen_ai.usage.cache_read_input_tokens` (OpenLLMetry), `llm.token_count.prompt_details.cache_read` (OpenInference), Vercel model calls `ai.usage.inputTokenDetails.cacheReadTokens`, `ai.usage.cachedInputTokens` |
+ * | cache write tokens (inside input tokens) | `gen_ai.usage.cache_creation.input_tokens`, `gen_ai.usage.cache_write.input_tokens` (the queued GenAI rename), `gen_ai.usage.cache_creation_input_tokens` (OpenLLMetry), `llm.token_count.prompt_details.cache_write` (OpenInference), Vercel model calls `ai.usage.inputTokenDetails.cacheWriteTokens` |
+ * | reasoning tokens (inside output tokens) | `gen_ai.usage.reasoning.output_tokens`, `gen_ai.usage.reasoning_tokens` and `llm.usage.reasoning_tokens` (OpenLLMetry), `llm.token_count.completion_details.reasoning` (OpenInference), Vercel model calls `ai.usage.outputTokenDetails.reasoningTokens`, `ai.usage.reasoningTokens` |
+ * | uncached input, text output tokens (as the producer counted them) | Vercel model calls `ai.usage.inputTokenDetails.noCacheTokens`, `ai.usage.outputTokenDetails.textTokens` |
  * | time to first token (s) | `gen_ai.response.time_to_first_chunk`, `gen_ai.server.time_to_first_token`, Vercel model calls `ai.response.msToFirstChunk`, `ai.stream.msToFirstChunk` (ms; also on the event `ai.stream.firstChunk`), event `First Token Stream Event` (OpenInference: event time − span start) |
  * | input text | `gen_ai.system_instructions` + `gen_ai.input.messages`, `gen_ai.tool.call.arguments`, `gen_ai.retrieval.query.text`, `langchain.chain.inputs`, `llm.input_messages.N.message.*`, `gen_ai.prompt.N.*`, `input.value`, `traceloop.entity.input`, Vercel `ai.prompt.messages` (model calls), `ai.toolCall.args`/`ai.toolCall.input` (tool calls), `ai.prompt` (calls around), `ai.values`/`ai.value` (embeddings), event `gen_ai.content.prompt` (`gen_ai.prompt`) |
  * | output text | `gen_ai.output.messages`, `gen_ai.tool.call.result`, `gen_ai.retrieval.documents`, `langchain.chain.outputs`, `llm.output_messages.N.message.*`, `gen_ai.completion.N.*`, `output.value`, `traceloop.entity.output`, Vercel `ai.response.reasoning` + `ai.response.text`/`ai.response.object` + `ai.response.toolCalls` (model calls, as an `assistant:` message; the calls around: the text as it is), `ai.toolCall.result`/`ai.toolCall.output` (tool calls), event `gen_ai.content.completion` (`gen_ai.completion`) |
@@ -65,6 +69,8 @@ export interface GenAIFacts {
   outputTokens: number | bigint | undefined;
   /** As given, else input + output when both are known. */
   totalTokens: number | bigint | undefined;
+  /** The parts of the token counts, where the producer reports them: set for model calls (their token counts), unset for other spans. */
+  tokenDetails?: TokenDetails;
   timeToFirstTokenSeconds: number | undefined;
   inputText: string | undefined;
   outputText: string | undefined;
@@ -73,6 +79,25 @@ export interface GenAIFacts {
   agentName: string | undefined;
   /** Set when the span failed. */
   errorType: string | undefined;
+}
+
+/**
+ * The parts of a call's token counts, as reported (undefined: not reported). By the conventions
+ * the cache reads and writes are inside the input tokens and the reasoning inside the output
+ * tokens; pricing (src/pricing/call-cost.ts) splits them so, and recognises producers whose totals
+ * leave them out.
+ */
+export interface TokenDetails {
+  /** Input tokens read from the provider's prompt cache. */
+  cacheRead: number | bigint | undefined;
+  /** Input tokens written to the prompt cache. */
+  cacheWrite: number | bigint | undefined;
+  /** Output tokens spent on reasoning ("thinking"). */
+  reasoning: number | bigint | undefined;
+  /** Input tokens neither read from nor written to the cache, as the producer counted them (only the Vercel AI SDK does). */
+  uncachedInput: number | bigint | undefined;
+  /** Output tokens that are not reasoning, as the producer counted them (only the Vercel AI SDK does). */
+  textOutput: number | bigint | undefined;
 }
 
 const OPERATION_ROLES: Readonly<Record<string, SpanRole>> = {
@@ -144,6 +169,7 @@ export function readGenAIFacts(span: SpanRecord): GenAIFacts | undefined {
     inputTokens: input,
     outputTokens: output,
     totalTokens: counts ? (totalTokens(a) ?? vercel?.totalTokens ?? sum(input, output)) : undefined,
+    ...(counts && call ? { tokenDetails: tokenDetails(a, vercel !== undefined) } : {}),
     timeToFirstTokenSeconds:
       num(a, 'gen_ai.response.time_to_first_chunk') ??
       num(a, 'gen_ai.server.time_to_first_token') ??
@@ -263,6 +289,31 @@ function outputTokens(a: Attributes): number | bigint | undefined {
 
 function totalTokens(a: Attributes): number | bigint | undefined {
   return int(a, 'gen_ai.usage.total_tokens') ?? int(a, 'llm.usage.total_tokens') ?? int(a, 'llm.token_count.total');
+}
+
+/** The parts of a model call's token counts (`vercel`: also the Vercel AI SDK's `ai.usage.*Details` names). */
+function tokenDetails(a: Attributes, vercel: boolean): TokenDetails {
+  return {
+    cacheRead:
+      int(a, 'gen_ai.usage.cache_read.input_tokens') ??
+      int(a, 'gen_ai.usage.cache_read_input_tokens') ??
+      int(a, 'llm.token_count.prompt_details.cache_read') ??
+      (vercel ? (int(a, 'ai.usage.inputTokenDetails.cacheReadTokens') ?? int(a, 'ai.usage.cachedInputTokens')) : undefined),
+    cacheWrite:
+      int(a, 'gen_ai.usage.cache_creation.input_tokens') ??
+      int(a, 'gen_ai.usage.cache_write.input_tokens') ??
+      int(a, 'gen_ai.usage.cache_creation_input_tokens') ??
+      int(a, 'llm.token_count.prompt_details.cache_write') ??
+      (vercel ? int(a, 'ai.usage.inputTokenDetails.cacheWriteTokens') : undefined),
+    reasoning:
+      int(a, 'gen_ai.usage.reasoning.output_tokens') ??
+      int(a, 'gen_ai.usage.reasoning_tokens') ??
+      int(a, 'llm.usage.reasoning_tokens') ??
+      int(a, 'llm.token_count.completion_details.reasoning') ??
+      (vercel ? (int(a, 'ai.usage.outputTokenDetails.reasoningTokens') ?? int(a, 'ai.usage.reasoningTokens')) : undefined),
+    uncachedInput: vercel ? int(a, 'ai.usage.inputTokenDetails.noCacheTokens') : undefined,
+    textOutput: vercel ? int(a, 'ai.usage.outputTokenDetails.textTokens') : undefined,
+  };
 }
 
 function inputText(a: Attributes): string | undefined {
