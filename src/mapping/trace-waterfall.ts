@@ -18,7 +18,8 @@
  * legend): chat (model calls), embeddings, execute_tool, invoke_agent, workflow / chain,
  * retrieval, other. A failed span has a red outline and a red `x` at its end. Hover text: name,
  * operation, model and provider, start and duration, tokens, cost (when the plan has a cost point
- * for the span, see {@link COST_METRIC}), error type and status message, trace and span ids.
+ * for the span, see {@link COST_METRIC}), error type and status message, trace and span ids. Each
+ * point's `customdata` is `[traceId, spanId, parentSpanId or null]`.
  *
  * **Step and time** of the figure ({@link TraceWaterfall}): `step` = the end of the latest span
  * shown, in ms, × 1024 + the number of spans shown; `time` = that end, in unix seconds. A figure
@@ -182,8 +183,9 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
           width: mine.map(({ row }) => (row.span.error ? 2 : 0)),
         },
       },
+      customdata: mine.map(({ row }) => idsOf(row.span)),
       hovertext: mine.map(({ row }) => hoverText(row)),
-      hovertemplate: '%{hovertext}<extra></extra>',
+      hovertemplate: HOVER_TEMPLATE,
     });
   }
   const failed = rows.map((row, index) => ({ row, index })).filter(({ row }) => row.span.error);
@@ -195,8 +197,9 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
       y: failed.map(({ index }) => index),
       x: failed.map(({ row }) => seconds(row.span.endNs - row.trace.startNs)),
       marker: { symbol: 'x', color: ERROR_COLOR, size: 10 },
+      customdata: failed.map(({ row }) => idsOf(row.span)),
       hovertext: failed.map(({ row }) => hoverText(row)),
-      hovertemplate: '%{hovertext}<extra></extra>',
+      hovertemplate: HOVER_TEMPLATE,
     });
   }
 
@@ -426,8 +429,15 @@ function hoverText(row: Row): string {
     const what = [span.error.type, span.error.message].filter((part): part is string => part !== undefined).join(': ');
     lines.push(`<b>error</b>${what !== '' ? `: ${escapeHtml(what)}` : ''}`);
   }
-  lines.push(`trace ${span.traceId} · span ${span.spanId}`);
   return lines.join('<br>');
+}
+
+/** Every point's hover: its text, then the ids of its `customdata` ({@link idsOf}). */
+const HOVER_TEMPLATE = '%{hovertext}<br>trace %{customdata[0]}<br>span %{customdata[1]}<extra></extra>';
+
+/** A bar's `customdata`: `[traceId, spanId, parentSpanId or null]`, for the hover and for readers of the figure. */
+function idsOf(span: WaterfallSpan): [string, string, string | null] {
+  return [span.traceId, span.spanId, span.parentSpanId ?? null];
 }
 
 /** A cost in USD: `$0.000123` (3 significant digits below a cent), else `$1.2345`. */
