@@ -10,7 +10,10 @@ import { type TrackInstruction, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
 import { RunDescription } from './run-description.js';
 import { type SpanPlace, callContextOf, isFrameworkCall, isModelCall, spanStep, stepAt } from './span-places.js';
-import type { MappingOptions } from './to-aim.js';
+import type { MappingOptions, PricingReport, UnpricedCallNote } from './to-aim.js';
+import type { CallParts } from '../pricing/call-cost.js';
+import type { PriceBook } from '../pricing/price-book.js';
+import { priceCall } from '../pricing/price-call.js';
 
 /** The plan of one run of a batch (see {@link planWrites} in to-aim.ts for the layout). */
 export class RunBuilder {
@@ -29,6 +32,10 @@ export class RunBuilder {
   private readonly firstCall = new Map<string, { path: readonly string[]; start: bigint; value: PlanValue }>();
 
   private readonly findable: RunDescription;
+  /** This run's model calls with token counts and no price, by span id (see {@link pricingReport}). */
+  private readonly unpriced = new Map<string, UnpricedCallNote>();
+  /** This run's model calls whose totals left their parts out, by span id. */
+  private readonly adjusted = new Set<string>();
 
   constructor(
     private readonly key: string,
@@ -85,6 +92,11 @@ export class RunBuilder {
     placement.modelCall = true;
     if (isFrameworkCall(span, facts)) placement.framework = true;
     const left = new Set(skip);
+    // The inner span of the call counted (or priced) it: the call is not unpriced or adjusted twice.
+    if (COUNTED_BY_INNER.some((name) => left.has(name))) {
+      this.unpriced.delete(span.spanId);
+      this.adjusted.delete(span.spanId);
+    }
     const ownContext = placement.context;
     const merged = place?.mergedInto;
     const metrics = this.metrics.splice(metricsBefore).filter((point) => !left.has(point.name));
@@ -139,6 +151,7 @@ export class RunBuilder {
       this.metric('gen_ai.usage.total_tokens', toInt(facts.totalTokens), callContext, step, time, span.spanId);
       this.metric('gen_ai.client.operation.duration', Number(span.endTimeUnixNano - span.startTimeUnixNano) / 1e9, callContext, step, time, span.spanId);
       this.metric('gen_ai.server.time_to_first_token', facts.timeToFirstTokenSeconds, callContext, step, time, span.spanId);
+      if (options.priceBook) this.addCost(span, facts, options.priceBook, callContext, step, time);
     }
     if (facts.errorType !== undefined) {
       this.metrics.push({ name: 'errors', value: 1n, context: { ...callContext, ...compact({ role: facts.role, error_type: facts.errorType }) }, ...point });
@@ -162,6 +175,43 @@ export class RunBuilder {
         spanId: span.spanId,
       });
     }
+  }
+
+  /**
+   * A model call's cost (see to-aim.ts, **cost**): `gen_ai.usage.cost` and its parts with tokens,
+   * at the token metrics' context and step; a call with tokens and no price is noted instead.
+   */
+  private addCost(span: SpanRecord, facts: GenAIFacts, book: PriceBook, context: PlanContext, step: bigint, time: number): void {
+    const details = facts.tokenDetails;
+    const call = priceCall(book, {
+      provider: facts.provider,
+      responseModel: facts.responseModel,
+      requestModel: facts.model,
+      usage: {
+        input: count(facts.inputTokens),
+        output: count(facts.outputTokens),
+        total: count(facts.totalTokens),
+        cacheRead: count(details?.cacheRead),
+        cacheWrite: count(details?.cacheWrite),
+        reasoning: count(details?.reasoning),
+        uncachedInput: count(details?.uncachedInput),
+        textOutput: count(details?.textOutput),
+      },
+    });
+    if (call === undefined) return;
+    if (!call.priced) {
+      this.unpriced.set(span.spanId, { provider: call.provider, model: call.model });
+      return;
+    }
+    const { cost } = call;
+    this.metric(COST_METRIC, cost.total, context, step, time, span.spanId);
+    for (const [part, name] of COST_PARTS) if (cost.tokens[part] > 0) this.metric(name, cost.parts[part], context, step, time, span.spanId);
+    if (cost.adjusted) this.adjusted.add(span.spanId);
+  }
+
+  /** What pricing found for this run's model calls (call after every span was added). */
+  pricingReport(): PricingReport {
+    return { unpriced: [...this.unpriced.values()], adjusted: this.adjusted.size };
   }
 
   /** Keeps `value()` as param `path` when `span` started before the call it came from so far. */
@@ -210,6 +260,26 @@ export class RunBuilder {
   private param(path: string[], value: PlanValue): void {
     this.params.set(JSON.stringify(path), { path, value });
   }
+}
+
+/** A model call's cost in USD (float). */
+const COST_METRIC = 'gen_ai.usage.cost';
+
+/** The cost parts, each its own series, written when the part has tokens. */
+const COST_PARTS: readonly (readonly [keyof CallParts, string])[] = [
+  ['input', 'gen_ai.usage.cost.input'],
+  ['cacheRead', 'gen_ai.usage.cost.cache_read'],
+  ['cacheWrite', 'gen_ai.usage.cost.cache_write'],
+  ['output', 'gen_ai.usage.cost.output'],
+  ['reasoning', 'gen_ai.usage.cost.reasoning'],
+];
+
+/** Call points that mean the inner span of a stacked call counted the call's tokens (and judged its price). */
+const COUNTED_BY_INNER: readonly string[] = ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', COST_METRIC];
+
+/** A token count as a number for pricing (counts are far below 2^53). */
+function count(value: number | bigint | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { SpanRecord } from '../model/span-record.js';
+import type { PriceBook } from '../pricing/price-book.js';
 import type { AimWritePlan } from './aim-plan.js';
 import { type GenAIFacts, readGenAIFacts } from './conventions.js';
 import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
@@ -39,6 +40,36 @@ export interface MappingOptions {
    * (Jaeger's UI). Default none (no `link`).
    */
   traceLink?: string;
+  /**
+   * The prices of model calls, for their `gen_ai.usage.cost` metrics. Default: none (the mapping
+   * is pure and takes its prices as input: without a book it writes no cost and reports no
+   * unpriced calls). The sink (exporter, receiver) always passes one: the built-in table
+   * (`PriceBook.builtIn()`, src/pricing/builtin-prices.ts) with the entries of its `prices` option
+   * or `AIM_OTEL_BRIDGE_PRICES` file first (see `resolvePriceBook`).
+   */
+  priceBook?: PriceBook;
+}
+
+/** A model call the mapping could not price (see {@link PricingReport}). */
+export interface UnpricedCallNote {
+  readonly provider: string | undefined;
+  readonly model: string | undefined;
+}
+
+/**
+ * What pricing the model calls of a batch found, for the caller to count and log (the mapping
+ * does neither): each call counts once, also when two stacked spans describe it.
+ */
+export interface PricingReport {
+  /** Model calls with token counts and no price (no cost was written for them), one entry per call. */
+  readonly unpriced: readonly UnpricedCallNote[];
+  /** Model calls whose token totals left their cached or reasoning parts out (`splitUsage` read them so). */
+  readonly adjusted: number;
+}
+
+/** The plan of a batch of spans, with what pricing found ({@link PricingReport}). */
+export interface SpanWritePlan extends AimWritePlan {
+  readonly pricing: PricingReport;
 }
 
 /**
@@ -74,6 +105,12 @@ export interface TraceKeyMemo {
  *   `{operation, model, provider}`: the call context, in GenAI names whatever the producer's
  *   convention (operation `chat`..., the request model else the response model, the GenAI
  *   provider name; see conventions.ts).
+ * - **cost** (with `options.priceBook`: model calls with token counts and a price in it; see
+ *   src/pricing): `gen_ai.usage.cost` (USD, float), and each part with tokens as a series of its
+ *   own: `gen_ai.usage.cost.input` (uncached input), `.cache_read`, `.cache_write`, `.output`
+ *   (text output), `.reasoning`; the parts sum to the total. Same context and step as the token
+ *   metrics. The price is the response model's, else the request model's; a call with no price
+ *   gets no cost point (it is reported in the plan's `pricing.unpriced`, never guessed).
  * - **texts**: `on_llm_start`/`on_llm_end`, `on_chain_start`/`on_chain_end`,
  *   `on_tool_start`/`on_tool_end` (+ `on_agent_action` for tools a model called), `on_agent_finish`,
  *   `on_retriever_start`/`on_retriever_end`, context `{action, ...}`; per model call
@@ -87,7 +124,7 @@ export interface TraceKeyMemo {
  * - **one call, counted once**: of two stacked model-call spans (a framework's and the provider
  *   instrumentation's under it) only one writes the call's points (see span-places.ts).
  */
-export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo, placements?: PlacementMemo): AimWritePlan {
+export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo, placements?: PlacementMemo): SpanWritePlan {
   const strategy = options.runKey ?? 'auto';
   const explicit = spans.map((span) => explicitRunKey(span, strategy));
   const traceKeys = new Map<string, string>();
@@ -139,7 +176,14 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
     problems.push(...builder.addInstructions(span));
   }
   const runs = [...builders.values()].map((builder) => builder.build());
-  return { runs, placements: [...builders.values()].flatMap((builder) => builder.placements()), problems };
+  const unpriced: UnpricedCallNote[] = [];
+  let adjusted = 0;
+  for (const builder of builders.values()) {
+    const report = builder.pricingReport();
+    unpriced.push(...report.unpriced);
+    adjusted += report.adjusted;
+  }
+  return { runs, placements: [...builders.values()].flatMap((builder) => builder.placements()), problems, pricing: { unpriced, adjusted } };
 }
 
 /**

@@ -117,7 +117,7 @@ export interface CallCost {
 /**
  * Prices a call's usage: {@link splitUsage}, then each part at its price (per million tokens /
  * 10⁶), a price the model lacks falling back as `TokenPrices` says (cache read and write: input;
- * reasoning: output). Long-context prices apply when the call's input (uncached + cache read +
+ * reasoning: output); parts and total rounded to 12 significant digits (float noise only). Long-context prices apply when the call's input (uncached + cache read +
  * cache write) exceeds their threshold; a price the tier lacks falls back within the tier.
  */
 export function priceUsage(usage: CallUsage, pricing: Pick<ModelPricing, keyof TokenPrices | 'longContext'>): CallCost {
@@ -126,12 +126,25 @@ export function priceUsage(usage: CallUsage, pricing: Pick<ModelPricing, keyof T
   const long = pricing.longContext !== undefined && allInput > pricing.longContext.aboveInputTokens;
   const prices: TokenPrices = long ? (pricing.longContext ?? pricing) : pricing;
   const parts: CallParts = {
-    input: (tokens.input * prices.input) / 1e6,
-    cacheRead: (tokens.cacheRead * (prices.cacheRead ?? prices.input)) / 1e6,
-    cacheWrite: (tokens.cacheWrite * (prices.cacheWrite ?? prices.input)) / 1e6,
-    output: (tokens.output * prices.output) / 1e6,
-    reasoning: (tokens.reasoning * (prices.reasoning ?? prices.output)) / 1e6,
+    input: usd(tokens.input, prices.input),
+    cacheRead: usd(tokens.cacheRead, prices.cacheRead ?? prices.input),
+    cacheWrite: usd(tokens.cacheWrite, prices.cacheWrite ?? prices.input),
+    output: usd(tokens.output, prices.output),
+    reasoning: usd(tokens.reasoning, prices.reasoning ?? prices.output),
   };
-  const total = parts.input + parts.cacheRead + parts.cacheWrite + parts.output + parts.reasoning;
+  const total = rounded(parts.input + parts.cacheRead + parts.cacheWrite + parts.output + parts.reasoning);
   return { total, parts, tokens, adjusted, longContext: long };
+}
+
+/** `tokens` at `perMillion` USD per million tokens, in USD. */
+function usd(tokens: number, perMillion: number): number {
+  return rounded((tokens * perMillion) / 1e6);
+}
+
+/**
+ * A cost rounded to 12 significant digits: drops binary floating-point noise (11 tokens at
+ * $0.15/M is 1.65e-6, not 1.6499999999999999e-6) and nothing a price table could mean.
+ */
+function rounded(value: number): number {
+  return value === 0 ? 0 : Number(value.toPrecision(12));
 }
