@@ -1,11 +1,12 @@
 /** The public shapes of `AimSink`: its options, its counters, the outcome of an awaited write. */
 import type { AimTransportOptions } from '../aim/index.js';
 import type { MappingOptions } from '../mapping/to-aim.js';
+import type { PricesOption } from '../pricing/price-file.js';
 import type { LogJoinOptions } from './log-join.js';
 import type { TraceWaterfallOptions } from './run-waterfalls.js';
 
 /** Options of the sink that writes spans to Aim (shared by the exporter and the receiver). */
-export interface AimSinkOptions extends MappingOptions {
+export interface AimSinkOptions extends Omit<MappingOptions, 'priceBook'> {
   /** The `aim server` to write to, e.g. `aim://127.0.0.1:53800`. Required. */
   url: string;
   /** Items (spans, GenAI events, metric points) waiting to be written, at most; beyond, new spans are dropped (counted) and awaited writes answered `full`. Default 20 000. */
@@ -28,6 +29,14 @@ export interface AimSinkOptions extends MappingOptions {
    * closes (see `RunWaterfalls`). `false` turns it off; an object sets its bounds. Default on.
    */
   traceWaterfall?: boolean | TraceWaterfallOptions;
+  /**
+   * Prices of model calls beyond or instead of the built-in table (`gen_ai.usage.cost`): a price
+   * file's path, or its entries (see `PriceEntry`; the file format is in src/pricing/price-file.ts).
+   * Its entries are matched before the built-in ones. Default: the file named by the environment
+   * variable `AIM_OTEL_BRIDGE_PRICES`, if set; else the built-in table alone. A malformed file or
+   * entry throws a `PricesError` (naming the file and the entry) when the sink is made.
+   */
+  prices?: PricesOption;
 }
 
 /** What the sink did so far. */
@@ -58,6 +67,10 @@ export interface AimSinkStats {
   metricPointsWritten: number;
   /** OTLP metric data points accepted and not written (not GenAI metrics, or nothing to write). */
   metricPointsIgnored: number;
+  /** Model calls with token counts whose model has no price: no `gen_ai.usage.cost` was written for them (each model is logged once). */
+  costUnpriced: number;
+  /** Priced model calls whose token totals left their cached or reasoning parts out (read so, see `splitUsage`). */
+  costUsageAdjusted: number;
 }
 
 /** How an awaited write (`AimSink.write`) ended. */

@@ -7,6 +7,8 @@ import type { MetricPoint } from '../model/metric-point.js';
 import type { LogRecord } from '../model/log-record.js';
 import type { SpanRecord } from '../model/span-record.js';
 import { componentLogger } from '../logging/component-logger.js';
+import { resolvePriceBook } from '../pricing/price-file.js';
+import { UnpricedModels } from '../pricing/unpriced-models.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { type AimWriter, RepoWriter, isPermanentAimError } from './aim-writer.js';
 import { BatchQueue } from './batch-queue.js';
@@ -118,7 +120,11 @@ export class AimSink {
     eventsUnjoined: 0,
     metricPointsWritten: 0,
     metricPointsIgnored: 0,
+    costUnpriced: 0,
+    costUsageAdjusted: 0,
   };
+  /** Models without a price, each logged once. */
+  private readonly unpricedModels = new UnpricedModels();
   private readonly idleTimer: NodeJS.Timeout;
   /** Log writes waiting for their spans (shutdown lets them queue their writes before the last flush). */
   private readonly joining = new Set<Promise<unknown>>();
@@ -144,8 +150,9 @@ export class AimSink {
    * @param seams - for tests only: a fake Aim, a clock, fast retries.
    */
   constructor(options: AimSinkOptions, seams: AimSinkSeams = {}) {
-    const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, traceLink, url, aim, logJoin, traceWaterfall, ...rest } = options;
+    const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, traceLink, url, aim, logJoin, traceWaterfall, prices, ...rest } = options;
     this.mapping = {
+      priceBook: resolvePriceBook(prices),
       ...(runKey !== undefined ? { runKey } : {}),
       ...(unkeyed !== undefined ? { unkeyed } : {}),
       ...(layout !== undefined ? { layout } : {}),
@@ -341,6 +348,9 @@ export class AimSink {
         this.limited.warn('ignored a malformed instruction', problem);
       }
       this.join.place(plan.placements);
+      this.counters.costUnpriced += plan.pricing.unpriced.length;
+      this.counters.costUsageAdjusted += plan.pricing.adjusted;
+      for (const call of plan.pricing.unpriced) this.unpricedModels.note(call.provider, call.model);
       return this.waterfalls ? withWaterfallSpans(plan, spans) : plan.runs;
     });
   }
