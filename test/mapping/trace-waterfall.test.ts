@@ -113,7 +113,11 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
 
   it('one bar trace per operation category, in legend order, each with its colour; unknown operations are other', () => {
     const operations = ['retrieval', 'chat', 'mystery', 'invoke_workflow', 'execute_tool', 'embeddings', 'invoke_agent', 'text_completion', 'chain', undefined];
-    const spans = operations.map((operation, i) => ws(`00000000000000${String(10 + i)}`, i * 10, i * 10 + 5, operation === undefined ? { operation: undefined } : { operation }));
+    const spans = operations.map((operation, i) => {
+      const given = ws(`00000000000000${String(10 + i)}`, i * 10, i * 10 + 5, operation === undefined ? {} : { operation });
+      if (operation !== undefined) return given;
+      return Object.fromEntries(Object.entries(given).filter(([key]) => key !== 'operation')) as unknown as WaterfallSpan;
+    });
     const { bars } = built(spans);
     expect(bars.map((bar) => [bar.name, bar.marker.color, bar.y])).to.deep.equal([
       ['chat', '#1f77b4', [1, 7]],
