@@ -49,11 +49,18 @@ export class AimSpanExporter implements SpanExporter {
   /** Unconvertible spans and a throwing result callback, each kind at most once per interval. */
   private readonly limited = new RateLimitedLog(log);
 
+  /**
+   * @param options - see {@link AimSpanExporterOptions}; `prices` adds or replaces model prices
+   *   (a price file's path or its entries; default the file `AIM_OTEL_BRIDGE_PRICES` names, else
+   *   the built-in table).
+   * @throws PricesError - when the price file (or the entries given) cannot be used: it names the
+   *   file and the malformed entry. The only error the exporter throws, and only here, at start-up.
+   */
   constructor(options: AimSpanExporterOptions) {
     this.sink = new AimSink(options);
   }
 
-  /** Received, written and dropped spans, queue depth and open runs. */
+  /** Received, written and dropped spans, queue depth and open runs, model calls without a price (`costUnpriced`). */
   get stats(): AimSinkStats {
     const stats = this.sink.stats;
     return { ...stats, received: stats.received + this.conversionFailures, dropped: stats.dropped + this.conversionFailures };

@@ -51,6 +51,8 @@ export class ReceiverMetrics {
     mirroredCounter(this.registry, 'aim_otel_bridge_genai_events_unjoined_total', 'GenAI content events written to the fallback place (their span did not come in time)', () => stats().eventsUnjoined);
     mirroredCounter(this.registry, 'aim_otel_bridge_data_points_written_total', 'GenAI metric data points written to Aim', () => stats().metricPointsWritten);
     mirroredCounter(this.registry, 'aim_otel_bridge_data_points_ignored_total', 'Metric data points accepted and not written (not GenAI metrics)', () => stats().metricPointsIgnored);
+    mirroredCounter(this.registry, 'aim_otel_bridge_cost_unpriced_calls_total', 'Model calls with token counts whose model has no price (no gen_ai.usage.cost written; each model is logged once)', () => stats().costUnpriced);
+    mirroredCounter(this.registry, 'aim_otel_bridge_cost_usage_adjusted_calls_total', 'Priced model calls whose token totals left their cached or reasoning parts out (read so)', () => stats().costUsageAdjusted);
     this.aimSessionHealthy.set(1);
     gauge(this.registry, 'aim_otel_bridge_queue_spans', 'Spans (and other items) waiting to be written to Aim', () => stats().queued);
     gauge(this.registry, 'aim_otel_bridge_open_runs', 'Aim runs open for writing', () => stats().openRuns);
