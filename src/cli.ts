@@ -15,6 +15,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_RUN_WINDOW_MS, type RunKeyStrategy, type UnkeyedGrouping, parseRunWindow } from './mapping/run-key.js';
 import { componentLogger } from './logging/component-logger.js';
 import { jsonLogger } from './logging/json-logger.js';
+import { PRICES_ENV, PricesError, readPriceFile } from './pricing/price-file.js';
 import { createReceiver } from './receiver/index.js';
 import { AIM_VERSION } from './up/aim-constraints.js';
 import type { UpOptions } from './up/up.js';
@@ -51,6 +52,17 @@ function integer(name: string, min: number): (value: string) => number {
 
 const option = (flags: string, description: string, env: string): Option => new Option(flags, description).env(env);
 
+/** `--prices <file>` of `serve` and `up` (also `AIM_OTEL_BRIDGE_PRICES`). */
+const pricesOption = (): Option =>
+  option('--prices <file>', 'a JSON price file: model prices (USD per million tokens) added to or replacing the built-in table of gen_ai.usage.cost', PRICES_ENV);
+
+/** Exits with a clear line when a price file cannot be used (a `PricesError` names the file and the entry); rethrows anything else. */
+function exitOnPricesError(command: string, error: unknown): void {
+  if (!(error instanceof PricesError)) return;
+  console.error(`aim-otel-bridge ${command}: ${error.message}`);
+  process.exit(1);
+}
+
 const program = new Command()
   .name('aim-otel-bridge')
   .description('GenAI telemetry from LangChain.js and OpenTelemetry into the Aim experiment tracker')
@@ -81,6 +93,7 @@ program
   .addOption(option('--log-join-window-ms <ms>', 'how long GenAI log events wait for their span before they go to their fallback run', 'AIM_OTEL_BRIDGE_LOG_JOIN_WINDOW_MS').default(8_000).argParser(integer('--log-join-window-ms', 0)))
   .addOption(option('--idle-close-ms <ms>', 'close a run after this long without spans', 'AIM_OTEL_BRIDGE_IDLE_CLOSE_MS').default(30_000).argParser(integer('--idle-close-ms', 1)))
   .addOption(option('--log-level <level>', 'log level of the JSON logs on stderr', 'AIM_OTEL_BRIDGE_LOG_LEVEL').choices(Object.keys(LOG_LEVELS)).default('info'))
+  .addOption(pricesOption())
   .action(async (flags: ServeFlags) => {
     // Structured logs: one JSON object a line on stderr (time, level, component, msg, args).
     diag.setLogger(jsonLogger((line) => process.stderr.write(line)), { logLevel: LOG_LEVELS[flags.logLevel] ?? DiagLogLevel.INFO, suppressOverrideMessage: true });
@@ -100,6 +113,10 @@ program
       ...(flags.experiment !== undefined ? { experiment: flags.experiment } : {}),
       ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
       ...(flags.traceLink !== undefined ? { traceLink: flags.traceLink } : {}),
+      ...(flags.prices !== undefined ? { prices: flags.prices } : {}),
+    }).catch((error: unknown) => {
+      exitOnPricesError('serve', error);
+      throw error;
     });
     console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP on ${receiver.url}/v1/{traces,logs,metrics}, writing to ${flags.aimUrl}`);
     if (receiver.grpcUrl !== undefined) console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/gRPC on ${receiver.grpcUrl}`);
@@ -137,6 +154,7 @@ interface ServeFlags {
   runWindow: number;
   namespace?: string;
   traceLink?: string;
+  prices?: string;
   idleCloseMs: number;
   logLevel: string;
 }
@@ -165,8 +183,14 @@ program
   .addOption(
     option('--aim <command>', `the aim command to run (default: aim on PATH if it is ${AIM_VERSION}, else a venv in ~/.cache/aim-otel-bridge, installed with python3 and pip the first time)`, 'AIM_OTEL_BRIDGE_AIM'),
   )
-  .action(async (flags: UpFlags) => {
+  .addOption(pricesOption())
+  .action(async (flags: UpFlags & { prices?: string }) => {
     try {
+      if (flags.prices !== undefined) {
+        // Checked before anything starts; up's receiver reads the file through the variable.
+        readPriceFile(flags.prices);
+        process.env[PRICES_ENV] = flags.prices;
+      }
       const { runUp } = await import('./up/up.js');
       await runUp(flags);
       process.exit(0);
