@@ -92,6 +92,7 @@ program
   .addOption(option('--state-dir <dir>', 'keep where spans went on disk, so GenAI log events retried after a restart still join their spans (default: memory only)', 'AIM_OTEL_BRIDGE_STATE_DIR'))
   .addOption(option('--log-join-window-ms <ms>', 'how long GenAI log events wait for their span before they go to their fallback run', 'AIM_OTEL_BRIDGE_LOG_JOIN_WINDOW_MS').default(8_000).argParser(integer('--log-join-window-ms', 0)))
   .addOption(option('--idle-close-ms <ms>', 'close a run after this long without spans', 'AIM_OTEL_BRIDGE_IDLE_CLOSE_MS').default(30_000).argParser(integer('--idle-close-ms', 1)))
+  .addOption(option('--no-trace-waterfall', "don't write each run's trace waterfall figure (otel.trace_waterfall, Aim's Figures tab)", 'AIM_OTEL_BRIDGE_NO_TRACE_WATERFALL'))
   .addOption(option('--log-level <level>', 'log level of the JSON logs on stderr', 'AIM_OTEL_BRIDGE_LOG_LEVEL').choices(Object.keys(LOG_LEVELS)).default('info'))
   .addOption(pricesOption())
   .action(async (flags: ServeFlags) => {
@@ -105,6 +106,7 @@ program
       writeTimeoutMs: flags.writeTimeoutMs,
       maxQueueSpans: flags.maxQueueSpans,
       idleCloseMs: flags.idleCloseMs,
+      traceWaterfall: flags.traceWaterfall,
       runKey: flags.runKey as RunKeyStrategy,
       unkeyed: { grouping: flags.unkeyedRuns as UnkeyedGrouping, windowMs: flags.runWindow },
       logJoin: { windowMs: flags.logJoinWindowMs, ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}) },
@@ -156,6 +158,8 @@ interface ServeFlags {
   traceLink?: string;
   prices?: string;
   idleCloseMs: number;
+  /** False with --no-trace-waterfall. */
+  traceWaterfall: boolean;
   logLevel: string;
 }
 
