@@ -42,9 +42,10 @@ export const DEFAULT_WATERFALL_SPANS = 500;
 export const MAX_WATERFALL_SPANS = 1_000;
 
 /**
- * The metric point of a span's cost (USD) in the plan: the hook through which the waterfall shows
- * cost. The point of this name with the fewest context keys (the call's total, not one of its
- * parts) is the span's cost; a plan without such points shows no cost.
+ * The metric point of a span's cost (USD) in the plan, which the mapping writes for a priced model
+ * call (its parts are the series `gen_ai.usage.cost.input`...): the waterfall's hover shows it. Of
+ * several points of this name for a span, the one with the fewest context keys counts; a span
+ * without one (not a model call, an unpriced model, the outer span of a stacked call) shows none.
  */
 export const COST_METRIC = 'gen_ai.usage.cost';
 

@@ -12,6 +12,7 @@ import {
 } from '../../src/mapping/trace-waterfall.js';
 import { planWrites } from '../../src/mapping/to-aim.js';
 import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
+import { PriceBook } from '../../src/pricing/price-book.js';
 
 const T0 = 1_764_000_000_000_000_000n; // ns
 const MS = 1_000_000n;
@@ -349,6 +350,23 @@ describe('withWaterfallSpans: the plan’s GenAI spans summarized for the waterf
     };
     const [withSpans] = withWaterfallSpans(plan, spans);
     expect(withSpans?.waterfall?.[0]).to.include({ costUsd: 0.0003, inputTokens: 10 });
+  });
+
+  it('cost of a priced call: the mapping’s own gen_ai.usage.cost point (built-in prices), shown in the hover', () => {
+    const chat = span('0000000000000002', {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.usage.input_tokens': 1_000,
+      'gen_ai.usage.output_tokens': 500,
+    });
+    const plan = planWrites([chat], { priceBook: PriceBook.builtIn() });
+    const cost = plan.runs[0]?.metrics.find((metric) => metric.name === COST_METRIC)?.value;
+    expect(cost).to.be.a('number').and.above(0);
+    const [run] = withWaterfallSpans(plan, [chat]);
+    expect(run?.waterfall?.[0]?.costUsd).to.equal(cost);
+    const hover = (built(run?.waterfall ?? []).bars[0] as Bar).hovertext[0];
+    expect(hover).to.contain('cost: $');
   });
 
   it('a plan without GenAI spans is returned as it is', () => {
