@@ -34,7 +34,8 @@ export interface AimSinkOptions extends Omit<MappingOptions, 'priceBook'> {
    * file's path, or its entries (see `PriceEntry`; the file format is in src/pricing/price-file.ts).
    * Its entries are matched before the built-in ones. Default: the file named by the environment
    * variable `AIM_OTEL_BRIDGE_PRICES`, if set; else the built-in table alone. A malformed file or
-   * entry throws a `PricesError` (naming the file and the entry) when the sink is made.
+   * entry throws a `PricesError` (naming the file and the entry) when the sink is made. Not read
+   * in the `explicit` layout (it writes no cost).
    */
   prices?: PricesOption;
 }

@@ -152,7 +152,8 @@ export class AimSink {
   constructor(options: AimSinkOptions, seams: AimSinkSeams = {}) {
     const { runKey, unkeyed, experiment, namespace, includeNonGenAI, layout, traceLink, url, aim, logJoin, traceWaterfall, prices, ...rest } = options;
     this.mapping = {
-      priceBook: resolvePriceBook(prices),
+      // The explicit layout writes no GenAI metrics: no prices to read (nor a price file to refuse).
+      ...(layout !== 'explicit' ? { priceBook: resolvePriceBook(prices) } : {}),
       ...(runKey !== undefined ? { runKey } : {}),
       ...(unkeyed !== undefined ? { unkeyed } : {}),
       ...(layout !== undefined ? { layout } : {}),

@@ -12,6 +12,8 @@ import { PriceBook } from '../../src/pricing/price-book.js';
 import { priceCall } from '../../src/pricing/price-call.js';
 import { PRICES_ENV, PRICES_OPTION_SOURCE, PricesError, parsePriceEntries, readPriceFile, resolvePriceBook } from '../../src/pricing/price-file.js';
 import type { PriceEntry } from '../../src/pricing/price-table.js';
+import { AimSink } from '../../src/sink/aim-sink.js';
+import { FakeAimWriter } from '../sink/fake-aim-writer.js';
 
 let dir: string;
 let files = 0;
@@ -141,6 +143,13 @@ describe('pricing: price files', () => {
     const missing = join(dir, 'missing.json');
     expect(() => readPriceFile(missing)).to.throw(PricesError, `invalid prices in ${missing}: cannot read the file`);
     expect(() => resolvePriceBook(undefined, { [PRICES_ENV]: missing })).to.throw(PricesError, missing);
+  });
+
+  it('the sink (the exporter and the receiver) refuses a malformed price file when it is made; the explicit layout, which writes no cost, does not read it', async () => {
+    const bad = priceFile({ prices: [{ provider: 'openai', model: 'm', input: 1 }] });
+    expect(() => new AimSink({ url: 'aim://fake', prices: bad }, { writer: new FakeAimWriter() })).to.throw(PricesError, `invalid prices in ${bad}: prices[0] (model "m"): "output" is missing`);
+    const explicit = new AimSink({ url: 'aim://fake', prices: bad, layout: 'explicit' }, { writer: new FakeAimWriter() });
+    await explicit.shutdown();
   });
 
   it('entries given in code are checked the same way, named as the prices option', () => {
