@@ -2,9 +2,11 @@
  * The built-in price table: what the common providers charge for their current models, in USD
  * per million tokens, standard (pay-as-you-go, non-batch) tier.
  *
- * **These are data, not facts to rely on.** Each provider block names the page its prices were
- * read from (`source`) and the day (`date`). Prices change, new models come, tiers and regions
- * differ: check the figures that matter to you against the source, and override or extend them
+ * **These are data, not facts to rely on.** Each provider block names the page its prices are
+ * published on (`source`) and the day they were compiled (`date`: from the providers' published
+ * prices as known that day, not every figure re-read from `source` then; the newest models'
+ * figures are the least certain). Prices change, new models come, tiers and regions differ:
+ * check the figures that matter to you against the source, and override or extend them
  * with a price file (`--prices <file>`, `AIM_OTEL_BRIDGE_PRICES`, the exporter's and receiver's
  * `prices` option; see price-file.ts). A model that matches no entry gets no cost at all (it is
  * counted and logged), never a guessed one.
