@@ -66,7 +66,7 @@ export interface ProviderPrices {
   readonly providers: readonly string[];
   /** Where the prices were read (the provider's pricing page). */
   readonly source: string;
-  /** The day the prices were read from {@link source}, `YYYY-MM-DD`. */
+  /** The day the prices were compiled from what {@link source} publishes, `YYYY-MM-DD` (check them against it). */
   readonly date: string;
   /** What the block's prices are (the tier, the region, what is left out). */
   readonly note?: string;
