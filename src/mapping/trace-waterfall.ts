@@ -10,11 +10,12 @@
  * than one is left; then, in a trace that alone has too many, its earliest-starting spans. The
  * title then says so ("older traces and spans left out").
  *
- * **Layout**: one row per span; traces one under the other, oldest first, each starting at 0 on
- * the x axis (seconds since the trace's first span started), so every trace reads as its own
- * waterfall; within a trace, rows go depth first: a span, then its children by start time (a
- * span whose parent is not shown is a top-level row). Row labels are the span names, children
- * marked `└` and shifted right by their depth. One bar trace per operation category (the
+ * **Layout**: traces one under the other, oldest first, each starting at 0 on the x axis (seconds
+ * since the trace's first span started), so every trace reads as its own waterfall: a grey header
+ * row (the trace id's first 8 digits and its start, UTC), then one row per span, depth first: a
+ * span, then its children by start time (a span whose parent is not shown is a first-level row);
+ * a dotted line between traces. Row labels are the span names, children marked `└` and shifted
+ * right by their depth. Every bar is 0.7 rows thick. One bar trace per operation category (the
  * legend): chat (model calls), embeddings, execute_tool, invoke_agent, workflow / chain,
  * retrieval, other. A failed span has a red outline and a red `x` at its end. Hover text: name,
  * operation, model and provider, start and duration, tokens, cost (when the plan has a cost point
@@ -150,12 +151,13 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
   const selection = selectWaterfall(spans, bounds);
   if (selection.traces.length === 0) return undefined;
   const cut = selection.cut || options.cut === true;
+  // Each trace: a header row (its id and start), then its spans' rows.
   const rows: Row[] = [];
-  const firstRows: { trace: WaterfallTrace; row: number }[] = [];
+  const headers: { trace: WaterfallTrace; y: number }[] = [];
   let maxEnd = 0n;
   for (const trace of selection.traces) {
-    firstRows.push({ trace, row: rows.length });
-    for (const row of treeRows(trace)) {
+    headers.push({ trace, y: rows.length + headers.length });
+    for (const row of treeRows(trace, rows.length + headers.length)) {
       rows.push(row);
       if (row.span.endNs > maxEnd) maxEnd = row.span.endNs;
     }
@@ -167,39 +169,41 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
 
   const data: unknown[] = [];
   for (const category of CATEGORIES) {
-    const mine = rows.map((row, index) => ({ row, index })).filter(({ row }) => categoryOf(row.span.operation) === category.id);
+    const mine = rows.filter((row) => categoryOf(row.span.operation) === category.id);
     if (mine.length === 0) continue;
     data.push({
       type: 'bar',
       orientation: 'h',
       name: category.label,
       legendgroup: category.id,
-      y: mine.map(({ index }) => index),
-      base: mine.map(({ row }) => seconds(row.span.startNs - row.trace.startNs)),
-      x: mine.map(({ row }) => Math.max(seconds(row.span.endNs - row.span.startNs), minWidth)),
+      y: mine.map((row) => row.y),
+      base: mine.map((row) => seconds(row.span.startNs - row.trace.startNs)),
+      x: mine.map((row) => Math.max(seconds(row.span.endNs - row.span.startNs), minWidth)),
+      // In rows (y units): one category's bars are rows apart, and plotly would widen them to fill the gaps.
+      width: BAR_WIDTH,
       marker: {
         color: category.color,
         line: {
-          color: mine.map(({ row }) => (row.span.error ? ERROR_COLOR : category.color)),
-          width: mine.map(({ row }) => (row.span.error ? 2 : 0)),
+          color: mine.map((row) => (row.span.error ? ERROR_COLOR : category.color)),
+          width: mine.map((row) => (row.span.error ? 2 : 0)),
         },
       },
-      customdata: mine.map(({ row }) => idsOf(row.span)),
-      hovertext: mine.map(({ row }) => hoverText(row)),
+      customdata: mine.map((row) => idsOf(row.span)),
+      hovertext: mine.map((row) => hoverText(row)),
       hovertemplate: HOVER_TEMPLATE,
     });
   }
-  const failed = rows.map((row, index) => ({ row, index })).filter(({ row }) => row.span.error);
+  const failed = rows.filter((row) => row.span.error);
   if (failed.length > 0) {
     data.push({
       type: 'scatter',
       mode: 'markers',
       name: 'error',
-      y: failed.map(({ index }) => index),
-      x: failed.map(({ row }) => seconds(row.span.endNs - row.trace.startNs)),
+      y: failed.map((row) => row.y),
+      x: failed.map((row) => seconds(row.span.endNs - row.trace.startNs)),
       marker: { symbol: 'x', color: ERROR_COLOR, size: 10 },
-      customdata: failed.map(({ row }) => idsOf(row.span)),
-      hovertext: failed.map(({ row }) => hoverText(row)),
+      customdata: failed.map((row) => idsOf(row.span)),
+      hovertext: failed.map((row) => hoverText(row)),
       hovertemplate: HOVER_TEMPLATE,
     });
   }
@@ -208,37 +212,30 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
   const title = `Trace waterfall: ${plural(traceCount, 'trace')}, ${plural(rows.length, 'span')}${
     cut ? ` (older traces and spans left out: the last ${String(bounds.maxTraces)} traces, ${String(bounds.maxSpans)} spans at most)` : ''
   }`;
+  const ticks = [...headers.map((header) => ({ y: header.y, text: headerLabel(header.trace, deepest) })), ...rows.map((row) => ({ y: row.y, text: label(row, deepest) }))].sort((a, b) => a.y - b.y);
   const layout = {
-    title: { text: escapeHtml(title) },
+    title: { text: escapeHtml(title), x: 0, xanchor: 'left', font: { size: 14 } },
     barmode: 'overlay',
     hovermode: 'closest',
     showlegend: true,
-    legend: { orientation: 'h', yanchor: 'bottom', y: 1.0, xanchor: 'left', x: 0 },
-    height: Math.max(320, 160 + 22 * rows.length),
-    margin: { t: 90, b: 50 },
+    height: Math.max(360, 140 + 24 * ticks.length),
+    margin: { t: 60, b: 50 },
     xaxis: { title: { text: 'seconds since the trace started' }, rangemode: 'tozero', zeroline: true },
     yaxis: {
-      autorange: 'reversed',
+      // Top down, every row shown (the first header has no bar that autorange would see).
+      range: [ticks.length - 0.5, -0.5],
+      autorange: false,
       tickmode: 'array',
-      tickvals: rows.map((_, index) => index),
-      ticktext: rows.map((row) => label(row, deepest)),
+      tickvals: ticks.map((tick) => tick.y),
+      ticktext: ticks.map((tick) => tick.text),
       automargin: true,
       showgrid: false,
+      zeroline: false,
     },
-    shapes: firstRows
-      .filter(({ row }) => row > 0)
-      .map(({ row }) => ({ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: row - 0.5, y1: row - 0.5, line: { color: '#bbbbbb', width: 1, dash: 'dot' } })),
-    annotations: firstRows.map(({ trace, row }) => ({
-      xref: 'paper',
-      x: 1,
-      xanchor: 'right',
-      yref: 'y',
-      y: row - 0.5,
-      yanchor: 'top',
-      showarrow: false,
-      text: escapeHtml(`trace ${trace.traceId.slice(0, 8)} · ${isoTime(trace.startNs)}`),
-      font: { size: 10, color: '#888888' },
-    })),
+    // A dotted line above each trace's header but the first.
+    shapes: headers
+      .filter((header) => header.y > 0)
+      .map((header) => ({ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: header.y - 0.5, y1: header.y - 0.5, line: { color: '#bbbbbb', width: 1, dash: 'dot' } })),
   };
   return {
     figure: { data, layout },
@@ -374,10 +371,15 @@ interface Row {
   readonly span: WaterfallSpan;
   readonly trace: WaterfallTrace;
   readonly depth: number;
+  /** Its place on the y axis (rows from the top; each trace's header row comes first). */
+  readonly y: number;
 }
 
-/** The rows of a trace, depth first: each span, then its children by start (ties by span id); spans whose parent is not shown first-level. */
-function treeRows(trace: WaterfallTrace): Row[] {
+/** Bar thickness, in rows. */
+const BAR_WIDTH = 0.7;
+
+/** The rows of a trace from `firstY` on, depth first: each span, then its children by start (ties by span id); spans whose parent is not shown first-level. */
+function treeRows(trace: WaterfallTrace, firstY: number): Row[] {
   const ids = new Set(trace.spans.map((span) => span.spanId));
   const children = new Map<string, WaterfallSpan[]>();
   const roots: WaterfallSpan[] = [];
@@ -396,7 +398,7 @@ function treeRows(trace: WaterfallTrace): Row[] {
   const visit = (span: WaterfallSpan, depth: number): void => {
     if (seen.has(span.spanId)) return;
     seen.add(span.spanId);
-    rows.push({ span, trace, depth });
+    rows.push({ span, trace, depth, y: firstY + rows.length });
     for (const child of children.get(span.spanId) ?? []) visit(child, depth + 1);
   };
   // trace.spans is in start order, so roots and children lists are too.
@@ -411,6 +413,11 @@ function label(row: Row, deepest: number): string {
   const depth = Math.min(row.depth, MAX_INDENT);
   const name = escapeHtml(cut(row.span.name, MAX_LABEL));
   return `${depth > 0 ? '└\u00a0' : ''}${name}${'\u00a0'.repeat(3 * (deepest - depth))}`;
+}
+
+/** A trace's header row: its id's first 8 digits and its start (UTC), in grey, level with the trace's first-level rows. */
+function headerLabel(trace: WaterfallTrace, deepest: number): string {
+  return `<span style="color:#888888">trace ${trace.traceId.slice(0, 8)} · ${isoTime(trace.startNs)}</span>${'\u00a0'.repeat(3 * deepest)}`;
 }
 
 function hoverText(row: Row): string {
@@ -452,8 +459,10 @@ function seconds(ns: bigint): number {
   return Number(ns / 1_000n) / 1e6;
 }
 
+/** `2026-12-01 17:00:22Z` (UTC, to the second). */
 function isoTime(ns: bigint): string {
-  return new Date(Number(ns / 1_000_000n)).toISOString();
+  const iso = new Date(Number(ns / 1_000_000n)).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
 }
 
 function plural(count: number, noun: string): string {

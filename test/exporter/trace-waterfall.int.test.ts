@@ -128,11 +128,11 @@ function figureAt(sequence: OracleSequence, index: number): FigureJson {
   return JSON.parse(value.data) as FigureJson;
 }
 
-/** The figure's rows: [traceId, spanId, parentSpanId] by row, from the bars' y and customdata. */
+/** The figure's span rows top down (trace header rows have no bar): [traceId, spanId, parentSpanId], from the bars' y and customdata. */
 function rows(figure: FigureJson): [string, string, string | null][] {
   const found: [string, string, string | null][] = [];
   for (const bar of figure.data.filter((d) => d.type === 'bar')) bar.y.forEach((row, i) => (found[row] = bar.customdata[i] as [string, string, string | null]));
-  return found;
+  return Object.values(found); // in index order, without the header rows' holes
 }
 
 describe('trace waterfall through AimSpanExporter and the real aim server (Aim鈥檚 SDK reads the figure back)', function () {
@@ -166,12 +166,12 @@ describe('trace waterfall through AimSpanExporter and the real aim server (Aim鈥
     expect(rows(last)).to.deep.equal(expected);
     expect(rows(figureAt(first, 0))).to.deep.equal(expected.slice(0, 4));
     const errors = last.data.find((d) => d.name === 'error');
-    expect(errors?.y).to.deep.equal([10]);
+    expect(errors?.y).to.deep.equal([13]); // under three trace headers
     expect(errors?.customdata).to.deep.equal([[TRACES[2], '0000000000000033', '0000000000000031']]);
     expect(errors?.hovertext[0]).to.contain('ZeroDivisionError: division by zero');
     expect(last.data.filter((d) => d.type === 'bar').map((d) => d.name)).to.deep.equal(['chat', 'execute_tool', 'invoke_agent']);
     const chat = last.data.find((d) => d.name === 'chat');
-    expect(chat?.hovertext[0]).to.contain('chat 路 gpt-4o-mini 路 openai').and.contain('tokens: 80 in 路 12 out 路 92 total');
+    expect(chat?.hovertext[0]).to.contain('chat 路 gpt-4o-mini 路 openai').and.contain('tokens: 80 in 路 12 out 路 92 total').and.contain('cost: $'); // built-in prices
 
     // Replays: each batch again, then all three as one batch: nothing new in Aim.
     for (const t of [0, 1, 2]) expect(await exportNow(exporter, batch(t))).to.equal(ExportResultCode.SUCCESS);

@@ -38,9 +38,8 @@ interface Bar {
 interface Layout {
   title: { text: string };
   barmode: string;
-  yaxis: { tickvals: number[]; ticktext: string[]; autorange: string };
+  yaxis: { tickvals: number[]; ticktext: string[]; range: number[]; autorange: boolean };
   shapes: unknown[];
-  annotations: { text: string; y: number }[];
 }
 
 function built(spans: readonly WaterfallSpan[], options: Parameters<typeof buildTraceWaterfall>[1] = {}): TraceWaterfall & { bars: Bar[]; layout: Layout } {
@@ -51,18 +50,18 @@ function built(spans: readonly WaterfallSpan[], options: Parameters<typeof build
   return { ...waterfall, bars: parsed.data, layout: parsed.layout };
 }
 
-/** The span id on each row, in row order, from the bars' y and customdata. */
+/** The span id on each row, top down (trace header rows, which have no bar, left out), from the bars' y and customdata. */
 function rowsOf(bars: readonly Bar[]): string[] {
   const rows: string[] = [];
   for (const bar of bars.filter((b) => b.type === 'bar')) bar.y.forEach((row, i) => (rows[row] = bar.customdata[i]?.[1] ?? '?'));
-  return rows;
+  return Object.values(rows); // in index order, without the header rows' holes
 }
 
-/** How deep each row is, read from its label: children are marked `└`, labels shifted right by their depth (no-break spaces after). */
+/** How deep each row is, read from its label: children are marked `└`, labels shifted right by their depth (no-break spaces after); trace headers are -1. */
 function depthsOf(layout: Layout): number[] {
   const pads = layout.yaxis.ticktext.map((text) => /\u00a0*$/.exec(text)?.[0].length ?? 0);
   const most = Math.max(...pads);
-  return pads.map((pad) => (most - pad) / 3);
+  return layout.yaxis.ticktext.map((text, i) => (text.startsWith('<span') ? -1 : (most - (pads[i] ?? 0)) / 3));
 }
 
 describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
@@ -81,14 +80,23 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
     ];
     const { bars, layout } = built(spans);
     expect(rowsOf(bars)).to.deep.equal(['0000000000000001', '0000000000000002', '0000000000000005', '0000000000000003', '0000000000000004', '0000000000000009']);
-    expect(depthsOf(layout)).to.deep.equal([0, 1, 1, 2, 1, 0]);
-    expect(layout.yaxis.ticktext.map((t) => t.replace(/\u00a0/g, ' ').trim())).to.deep.equal(['invoke_agent calc', '└ chat 1', '└ execute_tool add', '└ inner', '└ chat 2', 'orphan']);
-    expect(layout.yaxis.tickvals).to.deep.equal([0, 1, 2, 3, 4, 5]);
-    expect(layout.yaxis.autorange).to.equal('reversed');
+    expect(depthsOf(layout)).to.deep.equal([-1, 0, 1, 1, 2, 1, 0]);
+    expect(layout.yaxis.ticktext.map((t) => t.replace(/\u00a0/g, ' ').trim())).to.deep.equal([
+      '<span style="color:#888888">trace aaaaaaaa · 2025-11-24 16:00:00Z</span>',
+      'invoke_agent calc',
+      '└ chat 1',
+      '└ execute_tool add',
+      '└ inner',
+      '└ chat 2',
+      'orphan',
+    ]);
+    expect(layout.yaxis.tickvals).to.deep.equal([0, 1, 2, 3, 4, 5, 6]);
+    expect([layout.yaxis.range, layout.yaxis.autorange]).to.deep.equal([[6.5, -0.5], false]); // top down, the header row included
     expect(layout.barmode).to.equal('overlay');
     // Bars from the trace's start: base = start offset, x = duration (s); customdata has the parent.
     const chat = bars.find((bar) => bar.name === 'chat') as Bar;
-    expect(chat.y).to.deep.equal([1, 4, 5]);
+    expect(chat.y).to.deep.equal([2, 5, 6]);
+    expect((chat as unknown as { width: number }).width).to.equal(0.7);
     expect(chat.base).to.deep.equal([0.01, 0.04, 0.05]);
     expect(chat.x).to.deep.equal([0.008, 0.02, 0.005]);
     expect(chat.customdata).to.deep.equal([
@@ -98,18 +106,22 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
     ]);
   });
 
-  it('traces one under the other, oldest first, each from 0 s, with a separator and a label per trace', () => {
+  it('traces one under the other, oldest first, each from 0 s, under a header row (id and start), with a separator between', () => {
     const spans = [ws('000000000000000b', 5_000, 5_300, { traceId: TRACE_B }), ws('000000000000000a', 0, 400), ws('000000000000000c', 5_100, 5_200, { traceId: TRACE_B, parentSpanId: '000000000000000b' })];
     const { bars, layout, traces, spans: shown } = built(spans);
     expect([traces, shown]).to.deep.equal([2, 3]);
     expect(rowsOf(bars)).to.deep.equal(['000000000000000a', '000000000000000b', '000000000000000c']);
     const chat = bars[0] as Bar;
     expect(chat.base).to.deep.equal([0, 0, 0.1]);
-    expect(layout.shapes).to.have.length(1);
-    expect(layout.annotations.map((a) => [a.text, a.y])).to.deep.equal([
-      [`trace aaaaaaaa · ${new Date(1_764_000_000_000).toISOString()}`, -0.5],
-      [`trace bbbbbbbb · ${new Date(1_764_000_005_000).toISOString()}`, 0.5],
+    expect(chat.y).to.deep.equal([1, 3, 4]);
+    expect(layout.yaxis.ticktext.map((t) => t.replace(/\u00a0/g, ' ').trim())).to.deep.equal([
+      '<span style="color:#888888">trace aaaaaaaa · 2025-11-24 16:00:00Z</span>',
+      'span 000000000000000a',
+      '<span style="color:#888888">trace bbbbbbbb · 2025-11-24 16:00:05Z</span>',
+      'span 000000000000000b',
+      '└ span 000000000000000c',
     ]);
+    expect(layout.shapes).to.deep.equal([{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: 1.5, y1: 1.5, line: { color: '#bbbbbb', width: 1, dash: 'dot' } }]);
   });
 
   it('one bar trace per operation category, in legend order, each with its colour; unknown operations are other', () => {
@@ -121,13 +133,13 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
     });
     const { bars } = built(spans);
     expect(bars.map((bar) => [bar.name, bar.marker.color, bar.y])).to.deep.equal([
-      ['chat', '#1f77b4', [1, 7]],
-      ['embeddings', '#17becf', [5]],
-      ['execute_tool', '#ff7f0e', [4]],
-      ['invoke_agent', '#9467bd', [6]],
-      ['workflow / chain', '#7f7f7f', [3, 8]],
-      ['retrieval', '#2ca02c', [0]],
-      ['other', '#bcbd22', [2, 9]],
+      ['chat', '#1f77b4', [2, 8]],
+      ['embeddings', '#17becf', [6]],
+      ['execute_tool', '#ff7f0e', [5]],
+      ['invoke_agent', '#9467bd', [7]],
+      ['workflow / chain', '#7f7f7f', [4, 9]],
+      ['retrieval', '#2ca02c', [1]],
+      ['other', '#bcbd22', [3, 10]],
     ]);
     expect(bars.every((bar) => bar.type === 'bar' && (bar as unknown as { orientation: string }).orientation === 'h')).to.equal(true);
     expect(['generate_content', 'tool', 'agent', 'workflow', 'RETRIEVER', 'toString'].map(categoryOf)).to.deep.equal(['chat', 'execute_tool', 'invoke_agent', 'workflow', 'other', 'other']);
@@ -148,7 +160,7 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
     const errors = bars.find((bar) => bar.name === 'error') as Bar;
     expect(errors.type).to.equal('scatter');
     expect(errors.marker).to.deep.equal({ symbol: 'x', color: '#d62728', size: 10 });
-    expect(errors.y).to.deep.equal([1, 3]);
+    expect(errors.y).to.deep.equal([2, 4]);
     expect(errors.x).to.deep.equal([0.03, 0.09]);
     expect(errors.hovertext[0]).to.contain('<b>error</b>: ValueError: division by &lt;zero&gt;');
     expect(errors.hovertext[1]).to.contain('<b>error</b>').and.not.contain('<b>error</b>:');
@@ -197,7 +209,7 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
     }
     const twenty = built(many);
     expect([twenty.traces, twenty.spans, twenty.cut]).to.deep.equal([20, 60, true]);
-    expect(twenty.layout.annotations[0]?.text).to.match(/^trace 00000000 /);
+    expect(twenty.layout.yaxis.ticktext[0]).to.contain('trace 00000000 · 2025-11-24 16:00:05Z');
     expect(new Set(twenty.bars[0]?.customdata.map(([trace]) => trace)).has((5).toString(16).padStart(32, '0'))).to.equal(true);
     expect(new Set(twenty.bars[0]?.customdata.map(([trace]) => trace)).has((4).toString(16).padStart(32, '0'))).to.equal(false);
     expect(twenty.layout.title.text).to.equal('Trace waterfall: 20 traces, 60 spans (older traces and spans left out: the last 20 traces, 500 spans at most)');
