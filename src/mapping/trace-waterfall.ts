@@ -217,6 +217,7 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
     title: { text: escapeHtml(title), x: 0, xanchor: 'left', font: { size: 14 } },
     barmode: 'overlay',
     hovermode: 'closest',
+    hoverlabel: { align: 'left' },
     showlegend: true,
     height: Math.max(360, 140 + 24 * ticks.length),
     margin: { t: 60, b: 50 },
