@@ -24,9 +24,11 @@
  * Aim, and skipped here while the memory knows it wrote them. A run given up after a transient
  * failure (detached: its last writes may be lost) writes its figure again with its next plan.
  *
- * Cost, bounded: a figure's JSON is some 300–400 bytes a span shown, and Aim's tracker stores it
- * twice (the point and the sequence's `last`); with every run writing at most once per interval,
- * the figures written per interval hold at most `maxRememberedSpans` spans between them.
+ * Cost, bounded: a figure's JSON is about 300 bytes a span shown (some 150 KB at 500 spans), and
+ * Aim's tracker sends it twice (the point and the sequence's `last`); with every run writing at
+ * most once per interval, the figures written per interval hold at most `maxRememberedSpans` spans
+ * between them. Most writes are a new point (a later step): a run's figure history in Aim grows
+ * by at most one figure per interval while its spans keep coming.
  */
 import type { RunWritePlan, WaterfallSpan } from '../mapping/aim-plan.js';
 import { TRACE_WATERFALL_SEQUENCE, type WaterfallBounds, buildTraceWaterfall, selectWaterfall, waterfallBounds } from '../mapping/trace-waterfall.js';
