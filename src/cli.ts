@@ -188,13 +188,9 @@ program
     option('--aim <command>', `the aim command to run (default: aim on PATH if it is ${AIM_VERSION}, else a venv in ~/.cache/aim-otel-bridge, installed with python3 and pip the first time)`, 'AIM_OTEL_BRIDGE_AIM'),
   )
   .addOption(pricesOption())
-  .action(async (flags: UpFlags & { prices?: string }) => {
+  .action(async (flags: UpFlags) => {
     try {
-      if (flags.prices !== undefined) {
-        // Checked before anything starts; up's receiver reads the file through the variable.
-        readPriceFile(flags.prices);
-        process.env[PRICES_ENV] = flags.prices;
-      }
+      if (flags.prices !== undefined) readPriceFile(flags.prices); // checked before anything starts
       const { runUp } = await import('./up/up.js');
       await runUp(flags);
       process.exit(0);

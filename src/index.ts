@@ -75,4 +75,7 @@ export {
   type RunKeyStrategy,
   type UnkeyedRunOptions,
   runHash,
+  PricesError,
+  type PricesOption,
+  type PriceEntry,
 } from './exporter/index.js';

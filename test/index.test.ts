@@ -34,6 +34,7 @@ describe('the root entry (aim-otel-bridge)', () => {
       'METRIC_GEN_AI_CLIENT_OPERATION_TIME_PER_OUTPUT_CHUNK',
       'METRIC_GEN_AI_CLIENT_OPERATION_TIME_TO_FIRST_CHUNK',
       'METRIC_GEN_AI_CLIENT_TOKEN_USAGE',
+      'PricesError',
       'TOKEN_USAGE_BUCKETS',
       'VERSION',
       'genAIAttributes',

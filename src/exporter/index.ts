@@ -3,4 +3,6 @@ export { AimSpanExporter, type AimSpanExporterOptions } from './aim-span-exporte
 export type { AimSinkOptions, AimSinkStats } from '../sink/aim-sink.js';
 export type { MappingOptions } from '../mapping/to-aim.js';
 export { runHash, type RunKeyStrategy, type UnkeyedRunOptions } from '../mapping/run-key.js';
+export { PricesError, type PricesOption } from '../pricing/price-file.js';
+export type { PriceEntry } from '../pricing/price-table.js';
 export type { MappingLayout } from '../mapping/to-aim.js';

@@ -29,6 +29,8 @@ export interface UpOptions {
   port: number;
   /** The `aim` command to run. @default an `aim` on PATH of the tested version, else a venv in the cache (installed if missing) */
   aim?: string;
+  /** A JSON price file for `gen_ai.usage.cost` (see the README's "Cost of model calls"). @default the built-in prices (and `AIM_OTEL_BRIDGE_PRICES`) */
+  prices?: string;
   /** Where progress lines go. @default console.log */
   print?: (line: string) => void;
 }
@@ -137,7 +139,7 @@ export async function runUp(options: UpOptions): Promise<void> {
     [aim, ui] = await Promise.all([startAimServer({ aim: found.aim, repoDir, port: aimPort }), startAimUi({ aim: found.aim, repoDir, port: uiPort })]);
 
     say(`starting the bridge receiver on http://127.0.0.1:${String(port)}/v1/traces`);
-    receiver = await createReceiver({ url: aim.url, port });
+    receiver = await createReceiver({ url: aim.url, port, ...(options.prices !== undefined ? { prices: options.prices } : {}) });
 
     if (options.demo) {
       const { DEMO_QUESTION, runDemoAgent } = await loadDemo();

@@ -24,6 +24,7 @@ const TOOL = { operation: 'execute_tool', tool: 'add' };
 function sequences(run: OracleRun): Record<string, [Record<string, OracleValue>, OracleValue[]]> {
   const result: Record<string, [Record<string, OracleValue>, OracleValue[]]> = {};
   for (const s of run.sequences) {
+    if (s.name === 'otel.trace_waterfall') continue; // every run's figure (test/exporter/trace-waterfall.int.test.ts)
     expect(result, `one ${s.name} sequence`).to.not.have.property(s.name);
     result[s.name] = [s.context, s.values];
   }

@@ -335,7 +335,19 @@ function checkSpanRun(run: OracleRun, e: Expectation, calls: readonly number[]):
   const tools = e.tools && calls.includes(2) ? { definitions: [WEATHER_TOOL] } : undefined;
   expect(genai?.['tool'], `gen_ai.tool of ${label}`).to.deep.equal(tools);
 
-  const names = ['gen_ai.client.operation.duration', 'gen_ai.response', 'gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.usage.total_tokens'];
+  // gpt-4o-mini (the fake server's model) is priced: each call also has its cost and the cost's parts;
+  // every run has its trace waterfall figure.
+  const names = [
+    'gen_ai.client.operation.duration',
+    'gen_ai.response',
+    'gen_ai.usage.cost',
+    'gen_ai.usage.cost.input',
+    'gen_ai.usage.cost.output',
+    'gen_ai.usage.input_tokens',
+    'gen_ai.usage.output_tokens',
+    'gen_ai.usage.total_tokens',
+    'otel.trace_waterfall',
+  ];
   if (e.ttft === true) {
     const ttft = only(run, 'gen_ai.server.time_to_first_token');
     expect(ttft.context).to.deep.equal(e.context);
