@@ -24,6 +24,8 @@ import { RunnableLambda, type RunnableConfig } from '@langchain/core/runnables';
 import { DynamicStructuredTool } from '@langchain/core/tools';
 import { GenAICallbackHandler } from '../langchain/index.js';
 import { runHash } from '../mapping/run-key.js';
+import { ATTR_GEN_AI_OPERATION_NAME } from '../semconv/attributes.js';
+import { DEMO_MODELS, DEMO_PROVIDER } from './demo-prices.js';
 import { ScriptedChatModel } from './scripted-chat-model.js';
 
 /** Where the demo sends its spans. */
@@ -44,9 +46,15 @@ export interface DemoResult {
   answer: string;
   /** `fake` or the OpenAI model used. */
   model: string;
+  /** The GenAI provider name of the models the demo called (`openai`: the scripted models say so too). */
+  provider: string;
+  /** The models the demo called: the scripted {@link DEMO_MODELS}, or the OpenAI model. */
+  models: string[];
   /** Spans sent, and spans the bridge refused or did not answer for. */
   spansSent: number;
   spansFailed: number;
+  /** Of the spans sent, the model calls (`gen_ai.operation.name` `chat`). */
+  modelCallsSent: number;
 }
 
 export const DEMO_SERVICE_NAME = 'aim-otel-bridge-demo';
@@ -96,7 +104,7 @@ function calculatorAgent(model: BaseChatModel): RunnableLambda<{ question: strin
   }).withConfig({ runName: 'calculator', metadata: { lc_agent_name: 'calculator' } }) as unknown as RunnableLambda<{ question: string }, AIMessage>;
 }
 
-async function chooseModel(): Promise<{ model: BaseChatModel; name: string; summarizer: BaseChatModel }> {
+async function chooseModel(): Promise<{ model: BaseChatModel; name: string; models: string[]; summarizer: BaseChatModel }> {
   const key = process.env['OPENAI_API_KEY'];
   if (key !== undefined && key !== '') {
     const { ChatOpenAI } = await import('@langchain/openai').catch((error: unknown) => {
@@ -104,11 +112,13 @@ async function chooseModel(): Promise<{ model: BaseChatModel; name: string; summ
     });
     const name = process.env['OPENAI_MODEL'] ?? 'gpt-4o-mini';
     const model = new ChatOpenAI({ model: name, temperature: 0 });
-    return { model, name, summarizer: model };
+    return { model, name, models: [name], summarizer: model };
   }
   const usage = (input: number, output: number): { input_tokens: number; output_tokens: number; total_tokens: number } => ({ input_tokens: input, output_tokens: output, total_tokens: input + output });
+  const [calculatorModel, summarizerModel] = DEMO_MODELS;
   const model = new ScriptedChatModel({
-    model: 'fake-calculator',
+    provider: DEMO_PROVIDER,
+    model: calculatorModel,
     temperature: 0,
     responses: [
       { content: '', tool_calls: [{ id: 'call_add', name: 'add', args: { a: 3, b: 4 } }], usage_metadata: usage(84, 18) },
@@ -117,22 +127,26 @@ async function chooseModel(): Promise<{ model: BaseChatModel; name: string; summ
     ],
   });
   const summarizer = new ScriptedChatModel({
-    model: 'fake-summarizer',
+    provider: DEMO_PROVIDER,
+    model: summarizerModel,
     temperature: 0.2,
     responses: [{ content: 'The agent added 3 and 4, then multiplied by 5: 35.', usage_metadata: usage(40, 14) }],
   });
-  return { model, name: 'fake', summarizer };
+  return { model, name: 'fake', models: [...DEMO_MODELS], summarizer };
 }
 
 /** Counts what the OTLP exporter delivered, so the demo can say whether the bridge took every span. */
 class CountingExporter implements SpanExporter {
   sent = 0;
   failed = 0;
+  modelCallsSent = 0;
   constructor(private readonly inner: SpanExporter) {}
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
-      if (result.code === ExportResultCode.SUCCESS) this.sent += spans.length;
-      else this.failed += spans.length;
+      if (result.code === ExportResultCode.SUCCESS) {
+        this.sent += spans.length;
+        this.modelCallsSent += spans.filter((span) => span.attributes[ATTR_GEN_AI_OPERATION_NAME] === 'chat').length;
+      } else this.failed += spans.length;
       done(result);
     });
   }
@@ -162,7 +176,7 @@ export async function runDemoAgent(options: DemoOptions): Promise<DemoResult> {
     const conversationId = options.conversationId ?? `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true });
     const config = { callbacks: [handler], configurable: { thread_id: conversationId }, metadata: { thread_id: conversationId } };
-    const { model, name, summarizer } = await chooseModel();
+    const { model, name, models, summarizer } = await chooseModel();
 
     const last = await calculatorAgent(model).invoke({ question: DEMO_QUESTION }, config);
     const answer = typeof last.content === 'string' ? last.content : JSON.stringify(last.content);
@@ -174,7 +188,17 @@ export async function runDemoAgent(options: DemoOptions): Promise<DemoResult> {
 
     await awaitAllCallbacks();
     await provider.forceFlush();
-    return { conversationId, runHash: runHash(conversationId), answer, model: name, spansSent: exporter.sent, spansFailed: exporter.failed };
+    return {
+      conversationId,
+      runHash: runHash(conversationId),
+      answer,
+      model: name,
+      provider: DEMO_PROVIDER,
+      models,
+      spansSent: exporter.sent,
+      spansFailed: exporter.failed,
+      modelCallsSent: exporter.modelCallsSent,
+    };
   } finally {
     await provider.shutdown();
     context.disable();

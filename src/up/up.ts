@@ -12,9 +12,12 @@ import { createReceiver, type Receiver } from '../receiver/index.js';
 import { AIM_VERSION } from './aim-constraints.js';
 import { findAim } from './aim-install.js';
 import { type AimServer, type AimUi, initAimRepo, startAimServer, startAimUi } from './aim-services.js';
+import { DEMO_MODELS, DEMO_PRICED_AS, type DemoPricing, demoPricing } from './demo-prices.js';
+import type { DemoResult } from './demo-agent.js';
 import { getJson } from './http.js';
 import { killAllPeersNow, stopPeersOnSignalsYourself } from './peer-process.js';
 import { freePort, isListening } from './ports.js';
+import { formatUsd, readRunCost } from './run-cost.js';
 import { formatDuration } from './run-step.js';
 
 /** Options of `up` (flags of the CLI). */
@@ -29,7 +32,11 @@ export interface UpOptions {
   port: number;
   /** The `aim` command to run. @default an `aim` on PATH of the tested version, else a venv in the cache (installed if missing) */
   aim?: string;
-  /** A JSON price file for `gen_ai.usage.cost` (see the README's "Cost of model calls"). @default the built-in prices (and `AIM_OTEL_BRIDGE_PRICES`) */
+  /**
+   * A JSON price file for `gen_ai.usage.cost` (see the README's "Cost of model calls"). With
+   * `demo`, the demo prices of the scripted models (demo-prices.ts) are added after it: its prices win.
+   * @default the built-in prices (and `AIM_OTEL_BRIDGE_PRICES`)
+   */
   prices?: string;
   /** Where progress lines go. @default console.log */
   print?: (line: string) => void;
@@ -104,6 +111,25 @@ export async function loadDemo(): Promise<typeof import('./demo-agent.js')> {
   }
 }
 
+/**
+ * The demo run's cost as Aim holds it (read back through the UI), its model calls and where
+ * their prices come from: `$0.0000918 (4 model calls, demo prices)`.
+ */
+async function costLine(uiUrl: string, demo: DemoResult, pricing: DemoPricing | undefined): Promise<string> {
+  let cost;
+  try {
+    cost = await readRunCost(uiUrl, demo.runHash, demo.modelCallsSent);
+  } catch (error) {
+    return `not read from the Aim UI (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (cost.pricedCalls === 0) {
+    return `none: ${demo.models.join(', ')} of ${demo.provider} ${demo.models.length === 1 ? 'has' : 'have'} no price (add one with --prices <file>, see "Cost of model calls" in the README)`;
+  }
+  const sources = [...new Set(demo.models.map((model) => pricing?.sourceOf(demo.provider, model)).filter((source) => source !== undefined))];
+  const calls = cost.pricedCalls < cost.modelCalls ? `${String(cost.pricedCalls)} of ${String(cost.modelCalls)} model calls priced` : `${String(cost.pricedCalls)} model calls`;
+  return `${formatUsd(cost.usd)} (${[calls, ...sources].join(', ')})`;
+}
+
 /** Runs `up`; resolves once everything it started is stopped again, rejects (having stopped it) when a step fails. */
 export async function runUp(options: UpOptions): Promise<void> {
   const print = options.print ?? ((line: string) => { console.log(line); });
@@ -123,6 +149,8 @@ export async function runUp(options: UpOptions): Promise<void> {
     await aim?.process.stop().catch(() => undefined);
   };
   try {
+    // The price file is read before anything starts (a PricesError names the file and the entry).
+    const pricing = options.demo ? demoPricing(options.prices) : undefined;
     say(`Aim ${AIM_VERSION}: looking for it (installed into a venv in your cache the first time: about a minute)`);
     const found = await findAim({ ...(options.aim !== undefined ? { given: options.aim } : {}), print: (line) => { print(`      ${line}`); } });
     print(`      using ${found.aim} (Aim ${found.version}, ${found.origin === 'PATH' ? 'on PATH' : found.origin})`);
@@ -139,7 +167,9 @@ export async function runUp(options: UpOptions): Promise<void> {
     [aim, ui] = await Promise.all([startAimServer({ aim: found.aim, repoDir, port: aimPort }), startAimUi({ aim: found.aim, repoDir, port: uiPort })]);
 
     say(`starting the bridge receiver on http://127.0.0.1:${String(port)}/v1/traces`);
-    receiver = await createReceiver({ url: aim.url, port, ...(options.prices !== undefined ? { prices: options.prices } : {}) });
+    const prices = pricing?.entries ?? options.prices;
+    receiver = await createReceiver({ url: aim.url, port, ...(prices !== undefined ? { prices } : {}) });
+    if (pricing) print(`      demo prices: the scripted models ${DEMO_MODELS.join(' and ')} priced as ${DEMO_PRICED_AS} (gen_ai.usage.cost)`);
 
     if (options.demo) {
       const { DEMO_QUESTION, runDemoAgent } = await loadDemo();
@@ -149,6 +179,7 @@ export async function runUp(options: UpOptions): Promise<void> {
       await waitForRun(ui.url, demo.runHash);
       print('');
       print(`  answer:   ${demo.answer}   (model: ${demo.model}, ${String(demo.spansSent)} spans)`);
+      print(`  cost:     ${await costLine(ui.url, demo, pricing)}`);
       print(`  Aim UI:   ${ui.url}`);
       print(`  run:      ${demo.runHash}`);
       print(`  open:     ${ui.url}/runs/${demo.runHash}`);
