@@ -2,8 +2,9 @@
  * `aim-otel-bridge up [--demo] [--once]`, the embedded default behind `npm start`: finds Aim (or
  * installs it into a venv in the user's cache, see aim-install.ts), starts `aim server` and
  * `aim up` on loopback with a repository in a local data directory, starts the bridge receiver in
- * this process, and with `--demo` runs the demo agent against it, then prints where to look in
- * the Aim UI. Runs until Ctrl-C (or, with `--once`, until the demo is done) and stops everything
+ * this process, and with `--demo` runs the demo agent against it (its scripted models at demo
+ * prices, see demo-prices.ts), then prints what the run's model calls cost (read back from Aim)
+ * and where to look in the Aim UI. Runs until Ctrl-C (or, with `--once`, until the demo is done) and stops everything
  * it started.
  */
 import { existsSync, mkdirSync } from 'node:fs';
