@@ -4,8 +4,8 @@
  * `aim up` on loopback with a repository in a local data directory, starts the bridge receiver in
  * this process, and with `--demo` runs the demo agent against it (its scripted models at demo
  * prices, see demo-prices.ts), then prints what the run's model calls cost (read back from Aim)
- * and where to look in the Aim UI. Runs until Ctrl-C (or, with `--once`, until the demo is done) and stops everything
- * it started.
+ * and where to look in the Aim UI. Runs until Ctrl-C (or, with `--once`, until the demo is
+ * done) and stops everything it started.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
