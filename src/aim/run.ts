@@ -29,6 +29,30 @@ export interface RunSettings {
   lock?: boolean | 'force';
 }
 
+/**
+ * A metric series of a run as `aim server` stores it ({@link AimRun.readMetrics}): its points'
+ * values under their storage keys — Aim's `hash(step)`, or the `pointKey` they were tracked with —
+ * without their steps, epochs or times.
+ */
+export interface StoredMetric {
+  /** The metric's name. */
+  readonly name: string;
+  /** Aim's id of the series' context (`contextId` of the context dict). */
+  readonly contextId: bigint;
+  /** The context dict as the run stores it (a `Map`); `undefined` if the run does not list it. */
+  readonly context: AimValue | undefined;
+  /** Aim's dtype of the series: `float`, `int`, `number` (both) or `float64`. */
+  readonly dtype: string;
+  /** The points, `[storage key, value]`, in key order (not step order): floats as `number`, ints as `bigint`. */
+  readonly points: readonly (readonly [bigint, number | bigint])[];
+}
+
+/** Series read at once by {@link AimRun.readMetrics}. */
+export const READ_SERIES_AT_ONCE = 8;
+
+/** The dtypes of Aim's metric series (`Metric.allowed_dtypes`). */
+const METRIC_DTYPES: ReadonlySet<string> = new Set(['float', 'float64', 'int', 'number']);
+
 /** The server-side resources a run holds. */
 interface RunHandlers {
   lock: string | undefined;
@@ -203,6 +227,66 @@ export class AimRun {
     this.assertOpen();
     try {
       return await this.transport.read(this.handlers.meta, 'collect', [['meta', 'chunks', this.hash, 'attrs', ...path], true, false]);
+    } catch (error) {
+      if (error instanceof AimServerError && error.remote.className === 'KeyError') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the run's metric series back as `aim server` holds them now, once the writes made
+   * before are applied: every point stored, whoever tracked it (this run object, an earlier
+   * session, another process writing the same run). `names`: only these metrics (default every
+   * metric of the run), in every context they have. Series come sorted by name, then context id.
+   *
+   * Cost: one round trip for the run's sequence list and contexts (two reads in parallel), then
+   * one read per series, {@link READ_SERIES_AT_ONCE} at a time. A series' read carries its whole
+   * `val` column: Aim's `items_eager` on it (`collect` would make the server pad a list up to each
+   * hash-keyed index), three records and about 100 bytes a point, which `aim server` streams at
+   * some 0.15 ms a record (measured with 3.29.1: about 4 s per series of 10,000 points, and no
+   * faster in parallel). Only v2 (metric) series are read; texts and figures are not metrics.
+   *
+   * @throws {AimClosedError} once the run is closed; rejects with the transport's errors.
+   */
+  async readMetrics(names?: Iterable<string>): Promise<StoredMetric[]> {
+    this.assertOpen();
+    await this.sendPending(); // points held back for coalescing are writes made before, too
+    const wanted = names === undefined ? undefined : new Set(names);
+    const runPath: AimKey[] = ['meta', 'chunks', this.hash];
+    const [traces, contexts] = await Promise.all([
+      this.readOrUndefined(this.handlers.meta, [...runPath, 'traces']),
+      this.readOrUndefined(this.handlers.meta, [...runPath, 'contexts']),
+    ]);
+    const listed: { name: string; contextId: bigint; dtype: string }[] = [];
+    for (const [ctx, byName] of asMap(traces) ?? []) {
+      if (typeof ctx !== 'bigint') continue;
+      for (const [name, info] of asMap(byName) ?? []) {
+        const fields = asMap(info);
+        if (typeof name !== 'string' || !fields || (wanted && !wanted.has(name))) continue;
+        const dtype = fields.get('dtype');
+        if (fields.get('version') !== 2n || typeof dtype !== 'string' || !METRIC_DTYPES.has(dtype)) continue;
+        listed.push({ name, contextId: ctx, dtype });
+      }
+    }
+    listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.contextId < b.contextId ? -1 : a.contextId > b.contextId ? 1 : 0));
+    const series: StoredMetric[] = new Array<StoredMetric>(listed.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < listed.length; i = next++) {
+        const { name, contextId: id, dtype } = listed[i] as (typeof listed)[number];
+        const items = await this.transport.read(this.handlers.seqs, 'items_eager', [['seqs', 'v2', 'chunks', this.hash, id, name, 'val']]);
+        const context = asMap(contexts)?.get(id);
+        series[i] = { name, contextId: id, context, dtype, points: metricPoints(items) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READ_SERIES_AT_ONCE, listed.length) }, worker));
+    return series;
+  }
+
+  /** `collect(path)` on a tree, `undefined` when the tree has no such key. */
+  private async readOrUndefined(tree: string, path: AimKey[]): Promise<AimValue | undefined> {
+    try {
+      return await this.transport.read(tree, 'collect', [path, true, false]);
     } catch (error) {
       if (error instanceof AimServerError && error.remote.className === 'KeyError') return undefined;
       throw error;
@@ -434,6 +518,23 @@ async function loadSequences(transport: AimTransport, meta: string, hash: string
       tracker.load(ctx, name, info);
     }
   }
+}
+
+/** A decoded dict as a map; `undefined` for any other value. */
+function asMap(value: AimValue | undefined): ReadonlyMap<AimKey, AimValue> | undefined {
+  return value instanceof Map ? (value as ReadonlyMap<AimKey, AimValue>) : undefined;
+}
+
+/** The points of a series' `val` column as `items_eager` returns them (`[[key, value], ...]`); entries of another shape are left out. */
+function metricPoints(items: AimValue): [bigint, number | bigint][] {
+  const points: [bigint, number | bigint][] = [];
+  if (!Array.isArray(items)) return points;
+  for (const item of items as readonly AimValue[]) {
+    if (!Array.isArray(item) || item.length !== 2) continue;
+    const [key, value] = item as readonly AimValue[];
+    if (typeof key === 'bigint' && (typeof value === 'number' || typeof value === 'bigint')) points.push([key, value]);
+  }
+  return points;
 }
 
 function numeric(value: AimValue | undefined): number | bigint | undefined {
