@@ -7,15 +7,17 @@
  * errors (LangChain's `Error in handler …` reports, which it prints with `console.warn` or
  * `console.error`, diag errors and warnings, and our handler's own `stats.callbackErrors`).
  *
- * Standalone (for a CPU profile of one contender):
- * `node --cpu-prof --import tsx test/bench/handler-worker.ts oursContent --invokes 8000`
- * runs the turns in-process and prints their figures; `--dump` prints one invoke's spans.
+ * Standalone (to find where a contender's time goes):
+ * `node --import tsx test/bench/handler-worker.ts oursContent --invokes 8000 --cpu-profile FILE`
+ * runs turns of 400 invokes, prints their figures, and writes a CPU profile of the turns alone
+ * (after the warm-up; summarise it with test/bench/handler-profile.ts); `--dump` prints one
+ * invoke's spans.
  */
-import { DiagLogLevel, context, diag } from '@opentelemetry/api';
-import type { Span, Tracer } from '@opentelemetry/api';
+import { DiagLogLevel, context, diag, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Span, SpanKind, Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseCallbackHandlerInput } from '@langchain/core/callbacks/base';
 import * as CallbackManagerModule from '@langchain/core/callbacks/manager';
@@ -26,6 +28,9 @@ import { ChatPromptTemplate } from '@langchain/core/prompts';
 import type { Runnable } from '@langchain/core/runnables';
 import { tool } from '@langchain/core/tools';
 import { FakeListChatModel } from '@langchain/core/utils/testing';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { z } from 'zod';
 import { parseArgs, positiveInteger } from './rounds.js';
 
@@ -40,6 +45,7 @@ export const CONTENDERS = [
   'noopInline',
   'minimalSpans',
   'minimalInline',
+  'payloadSpans',
   'ours',
   'oursContent',
   'oursInline',
@@ -53,8 +59,11 @@ export const CONTENDERS = [
  * `failFast` throws in every start callback, so LangChain drops its spans and reports the errors.
  */
 export const SELF_TEST_CONTENDERS = ['failFast'] as const;
-export type ContenderName = (typeof CONTENDERS)[number] | (typeof SELF_TEST_CONTENDERS)[number];
-export const ALL_CONTENDERS: readonly ContenderName[] = [...CONTENDERS, ...SELF_TEST_CONTENDERS];
+
+/** Contenders for finding where time goes (`--only`): ours with content capture on, without the context bridge. */
+export const EXTRA_CONTENDERS = ['oursContentNoBridge'] as const;
+export type ContenderName = (typeof CONTENDERS)[number] | (typeof SELF_TEST_CONTENDERS)[number] | (typeof EXTRA_CONTENDERS)[number];
+export const ALL_CONTENDERS: readonly ContenderName[] = [...CONTENDERS, ...SELF_TEST_CONTENDERS, ...EXTRA_CONTENDERS];
 
 /** What a turn reports to the parent. */
 export interface TurnResult {
@@ -122,6 +131,96 @@ class MinimalSpanHandler extends BaseCallbackHandler {
   }
 }
 
+/** One of our spans as recorded: name, kind, attributes set at its start and at its end. */
+interface SpanPayload {
+  readonly runName: string;
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly start: Attributes;
+  readonly end: Attributes;
+}
+
+/**
+ * Reference: our spans' payload at no cost of computing it — per run the span ours makes (name,
+ * kind, the attributes ours sets at the start and at the end, content included; recorded from one
+ * invoke of ours in another process), started under its parent's span, from a runId → span map.
+ * What any handler emitting these spans pays to the SDK and to LangChain: the floor for ours.
+ */
+class PayloadSpanHandler extends BaseCallbackHandler {
+  name = 'bench_payload_spans';
+  private readonly _runs = new Map<string, { span: Span; payload: SpanPayload; ctx?: Context }>();
+  private readonly _tracer: Tracer;
+  private readonly _payloads: ReadonlyMap<string, SpanPayload>;
+  constructor(tracer: Tracer, payloads: readonly SpanPayload[]) {
+    super();
+    this._tracer = tracer;
+    this._payloads = new Map(payloads.map((payload) => [payload.runName, payload]));
+  }
+  private _start(serialized: unknown, runId: string, parentRunId: string | undefined, runName: string | undefined): void {
+    const id = (serialized as { id?: string[] }).id;
+    const payload = this._payloads.get(runName ?? id?.[id.length - 1] ?? '');
+    if (payload === undefined) throw new Error(`no payload for run ${String(runName)}`);
+    const parent = parentRunId === undefined ? undefined : this._runs.get(parentRunId);
+    const ctx = parent === undefined ? context.active() : (parent.ctx ??= trace.setSpan(context.active(), parent.span));
+    const span = this._tracer.startSpan(payload.name, { kind: payload.kind, attributes: { ...payload.start, 'langchain.run.id': runId } }, ctx);
+    this._runs.set(runId, { span, payload });
+  }
+  private _end(runId: string): void {
+    const run = this._runs.get(runId);
+    if (run === undefined) return;
+    this._runs.delete(runId);
+    run.span.setAttributes(run.payload.end);
+    run.span.end();
+  }
+  override handleChainStart(chain: unknown, _inputs: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, _runType?: unknown, runName?: string): void {
+    this._start(chain, runId, parentRunId, runName);
+  }
+  override handleChatModelStart(llm: unknown, _messages: unknown, runId: string, parentRunId?: string, _extra?: unknown, _tags?: unknown, _metadata?: unknown, runName?: string): void {
+    this._start(llm, runId, parentRunId, runName);
+  }
+  override handleToolStart(tool: unknown, _input: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, runName?: string): void {
+    this._start(tool, runId, parentRunId, runName);
+  }
+  override handleChainEnd(_outputs: unknown, runId: string): void {
+    this._end(runId);
+  }
+  override handleLLMEnd(_output: unknown, runId: string): void {
+    this._end(runId);
+  }
+  override handleToolEnd(_output: unknown, runId: string): void {
+    this._end(runId);
+  }
+}
+
+/** Records what ours sets on each span at its start and its end (the payload floor's input). */
+class PayloadRecorder implements SpanProcessor {
+  readonly payloads: SpanPayload[] = [];
+  private readonly _atStart = new Map<Span, Attributes>();
+  onStart(span: Span & ReadableSpan): void {
+    this._atStart.set(span, { ...span.attributes });
+  }
+  onEnd(span: ReadableSpan): void {
+    const start = this._atStart.get(span as unknown as Span) ?? {};
+    const end = Object.fromEntries(Object.entries(span.attributes).filter(([key]) => !(key in start)));
+    const runName = String(span.attributes['langchain.run.name']);
+    const rest = Object.fromEntries(Object.entries(start).filter(([key]) => key !== 'langchain.run.id'));
+    this.payloads.push({ runName, name: span.name, kind: span.kind, start: rest, end });
+  }
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {}
+}
+
+/** Our spans' payload for one invoke, content on (printed by `--payload`, in a process of its own). */
+async function payloadOfOurs(): Promise<SpanPayload[]> {
+  const { GenAICallbackHandler } = await import('../../src/langchain/handler.js');
+  const recorder = new PayloadRecorder();
+  const provider = new BasicTracerProvider({ spanProcessors: [recorder] });
+  const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true });
+  await benchChain().invoke({ topic: 'tracing' }, { callbacks: [handler] });
+  await awaitAllCallbacks();
+  return recorder.payloads;
+}
+
 /** Self-test: a span handler that fails fast (see SELF_TEST_CONTENDERS). */
 class FailFastHandler extends MinimalSpanHandler {
   override name = 'bench_fail_fast';
@@ -159,10 +258,15 @@ function hasAttributes(spans: readonly ReadableSpan[], keys: readonly string[]):
 
 const OUR_CONTENT = ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.tool.call.arguments', 'gen_ai.tool.call.result'];
 
-async function ours(options: { content: boolean; inline: boolean }): Promise<Contender> {
+async function ours(options: { content: boolean; inline: boolean; bridge?: boolean }): Promise<Contender> {
   const { GenAICallbackHandler } = await import('../../src/langchain/handler.js');
   const { provider, exporter } = tracing();
-  const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: options.content, awaitHandlers: options.inline });
+  const handler = new GenAICallbackHandler({
+    tracerProvider: provider,
+    captureMessageContent: options.content,
+    awaitHandlers: options.inline,
+    bridgeContext: options.bridge ?? true,
+  });
   return {
     callbacks: [handler],
     exporter,
@@ -197,6 +301,19 @@ async function contender(name: ContenderName): Promise<Contender> {
       const input = name === 'minimalInline' ? { _awaitHandler: true } : undefined;
       return { callbacks: [new MinimalSpanHandler(provider.getTracer('minimal'), input)], exporter, spansPerInvoke: RUNS_PER_INVOKE };
     }
+    case 'payloadSpans': {
+      // Recorded in a process of its own, so that our handler (and its context bridge) never runs here.
+      const output = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, 'ours', '--payload'], { encoding: 'utf8' });
+      const payloads = JSON.parse(output) as SpanPayload[];
+      const { provider, exporter } = tracing();
+      return {
+        callbacks: [new PayloadSpanHandler(provider.getTracer('payload'), payloads)],
+        exporter,
+        spansPerInvoke: RUNS_PER_INVOKE,
+        oneTree: true,
+        checkInvoke: (spans) => hasAttributes(spans, OUR_CONTENT),
+      };
+    }
     case 'failFast': {
       const { provider, exporter } = tracing();
       return { callbacks: [new FailFastHandler(provider.getTracer('fail-fast'))], exporter, spansPerInvoke: RUNS_PER_INVOKE };
@@ -209,6 +326,8 @@ async function contender(name: ContenderName): Promise<Contender> {
       return ours({ content: false, inline: true });
     case 'oursContentInline':
       return ours({ content: true, inline: true });
+    case 'oursContentNoBridge':
+      return ours({ content: true, inline: false, bridge: false });
     case 'openinference': {
       // As its users run it: its patch of CallbackManager._configureSync adds its tracer to every run.
       const { LangChainInstrumentation } = await import('@arizeai/openinference-instrumentation-langchain');
@@ -289,6 +408,9 @@ class ErrorWatch {
   }
 }
 
+/** `HANDLER_BENCH_GC=1` with `node --expose-gc`: a full GC at the end of every turn. */
+const collectGarbage = process.env['HANDLER_BENCH_GC'] === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
+
 /** Builds `name`, warms it up and returns its turn runner. */
 export async function prepare(name: ContenderName): Promise<(invokes: number) => Promise<TurnResult>> {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -304,6 +426,8 @@ export async function prepare(name: ContenderName): Promise<(invokes: number) =>
     const t0 = performance.now();
     for (let i = 0; i < invokes; i += 1) await chain.invoke({ topic: 'tracing' }, options);
     await awaitAllCallbacks();
+    // For instruction counts (valgrind): the turn collects its own garbage, so turns do not share GC work.
+    if (collectGarbage !== undefined) collectGarbage();
     const wallUs = ((performance.now() - t0) * 1000) / invokes;
     const cpu = process.cpuUsage(cpu0);
     const spans = subject.exporter?.getFinishedSpans() ?? [];
@@ -338,10 +462,14 @@ async function dump(name: ContenderName): Promise<void> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const { positional, options } = parseArgs(argv.filter((arg) => arg !== '--dump'));
+  const { positional, options } = parseArgs(argv.filter((arg) => arg !== '--dump' && arg !== '--payload'));
   const name = positional[0] as ContenderName;
   if (!ALL_CONTENDERS.includes(name)) throw new Error(`contender must be one of ${ALL_CONTENDERS.join(', ')}`);
   if (argv.includes('--dump')) return dump(name);
+  if (argv.includes('--payload')) {
+    console.log(JSON.stringify(await payloadOfOurs()));
+    return;
+  }
   const turn = await prepare(name);
   if (process.send !== undefined) {
     const send = process.send.bind(process);
@@ -359,8 +487,21 @@ async function main(): Promise<void> {
     return;
   }
   const invokes = positiveInteger(options.get('invokes'), 4000, '--invokes');
+  const profile = options.get('cpu-profile');
+  const session = new Session();
+  if (profile !== undefined) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: positiveInteger(options.get('interval'), 100, '--interval') });
+    await session.post('Profiler.start');
+  }
   const rounds = Math.max(1, Math.round(invokes / 400));
   for (let r = 0; r < rounds; r += 1) console.log(JSON.stringify(await turn(400)));
+  if (profile !== undefined) {
+    const { profile: taken } = await session.post('Profiler.stop');
+    writeFileSync(profile, JSON.stringify(taken));
+    session.disconnect();
+  }
 }
 
 if (import.meta.filename === process.argv[1]) {
