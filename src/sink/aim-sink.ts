@@ -19,6 +19,7 @@ import { LogJoin } from './log-join.js';
 import { OpenRunCache } from './open-runs.js';
 import { applyPlans } from './plan-applier.js';
 import { RunWaterfalls } from './run-waterfalls.js';
+import type { RunTotalsOptions } from './run-totals.js';
 import { withWaterfallSpans } from '../mapping/trace-waterfall.js';
 import { DeadlineError, RetryPolicy, type RetryPolicyOptions, raceDeadline } from './retry-policy.js';
 import { BoundedTraceKeyMemo } from './trace-key-memo.js';
@@ -46,6 +47,10 @@ export interface AimSinkSeams {
   flushGraceMs?: number;
   /** How often due trace-waterfall writes are looked for, in ms. Default `RunWaterfalls.tickMs`. */
   waterfallTickMs?: number;
+  /** When the runs' usage totals are recomputed (see `RunTotals`). Default its defaults. */
+  totals?: RunTotalsOptions;
+  /** How often runs whose usage totals are due are looked for, in ms. Default 1 000. */
+  totalsTickMs?: number;
 }
 
 /**
@@ -90,7 +95,8 @@ const SINK_CONTEXT = ROOT_CONTEXT.setValue(createContextKey('OpenTelemetry SDK C
  * failed waits for its retry behind the others, so one batch's trouble does not stall the rest.
  * Replays are harmless: every point has a step derived from its span, so the order between
  * batches does not matter. Runs stay open while writes keep coming ({@link OpenRunCache}) and close when idle and
- * at shutdown. The sink's own Aim traffic is not traced (`suppressTracing`). Bounded: the queue,
+ * at shutdown; each run's usage totals (`cost.*`, `usage.*` params) are recomputed from what Aim
+ * stores, off the write path, when due and before the run closes (see `RunTotals`). The sink's own Aim traffic is not traced (`suppressTracing`). Bounded: the queue,
  * the open runs, the trace-key memory; every dropped span is counted (see {@link stats}) and logged
  * through the OTel diag logger, at most once per 10 s with the count since the last line.
  */
@@ -104,6 +110,8 @@ export class AimSink {
   /** The runs' trace waterfalls; undefined when `traceWaterfall` is false. */
   private readonly waterfalls: RunWaterfalls | undefined;
   private readonly waterfallTimer: NodeJS.Timeout | undefined;
+  /** Recomputes the runs' usage totals that are due (`RunTotals.tick`), off the write path. */
+  private readonly totalsTimer: NodeJS.Timeout;
   private readonly writer: AimWriter;
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
@@ -169,7 +177,13 @@ export class AimSink {
     this.join = new LogJoin(logJoin);
     this.queue = new BatchQueue(rest.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS);
     const idleCloseMs = rest.idleCloseMs ?? 30_000;
-    this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.limited });
+    this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.limited, ...(seams.totals ? { totals: seams.totals } : {}) });
+    this.totalsTimer = context.with(SINK_CONTEXT, () =>
+      setInterval(() => {
+        void this.runs.totals.tick();
+      }, seams.totalsTickMs ?? 1_000),
+    );
+    this.totalsTimer.unref();
     const waterfalls = traceWaterfall === false ? undefined : new RunWaterfalls(traceWaterfall === true ? {} : traceWaterfall, this.clock, this.limited);
     this.waterfalls = waterfalls;
     this.waterfallTimer =
@@ -323,6 +337,7 @@ export class AimSink {
     this.stopped = true;
     clearInterval(this.idleTimer);
     clearInterval(this.waterfallTimer);
+    clearInterval(this.totalsTimer);
     try {
       this.join.close();
       await Promise.allSettled([...this.joining]);

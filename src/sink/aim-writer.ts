@@ -10,11 +10,12 @@ import type { AimTransportOptions } from '../aim/transport.js';
 
 /**
  * What the sink does with an open run (the `AimRun` methods it calls). `trackFigure` (the run's
- * trace waterfall, see run-waterfalls.ts) is optional: a writer whose runs cannot hold figures
- * (a test fake) gets none written.
+ * trace waterfall, see run-waterfalls.ts) and `readMetrics` (the run's usage totals are summed
+ * from its stored series, see run-totals.ts) are optional: a writer whose runs cannot hold figures
+ * or be read back (a test fake) gets no figures or totals written.
  */
 export type RunWriter = Pick<AimRun, 'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach' | 'get' | 'resumed'> &
-  Partial<Pick<AimRun, 'trackFigure'>>;
+  Partial<Pick<AimRun, 'trackFigure' | 'readMetrics'>>;
 
 /** A connection to Aim, as the sink uses it. */
 export interface AimWriter {

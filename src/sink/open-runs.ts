@@ -1,19 +1,24 @@
 /**
  * The runs the sink holds open, with what it remembers of each (params set once, name, tags) so
  * later batches write only what changed. Bounded: beyond `maxOpenRuns` the least recently used run
- * is closed; a run unused for `idleCloseMs` is closed by {@link OpenRunCache.closeIdle}. Closed runs
- * reopen when more comes for them. The runs' trace summaries (`otel.traces`) are remembered
- * longer than the runs stay open ({@link TraceSummaries}).
+ * is closed; a run unused for `idleCloseMs` is closed by {@link OpenRunCache.closeIdle} (once its
+ * usage totals are recomputed, see {@link RunTotals}). Closed runs reopen when more comes for them.
+ * The runs' trace summaries (`otel.traces`) are remembered longer than the runs stay open
+ * ({@link TraceSummaries}); a run's usage totals (`cost.*`, `usage.*`) are recomputed from Aim
+ * before it closes, if its usage changed ({@link RunTotals}).
  */
 import { DEFAULT_COUNTED_TRACES, type TraceSummary } from '../mapping/run-description.js';
 import { type Clock, systemClock } from './clock.js';
 import type { RunWriter } from './aim-writer.js';
 import { describeError } from './describe-error.js';
+import { RunTotals, type RunTotalsOptions } from './run-totals.js';
 import type { RateLimitedLog } from '../logging/rate-limited-log.js';
 
 /** A run the sink holds open. */
 export interface OpenRun {
   readonly run: RunWriter;
+  /** The run as the writer opened it, before any wrapper (`run` may wrap it): what reads it back. */
+  readonly reader: RunWriter;
   /** Param paths set once already (e.g. the first model call's request). */
   readonly setOnce: Set<string>;
   /** The name the run has now. */
@@ -38,6 +43,8 @@ export interface OpenRunCacheOptions {
   log?: RateLimitedLog;
   /** Bounds of the runs' trace summaries remembered ({@link TraceSummaries}). */
   traceSummaries?: TraceSummariesOptions;
+  /** When the runs' usage totals are recomputed ({@link RunTotals}). */
+  totals?: RunTotalsOptions;
 }
 
 /** See the module documentation. */
@@ -50,6 +57,8 @@ export class OpenRunCache {
   private readonly log: RateLimitedLog | undefined;
   /** The runs' trace summaries: kept when a run closes or is detached (a retried batch must not count its traces twice). */
   readonly traces: TraceSummaries;
+  /** The open runs' usage totals: recomputed from Aim when due ({@link RunTotals.tick}, the owner calls it) and before a run closes. */
+  readonly totals: RunTotals;
 
   constructor(options: OpenRunCacheOptions = {}) {
     this.traces = new TraceSummaries(options.traceSummaries);
@@ -57,6 +66,7 @@ export class OpenRunCache {
     this.idleCloseMs = options.idleCloseMs ?? 30_000;
     this.clock = options.clock ?? systemClock;
     this.log = options.log;
+    this.totals = new RunTotals(options.totals, this.clock, this.log);
   }
 
   /** Runs open now. */
@@ -76,10 +86,11 @@ export class OpenRunCache {
 
   /**
    * Holds `run` open as `hash` (used now), closing the least recently used runs beyond the limit;
-   * `resumed`: whether Aim had the run before (default false).
+   * `resumed`: whether Aim had the run before (default false); `reader`: the run as the writer
+   * opened it, when `run` wraps it (default `run`).
    */
-  async add(hash: string, run: RunWriter, name: string | undefined, tags: readonly string[], resumed = false): Promise<OpenRun> {
-    const open: OpenRun = { run, setOnce: new Set(), name, tags: new Set(tags), resumed, lastUsed: this.clock.now() };
+  async add(hash: string, run: RunWriter, name: string | undefined, tags: readonly string[], resumed = false, reader: RunWriter = run): Promise<OpenRun> {
+    const open: OpenRun = { run, reader, setOnce: new Set(), name, tags: new Set(tags), resumed, lastUsed: this.clock.now() };
     this.runs.delete(hash);
     this.runs.set(hash, open);
     while (this.runs.size > this.maxOpenRuns) {
@@ -90,11 +101,12 @@ export class OpenRunCache {
     return open;
   }
 
-  /** Closes the runs unused for `idleCloseMs`. */
+  /** Closes the runs unused for `idleCloseMs`, but those whose usage totals are due or being recomputed (a later call closes them). */
   async closeIdle(): Promise<void> {
     const cutoff = this.clock.now() - this.idleCloseMs;
     for (const [hash, open] of [...this.runs]) {
       if (open.lastUsed >= cutoff) break; // the rest were used later
+      if (this.totals.pending(hash)) continue; // RunTotals.tick recomputes it: closing would do it on this path
       await this.close(hash);
     }
   }
@@ -106,9 +118,10 @@ export class OpenRunCache {
   detachAll(): void {
     for (const open of this.runs.values()) open.run.detach();
     this.runs.clear();
+    this.totals.forgetAll();
   }
 
-  /** Closes every run. */
+  /** Closes every run (each recomputing its usage totals first, if they changed). */
   async closeAll(): Promise<void> {
     for (const hash of [...this.runs.keys()]) await this.close(hash);
   }
@@ -117,6 +130,7 @@ export class OpenRunCache {
     const open = this.runs.get(hash);
     if (!open) return;
     this.runs.delete(hash);
+    await this.totals.closing(hash);
     try {
       await open.run.close();
     } catch (error) {

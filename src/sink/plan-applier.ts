@@ -10,6 +10,9 @@
  * otherwise, only when Aim did not have the run before and the run has no name yet (so it never
  * replaces the name a root span gave).
  *
+ * A plan with points on the usage series makes its run's usage totals dirty (`OpenRunCache.totals`,
+ * see run-totals.ts): they are recomputed from Aim later, not here.
+ *
  * With `waterfalls` (the sink keeps the runs' trace waterfalls): a run is held open wrapped by it
  * (its closing writes the figure's changes held back), and after its points the plan's waterfall
  * spans are merged and the figure written if due (`RunWaterfalls.apply`); its write-only plans
@@ -89,6 +92,7 @@ export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: Ope
     const where = { name: text.name, step: text.step, context: text.context, time: text.time };
     await (typeof text.text === 'string' ? run.trackText(text.text, where) : run.trackTexts(text.text, where));
   }
+  runs.totals.noteWrites(plan, open);
   if (waterfalls) await waterfalls.apply(plan, run);
 }
 
@@ -129,7 +133,7 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
   // A default name only for a run new in Aim: a resumed one has the name it was given before.
   const name = plan.name ?? (resumed ? undefined : plan.defaultName);
   if (plan.name === undefined && name !== undefined) await run.setName(name);
-  return runs.add(plan.hash, waterfalls ? waterfalls.wrap(plan.hash, run) : run, name, plan.tags, resumed);
+  return runs.add(plan.hash, waterfalls ? waterfalls.wrap(plan.hash, run) : run, name, plan.tags, resumed, run);
 }
 
 /**

@@ -1,0 +1,187 @@
+/**
+ * When the sink recomputes a run's usage totals (the params `cost.*` and `usage.*`, see
+ * usage-totals.ts) from the usage series Aim stores for the run.
+ *
+ * **Why from Aim**: totals a writer keeps in memory are not exact — two replicas writing one run
+ * each know their own calls, and a restarted bridge that is sent a batch again counts it again.
+ * The series are exact (a call's points have keys of their own, a replay rewrites them), so the
+ * totals are summed from what Aim stores, whoever wrote it, and written over the previous ones.
+ *
+ * **When**: a run is *dirty* once a plan tracked points on a usage series to it (replays too: the
+ * writer cannot tell), and its totals are recomputed by {@link RunTotals.tick} (the sink calls it
+ * about every second, off its write path: one run at a time, while batches keep being written)
+ * when it is dirty and
+ * - it has been unused (no plan) for `quietMs` (default 5 s): its writes stopped, for now; or
+ * - it has been dirty for `intervalMs` (default 30 s) while writes keep coming, or ten times as
+ *   long as its last recompute took, whichever is longer (a run of 10,000 calls, whose recompute
+ *   takes seconds, is recomputed less often: reads stay a bounded share of Aim's time).
+ * A run that closes while dirty (evicted, shut down) is recomputed before it closes; the idle
+ * close waits for a dirty run's recompute (`pending`) — it is due long before (`quietMs` is well
+ * under the idle time). So a run's totals lag its writes by at most about `quietMs` once they stop,
+ * and by at most the interval while they go on; they are exact once the last writer recomputed
+ * after the last write.
+ *
+ * **Several writers** (replicas, a restarted bridge): each recomputes from everything stored, so
+ * the last writer to recompute leaves exact totals. The one race: writer A reads the series, B
+ * writes more points and recomputes, and A's write of its totals lands after B's (A's read and
+ * write are a recompute apart: tens of ms, seconds for a run of 10,000 calls) — A's totals miss B's
+ * last points until a writer recomputes again (the next write to the run from any writer makes it
+ * dirty there). It needs B's last write and recompute to fall inside A's recompute.
+ *
+ * **Cost**: a recompute reads the run's sequence list (one round trip) and each usage series in
+ * each context (`AimRun.readMetrics`: about 0.5 ms a point on aim server 3.29.1, i.e. some 2 s per
+ * 1,000 calls for the four series). A failed recompute is logged, and retried after `intervalMs`
+ * (or when the run closes); it never fails a write.
+ */
+import type { RunWritePlan } from '../mapping/aim-plan.js';
+import type { RateLimitedLog } from '../logging/rate-limited-log.js';
+import type { RunWriter } from './aim-writer.js';
+import { type Clock, systemClock } from './clock.js';
+import { describeError } from './describe-error.js';
+import { USAGE_TOTAL_SERIES, sumUsage, usageTotalsParams } from './usage-totals.js';
+
+/** When run totals are recomputed (see the module documentation). */
+export interface RunTotalsOptions {
+  /** A run's totals are recomputed at most once per this many ms while writes to it keep coming (or ten times its last recompute, if longer). Default {@link DEFAULT_TOTALS_INTERVAL_MS}. */
+  intervalMs?: number;
+  /** A dirty run unused this long is recomputed, in ms. Default {@link DEFAULT_TOTALS_QUIET_MS}. */
+  quietMs?: number;
+}
+
+/** Default of {@link RunTotalsOptions.intervalMs}. */
+export const DEFAULT_TOTALS_INTERVAL_MS = 30_000;
+/** Default of {@link RunTotalsOptions.quietMs}. */
+export const DEFAULT_TOTALS_QUIET_MS = 5_000;
+/** A busy run waits at least this many times its last recompute's duration before the next one. */
+const SLOW_RUN_FACTOR = 10;
+
+/** The run as the totals see it: the open run's writer (params), its reader (the unwrapped run), when it was last used. */
+export interface TotalsRun {
+  readonly run: RunWriter;
+  readonly reader: RunWriter;
+  readonly lastUsed: number;
+}
+
+/** What is known of one open run's totals. */
+interface Entry {
+  readonly open: TotalsRun;
+  /** Since when usage points were written and not yet covered by a recompute; undefined when clean. */
+  dirtySince: number | undefined;
+  /** How long the last recompute took, in ms. */
+  lastDurationMs: number;
+  /** No retry before then, after a failure. */
+  retryAt: number;
+  /** Whether the last attempt failed. */
+  failed: boolean;
+  /** The recompute under way. */
+  running: Promise<void> | undefined;
+}
+
+/** See the module documentation. One per {@link OpenRunCache}: it knows the open runs whose totals changed. */
+export class RunTotals {
+  /** The open runs with usage writes, by hash. */
+  private readonly entries = new Map<string, Entry>();
+  private readonly intervalMs: number;
+  private readonly quietMs: number;
+  private ticking: Promise<void> | undefined;
+
+  constructor(
+    options: RunTotalsOptions = {},
+    private readonly clock: Clock = systemClock,
+    private readonly log?: RateLimitedLog,
+  ) {
+    this.intervalMs = Math.max(0, options.intervalMs ?? DEFAULT_TOTALS_INTERVAL_MS);
+    this.quietMs = Math.max(0, options.quietMs ?? DEFAULT_TOTALS_QUIET_MS);
+  }
+
+  /** Open runs whose totals are known to the recompute (dirty or not). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** After `plan` was tracked to its open run: the run is dirty if the plan has usage points (and its writer can read runs back). */
+  noteWrites(plan: RunWritePlan, open: TotalsRun): void {
+    if (!open.reader.readMetrics || !plan.metrics.some((metric) => USAGE_TOTAL_SERIES.includes(metric.name))) return;
+    let entry = this.entries.get(plan.hash);
+    if (entry?.open !== open) {
+      entry = { open, dirtySince: undefined, lastDurationMs: 0, retryAt: Number.NEGATIVE_INFINITY, failed: false, running: undefined };
+      this.entries.set(plan.hash, entry);
+    }
+    entry.dirtySince ??= this.clock.now();
+  }
+
+  /** Whether run `hash`'s totals are being recomputed, or are dirty and not failing: its idle close waits for them. */
+  pending(hash: string): boolean {
+    const entry = this.entries.get(hash);
+    return entry !== undefined && (entry.running !== undefined || (entry.dirtySince !== undefined && !entry.failed));
+  }
+
+  /**
+   * Recomputes the totals of the runs that are due, one after the other; resolves when done.
+   * A call while a pass is under way returns that pass. Never rejects.
+   */
+  tick(): Promise<void> {
+    this.ticking ??= this.pass().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  /** Before run `hash` closes: waits for its recompute under way, and recomputes if still dirty; forgets it. Never rejects. */
+  async closing(hash: string): Promise<void> {
+    const entry = this.entries.get(hash);
+    if (!entry) return;
+    await entry.running;
+    if (entry.dirtySince !== undefined && this.entries.get(hash) === entry) await this.recompute(hash, entry);
+    if (this.entries.get(hash) === entry) this.entries.delete(hash);
+  }
+
+  /** The open runs were given up (detached): their recomputes under way are ignored, their state dropped. */
+  forgetAll(): void {
+    this.entries.clear();
+  }
+
+  private async pass(): Promise<void> {
+    for (const [hash, entry] of [...this.entries]) {
+      if (this.entries.get(hash) !== entry || !this.due(entry)) continue;
+      await this.recompute(hash, entry);
+    }
+  }
+
+  private due(entry: Entry): boolean {
+    const { dirtySince } = entry;
+    if (dirtySince === undefined || entry.running) return false;
+    const now = this.clock.now();
+    if (now < entry.retryAt) return false;
+    return now - entry.open.lastUsed >= this.quietMs || now - dirtySince >= Math.max(this.intervalMs, SLOW_RUN_FACTOR * entry.lastDurationMs);
+  }
+
+  /** Reads the run's usage series, sums them and writes the totals. Failures are logged (never thrown). */
+  private recompute(hash: string, entry: Entry): Promise<void> {
+    const running = this.readAndWrite(hash, entry).finally(() => {
+      entry.running = undefined;
+    });
+    entry.running = running;
+    return running;
+  }
+
+  private async readAndWrite(hash: string, entry: Entry): Promise<void> {
+    const { run, reader } = entry.open;
+    const dirtySince = entry.dirtySince;
+    entry.dirtySince = undefined; // writes from now on make it dirty again
+    const started = this.clock.now();
+    try {
+      const series = (await reader.readMetrics?.(USAGE_TOTAL_SERIES)) ?? [];
+      const totals = sumUsage(series);
+      for (const { parent, entries } of usageTotalsParams(totals)) await run.setEntries(parent, entries);
+      entry.failed = false;
+      entry.lastDurationMs = this.clock.now() - started;
+    } catch (error) {
+      if (this.entries.get(hash) !== entry) return; // given up meanwhile (detached): its failure says nothing
+      entry.dirtySince = dirtySince ?? started; // no later than a dirtySince set meanwhile
+      entry.failed = true;
+      entry.retryAt = this.clock.now() + this.intervalMs;
+      this.log?.warn('recomputing run totals failed', `run ${hash}: ${describeError(error)} (retried later)`);
+    }
+  }
+}
