@@ -132,7 +132,7 @@ export class RunTotals {
     const entry = this.entries.get(hash);
     if (!entry) return;
     await entry.running;
-    if (entry.dirtySince !== undefined && this.entries.get(hash) === entry) await this.recompute(hash, entry);
+    if (entry.dirtySince !== undefined && this.entries.get(hash) === entry) await this.recompute(hash, entry, true);
     if (this.entries.get(hash) === entry) this.entries.delete(hash);
   }
 
@@ -156,16 +156,16 @@ export class RunTotals {
     return now - entry.open.lastUsed >= this.quietMs || now - dirtySince >= Math.max(this.intervalMs, SLOW_RUN_FACTOR * entry.lastDurationMs);
   }
 
-  /** Reads the run's usage series, sums them and writes the totals. Failures are logged (never thrown). */
-  private recompute(hash: string, entry: Entry): Promise<void> {
-    const running = this.readAndWrite(hash, entry).finally(() => {
+  /** Reads the run's usage series, sums them and writes the totals (`closing`: before the run closes). Failures are logged (never thrown). */
+  private recompute(hash: string, entry: Entry, closing = false): Promise<void> {
+    const running = this.readAndWrite(hash, entry, closing).finally(() => {
       entry.running = undefined;
     });
     entry.running = running;
     return running;
   }
 
-  private async readAndWrite(hash: string, entry: Entry): Promise<void> {
+  private async readAndWrite(hash: string, entry: Entry, closing: boolean): Promise<void> {
     const { run, reader } = entry.open;
     const dirtySince = entry.dirtySince;
     entry.dirtySince = undefined; // writes from now on make it dirty again
@@ -181,7 +181,8 @@ export class RunTotals {
       entry.dirtySince = dirtySince ?? started; // no later than a dirtySince set meanwhile
       entry.failed = true;
       entry.retryAt = this.clock.now() + this.intervalMs;
-      this.log?.warn('recomputing run totals failed', `run ${hash}: ${describeError(error)} (retried later)`);
+      const after = closing ? 'the run closes with the totals it had: the next writer of the run recomputes them' : 'retried later';
+      this.log?.warn('recomputing run totals failed', `run ${hash}: ${describeError(error)} (${after})`);
     }
   }
 }
