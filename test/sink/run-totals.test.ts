@@ -164,6 +164,32 @@ describe('RunTotals: a run’s usage totals recomputed from what Aim stores', ()
     expect(readsAt.slice(0, 3)).to.deep.equal([30, 119, 150]);
   });
 
+  it('background recomputes take at most a fifth of the time: after one that took d, the next waits 4·d', async () => {
+    const store = new FakeAimStore();
+    const clock = new FakeClock();
+    const { writer, runs } = bridge(store, clock);
+    for (const hash of ['h1', 'h2', 'h3']) await applyPlan(plan(range(0, 2), hash), writer, runs);
+    clock.advance(5_000);
+    let open: () => void = () => undefined;
+    writer.readGate = new Promise<void>((resolve) => (open = resolve));
+    const tick = runs.totals.tick();
+    clock.advance(2_000); // h1's read takes 2 s
+    writer.readGate = undefined;
+    open();
+    await tick;
+    expect(writer.calls.filter((c) => c.startsWith('readMetrics'))).to.deep.equal(['readMetrics h1']);
+    clock.advance(7_999);
+    await runs.totals.tick();
+    expect(writer.count('readMetrics'), 'resting 8 s').to.equal(1);
+    clock.advance(1);
+    await runs.totals.tick(); // quick reads: h2, h3 in one pass
+    expect(writer.calls.filter((c) => c.startsWith('readMetrics'))).to.deep.equal(['readMetrics h1', 'readMetrics h2', 'readMetrics h3']);
+    // A close does not wait for the budget.
+    await applyPlan(plan([5], 'h1'), writer, runs);
+    await runs.closeAll();
+    expect(writer.count('readMetrics')).to.equal(4);
+  });
+
   it('a run closing while dirty (evicted, shut down) recomputes first: read, totals, then close', async () => {
     const store = new FakeAimStore();
     const clock = new FakeClock();
