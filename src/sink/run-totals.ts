@@ -30,10 +30,12 @@
  * dirty there). It needs B's last write and recompute to fall inside A's recompute.
  *
  * **Cost**: a recompute reads the run's sequence list (one round trip) and each usage series in
- * each context (`AimRun.readMetrics`), which aim server 3.29.1 streams at about 0.3 ms a point:
- * measured, a run of 10,000 calls on two models (8 series, 40,000 points) takes 11.6–15 s to read
- * (its writes took about 26 s), 6–40 ms to sum; a conversation of 50 calls, tens of ms. A failed
- * recompute is logged, and retried after `intervalMs` (or when the run closes); it never fails a write.
+ * each context (`AimRun.readMetrics`), which aim server 3.29.1 streams at 0.3–0.4 ms a point (three
+ * records each; reading in parallel does not help). Measured on a shared 2-core machine: a run of
+ * 10,000 calls on two models (8 series, 40,000 points) takes 12–17 s to read — about as long as,
+ * or longer than, writing those calls took (9–26 s) — and 6–40 ms to sum; a conversation of 50
+ * calls, tens of ms. Hence the budget above. A failed recompute is logged, and retried after
+ * `intervalMs` (or when the run closes); it never fails a write.
  */
 import type { RunWritePlan } from '../mapping/aim-plan.js';
 import type { RateLimitedLog } from '../logging/rate-limited-log.js';
