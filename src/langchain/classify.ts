@@ -10,8 +10,7 @@
  * - any other root chain (a runnable invoked at the top: LCEL sequence, lambda…) is a workflow;
  * - every other chain is a plain LangChain step (span named after the run, no GenAI operation).
  */
-import { asRecord, asString } from './read.js';
-import type { UnknownRecord } from './read.js';
+import { asRecord } from './read.js';
 
 export type ChainClass =
   | { readonly kind: 'agent'; readonly name: string | undefined }
@@ -28,17 +27,17 @@ export function isLangGraph(serialized: unknown): boolean {
 }
 
 /**
- * Classifies a chain run. `parentAgentName` is the agent name in force at the parent run (so a
- * `lc_agent_name` inherited from the parent does not make every step an agent).
+ * Classifies a chain run. `agentName` is the run's `metadata.lc_agent_name`; `parentAgentName` the
+ * agent name in force at the parent run (so a `lc_agent_name` inherited from the parent does not
+ * make every step an agent).
  */
 export function classifyChain(
   serialized: unknown,
   name: string,
-  metadata: UnknownRecord | undefined,
+  agentName: string | undefined,
   hasParent: boolean,
   parentAgentName: string | undefined,
 ): ChainClass {
-  const agentName = asString(metadata?.['lc_agent_name']);
   if (agentName !== undefined && agentName !== parentAgentName) return { kind: 'agent', name: agentName };
   if (isLangGraph(serialized)) return { kind: 'agent', name: name === LANGGRAPH_DEFAULT_NAME ? undefined : name };
   if (!hasParent) return { kind: 'workflow', name };

@@ -35,8 +35,9 @@ export function isMessageLike(value: unknown): value is UnknownRecord {
 
 function roleOf(message: UnknownRecord): string {
   const type = asString(message['type']);
-  const role = asString(message['role']);
   if (type !== undefined && type !== 'generic' && type !== 'chat') return ROLES.get(type) ?? type;
+  // Only now `role` (LangChain's generic ChatMessage, or a `{role, content}` dict): most messages have none.
+  const role = asString(message['role']);
   return role !== undefined ? (ROLES.get(role) ?? role) : 'user';
 }
 
@@ -150,8 +151,8 @@ function contentBlocksOf(message: UnknownRecord): unknown[] {
 }
 
 /** The parts of a message. Tool results become one `tool_call_response` part. */
-export function partsOf(message: UnknownRecord, options: PartOptions): MessagePart[] {
-  if (roleOf(message) === 'tool') {
+export function partsOf(message: UnknownRecord, options: PartOptions, role: string = roleOf(message)): MessagePart[] {
+  if (role === 'tool') {
     return [withId({ type: 'tool_call_response', response: toolResponseValue(message['content']) }, message['tool_call_id'])];
   }
   const parts: MessagePart[] = [];
@@ -197,7 +198,11 @@ export function toolResponseValue(content: unknown): unknown {
 
 /** One chat message. */
 export function chatMessageOf(message: UnknownRecord, options: PartOptions): ChatMessage {
-  const out: ChatMessage = { role: roleOf(message), parts: partsOf(message, options) };
+  return chatMessageWithRole(message, roleOf(message), options);
+}
+
+function chatMessageWithRole(message: UnknownRecord, role: string, options: PartOptions): ChatMessage {
+  const out: ChatMessage = { role, parts: partsOf(message, options, role) };
   const name = asString(message['name']);
   if (name !== undefined) out.name = name;
   return out;
@@ -218,12 +223,13 @@ export function chatInput(
   for (const item of messages) {
     const message = asRecord(item);
     if (message === undefined) continue;
-    if (leading && roleOf(message) === 'system') {
-      system.push(...partsOf(message, options));
+    const role = roleOf(message);
+    if (leading && role === 'system') {
+      system.push(...partsOf(message, options, role));
       continue;
     }
     leading = false;
-    input.push(chatMessageOf(message, options));
+    input.push(chatMessageWithRole(message, role, options));
   }
   return { system: system.length > 0 ? system : undefined, input };
 }

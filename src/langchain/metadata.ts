@@ -8,8 +8,35 @@
  */
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import { ATTR_LANGCHAIN_METADATA_PREFIX, ATTR_LANGCHAIN_TAGS } from './attributes.js';
-import type { UnknownRecord } from './read.js';
+import { KeyFamilies, asNumber } from './read.js';
+import type { FamilyValues, UnknownRecord } from './read.js';
 import { boundedJson, truncateText } from './truncate.js';
+
+/**
+ * The metadata keys the handler reads, read in one pass per run: the conversation id (precedence:
+ * `thread_id`, `conversation_id`, `session_id`, their camel-case spellings), the agent name of
+ * LangChain's `createAgent`, and LangChain's own tracing keys for model runs.
+ */
+export const RUN_METADATA = new KeyFamilies({
+  conversationId: ['thread_id', 'conversation_id', 'session_id', 'threadId', 'conversationId', 'sessionId'],
+  agentName: ['lc_agent_name'],
+  lsProvider: ['ls_provider'],
+  lsModelName: ['ls_model_name'],
+  lsTemperature: ['ls_temperature'],
+  lsMaxTokens: ['ls_max_tokens'],
+  lsStop: ['ls_stop'],
+});
+
+/** What {@link RUN_METADATA} read from a run's metadata. */
+export type RunMetadata = FamilyValues | undefined;
+
+/** The conversation id: the first conversation key holding a non-empty string, else a numeric `thread_id`. */
+export function conversationIdOf(metadata: RunMetadata): string | undefined {
+  const id = RUN_METADATA.string(metadata, 'conversationId');
+  if (id !== undefined) return id;
+  const numeric = asNumber(RUN_METADATA.value(metadata, 'conversationId'));
+  return numeric !== undefined ? String(numeric) : undefined;
+}
 
 /** Metadata keys recorded per run; the rest are dropped. */
 export const MAX_METADATA_KEYS = 64;

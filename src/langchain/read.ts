@@ -77,3 +77,77 @@ export function safeJson(value: unknown): string | undefined {
     }
   }
 }
+
+/**
+ * Reads several families of keys of loosely typed objects (metadata, provider parameters,
+ * response metadata) in one pass over the keys an object has. Looking each key up instead costs
+ * far more in a real application: most of the keys are absent, and the lookups, which see many
+ * object shapes, miss V8's caches. A family is a list of spellings in precedence order
+ * (`['max_tokens', 'maxTokens', ...]`); {@link KeyFamilies.string} and {@link KeyFamilies.number}
+ * return the first spelling holding a valid value, as {@link firstStringOf} and
+ * {@link firstNumberOf} would.
+ *
+ * Only enumerable string keys are seen (as `for…in` sees them): use it for plain data objects, not
+ * for class instances with getters.
+ */
+export class KeyFamilies<Family extends string> {
+  private readonly _slots = new Map<string, number>();
+  private readonly _ranges: Record<Family, readonly [number, number]>;
+  private readonly _size: number;
+
+  constructor(families: Readonly<Record<Family, readonly string[]>>) {
+    let next = 0;
+    const ranges: Partial<Record<Family, readonly [number, number]>> = {};
+    for (const family of Object.keys(families) as Family[]) {
+      const from = next;
+      for (const key of families[family]) {
+        if (this._slots.has(key)) throw new Error(`key ${key} is in two families`);
+        this._slots.set(key, next++);
+      }
+      ranges[family] = [from, next];
+    }
+    this._ranges = ranges as Record<Family, readonly [number, number]>;
+    this._size = next;
+  }
+
+  /** The values of `record` under the families' keys (one pass over its keys); undefined when it has none. */
+  read(record: UnknownRecord | undefined): FamilyValues | undefined {
+    if (record === undefined) return undefined;
+    let values: unknown[] | undefined;
+    for (const key in record) {
+      const slot = this._slots.get(key);
+      if (slot !== undefined) (values ??= new Array<unknown>(this._size))[slot] = record[key];
+    }
+    return values;
+  }
+
+  /** The first of `family`'s keys holding a non-empty string. */
+  string(values: FamilyValues | undefined, family: Family): string | undefined {
+    if (values === undefined) return undefined;
+    const [from, to] = this._ranges[family];
+    for (let slot = from; slot < to; slot++) {
+      const value = asString(values[slot]);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /** The first of `family`'s keys holding a finite number. */
+  number(values: FamilyValues | undefined, family: Family): number | undefined {
+    if (values === undefined) return undefined;
+    const [from, to] = this._ranges[family];
+    for (let slot = from; slot < to; slot++) {
+      const value = asNumber(values[slot]);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
+  /** The value under `family`'s first key (families of one key, or values that are not strings or numbers). */
+  value(values: FamilyValues | undefined, family: Family): unknown {
+    return values?.[this._ranges[family][0]];
+  }
+}
+
+/** What {@link KeyFamilies.read} returns: values by slot. */
+export type FamilyValues = readonly unknown[];

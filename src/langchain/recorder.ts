@@ -19,7 +19,8 @@ import { registerRun, unregisterRun } from './context-bridge.js';
 import { bubbleUpName, errorMessage, errorType } from './errors.js';
 import { outputMessages, toolResponseValue } from './messages.js';
 import type { PartOptions } from './messages.js';
-import { addTagsAndMetadata } from './metadata.js';
+import { RUN_METADATA, addTagsAndMetadata, conversationIdOf } from './metadata.js';
+import type { RunMetadata } from './metadata.js';
 import type { GenAIMetrics } from './metrics.js';
 import { providerFromLsProvider } from './provider.js';
 import { asNumber, asRecord, asString, firstString } from './read.js';
@@ -34,32 +35,6 @@ import { addUsage, setUsageAttributes, usageFromMetadata } from './usage.js';
 const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
 const HIDDEN_TAG = 'langsmith:hidden';
 const MAX_STATUS_MESSAGE = 1024;
-
-/** Metadata keys of the conversation id, by precedence. */
-const CONVERSATION_KEYS = new Map(['thread_id', 'conversation_id', 'session_id', 'threadId', 'conversationId', 'sessionId'].map((key, rank) => [key, rank]));
-
-/**
- * The conversation id: the first of CONVERSATION_KEYS holding a non-empty string, else a numeric
- * `thread_id`. One pass over the metadata's keys (most runs have none of these, and looking up six
- * absent keys per run costs more than visiting the few keys there are).
- */
-function conversationIdOf(metadata: UnknownRecord | undefined): string | undefined {
-  if (metadata === undefined) return undefined;
-  let id: string | undefined;
-  let rank = CONVERSATION_KEYS.size;
-  for (const key in metadata) {
-    const keyRank = CONVERSATION_KEYS.get(key);
-    if (keyRank === undefined || keyRank >= rank) continue;
-    const value = asString(metadata[key]);
-    if (value !== undefined) {
-      id = value;
-      rank = keyRank;
-    }
-  }
-  if (id !== undefined) return id;
-  const numeric = asNumber(metadata['thread_id']);
-  return numeric !== undefined ? String(numeric) : undefined;
-}
 
 /** What the recorder needs; built by the handler from its resolved options. */
 export interface RecorderParts {
@@ -146,11 +121,11 @@ export class RunRecorder {
     return record;
   }
 
-  private _commonAttributes(attributes: Attributes, runId: string, runType: string, name: string, tags: string[] | undefined, metadata: UnknownRecord | undefined): void {
+  private _commonAttributes(attributes: Attributes, runId: string, runType: string, name: string, tags: string[] | undefined, metadata: UnknownRecord | undefined, known: RunMetadata): void {
     attributes[la.ATTR_LANGCHAIN_RUN_ID] = runId;
     attributes[la.ATTR_LANGCHAIN_RUN_TYPE] = runType;
     attributes[la.ATTR_LANGCHAIN_RUN_NAME] = name;
-    const conversationId = conversationIdOf(metadata);
+    const conversationId = conversationIdOf(known);
     if (conversationId !== undefined) attributes[this._names.conversationId] = conversationId;
     addTagsAndMetadata(attributes, tags, metadata);
   }
@@ -164,8 +139,9 @@ export class RunRecorder {
       this._skip(call.runId, parent, ctx);
       return;
     }
-    const run = kind.describe(call, parent, this._names);
-    this._commonAttributes(run.attributes, call.runId, run.runType, run.runName, call.tags, call.metadata);
+    const known = RUN_METADATA.read(call.metadata);
+    const run = kind.describe(call, parent, this._names, known);
+    this._commonAttributes(run.attributes, call.runId, run.runType, run.runName, call.tags, call.metadata, known);
     const startedAt = performance.now();
     const span = this._tracer.startSpan(run.spanName, { kind: kind.spanKind, attributes: run.attributes }, ctx);
     const record = this._register(call.runId, span, ctx, parent, run.kind, run.agentName, startedAt);

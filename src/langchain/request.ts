@@ -8,23 +8,30 @@ import type { Attributes } from '@opentelemetry/api';
 import type { SemconvNames } from '../semconv/profile.js';
 import { GenAIOutputType } from '../semconv/values.js';
 import type { ToolDefinition } from '../semconv/parts.js';
+import { RUN_METADATA } from './metadata.js';
+import type { RunMetadata } from './metadata.js';
 import { providerFromClassName, providerFromLsProvider } from './provider.js';
-import { asRecord, asString, asStringArray, firstNumberOf, firstStringOf, serializedClassName } from './read.js';
+import { KeyFamilies, asRecord, asString, asStringArray, serializedClassName } from './read.js';
 import type { UnknownRecord } from './read.js';
 
-// Provider spellings of each request parameter, checked in order (constant arrays: no allocation per call).
-const MODEL_KEYS = ['model', 'model_name', 'modelName', 'model_id', 'modelId', 'deployment_name', 'azureOpenAIApiDeploymentName'];
-const TEMPERATURE_KEYS = ['temperature'];
-const MAX_TOKENS_KEYS = ['max_tokens', 'max_completion_tokens', 'maxTokens', 'max_output_tokens', 'maxOutputTokens', 'num_predict'];
-const TOP_P_KEYS = ['top_p', 'topP'];
-const TOP_K_KEYS = ['top_k', 'topK'];
-const FREQUENCY_PENALTY_KEYS = ['frequency_penalty', 'frequencyPenalty'];
-const PRESENCE_PENALTY_KEYS = ['presence_penalty', 'presencePenalty'];
-const SEED_KEYS = ['seed', 'randomSeed', 'random_seed'];
-const CHOICE_KEYS = ['n', 'candidateCount', 'candidate_count'];
-const LS_TEMPERATURE = ['ls_temperature'];
-const LS_MAX_TOKENS = ['ls_max_tokens'];
-
+// Provider spellings of each request parameter, in precedence order.
+const PARAMS = new KeyFamilies({
+  model: ['model', 'model_name', 'modelName', 'model_id', 'modelId', 'deployment_name', 'azureOpenAIApiDeploymentName'],
+  temperature: ['temperature'],
+  maxTokens: ['max_tokens', 'max_completion_tokens', 'maxTokens', 'max_output_tokens', 'maxOutputTokens', 'num_predict'],
+  topP: ['top_p', 'topP'],
+  topK: ['top_k', 'topK'],
+  frequencyPenalty: ['frequency_penalty', 'frequencyPenalty'],
+  presencePenalty: ['presence_penalty', 'presencePenalty'],
+  seed: ['seed', 'randomSeed', 'random_seed'],
+  choices: ['n', 'candidateCount', 'candidate_count'],
+  stop: ['stop'],
+  stopSequences: ['stop_sequences'],
+  stopSequencesCamel: ['stopSequences'],
+  stream: ['stream'],
+  streaming: ['streaming'],
+  responseFormat: ['response_format'],
+});
 /** What the inference span starts with. */
 export interface InferenceRequest {
   readonly attributes: Attributes;
@@ -39,57 +46,54 @@ export function invocationParams(extraParams: UnknownRecord | undefined): Unknow
   return asRecord(extraParams?.['invocation_params']);
 }
 
-/** Request attributes of a chat-model or LLM run. */
+/** Request attributes of a chat-model or LLM run (`known`: what its metadata says, see RUN_METADATA). */
 export function inferenceRequest(
   n: SemconvNames,
   operation: string,
   serialized: unknown,
   extraParams: UnknownRecord | undefined,
-  metadata: UnknownRecord | undefined,
+  known: RunMetadata,
 ): InferenceRequest {
-  const params = invocationParams(extraParams);
-  const lsProvider = asString(metadata?.['ls_provider']);
+  const params = PARAMS.read(invocationParams(extraParams));
+  const lsProvider = RUN_METADATA.string(known, 'lsProvider');
   const className = serializedClassName(serialized);
   const provider =
     lsProvider !== undefined
       ? providerFromLsProvider(lsProvider)
       : ((className !== undefined ? providerFromClassName(className) : undefined) ?? className ?? 'langchain');
-  const model =
-    asString(metadata?.['ls_model_name']) ??
-    firstStringOf(params, MODEL_KEYS);
+  const model = RUN_METADATA.string(known, 'lsModelName') ?? PARAMS.string(params, 'model');
 
   const attributes: Attributes = { [n.operationName]: operation, [n.providerName]: provider };
   if (model !== undefined) attributes[n.requestModel] = model;
-  const temperature = firstNumberOf(metadata, LS_TEMPERATURE) ?? firstNumberOf(params, TEMPERATURE_KEYS);
+  const temperature = RUN_METADATA.number(known, 'lsTemperature') ?? PARAMS.number(params, 'temperature');
   if (temperature !== undefined) attributes[n.requestTemperature] = temperature;
-  const maxTokens = firstNumberOf(metadata, LS_MAX_TOKENS) ?? firstNumberOf(params, MAX_TOKENS_KEYS);
+  const maxTokens = RUN_METADATA.number(known, 'lsMaxTokens') ?? PARAMS.number(params, 'maxTokens');
   if (maxTokens !== undefined) attributes[n.requestMaxTokens] = maxTokens;
-  const topP = firstNumberOf(params, TOP_P_KEYS);
+  const topP = PARAMS.number(params, 'topP');
   if (topP !== undefined) attributes[n.requestTopP] = topP;
-  const topK = firstNumberOf(params, TOP_K_KEYS);
+  const topK = PARAMS.number(params, 'topK');
   if (topK !== undefined) attributes[n.requestTopK] = topK;
-  const frequencyPenalty = firstNumberOf(params, FREQUENCY_PENALTY_KEYS);
+  const frequencyPenalty = PARAMS.number(params, 'frequencyPenalty');
   if (frequencyPenalty !== undefined) attributes[n.requestFrequencyPenalty] = frequencyPenalty;
-  const presencePenalty = firstNumberOf(params, PRESENCE_PENALTY_KEYS);
+  const presencePenalty = PARAMS.number(params, 'presencePenalty');
   if (presencePenalty !== undefined) attributes[n.requestPresencePenalty] = presencePenalty;
-  const seed = firstNumberOf(params, SEED_KEYS);
+  const seed = PARAMS.number(params, 'seed');
   if (seed !== undefined) attributes[n.requestSeed] = seed;
   const stop =
-    asStringArray(metadata?.['ls_stop']) ??
-    asStringArray(params?.['stop']) ??
-    asStringArray(params?.['stop_sequences']) ??
-    asStringArray(params?.['stopSequences']);
+    asStringArray(RUN_METADATA.value(known, 'lsStop')) ??
+    asStringArray(PARAMS.value(params, 'stop')) ??
+    asStringArray(PARAMS.value(params, 'stopSequences')) ??
+    asStringArray(PARAMS.value(params, 'stopSequencesCamel'));
   if (stop !== undefined) attributes[n.requestStopSequences] = stop;
-  const choices = firstNumberOf(params, CHOICE_KEYS);
+  const choices = PARAMS.number(params, 'choices');
   if (choices !== undefined && choices !== 1) attributes[n.requestChoiceCount] = choices;
-  if (params?.['stream'] === true || params?.['streaming'] === true) attributes[n.requestStream] = true;
-  const outputType = outputTypeOf(params);
+  if (PARAMS.value(params, 'stream') === true || PARAMS.value(params, 'streaming') === true) attributes[n.requestStream] = true;
+  const outputType = outputTypeOf(PARAMS.value(params, 'responseFormat'));
   if (outputType !== undefined) attributes[n.outputType] = outputType;
   return { attributes, model, provider, providerKnown: lsProvider !== undefined };
 }
 
-function outputTypeOf(params: UnknownRecord | undefined): string | undefined {
-  const format = params?.['response_format'];
+function outputTypeOf(format: unknown): string | undefined {
   const type = typeof format === 'string' ? format : asString(asRecord(format)?.['type']);
   if (type === undefined) return undefined;
   if (type === 'json_object' || type === 'json_schema' || type === 'json') return GenAIOutputType.JSON;

@@ -8,8 +8,8 @@ import type { Attributes } from '@opentelemetry/api';
 import type { SemconvNames } from '../semconv/profile.js';
 import { genAIFinishReason } from '../semconv/finish-reasons.js';
 import { GenAIFinishReason } from '../semconv/values.js';
-import { asRecord, asString, firstString } from './read.js';
-import type { UnknownRecord } from './read.js';
+import { KeyFamilies, asRecord, asString } from './read.js';
+import type { FamilyValues, UnknownRecord } from './read.js';
 import { setUsageAttributes, usageFromLlmOutput, usageFromMetadata } from './usage.js';
 import type { Usage } from './usage.js';
 
@@ -22,6 +22,17 @@ export interface InferenceResponse {
   readonly modelProvider: string | undefined;
 }
 
+/** What a choice's `response_metadata` (or `generationInfo`) may say, by provider spelling. */
+const RESPONSE_METADATA = new KeyFamilies({
+  finishReason: ['finish_reason', 'stop_reason', 'finishReason', 'stopReason'],
+  model: ['model_name', 'model', 'modelId', 'model_id'],
+  id: ['id'],
+  modelProvider: ['model_provider'],
+});
+
+/** What a provider's `llmOutput` may say. */
+const LLM_OUTPUT = new KeyFamilies({ model: ['model_name', 'model'], id: ['id'] });
+
 /** The choices (generations) of the run's one prompt. */
 export function choicesOf(output: unknown): UnknownRecord[] {
   const generations = asRecord(output)?.['generations'];
@@ -32,11 +43,12 @@ export function choicesOf(output: unknown): UnknownRecord[] {
 /** The finish reason of one choice, mapped; inferred from tool calls when the provider gave none. */
 export function finishReasonOf(choice: UnknownRecord): string | undefined {
   const message = asRecord(choice['message']);
-  const metadata = asRecord(message?.['response_metadata']);
-  const info = asRecord(choice['generationInfo']);
+  return finishReason(message, RESPONSE_METADATA.read(asRecord(message?.['response_metadata'])), choice);
+}
+
+function finishReason(message: UnknownRecord | undefined, metadata: FamilyValues | undefined, choice: UnknownRecord): string | undefined {
   const raw =
-    firstString(metadata, 'finish_reason', 'stop_reason', 'finishReason', 'stopReason') ??
-    firstString(info, 'finish_reason', 'stop_reason', 'finishReason', 'stopReason');
+    RESPONSE_METADATA.string(metadata, 'finishReason') ?? RESPONSE_METADATA.string(RESPONSE_METADATA.read(asRecord(choice['generationInfo'])), 'finishReason');
   if (raw !== undefined) return genAIFinishReason(raw);
   const toolCalls = message?.['tool_calls'];
   return Array.isArray(toolCalls) && toolCalls.length > 0 ? GenAIFinishReason.TOOL_CALL : undefined;
@@ -58,16 +70,17 @@ export function inferenceResponse(n: SemconvNames, output: unknown, streamedUsag
   let modelProvider: string | undefined;
   for (const choice of choicesOf(output)) {
     const message = asRecord(choice['message']);
-    const metadata = asRecord(message?.['response_metadata']);
-    const reason = finishReasonOf(choice);
+    const metadata = RESPONSE_METADATA.read(asRecord(message?.['response_metadata']));
+    const reason = finishReason(message, metadata, choice);
     if (reason !== undefined) reasons.push(reason);
-    responseModel ??= firstString(metadata, 'model_name', 'model', 'modelId', 'model_id');
-    responseId ??= providerMessageId(message) ?? firstString(metadata, 'id');
+    responseModel ??= RESPONSE_METADATA.string(metadata, 'model');
+    responseId ??= providerMessageId(message) ?? RESPONSE_METADATA.string(metadata, 'id');
     usage ??= usageFromMetadata(message?.['usage_metadata']);
-    modelProvider ??= asString(metadata?.['model_provider']);
+    modelProvider ??= RESPONSE_METADATA.string(metadata, 'modelProvider');
   }
-  responseModel ??= firstString(llmOutput, 'model_name', 'model');
-  responseId ??= firstString(llmOutput, 'id');
+  const fromLlmOutput = LLM_OUTPUT.read(llmOutput);
+  responseModel ??= LLM_OUTPUT.string(fromLlmOutput, 'model');
+  responseId ??= LLM_OUTPUT.string(fromLlmOutput, 'id');
   usage ??= usageFromLlmOutput(llmOutput) ?? streamedUsage;
 
   const attributes: Attributes = {};

@@ -20,7 +20,9 @@ import type { RunScope } from './chain-values.js';
 import { classifyChain } from './classify.js';
 import { chatInput, promptInput, toolResponseValue } from './messages.js';
 import type { PartOptions } from './messages.js';
-import { asRecord, asString, serializedClassName } from './read.js';
+import { RUN_METADATA } from './metadata.js';
+import type { RunMetadata } from './metadata.js';
+import { asRecord, serializedClassName } from './read.js';
 import type { UnknownRecord } from './read.js';
 import { inferenceRequest, toolDefinitions } from './request.js';
 import type { InferenceState, RunKind, RunRecord } from './runs.js';
@@ -68,8 +70,8 @@ export interface StartKind<Args extends unknown[]> {
   /** The callback's positional arguments, by name. */
   readonly read: (args: Args) => StartCall;
   readonly spanKind: SpanKind;
-  /** What the run is; `parent` is the run's recorded parent, if any. */
-  readonly describe: (call: StartCall, parent: RunRecord | undefined, names: SemconvNames) => RunStart;
+  /** What the run is; `parent` is the run's recorded parent, if any; `known` what its metadata says. */
+  readonly describe: (call: StartCall, parent: RunRecord | undefined, names: SemconvNames, known: RunMetadata) => RunStart;
   /** Content recorded on the new span (only called while content is recorded or hooked). */
   readonly content?: (scope: RunScope, record: RunRecord, span: Span, call: StartCall) => void;
   /**
@@ -140,8 +142,8 @@ function inference<Input>(
     callback,
     read: ([serialized, input, runId, parentRunId, extraParams, tags, metadata, runName]) => ({ serialized, input, runId, parentRunId, extraParams, tags, metadata, runName }),
     spanKind: SpanKind.CLIENT,
-    describe: (call, parent, n) => {
-      const request = inferenceRequest(n, operation, call.serialized, call.extraParams, call.metadata);
+    describe: (call, parent, n, known) => {
+      const request = inferenceRequest(n, operation, call.serialized, call.extraParams, known);
       const metricAttributes: Attributes = { [n.operationName]: operation, [n.providerName]: request.provider };
       if (request.model !== undefined) metricAttributes[n.requestModel] = request.model;
       return {
@@ -169,13 +171,14 @@ const chain: StartKind<ChainStartArgs> = {
   callback: 'handleChainStart',
   read: ([serialized, input, runId, parentRunId, tags, metadata, runType, runName, extra]) => ({ serialized, input, runId, parentRunId, tags, metadata, runName, runType, extra }),
   spanKind: SpanKind.INTERNAL,
-  describe: (call, parent, n) => {
+  describe: (call, parent, n, known) => {
     const name = call.runName ?? serializedClassName(call.serialized) ?? 'chain';
-    const chainClass = classifyChain(call.serialized, name, call.metadata, parent !== undefined, parent?.agentName);
+    const lcAgentName = RUN_METADATA.string(known, 'agentName');
+    const chainClass = classifyChain(call.serialized, name, lcAgentName, parent !== undefined, parent?.agentName);
     const attributes: Attributes = {};
     let spanName = name;
     let kind: RunKind = 'chain';
-    let agentName = asString(call.metadata?.['lc_agent_name']) ?? parent?.agentName;
+    let agentName = lcAgentName ?? parent?.agentName;
     if (chainClass.kind === 'agent') {
       kind = 'agent';
       attributes[n.operationName] = GenAIOperation.INVOKE_AGENT;

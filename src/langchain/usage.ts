@@ -6,7 +6,7 @@
  */
 import type { Attributes } from '@opentelemetry/api';
 import type { SemconvNames } from '../semconv/profile.js';
-import { asNumber, asRecord, firstNumber } from './read.js';
+import { KeyFamilies, asNumber, asRecord } from './read.js';
 import type { UnknownRecord } from './read.js';
 
 /** Token counts; a field is absent when the provider did not report it. */
@@ -37,22 +37,31 @@ export function usageFromMetadata(value: unknown): Usage | undefined {
   return isEmpty(usage) ? undefined : usage;
 }
 
+const LLM_OUTPUT = new KeyFamilies({ tokenUsage: ['tokenUsage'], usage: ['usage'] });
+/** OpenAI-style `llmOutput.tokenUsage`. */
+const TOKEN_USAGE = new KeyFamilies({ input: ['promptTokens', 'inputTokens'], output: ['completionTokens', 'outputTokens'] });
+/** Anthropic- or OpenAI-style `llmOutput.usage`. */
+const RAW_USAGE = new KeyFamilies({
+  input: ['input_tokens', 'prompt_tokens', 'inputTokens'],
+  output: ['output_tokens', 'completion_tokens', 'outputTokens'],
+  cacheRead: ['cache_read_input_tokens'],
+  cacheCreation: ['cache_creation_input_tokens'],
+});
+
 /** Usage from a provider `llmOutput` (`tokenUsage` OpenAI-style, `usage` Anthropic- or OpenAI-style). */
 export function usageFromLlmOutput(llmOutput: UnknownRecord | undefined): Usage | undefined {
-  if (llmOutput === undefined) return undefined;
-  const tokenUsage = asRecord(llmOutput['tokenUsage']);
-  const raw = asRecord(llmOutput['usage']);
+  const fields = LLM_OUTPUT.read(llmOutput);
+  if (fields === undefined) return undefined;
+  const tokenUsage = TOKEN_USAGE.read(asRecord(LLM_OUTPUT.value(fields, 'tokenUsage')));
+  const raw = RAW_USAGE.read(asRecord(LLM_OUTPUT.value(fields, 'usage')));
   const usage: Usage = {};
-  const input =
-    firstNumber(tokenUsage, 'promptTokens', 'inputTokens') ?? firstNumber(raw, 'input_tokens', 'prompt_tokens', 'inputTokens');
+  const input = TOKEN_USAGE.number(tokenUsage, 'input') ?? RAW_USAGE.number(raw, 'input');
   if (input !== undefined) usage.input = input;
-  const output =
-    firstNumber(tokenUsage, 'completionTokens', 'outputTokens') ??
-    firstNumber(raw, 'output_tokens', 'completion_tokens', 'outputTokens');
+  const output = TOKEN_USAGE.number(tokenUsage, 'output') ?? RAW_USAGE.number(raw, 'output');
   if (output !== undefined) usage.output = output;
-  const cacheRead = firstNumber(raw, 'cache_read_input_tokens');
+  const cacheRead = RAW_USAGE.number(raw, 'cacheRead');
   if (cacheRead !== undefined) usage.cacheRead = cacheRead;
-  const cacheCreation = firstNumber(raw, 'cache_creation_input_tokens');
+  const cacheCreation = RAW_USAGE.number(raw, 'cacheCreation');
   if (cacheCreation !== undefined) usage.cacheCreation = cacheCreation;
   return isEmpty(usage) ? undefined : usage;
 }
