@@ -8,7 +8,7 @@ import type { ChatMessage, MessagePart, OutputMessage, SystemInstructions } from
 import { GenAIFinishReason } from '../semconv/values.js';
 import { asRecord, asString } from './read.js';
 import type { UnknownRecord } from './read.js';
-import { choicesOf, finishReasonOf } from './response.js';
+import type { ResponseChoice } from './response.js';
 
 /** Options of the conversion. */
 export interface PartOptions {
@@ -240,14 +240,12 @@ export function promptInput(prompt: string): ChatMessage[] {
 }
 
 /** The output messages (one per choice) of a finished chat-model / LLM run. */
-export function outputMessages(output: unknown, options: PartOptions): OutputMessage[] {
-  const out: OutputMessage[] = [];
-  for (const choice of choicesOf(output)) {
-    const message = asRecord(choice['message']);
-    const parts = message !== undefined ? partsOf(message, options) : [{ type: 'text' as const, content: asString(choice['text']) ?? '' }];
-    out.push({ role: 'assistant', parts, finish_reason: finishReasonOf(choice) ?? GenAIFinishReason.STOP });
-  }
-  return out;
+export function outputMessages(choices: readonly ResponseChoice[], options: PartOptions): OutputMessage[] {
+  return choices.map(({ choice, message, finishReason }) => ({
+    role: 'assistant',
+    parts: message !== undefined ? partsOf(message, options) : [{ type: 'text' as const, content: asString(choice['text']) ?? '' }],
+    finish_reason: finishReason ?? GenAIFinishReason.STOP,
+  }));
 }
 
 /** Messages of a chain's inputs/outputs (`{messages: [...]}` as LangGraph agents use), if any. */

@@ -202,7 +202,7 @@ export class RunRecorder {
       span.setAttribute(n.providerName, provider);
     }
     if (cached) span.setAttribute(la.ATTR_LANGCHAIN_CACHED, true);
-    this._content.record(span, runId, n.outputMessages, () => outputMessages(output, this._parts));
+    if (this._content.active) this._content.recordValue(span, runId, n.outputMessages, outputMessages(response.choices, this._parts));
     if (this._metrics.enabled) {
       const metricAttributes: Attributes = { ...state.metricAttributes, [n.providerName]: provider };
       if (response.responseModel !== undefined) metricAttributes[n.responseModel] = response.responseModel;

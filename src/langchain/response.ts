@@ -13,9 +13,18 @@ import type { FamilyValues, UnknownRecord } from './read.js';
 import { setUsageAttributes, usageFromLlmOutput, usageFromMetadata } from './usage.js';
 import type { Usage } from './usage.js';
 
+/** One choice of the answer, with its finish reason (mapped). */
+export interface ResponseChoice {
+  readonly choice: UnknownRecord;
+  readonly message: UnknownRecord | undefined;
+  readonly finishReason: string | undefined;
+}
+
 /** What the inference span ends with. */
 export interface InferenceResponse {
   readonly attributes: Attributes;
+  /** The choices, for the output messages. */
+  readonly choices: readonly ResponseChoice[];
   readonly usage: Usage | undefined;
   readonly responseModel: string | undefined;
   /** `response_metadata.model_provider`, when the model reported one. */
@@ -31,21 +40,16 @@ const RESPONSE_METADATA = new KeyFamilies({
 });
 
 /** What a provider's `llmOutput` may say. */
-const LLM_OUTPUT = new KeyFamilies({ model: ['model_name', 'model'], id: ['id'] });
+const LLM_OUTPUT = new KeyFamilies({ model: ['model_name', 'model'], id: ['id'], tokenUsage: ['tokenUsage'], usage: ['usage'] });
 
 /** The choices (generations) of the run's one prompt. */
-export function choicesOf(output: unknown): UnknownRecord[] {
+function choicesOf(output: unknown): UnknownRecord[] {
   const generations = asRecord(output)?.['generations'];
   const first: unknown = Array.isArray(generations) ? generations[0] : undefined;
   return Array.isArray(first) ? (first as unknown[]).map(asRecord).filter((item) => item !== undefined) : [];
 }
 
 /** The finish reason of one choice, mapped; inferred from tool calls when the provider gave none. */
-export function finishReasonOf(choice: UnknownRecord): string | undefined {
-  const message = asRecord(choice['message']);
-  return finishReason(message, RESPONSE_METADATA.read(asRecord(message?.['response_metadata'])), choice);
-}
-
 function finishReason(message: UnknownRecord | undefined, metadata: FamilyValues | undefined, choice: UnknownRecord): string | undefined {
   const raw =
     RESPONSE_METADATA.string(metadata, 'finishReason') ?? RESPONSE_METADATA.string(RESPONSE_METADATA.read(asRecord(choice['generationInfo'])), 'finishReason');
@@ -64,6 +68,7 @@ function providerMessageId(message: UnknownRecord | undefined): string | undefin
 export function inferenceResponse(n: SemconvNames, output: unknown, streamedUsage: Usage | undefined): InferenceResponse {
   const llmOutput = asRecord(asRecord(output)?.['llmOutput']);
   const reasons: string[] = [];
+  const choices: ResponseChoice[] = [];
   let responseModel: string | undefined;
   let responseId: string | undefined;
   let usage: Usage | undefined;
@@ -73,6 +78,7 @@ export function inferenceResponse(n: SemconvNames, output: unknown, streamedUsag
     const metadata = RESPONSE_METADATA.read(asRecord(message?.['response_metadata']));
     const reason = finishReason(message, metadata, choice);
     if (reason !== undefined) reasons.push(reason);
+    choices.push({ choice, message, finishReason: reason });
     responseModel ??= RESPONSE_METADATA.string(metadata, 'model');
     responseId ??= providerMessageId(message) ?? RESPONSE_METADATA.string(metadata, 'id');
     usage ??= usageFromMetadata(message?.['usage_metadata']);
@@ -81,12 +87,13 @@ export function inferenceResponse(n: SemconvNames, output: unknown, streamedUsag
   const fromLlmOutput = LLM_OUTPUT.read(llmOutput);
   responseModel ??= LLM_OUTPUT.string(fromLlmOutput, 'model');
   responseId ??= LLM_OUTPUT.string(fromLlmOutput, 'id');
-  usage ??= usageFromLlmOutput(llmOutput) ?? streamedUsage;
+  usage ??=
+    usageFromLlmOutput(asRecord(LLM_OUTPUT.value(fromLlmOutput, 'tokenUsage')), asRecord(LLM_OUTPUT.value(fromLlmOutput, 'usage'))) ?? streamedUsage;
 
   const attributes: Attributes = {};
   if (responseModel !== undefined) attributes[n.responseModel] = responseModel;
   if (responseId !== undefined) attributes[n.responseId] = responseId;
   if (reasons.length > 0) attributes[n.responseFinishReasons] = reasons;
   if (usage !== undefined) setUsageAttributes(attributes, n, usage);
-  return { attributes, usage, responseModel, modelProvider };
+  return { attributes, choices, usage, responseModel, modelProvider };
 }

@@ -37,7 +37,6 @@ export function usageFromMetadata(value: unknown): Usage | undefined {
   return isEmpty(usage) ? undefined : usage;
 }
 
-const LLM_OUTPUT = new KeyFamilies({ tokenUsage: ['tokenUsage'], usage: ['usage'] });
 /** OpenAI-style `llmOutput.tokenUsage`. */
 const TOKEN_USAGE = new KeyFamilies({ input: ['promptTokens', 'inputTokens'], output: ['completionTokens', 'outputTokens'] });
 /** Anthropic- or OpenAI-style `llmOutput.usage`. */
@@ -48,12 +47,11 @@ const RAW_USAGE = new KeyFamilies({
   cacheCreation: ['cache_creation_input_tokens'],
 });
 
-/** Usage from a provider `llmOutput` (`tokenUsage` OpenAI-style, `usage` Anthropic- or OpenAI-style). */
-export function usageFromLlmOutput(llmOutput: UnknownRecord | undefined): Usage | undefined {
-  const fields = LLM_OUTPUT.read(llmOutput);
-  if (fields === undefined) return undefined;
-  const tokenUsage = TOKEN_USAGE.read(asRecord(LLM_OUTPUT.value(fields, 'tokenUsage')));
-  const raw = RAW_USAGE.read(asRecord(LLM_OUTPUT.value(fields, 'usage')));
+/** Usage from a provider's `llmOutput.tokenUsage` (OpenAI-style) and `llmOutput.usage` (Anthropic- or OpenAI-style). */
+export function usageFromLlmOutput(tokenUsageRecord: UnknownRecord | undefined, usageRecord: UnknownRecord | undefined): Usage | undefined {
+  const tokenUsage = TOKEN_USAGE.read(tokenUsageRecord);
+  const raw = RAW_USAGE.read(usageRecord);
+  if (tokenUsage === undefined && raw === undefined) return undefined;
   const usage: Usage = {};
   const input = TOKEN_USAGE.number(tokenUsage, 'input') ?? RAW_USAGE.number(raw, 'input');
   if (input !== undefined) usage.input = input;
