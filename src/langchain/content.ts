@@ -4,8 +4,8 @@
  * value goes through the content hook first (if one is set), then, when capture is on, is recorded
  * as JSON of at most `maxContentLength` characters that still parses.
  */
-import { diag } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
+import { errorDetail, limitedLog } from './log.js';
 import { boundedJson, truncateText } from './truncate.js';
 
 /** What the content hook is told about a value. */
@@ -28,8 +28,6 @@ export type ContentHook = (value: unknown, info: ContentHookInfo) => unknown;
 
 /** How a value is written to its attribute. */
 export type ContentFormat = 'json' | 'text';
-
-const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
 
 /** Applies the capture switch, the hook and the length limit. */
 export class ContentPolicy {
@@ -85,7 +83,7 @@ export class ContentPolicy {
         value = this._hook(value, { attribute, runId, span });
       } catch (error) {
         this._hookFailures += 1;
-        if (this._hookFailures === 1) log.warn('content hook threw; the value was not recorded', error);
+        limitedLog.warn('content hook threw; the value was not recorded', () => errorDetail(error));
         return undefined;
       }
       if (value === undefined) return undefined;

@@ -18,12 +18,13 @@
  * a model class that overrides `_generateUncached`/`_streamIterator` itself is not reached; the
  * chat-model stream-events path (`_streamChatModelEvents`) is not bridged.
  */
-import { context, diag, trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import type { Context, Span } from '@opentelemetry/api';
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { BaseLLM } from '@langchain/core/language_models/llms';
 import { BaseRetriever } from '@langchain/core/retrievers';
 import { StructuredTool } from '@langchain/core/tools';
+import { errorDetail, limitedLog, log } from './log.js';
 
 /** What the handler registers per live run (its run record). */
 export interface BridgeEntry {
@@ -33,7 +34,6 @@ export interface BridgeEntry {
   readonly onCancel?: ((runId: string, reason: unknown) => void) | undefined;
 }
 
-const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
 const PATCHED = Symbol.for('aim-otel-bridge.langchain.patched');
 /** Prototypes (per entry point) whose workers are already patched: the common path is one lookup. */
 let seen = new WeakMap<object, Set<string>>();
@@ -143,7 +143,7 @@ function wrapStream(original: AnyFunction): AnyFunction {
         try {
           entry.onCancel?.(runId, reason);
         } catch (error) {
-          log.debug('stream cancel notification failed', error);
+          limitedLog.debug('stream cancel notification failed', () => errorDetail(error));
         }
       });
     };

@@ -20,7 +20,7 @@ import type { DocumentInterface } from '@langchain/core/documents';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { ChainValues } from '@langchain/core/utils/types';
-import { type Span, diag, trace } from '@opentelemetry/api';
+import { type Span, trace } from '@opentelemetry/api';
 import { semconvNames } from '../semconv/profile.js';
 import type { SemconvNames } from '../semconv/profile.js';
 import { VERSION } from '../version.js';
@@ -32,13 +32,12 @@ import { GenAIMetrics, INSTRUMENTATION_SCOPE } from './metrics.js';
 import { resolveOptions } from './options.js';
 import type { GenAICallbackHandlerOptions } from './options.js';
 import { asRecord } from './read.js';
+import { errorDetail, limitedLog } from './log.js';
 import { RunRecorder } from './recorder.js';
 import { RunRegistry } from './runs.js';
 import { START_KINDS } from './starts.js';
 import type { ChainStartArgs, InferenceStartArgs, RetrieverStartArgs, StartKind, ToolStartArgs } from './starts.js';
 import { usageFromMetadata } from './usage.js';
-
-const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
 
 /** LangChain's start callbacks: the handler's fallback when LangChain does not call the hooks. */
 const START_CALLBACKS: readonly string[] = Object.values(START_KINDS).map((kind) => kind.callback);
@@ -320,6 +319,6 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
       fn();
     } catch (error) {
       this._callbackErrors += 1;
-      if (this._callbackErrors <= 10) log.error(`${callback} failed; the run's telemetry may be incomplete`, error);
+      limitedLog.error(`${callback} failed; the run's telemetry may be incomplete`, () => errorDetail(error));
     }
   }}

@@ -1,10 +1,10 @@
 /** Options of the GenAI callback handler, and their resolution (code > environment > default). */
-import { diag } from '@opentelemetry/api';
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
 import { DEFAULT_SEMCONV_PROFILE, isSemconvProfile } from '../semconv/profile.js';
 import type { SemconvProfile } from '../semconv/profile.js';
 import type { ContentHook } from './content.js';
 import { captureContentFromEnv } from './env.js';
+import { log } from './log.js';
 
 /** Options of {@link GenAICallbackHandler}. Every field is optional. */
 export interface GenAICallbackHandlerOptions {
@@ -94,8 +94,6 @@ export interface ResolvedOptions {
 export const DEFAULT_MAX_CONTENT_LENGTH = 16_384;
 export const DEFAULT_RUN_TIMEOUT_MS = 3_600_000;
 export const DEFAULT_MAX_OPEN_RUNS = 10_000;
-
-const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
 
 function positive(name: string, value: number | undefined, fallback: number, minimum: number): number {
   if (value === undefined) return fallback;

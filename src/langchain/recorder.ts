@@ -7,7 +7,7 @@
 import type { DocumentInterface } from '@langchain/core/documents';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { ChainValues } from '@langchain/core/utils/types';
-import { SpanStatusCode, context, diag } from '@opentelemetry/api';
+import { SpanStatusCode, context } from '@opentelemetry/api';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { SemconvNames } from '../semconv/profile.js';
 import type { RetrievalDocument } from '../semconv/parts.js';
@@ -19,6 +19,7 @@ import { registerRun, unregisterRun } from './context-bridge.js';
 import { bubbleUpName, errorMessage, errorType } from './errors.js';
 import { outputMessages, toolResponseValue } from './messages.js';
 import type { PartOptions } from './messages.js';
+import { limitedLog } from './log.js';
 import { RUN_METADATA, addTagsAndMetadata, conversationIdOf } from './metadata.js';
 import type { RunMetadata } from './metadata.js';
 import type { GenAIMetrics } from './metrics.js';
@@ -32,7 +33,6 @@ import type { StartCall, StartKind } from './starts.js';
 import { isTracingSuppressed } from './suppression.js';
 import { addUsage, setUsageAttributes, usageFromMetadata } from './usage.js';
 
-const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/langchain' });
 const HIDDEN_TAG = 'langsmith:hidden';
 const MAX_STATUS_MESSAGE = 1024;
 
@@ -291,7 +291,7 @@ export class RunRecorder {
         [this._names.errorType]: type,
       }, undefined);
     }
-    log.warn(`${message} (run ${record.runId})`);
+    limitedLog.warn(message, `run ${record.runId}`);
   }
 
 

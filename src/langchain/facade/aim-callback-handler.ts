@@ -11,19 +11,24 @@ import type { Serialized } from '@langchain/core/load/serializable';
 import type { BaseMessage } from '@langchain/core/messages';
 import type { LLMResult } from '@langchain/core/outputs';
 import type { ChainValues } from '@langchain/core/utils/types';
-import { type Attributes, type Tracer, diag } from '@opentelemetry/api';
+import type { Attributes, Tracer } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { AimUsageError, parseAimUrl } from '../../aim/index.js';
+import { componentLogger } from '../../logging/component-logger.js';
+import { RateLimitedLog } from '../../logging/rate-limited-log.js';
 import { runHash } from '../../exporter/index.js';
 import { VERSION } from '../../version.js';
 import { GenAICallbackHandler } from '../handler.js';
+import { errorDetail } from '../log.js';
 import { CallbackMeta, type CallbackContext, type PythonCallback } from './callback-meta.js';
 import { FacadePipeline, type Session } from './pipeline.js';
 import { agentActionText, agentFinishText, asText, chatPrompts, generationTexts, toolInputText } from './python-texts.js';
 import { SystemMetricsSampler } from './system-metrics.js';
 import { collectSystemParams } from './system-params.js';
 
-const log = diag.createComponentLogger({ namespace: 'aim-otel-bridge/aim-callback-handler' });
+const log = componentLogger('aim-callback-handler');
+/** Lines that can repeat per callback or per sample (see src/logging). */
+const limitedLog = new RateLimitedLog(log);
 
 /** The `aim server` the handler writes to when no `repo` is given: the one `npm start` runs. */
 export const DEFAULT_AIM_REPO = 'aim://127.0.0.1:53800';
@@ -293,7 +298,7 @@ export class AimCallbackHandler extends GenAICallbackHandler {
       const value = text?.();
       if (value !== undefined) this._track(runId, callback, context, value);
     } catch (error) {
-      log.error(`${callback} failed; the Aim run may miss this point`, error);
+      limitedLog.error(`${callback} failed; the Aim run may miss this point`, () => errorDetail(error));
     }
   }
 
@@ -361,7 +366,7 @@ export class AimCallbackHandler extends GenAICallbackHandler {
       }
       span.end();
     } catch (error) {
-      log.warn('sampling system metrics failed', error);
+      limitedLog.warn('sampling system metrics failed', () => errorDetail(error));
     }
   }
 }
