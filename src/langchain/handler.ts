@@ -8,10 +8,14 @@
  * background queue. The handler starts spans in those hooks: the parent is the span of
  * `parentRunId`, and a root run's parent is `context.active()` of the caller — captured before the
  * queue can mix requests up. Only when a LangChain version does not call the hooks does the
- * handler fall back to starting spans in `handle*Start`.
+ * handler fall back to starting spans in `handle*Start`; once it has seen a hook, it hides those
+ * callbacks from LangChain (its queued calls then find nothing to call, so it no longer serialises
+ * tool inputs for them). Each kind of run — LLM, chat model, chain, tool, retriever — is one entry of
+ * `START_KINDS` (starts.ts), and every start goes through one path (`_start`, `RunRecorder.start`).
  *
- * Every callback is wrapped: an error inside the handler is counted and logged through `diag`, never
- * thrown into LangChain, so the chain and every other handler carry on.
+ * Every callback is wrapped: an error inside the handler is counted and logged (rate-limited,
+ * through the `langchain` component logger), never thrown into LangChain, so the chain and every
+ * other handler carry on.
  */
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { HandleLLMNewTokenCallbackFields } from '@langchain/core/callbacks/base';

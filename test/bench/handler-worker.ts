@@ -96,7 +96,7 @@ class NoopHandler extends BaseCallbackHandler {
 }
 
 /** Reference: the least a span-per-run handler can do (bare spans, no attributes, no tree). */
-class MinimalSpanHandler extends BaseCallbackHandler {
+export class MinimalSpanHandler extends BaseCallbackHandler {
   name = 'bench_minimal_spans';
   private readonly _spans = new Map<string, Span>();
   private readonly _tracer: Tracer;
@@ -146,7 +146,7 @@ interface SpanPayload {
  * invoke of ours in another process), started under its parent's span, from a runId → span map.
  * What any handler emitting these spans pays to the SDK and to LangChain: the floor for ours.
  */
-class PayloadSpanHandler extends BaseCallbackHandler {
+export class PayloadSpanHandler extends BaseCallbackHandler {
   name = 'bench_payload_spans';
   private readonly _runs = new Map<string, { span: Span; payload: SpanPayload; ctx?: Context }>();
   private readonly _tracer: Tracer;
@@ -211,7 +211,7 @@ class PayloadRecorder implements SpanProcessor {
 }
 
 /** Our spans' payload for one invoke, content on (printed by `--payload`, in a process of its own). */
-async function payloadOfOurs(): Promise<SpanPayload[]> {
+export async function payloadOfOurs(): Promise<SpanPayload[]> {
   const { GenAICallbackHandler } = await import('../../src/langchain/handler.js');
   const recorder = new PayloadRecorder();
   const provider = new BasicTracerProvider({ spanProcessors: [recorder] });
@@ -357,7 +357,7 @@ async function contender(name: ContenderName): Promise<Contender> {
 }
 
 /** The bench chain: prompt → fake chat model → tool → parser (5 runs per invoke). */
-function benchChain(): Runnable<{ topic: string }, string> {
+export function benchChain(): Runnable<{ topic: string }, string> {
   const shout = tool((input: { content: string }) => input.content.toUpperCase(), {
     name: 'shout',
     description: 'upper-cases the text',
@@ -408,9 +408,6 @@ class ErrorWatch {
   }
 }
 
-/** `HANDLER_BENCH_GC=1` with `node --expose-gc`: a full GC at the end of every turn. */
-const collectGarbage = process.env['HANDLER_BENCH_GC'] === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
-
 /** Builds `name`, warms it up and returns its turn runner. */
 export async function prepare(name: ContenderName): Promise<(invokes: number) => Promise<TurnResult>> {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -426,8 +423,6 @@ export async function prepare(name: ContenderName): Promise<(invokes: number) =>
     const t0 = performance.now();
     for (let i = 0; i < invokes; i += 1) await chain.invoke({ topic: 'tracing' }, options);
     await awaitAllCallbacks();
-    // For instruction counts (valgrind): the turn collects its own garbage, so turns do not share GC work.
-    if (collectGarbage !== undefined) collectGarbage();
     const wallUs = ((performance.now() - t0) * 1000) / invokes;
     const cpu = process.cpuUsage(cpu0);
     const spans = subject.exporter?.getFinishedSpans() ?? [];
