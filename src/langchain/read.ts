@@ -20,31 +20,11 @@ export function asNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** The first of `keys` in `record` that holds a non-empty string. */
+/** The first of `keys` in `record` that holds a non-empty string (for a one-off read; see {@link KeyFamilies}). */
 export function firstString(record: UnknownRecord | undefined, ...keys: readonly string[]): string | undefined {
-  return firstStringOf(record, keys);
-}
-
-/** {@link firstString} with the keys as one (constant) array: no allocation per call. */
-export function firstStringOf(record: UnknownRecord | undefined, keys: readonly string[]): string | undefined {
   if (record === undefined) return undefined;
   for (const key of keys) {
     const value = asString(record[key]);
-    if (value !== undefined) return value;
-  }
-  return undefined;
-}
-
-/** The first of `keys` in `record` that holds a finite number. */
-export function firstNumber(record: UnknownRecord | undefined, ...keys: readonly string[]): number | undefined {
-  return firstNumberOf(record, keys);
-}
-
-/** {@link firstNumber} with the keys as one (constant) array: no allocation per call. */
-export function firstNumberOf(record: UnknownRecord | undefined, keys: readonly string[]): number | undefined {
-  if (record === undefined) return undefined;
-  for (const key of keys) {
-    const value = asNumber(record[key]);
     if (value !== undefined) return value;
   }
   return undefined;
@@ -84,8 +64,7 @@ export function safeJson(value: unknown): string | undefined {
  * far more in a real application: most of the keys are absent, and the lookups, which see many
  * object shapes, miss V8's caches. A family is a list of spellings in precedence order
  * (`['max_tokens', 'maxTokens', ...]`); {@link KeyFamilies.string} and {@link KeyFamilies.number}
- * return the first spelling holding a valid value, as {@link firstStringOf} and
- * {@link firstNumberOf} would.
+ * return the first spelling holding a valid value (a non-empty string, a finite number).
  *
  * Only enumerable string keys are seen (as `for…in` sees them): use it for plain data objects, not
  * for class instances with getters.
@@ -123,21 +102,19 @@ export class KeyFamilies<Family extends string> {
 
   /** The first of `family`'s keys holding a non-empty string. */
   string(values: FamilyValues | undefined, family: Family): string | undefined {
-    if (values === undefined) return undefined;
-    const [from, to] = this._ranges[family];
-    for (let slot = from; slot < to; slot++) {
-      const value = asString(values[slot]);
-      if (value !== undefined) return value;
-    }
-    return undefined;
+    return this._first(values, family, asString);
   }
 
   /** The first of `family`'s keys holding a finite number. */
   number(values: FamilyValues | undefined, family: Family): number | undefined {
+    return this._first(values, family, asNumber);
+  }
+
+  private _first<T>(values: FamilyValues | undefined, family: Family, as: (value: unknown) => T | undefined): T | undefined {
     if (values === undefined) return undefined;
     const [from, to] = this._ranges[family];
     for (let slot = from; slot < to; slot++) {
-      const value = asNumber(values[slot]);
+      const value = as(values[slot]);
       if (value !== undefined) return value;
     }
     return undefined;

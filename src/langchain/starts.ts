@@ -82,54 +82,29 @@ export interface StartKind<Args extends unknown[]> {
 }
 
 type Metadata = Record<string, unknown>;
+/** The run and its parent, after the serialised runnable and its input. */
+type RunIds = [runId: string, parentRunId?: string | undefined];
+type TagsAndMetadata = [tags?: string[] | undefined, metadata?: Metadata | undefined];
 
 /** `handleLLMStart` / `handleChatModelStart` arguments (`input`: prompts or message lists). */
-export type InferenceStartArgs<Input> = [
-  llm: Serialized,
-  input: Input,
-  runId: string,
-  parentRunId?: string | undefined,
-  extraParams?: Metadata | undefined,
-  tags?: string[] | undefined,
-  metadata?: Metadata | undefined,
-  runName?: string | undefined,
-];
+export type InferenceStartArgs<Input> = [llm: Serialized, input: Input, ...RunIds, extraParams?: Metadata | undefined, ...TagsAndMetadata, runName?: string | undefined];
 
 /** `handleChainStart` arguments in LangChain's runtime order (not the order its typings declare). */
 export type ChainStartArgs = [
   chain: Serialized,
   inputs: ChainValues,
-  runId: string,
-  parentRunId?: string | undefined,
-  tags?: string[] | undefined,
-  metadata?: Metadata | undefined,
+  ...RunIds,
+  ...TagsAndMetadata,
   runType?: string | undefined,
   runName?: string | undefined,
   extra?: Metadata | undefined,
 ];
 
 /** `handleToolStart` arguments (`input`: the JSON string; the tracer hook gets the value itself). */
-export type ToolStartArgs<Input> = [
-  tool: Serialized,
-  input: Input,
-  runId: string,
-  parentRunId?: string | undefined,
-  tags?: string[] | undefined,
-  metadata?: Metadata | undefined,
-  runName?: string | undefined,
-  toolCallId?: string | undefined,
-];
+export type ToolStartArgs<Input> = [tool: Serialized, input: Input, ...RunIds, ...TagsAndMetadata, runName?: string | undefined, toolCallId?: string | undefined];
 
 /** `handleRetrieverStart` arguments. */
-export type RetrieverStartArgs = [
-  retriever: Serialized,
-  query: string,
-  runId: string,
-  parentRunId?: string | undefined,
-  tags?: string[] | undefined,
-  metadata?: Metadata | undefined,
-  runName?: string | undefined,
-];
+export type RetrieverStartArgs = [retriever: Serialized, query: string, ...RunIds, ...TagsAndMetadata, runName?: string | undefined];
 
 /** A chat-model or LLM run: `operation`, its `langchain.run.type`, and how its input becomes messages. */
 function inference<Input>(
