@@ -95,30 +95,18 @@ class NoopHandler extends BaseCallbackHandler {
   name = 'bench_noop';
 }
 
-/** Reference: the least a span-per-run handler can do (bare spans, no attributes, no tree). */
-export class MinimalSpanHandler extends BaseCallbackHandler {
-  name = 'bench_minimal_spans';
-  private readonly _spans = new Map<string, Span>();
-  private readonly _tracer: Tracer;
-  constructor(tracer: Tracer, input?: BaseCallbackHandlerInput) {
-    super(input);
-    this._tracer = tracer;
+/** A reference handler with one span per run, started in LangChain's queued start callbacks. */
+abstract class SpanPerRunHandler extends BaseCallbackHandler {
+  protected abstract _start(serialized: unknown, runId: string, parentRunId: string | undefined, runName: string | undefined): void;
+  protected abstract _end(runId: string): void;
+  override handleChainStart(chain: unknown, _inputs: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, _runType?: unknown, runName?: string): void {
+    this._start(chain, runId, parentRunId, runName);
   }
-  private _start(runId: string): void {
-    this._spans.set(runId, this._tracer.startSpan('run'));
+  override handleChatModelStart(llm: unknown, _messages: unknown, runId: string, parentRunId?: string, _extra?: unknown, _tags?: unknown, _metadata?: unknown, runName?: string): void {
+    this._start(llm, runId, parentRunId, runName);
   }
-  private _end(runId: string): void {
-    this._spans.get(runId)?.end();
-    this._spans.delete(runId);
-  }
-  override handleChainStart(_chain: unknown, _inputs: unknown, runId: string): void {
-    this._start(runId);
-  }
-  override handleChatModelStart(_llm: unknown, _messages: unknown, runId: string): void {
-    this._start(runId);
-  }
-  override handleToolStart(_tool: unknown, _input: unknown, runId: string): void {
-    this._start(runId);
+  override handleToolStart(tool: unknown, _input: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, runName?: string): void {
+    this._start(tool, runId, parentRunId, runName);
   }
   override handleChainEnd(_outputs: unknown, runId: string): void {
     this._end(runId);
@@ -128,6 +116,24 @@ export class MinimalSpanHandler extends BaseCallbackHandler {
   }
   override handleToolEnd(_output: unknown, runId: string): void {
     this._end(runId);
+  }
+}
+
+/** Reference: the least a span-per-run handler can do (bare spans, no attributes, no tree). */
+export class MinimalSpanHandler extends SpanPerRunHandler {
+  name = 'bench_minimal_spans';
+  private readonly _spans = new Map<string, Span>();
+  private readonly _tracer: Tracer;
+  constructor(tracer: Tracer, input?: BaseCallbackHandlerInput) {
+    super(input);
+    this._tracer = tracer;
+  }
+  protected _start(_serialized: unknown, runId: string): void {
+    this._spans.set(runId, this._tracer.startSpan('run'));
+  }
+  protected _end(runId: string): void {
+    this._spans.get(runId)?.end();
+    this._spans.delete(runId);
   }
 }
 
@@ -146,7 +152,7 @@ interface SpanPayload {
  * invoke of ours in another process), started under its parent's span, from a runId → span map.
  * What any handler emitting these spans pays to the SDK and to LangChain: the floor for ours.
  */
-export class PayloadSpanHandler extends BaseCallbackHandler {
+export class PayloadSpanHandler extends SpanPerRunHandler {
   name = 'bench_payload_spans';
   private readonly _runs = new Map<string, { span: Span; payload: SpanPayload; ctx?: Context }>();
   private readonly _tracer: Tracer;
@@ -156,7 +162,7 @@ export class PayloadSpanHandler extends BaseCallbackHandler {
     this._tracer = tracer;
     this._payloads = new Map(payloads.map((payload) => [payload.runName, payload]));
   }
-  private _start(serialized: unknown, runId: string, parentRunId: string | undefined, runName: string | undefined): void {
+  protected _start(serialized: unknown, runId: string, parentRunId: string | undefined, runName: string | undefined): void {
     const id = (serialized as { id?: string[] }).id;
     const payload = this._payloads.get(runName ?? id?.[id.length - 1] ?? '');
     if (payload === undefined) throw new Error(`no payload for run ${String(runName)}`);
@@ -165,30 +171,12 @@ export class PayloadSpanHandler extends BaseCallbackHandler {
     const span = this._tracer.startSpan(payload.name, { kind: payload.kind, attributes: { ...payload.start, 'langchain.run.id': runId } }, ctx);
     this._runs.set(runId, { span, payload });
   }
-  private _end(runId: string): void {
+  protected _end(runId: string): void {
     const run = this._runs.get(runId);
     if (run === undefined) return;
     this._runs.delete(runId);
     run.span.setAttributes(run.payload.end);
     run.span.end();
-  }
-  override handleChainStart(chain: unknown, _inputs: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, _runType?: unknown, runName?: string): void {
-    this._start(chain, runId, parentRunId, runName);
-  }
-  override handleChatModelStart(llm: unknown, _messages: unknown, runId: string, parentRunId?: string, _extra?: unknown, _tags?: unknown, _metadata?: unknown, runName?: string): void {
-    this._start(llm, runId, parentRunId, runName);
-  }
-  override handleToolStart(tool: unknown, _input: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, runName?: string): void {
-    this._start(tool, runId, parentRunId, runName);
-  }
-  override handleChainEnd(_outputs: unknown, runId: string): void {
-    this._end(runId);
-  }
-  override handleLLMEnd(_output: unknown, runId: string): void {
-    this._end(runId);
-  }
-  override handleToolEnd(_output: unknown, runId: string): void {
-    this._end(runId);
   }
 }
 
