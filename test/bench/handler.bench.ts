@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- handler [rounds] [invokesPerRound] [--only a,b,...]`: the time a LangChain
+ * `npm run bench -- handler [rounds] [invokesPerRound] [--only a,b,...] [--node-args '...']`: the time a LangChain
  * handler adds to a 5-run chain (prompt → fake chat model → tool → parser, in a sequence), against
  * no handler, two reference handlers that show the floor, and the two OpenTelemetry LangChain
  * peers: @arizeai/openinference-instrumentation-langchain (as its users run it: its patch of
@@ -58,9 +58,9 @@ class Worker {
   private _pending: ((message: { result?: TurnResult; error?: string }) => void) | undefined;
   private _exited: string | undefined;
 
-  constructor(name: ContenderName) {
+  constructor(name: ContenderName, nodeArgs: readonly string[]) {
     this.name = name;
-    this._child = fork(WORKER, [name], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this._child = fork(WORKER, [name], { execArgv: [...nodeArgs, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this._ready = new Promise((resolve, reject) => {
       this._child.on('message', (message: { ready?: boolean; result?: TurnResult; error?: string }) => {
         if (message.ready === true) resolve();
@@ -129,7 +129,8 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
   for (const name of names) if (!ALL_CONTENDERS.includes(name)) throw new Error(`unknown contender ${name}; one of ${ALL_CONTENDERS.join(', ')}`);
   if (!names.includes('baseline')) throw new Error('the contenders must include baseline');
 
-  const workers = names.map((name) => new Worker(name));
+  const nodeArgs = options.get('node-args')?.split(' ').filter((arg) => arg !== '') ?? [];
+  const workers = names.map((name) => new Worker(name, nodeArgs));
   try {
     await limited(workers, 2, (worker) => worker.ready());
     const series = new Map<string, Series>(names.map((name) => [name, { wall: [], cpu: [], addedWall: [], addedCpu: [] }]));
@@ -191,6 +192,7 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
       method: 'one process per contender, turns in rotating order, a settling round; added = contender - baseline of the same round, us per invoke; ratios = median (min, max) of per-round ratios',
       rounds,
       invokesPerRound: perRound,
+      workerNodeArgs: nodeArgs,
       baselineUsPerInvoke: { wall: spread(series.get('baseline')?.wall ?? []), cpu: spread(series.get('baseline')?.cpu ?? []) },
       addedWallUsPerInvoke: addedWall,
       addedCpuUsPerInvoke: addedCpu,
