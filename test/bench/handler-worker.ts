@@ -137,6 +137,11 @@ export class MinimalSpanHandler extends SpanPerRunHandler {
   }
 }
 
+/** A new string equal to `text` (concatenation, then a slice, makes V8 copy it into a flat string). */
+function freshCopy(text: string): string {
+  return (text + ' ').slice(0, -1);
+}
+
 /** One of our spans as recorded: name, kind, attributes set at its start and at its end. */
 interface SpanPayload {
   readonly runName: string;
@@ -144,13 +149,18 @@ interface SpanPayload {
   readonly kind: SpanKind;
   readonly start: Attributes;
   readonly end: Attributes;
+  /** The keys of `end` holding strings. */
+  readonly endStrings: readonly string[];
 }
 
 /**
  * Reference: our spans' payload at no cost of computing it — per run the span ours makes (name,
  * kind, the attributes ours sets at the start and at the end, content included; recorded from one
  * invoke of ours in another process), started under its parent's span, from a runId → span map.
- * What any handler emitting these spans pays to the SDK and to LangChain: the floor for ours.
+ * What any handler emitting these spans pays to the SDK and to LangChain: the floor for ours. The
+ * string values set at the end (content, response attributes) are fresh copies per span, as a
+ * handler recording each call's own content allocates them (shared constants would cost the
+ * garbage collector nothing).
  */
 export class PayloadSpanHandler extends SpanPerRunHandler {
   name = 'bench_payload_spans';
@@ -175,7 +185,9 @@ export class PayloadSpanHandler extends SpanPerRunHandler {
     const run = this._runs.get(runId);
     if (run === undefined) return;
     this._runs.delete(runId);
-    run.span.setAttributes(run.payload.end);
+    const end: Attributes = { ...run.payload.end };
+    for (const key of run.payload.endStrings) end[key] = freshCopy(end[key] as string);
+    run.span.setAttributes(end);
     run.span.end();
   }
 }
@@ -192,7 +204,8 @@ class PayloadRecorder implements SpanProcessor {
     const end = Object.fromEntries(Object.entries(span.attributes).filter(([key]) => !(key in start)));
     const runName = String(span.attributes['langchain.run.name']);
     const rest = Object.fromEntries(Object.entries(start).filter(([key]) => key !== 'langchain.run.id'));
-    this.payloads.push({ runName, name: span.name, kind: span.kind, start: rest, end });
+    const endStrings = Object.keys(end).filter((key) => typeof end[key] === 'string');
+    this.payloads.push({ runName, name: span.name, kind: span.kind, start: rest, end, endStrings });
   }
   async forceFlush(): Promise<void> {}
   async shutdown(): Promise<void> {}
