@@ -96,7 +96,8 @@ const SINK_CONTEXT = ROOT_CONTEXT.setValue(createContextKey('OpenTelemetry SDK C
  * Replays are harmless: every point has a step derived from its span, so the order between
  * batches does not matter. Runs stay open while writes keep coming ({@link OpenRunCache}) and close when idle and
  * at shutdown; each run's usage totals (`cost.*`, `usage.*` params) are recomputed from what Aim
- * stores, off the write path, when due and before the run closes (see `RunTotals`). The sink's own Aim traffic is not traced (`suppressTracing`). Bounded: the queue,
+ * stores, off the write path, when due and before the run closes (see `RunTotals`). The sink's
+ * own Aim traffic is not traced (`suppressTracing`). Bounded: the queue,
  * the open runs, the trace-key memory; every dropped span is counted (see {@link stats}) and logged
  * through the OTel diag logger, at most once per 10 s with the count since the last line.
  */

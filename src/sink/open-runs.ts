@@ -1,8 +1,8 @@
 /**
  * The runs the sink holds open, with what it remembers of each (params set once, name, tags) so
  * later batches write only what changed. Bounded: beyond `maxOpenRuns` the least recently used run
- * is closed; a run unused for `idleCloseMs` is closed by {@link OpenRunCache.closeIdle} (once its
- * usage totals are recomputed, see {@link RunTotals}). Closed runs reopen when more comes for them.
+ * is closed; a run unused for `idleCloseMs` is closed by {@link OpenRunCache.closeIdle}. Closed runs
+ * reopen when more comes for them.
  * The runs' trace summaries (`otel.traces`) are remembered longer than the runs stay open
  * ({@link TraceSummaries}); a run's usage totals (`cost.*`, `usage.*`) are recomputed from Aim
  * before it closes, if its usage changed ({@link RunTotals}).
@@ -101,12 +101,11 @@ export class OpenRunCache {
     return open;
   }
 
-  /** Closes the runs unused for `idleCloseMs`, but those whose usage totals are due or being recomputed (a later call closes them). */
+  /** Closes the runs unused for `idleCloseMs`. */
   async closeIdle(): Promise<void> {
     const cutoff = this.clock.now() - this.idleCloseMs;
     for (const [hash, open] of [...this.runs]) {
       if (open.lastUsed >= cutoff) break; // the rest were used later
-      if (this.totals.pending(hash)) continue; // RunTotals.tick recomputes it: closing would do it on this path
       await this.close(hash);
     }
   }

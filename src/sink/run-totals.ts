@@ -16,11 +16,11 @@
  *
  * Background recomputes take at most a fifth of the time: after one that took d, the next starts
  * 4·d later at the earliest, so big runs do not crowd the bridge's writes out of Aim. A run that
- * closes while dirty (evicted, shut down) is recomputed before it closes, whatever the budget (on
- * the write path); the idle close waits for a dirty run's background recompute ({@link
- * RunTotals.pending}), due long before (`quietMs` is well under the idle time). So a run's totals
- * lag its writes by about `quietMs` once they stop and by at most the interval while they go on,
- * and they are exact once the last writer recomputed after the last write.
+ * closes while dirty (idle, evicted, shut down) is recomputed before it closes, whatever the
+ * budget, on the path that closes it (a close waits for a recompute under way first); with the
+ * defaults an idle run was recomputed long before (`quietMs` is well under the idle time). So a
+ * run's totals lag its writes by about `quietMs` once they stop and by at most the interval while
+ * they go on, and they are exact once the last writer recomputed after the last write.
  *
  * **Several writers** (replicas, a restarted bridge): each recomputes from everything stored, so
  * the last writer to recompute leaves exact totals. The one race: writer A reads the series, B
@@ -77,8 +77,6 @@ interface Entry {
   lastDurationMs: number;
   /** No retry before then, after a failure. */
   retryAt: number;
-  /** Whether the last attempt failed. */
-  failed: boolean;
   /** The recompute under way. */
   running: Promise<void> | undefined;
 }
@@ -112,16 +110,10 @@ export class RunTotals {
     if (!open.reader.readMetrics || !plan.metrics.some((metric) => USAGE_TOTAL_SERIES.includes(metric.name))) return;
     let entry = this.entries.get(plan.hash);
     if (entry?.open !== open) {
-      entry = { open, dirtySince: undefined, lastDurationMs: 0, retryAt: Number.NEGATIVE_INFINITY, failed: false, running: undefined };
+      entry = { open, dirtySince: undefined, lastDurationMs: 0, retryAt: Number.NEGATIVE_INFINITY, running: undefined };
       this.entries.set(plan.hash, entry);
     }
     entry.dirtySince ??= this.clock.now();
-  }
-
-  /** Whether run `hash`'s totals are being recomputed, or are dirty and not failing: its idle close waits for them. */
-  pending(hash: string): boolean {
-    const entry = this.entries.get(hash);
-    return entry !== undefined && (entry.running !== undefined || (entry.dirtySince !== undefined && !entry.failed));
   }
 
   /**
@@ -186,12 +178,10 @@ export class RunTotals {
       const series = (await reader.readMetrics?.(USAGE_TOTAL_SERIES)) ?? [];
       const totals = sumUsage(series);
       for (const { parent, entries } of usageTotalsParams(totals)) await run.setEntries(parent, entries);
-      entry.failed = false;
       entry.lastDurationMs = this.clock.now() - started;
     } catch (error) {
       if (this.entries.get(hash) !== entry) return; // given up meanwhile (detached): its failure says nothing
       entry.dirtySince = dirtySince ?? started; // no later than a dirtySince set meanwhile
-      entry.failed = true;
       entry.retryAt = this.clock.now() + this.intervalMs;
       const after = closing ? 'the run closes with the totals it had: the next writer of the run recomputes them' : 'retried later';
       this.log?.warn('recomputing run totals failed', `run ${hash}: ${describeError(error)} (${after})`);

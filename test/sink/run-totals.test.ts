@@ -1,7 +1,7 @@
 /**
  * When the sink recomputes a run's usage totals (RunTotals, through OpenRunCache and applyPlan),
  * against fake writers whose runs store their points in a shared fake Aim (FakeAimStore): quiet
- * runs, busy runs (throttled, slow runs spaced), closes (eviction, shutdown, idle), replays,
+ * runs, busy runs (throttled, slow runs spaced, a budget), closes (eviction, shutdown, idle), replays,
  * replicas, failures, and the one race the design documents.
  */
 import { expect } from 'chai';
@@ -209,18 +209,24 @@ describe('RunTotals: a run’s usage totals recomputed from what Aim stores', ()
     expect(runs.totals.size).to.equal(0);
   });
 
-  it('the idle close waits for a dirty run’s recompute (done by a tick), and reads nothing more itself', async () => {
+  it('the idle close: a run the tick recomputed closes without reading again; one still dirty is recomputed first', async () => {
     const store = new FakeAimStore();
     const clock = new FakeClock();
     const { writer, runs } = bridge(store, clock);
     await applyPlan(plan(range(0, 3)), writer, runs);
-    clock.advance(30_001);
-    await runs.closeIdle();
-    expect(writer.count('closeRun'), 'totals pending: still open').to.equal(0);
+    clock.advance(5_000);
     await runs.totals.tick();
+    clock.advance(25_001);
     await runs.closeIdle();
     expect(writer.calls.filter((c) => /^(readMetrics|closeRun)/.test(c))).to.deep.equal([`readMetrics ${HASH}`, `closeRun ${HASH}`]);
     expect(totals(store)).to.deep.equal(expected(range(0, 3)));
+    // An idle time shorter than the quiet time: the close does the recompute.
+    const short = bridge(store, clock, { idleCloseMs: 1_000 });
+    await applyPlan(plan(range(0, 4), 'h2'), short.writer, short.runs);
+    clock.advance(1_001);
+    await short.runs.closeIdle();
+    expect(short.writer.calls.filter((c) => /^(readMetrics|closeRun)/.test(c))).to.deep.equal(['readMetrics h2', 'closeRun h2']);
+    expect(totals(store, 'h2')).to.deep.equal(expected(range(0, 4)));
   });
 
   it('a close during a recompute waits for it, then recomputes again if points came meanwhile', async () => {
@@ -245,7 +251,7 @@ describe('RunTotals: a run’s usage totals recomputed from what Aim stores', ()
     expect(writer.calls.at(-1)).to.equal(`closeRun ${HASH}`);
   });
 
-  it('a failed read is logged and retried after intervalMs; it fails no write, and the idle close no longer waits', async () => {
+  it('a failed read is logged and retried after intervalMs; it fails no write, and a close tries once more', async () => {
     const store = new FakeAimStore();
     const clock = new FakeClock();
     const warnings: string[] = [];
@@ -257,7 +263,6 @@ describe('RunTotals: a run’s usage totals recomputed from what Aim stores', ()
     await runs.totals.tick();
     expect(totals(store)['cost.total_usd']).to.equal(undefined);
     expect(warnings).to.deep.equal([`recomputing run totals failed: run ${HASH}: Error: aim server hiccup (retried later)`]);
-    expect(runs.totals.pending(HASH)).to.equal(false);
     clock.advance(29_999);
     await runs.totals.tick();
     expect(writer.count('readMetrics'), 'not retried before intervalMs').to.equal(1);
