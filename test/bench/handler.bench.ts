@@ -181,6 +181,7 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
             oursToBestPeer: ratioSpread(series, 'ours', bestPeer, key),
             oursContentInlineToBestPeer: ratioSpread(series, 'oursContentInline', bestPeer, key),
             minimalSpansToBestPeer: ratioSpread(series, 'minimalSpans', bestPeer, key),
+            bestPeerToMinimalSpans: ratioSpread(series, bestPeer, 'minimalSpans', key),
             noopHandlerToBestPeer: ratioSpread(series, 'noopHandler', bestPeer, key),
           }),
     });
