@@ -43,7 +43,7 @@ export interface StoredMetric {
   readonly context: AimValue | undefined;
   /** Aim's dtype of the series: `float`, `int`, `number` (both) or `float64`. */
   readonly dtype: string;
-  /** The points, `[storage key, value]`, in key order (not step order): floats as `number`, ints as `bigint`. */
+  /** The points, `[storage key, value]`, in the order the server keeps their keys (not step order): floats as `number`, ints as `bigint`. */
   readonly points: readonly (readonly [bigint, number | bigint])[];
 }
 
@@ -242,9 +242,10 @@ export class AimRun {
    * Cost: one round trip for the run's sequence list and contexts (two reads in parallel), then
    * one read per series, {@link READ_SERIES_AT_ONCE} at a time. A series' read carries its whole
    * `val` column: Aim's `items_eager` on it (`collect` would make the server pad a list up to each
-   * hash-keyed index), three records and about 100 bytes a point, which `aim server` streams at
-   * some 0.15 ms a record (measured with 3.29.1: about 4 s per series of 10,000 points, and no
-   * faster in parallel). Only v2 (metric) series are read; texts and figures are not metrics.
+   * hash-keyed index), three records and about 100 bytes a point, which `aim server` streams one
+   * record at a time, at some 0.1–0.15 ms a record (measured with 3.29.1 on a loaded 2-core
+   * machine: 3–4.5 s per series of 10,000 points, no faster in parallel). Only v2 (metric) series
+   * are read; texts and figures are not metrics.
    *
    * @throws {AimClosedError} once the run is closed; rejects with the transport's errors.
    */
