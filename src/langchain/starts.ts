@@ -7,6 +7,10 @@
  * hidden and suppressed runs, the common `langchain.*` attributes, the span, the run map, the bridge
  * registration — is one code path in `RunRecorder.start`, and the handler's `handle*Start` callbacks
  * and `_createRunFor*Start` hooks all go through `GenAICallbackHandler._start`.
+ *
+ * A new kind of run is one entry here; the handler then only names its two entry points (one-line
+ * methods: LangChain calls them by name, and TypeScript needs them declared to type and override
+ * them).
  */
 import type { Serialized } from '@langchain/core/load/serializable';
 import type { BaseMessage } from '@langchain/core/messages';
@@ -69,6 +73,7 @@ export interface StartKind<Args extends unknown[]> {
   readonly callback: string;
   /** The callback's positional arguments, by name. */
   readonly read: (args: Args) => StartCall;
+  /** The span's kind: CLIENT for model calls and retrievals, INTERNAL for chains and tools. */
   readonly spanKind: SpanKind;
   /** What the run is; `parent` is the run's recorded parent, if any; `known` what its metadata says. */
   readonly describe: (call: StartCall, parent: RunRecord | undefined, names: SemconvNames, known: RunMetadata) => RunStart;
