@@ -442,7 +442,10 @@ describe('real GenAI producers → receiver → aim server: what users get in Ai
         expect(run.experiment).to.equal(service);
         if (e.runs === 'window') expect(run.name).to.match(new RegExp(`^${service} · ${e.name} · \\d{4}-\\d\\d-\\d\\d \\d\\d:00 UTC, 1h$`));
         else expect(run.name).to.equal(`${e.name} · ${e.keyedBy ?? 'conversation'} ${conversationId}`);
-        expect(Object.keys(run.params).sort()).to.deep.equal([...e.params]);
+        // cost.* and usage.*: the run totals, summed from the stored series (test/exporter/run-totals.int.test.ts).
+        const { cost, usage, ...others } = run.params;
+        expect(Object.keys(others).sort()).to.deep.equal([...e.params]);
+        expect([cost, usage].map((totals) => typeof totals), 'run totals').to.deep.equal(['object', 'object']);
         expect(run.params['otel']).to.have.property('resource').that.deep.includes({ 'service.name': service, 'drive.producer': c.producer, 'drive.mode': c.mode });
         checkSpanRun(run, e, calls);
         e.extra?.(run, summary);
