@@ -54,7 +54,11 @@ const option = (flags: string, description: string, env: string): Option => new 
 
 /** `--prices <file>` of `serve` and `up` (also `AIM_OTEL_BRIDGE_PRICES`). */
 const pricesOption = (): Option =>
-  option('--prices <file>', 'a JSON price file: model prices (USD per million tokens) added to or replacing the built-in table of gen_ai.usage.cost', PRICES_ENV);
+  option(
+    '--prices <file>',
+    'a JSON price file: model prices (USD per million tokens) added to or replacing the built-in table of gen_ai.usage.cost',
+    PRICES_ENV,
+  );
 
 /** Exits with a clear line when a price file cannot be used (a `PricesError` names the file and the entry); rethrows anything else. */
 function exitOnPricesError(command: string, error: unknown): void {
@@ -72,32 +76,99 @@ program
   .command('serve')
   .description('run the OTLP receiver (HTTP: POST /v1/traces, /v1/logs, /v1/metrics; gRPC with --grpc-port) that writes GenAI telemetry to Aim')
   .addOption(option('--aim-url <url>', 'the aim server to write to', 'AIM_OTEL_BRIDGE_AIM_URL').default('aim://127.0.0.1:53800'))
-  .addOption(option('--host <host>', 'interface to listen on (loopback by default; aim server has no auth, keep both on trusted networks)', 'AIM_OTEL_BRIDGE_HOST').default('127.0.0.1'))
+  .addOption(
+    option(
+      '--host <host>',
+      'interface to listen on (loopback by default; aim server has no auth, keep both on trusted networks)',
+      'AIM_OTEL_BRIDGE_HOST',
+    ).default('127.0.0.1'),
+  )
   .addOption(option('--port <port>', 'port to listen on (0: any free port)', 'AIM_OTEL_BRIDGE_PORT').default(4319).argParser(integer('--port', 0)))
-  .addOption(option('--grpc-port <port>', 'also receive OTLP/gRPC (traces, logs, metrics) on this port, same host, token and limits (0: any free port; default: no gRPC)', 'AIM_OTEL_BRIDGE_GRPC_PORT').argParser(integer('--grpc-port', 0)))
+  .addOption(
+    option(
+      '--grpc-port <port>',
+      'also receive OTLP/gRPC (traces, logs, metrics) on this port, same host, token and limits (0: any free port; default: no gRPC)',
+      'AIM_OTEL_BRIDGE_GRPC_PORT',
+    ).argParser(integer('--grpc-port', 0)),
+  )
   .addOption(option('--token <token>', 'require "Authorization: Bearer <token>" on /v1/* (and gRPC) and /metrics', 'AIM_OTEL_BRIDGE_TOKEN'))
-  .addOption(option('--max-body-bytes <bytes>', 'largest request body, after decompression', 'AIM_OTEL_BRIDGE_MAX_BODY_BYTES').default(64 * 1024 * 1024).argParser(integer('--max-body-bytes', 1)))
-  .addOption(option('--write-timeout-ms <ms>', 'how long a request waits for Aim before it is answered 503', 'AIM_OTEL_BRIDGE_WRITE_TIMEOUT_MS').default(10_000).argParser(integer('--write-timeout-ms', 1)))
-  .addOption(option('--max-queue-spans <n>', 'spans waiting for Aim, at most (then 429)', 'AIM_OTEL_BRIDGE_MAX_QUEUE_SPANS').default(20_000).argParser(integer('--max-queue-spans', 1)))
+  .addOption(
+    option('--max-body-bytes <bytes>', 'largest request body, after decompression', 'AIM_OTEL_BRIDGE_MAX_BODY_BYTES')
+      .default(64 * 1024 * 1024)
+      .argParser(integer('--max-body-bytes', 1)),
+  )
+  .addOption(
+    option('--write-timeout-ms <ms>', 'how long a request waits for Aim before it is answered 503', 'AIM_OTEL_BRIDGE_WRITE_TIMEOUT_MS')
+      .default(10_000)
+      .argParser(integer('--write-timeout-ms', 1)),
+  )
+  .addOption(
+    option('--max-queue-spans <n>', 'spans waiting for Aim, at most (then 429)', 'AIM_OTEL_BRIDGE_MAX_QUEUE_SPANS')
+      .default(20_000)
+      .argParser(integer('--max-queue-spans', 1)),
+  )
   .addOption(option('--experiment <name>', 'experiment of runs whose spans name none (default: service.name)', 'AIM_OTEL_BRIDGE_EXPERIMENT'))
   .addOption(option('--run-key <strategy>', 'how spans are grouped into runs', 'AIM_OTEL_BRIDGE_RUN_KEY').choices(RUN_KEYS).default('auto'))
   .addOption(
-    option('--unkeyed-runs <grouping>', 'where root-level model calls with no run key (conversation, session, aim.run_key) go: window = one run per service, model and --run-window; trace = one run per call', 'AIM_OTEL_BRIDGE_UNKEYED_RUNS')
+    option(
+      '--unkeyed-runs <grouping>',
+      'where root-level model calls with no run key (conversation, session, aim.run_key) go: window = one run per service, model and --run-window; trace = one run per call',
+      'AIM_OTEL_BRIDGE_UNKEYED_RUNS',
+    )
       .choices(UNKEYED_GROUPINGS)
       .default('window'),
   )
-  .addOption(option('--run-window <duration>', 'length of a window run (--unkeyed-runs window), aligned to UTC: e.g. 15m, 1h, 1d', 'AIM_OTEL_BRIDGE_RUN_WINDOW').default(DEFAULT_RUN_WINDOW_MS, '1h').argParser(runWindow))
+  .addOption(
+    option('--run-window <duration>', 'length of a window run (--unkeyed-runs window), aligned to UTC: e.g. 15m, 1h, 1d', 'AIM_OTEL_BRIDGE_RUN_WINDOW')
+      .default(DEFAULT_RUN_WINDOW_MS, '1h')
+      .argParser(runWindow),
+  )
   .addOption(option('--namespace <name>', 'separates deployments sharing an Aim repository (part of every run hash)', 'AIM_OTEL_BRIDGE_NAMESPACE'))
-  .addOption(option('--trace-link <template>', 'link each run to its latest trace (param otel.traces.link): {trace_id} is replaced by the trace id, e.g. http://localhost:16686/trace/{trace_id}', 'AIM_OTEL_BRIDGE_TRACE_LINK').argParser(traceLinkTemplate))
-  .addOption(option('--state-dir <dir>', 'keep where spans went on disk, so GenAI log events retried after a restart still join their spans (default: memory only)', 'AIM_OTEL_BRIDGE_STATE_DIR'))
-  .addOption(option('--log-join-window-ms <ms>', 'how long GenAI log events wait for their span before they go to their fallback run', 'AIM_OTEL_BRIDGE_LOG_JOIN_WINDOW_MS').default(8_000).argParser(integer('--log-join-window-ms', 0)))
-  .addOption(option('--idle-close-ms <ms>', 'close a run after this long without spans', 'AIM_OTEL_BRIDGE_IDLE_CLOSE_MS').default(30_000).argParser(integer('--idle-close-ms', 1)))
-  .addOption(option('--no-trace-waterfall', "don't write each run's trace waterfall figure (otel.trace_waterfall, Aim's Figures tab)", 'AIM_OTEL_BRIDGE_NO_TRACE_WATERFALL'))
-  .addOption(option('--log-level <level>', 'log level of the JSON logs on stderr', 'AIM_OTEL_BRIDGE_LOG_LEVEL').choices(Object.keys(LOG_LEVELS)).default('info'))
+  .addOption(
+    option(
+      '--trace-link <template>',
+      'link each run to its latest trace (param otel.traces.link): {trace_id} is replaced by the trace id, e.g. http://localhost:16686/trace/{trace_id}',
+      'AIM_OTEL_BRIDGE_TRACE_LINK',
+    ).argParser(traceLinkTemplate),
+  )
+  .addOption(
+    option(
+      '--state-dir <dir>',
+      'keep where spans went on disk, so GenAI log events retried after a restart still join their spans (default: memory only)',
+      'AIM_OTEL_BRIDGE_STATE_DIR',
+    ),
+  )
+  .addOption(
+    option(
+      '--log-join-window-ms <ms>',
+      'how long GenAI log events wait for their span before they go to their fallback run',
+      'AIM_OTEL_BRIDGE_LOG_JOIN_WINDOW_MS',
+    )
+      .default(8_000)
+      .argParser(integer('--log-join-window-ms', 0)),
+  )
+  .addOption(
+    option('--idle-close-ms <ms>', 'close a run after this long without spans', 'AIM_OTEL_BRIDGE_IDLE_CLOSE_MS')
+      .default(30_000)
+      .argParser(integer('--idle-close-ms', 1)),
+  )
+  .addOption(
+    option(
+      '--no-trace-waterfall',
+      "don't write each run's trace waterfall figure (otel.trace_waterfall, Aim's Figures tab)",
+      'AIM_OTEL_BRIDGE_NO_TRACE_WATERFALL',
+    ),
+  )
+  .addOption(
+    option('--log-level <level>', 'log level of the JSON logs on stderr', 'AIM_OTEL_BRIDGE_LOG_LEVEL').choices(Object.keys(LOG_LEVELS)).default('info'),
+  )
   .addOption(pricesOption())
   .action(async (flags: ServeFlags) => {
     // Structured logs: one JSON object a line on stderr (time, level, component, msg, args).
-    diag.setLogger(jsonLogger((line) => process.stderr.write(line)), { logLevel: LOG_LEVELS[flags.logLevel] ?? DiagLogLevel.INFO, suppressOverrideMessage: true });
+    diag.setLogger(
+      jsonLogger((line) => process.stderr.write(line)),
+      { logLevel: LOG_LEVELS[flags.logLevel] ?? DiagLogLevel.INFO, suppressOverrideMessage: true },
+    );
     const receiver = await createReceiver({
       url: flags.aimUrl,
       host: flags.host,
@@ -181,11 +252,17 @@ program
   .option('--demo', 'run the demo LangChain.js agent once everything is up', false)
   .option('--once', 'exit after the demo instead of running until Ctrl-C', false)
   .addOption(option('--data-dir <dir>', 'where the Aim repository lives (created if missing)', 'AIM_OTEL_BRIDGE_DATA_DIR').default('.aim-otel-bridge'))
-  .addOption(option('--aim-port <port>', 'port of aim server (0: any free port)', 'AIM_OTEL_BRIDGE_AIM_PORT').default(53800).argParser(integer('--aim-port', 0)))
+  .addOption(
+    option('--aim-port <port>', 'port of aim server (0: any free port)', 'AIM_OTEL_BRIDGE_AIM_PORT').default(53800).argParser(integer('--aim-port', 0)),
+  )
   .addOption(option('--ui-port <port>', 'port of the Aim UI (0: any free port)', 'AIM_OTEL_BRIDGE_UI_PORT').default(43800).argParser(integer('--ui-port', 0)))
   .addOption(option('--port <port>', 'port of the bridge receiver (0: any free port)', 'AIM_OTEL_BRIDGE_PORT').default(4319).argParser(integer('--port', 0)))
   .addOption(
-    option('--aim <command>', `the aim command to run (default: aim on PATH if it is ${AIM_VERSION}, else a venv in ~/.cache/aim-otel-bridge, installed with python3 and pip the first time)`, 'AIM_OTEL_BRIDGE_AIM'),
+    option(
+      '--aim <command>',
+      `the aim command to run (default: aim on PATH if it is ${AIM_VERSION}, else a venv in ~/.cache/aim-otel-bridge, installed with python3 and pip the first time)`,
+      'AIM_OTEL_BRIDGE_AIM',
+    ),
   )
   .addOption(pricesOption())
   .action(async (flags: UpFlags) => {
@@ -208,7 +285,9 @@ program
     try {
       const { loadDemo } = await import('./up/up.js');
       const result = await (await loadDemo()).runDemoAgent(flags);
-      console.log(`answer: ${result.answer} (model: ${result.model}); ${String(result.spansSent)} spans sent, ${String(result.spansFailed)} failed; Aim run ${result.runHash}`);
+      console.log(
+        `answer: ${result.answer} (model: ${result.model}); ${String(result.spansSent)} spans sent, ${String(result.spansFailed)} failed; Aim run ${result.runHash}`,
+      );
       process.exit(result.spansFailed > 0 ? 1 : 0);
     } catch (error) {
       fail('demo', error);

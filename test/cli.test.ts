@@ -33,7 +33,8 @@ describe('aim-otel-bridge CLI', function () {
     const { code, stdout } = await cli('up', '--help');
     expect(code).to.equal(0);
     for (const flag of ['--demo', '--once', '--data-dir', '--aim-port', '--ui-port', '--port']) expect(stdout).to.contain(flag);
-    for (const env of ['AIM_OTEL_BRIDGE_DATA_DIR', 'AIM_OTEL_BRIDGE_AIM_PORT', 'AIM_OTEL_BRIDGE_UI_PORT', 'AIM_OTEL_BRIDGE_PORT']) expect(stdout).to.contain(env);
+    for (const env of ['AIM_OTEL_BRIDGE_DATA_DIR', 'AIM_OTEL_BRIDGE_AIM_PORT', 'AIM_OTEL_BRIDGE_UI_PORT', 'AIM_OTEL_BRIDGE_PORT'])
+      expect(stdout).to.contain(env);
   });
 
   it('`up` with a port in use fails with a message that names the port and the flag to change it', async () => {
@@ -43,7 +44,9 @@ describe('aim-otel-bridge CLI', function () {
     try {
       const { code, stderr } = await cli('up', '--data-dir', mkdtempSync(join(tmpdir(), 'up-busy-')), '--aim-port', String(port));
       expect(code).to.equal(1);
-      expect(stderr).to.contain(`port ${String(port)} (aim server) is already in use`).and.contain('--aim-port');
+      expect(stderr)
+        .to.contain(`port ${String(port)} (aim server) is already in use`)
+        .and.contain('--aim-port');
     } finally {
       busy.close();
     }

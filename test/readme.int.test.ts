@@ -81,7 +81,9 @@ describe('README.md: every code example runs', function () {
         await run(process.execPath, ['--import', 'tsx', file], { cwd: REPO_ROOT, timeout: 120_000 });
       } catch (error) {
         const failed = error as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`README example ${String(index + 1)} failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}\n--- code ---\n${block.code}`);
+        throw new Error(
+          `README example ${String(index + 1)} failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}\n--- code ---\n${block.code}`,
+        );
       }
       const after = await runHashes(server);
       expect(after.filter((hash) => !before.includes(hash)).length, 'new runs').to.be.greaterThan(0);
@@ -93,9 +95,13 @@ describe('README.md: every code example runs', function () {
     expect(links.length).to.be.greaterThan(10);
     for (const link of links) {
       if (link.startsWith('#')) continue;
-      const inRepository = /^https:\/\/(?:github\.com\/aim-otel-bridge\/aim-otel-bridge\/blob|raw\.githubusercontent\.com\/aim-otel-bridge\/aim-otel-bridge)\/main\/(.+)$/.exec(link)?.[1];
+      const inRepository =
+        /^https:\/\/(?:github\.com\/aim-otel-bridge\/aim-otel-bridge\/blob|raw\.githubusercontent\.com\/aim-otel-bridge\/aim-otel-bridge)\/main\/(.+)$/.exec(
+          link,
+        )?.[1];
       if (inRepository !== undefined) expect(existsSync(join(REPO_ROOT, inRepository)), link).to.equal(true);
-      else if (!link.startsWith('https://')) expect(shipped, `${link} is not in the npm package: link it absolutely`).to.include(link.replace(/\/$/, '/README.md'));
+      else if (!link.startsWith('https://'))
+        expect(shipped, `${link} is not in the npm package: link it absolutely`).to.include(link.replace(/\/$/, '/README.md'));
     }
   });
 

@@ -23,7 +23,8 @@ async function textWith(page: Page, expected: readonly string[], timeoutMs = 60_
   for (;;) {
     const text = await page.locator('body').innerText();
     if (expected.every((item) => text.includes(item))) return text;
-    if (Date.now() > deadline) throw new Error(`the page ${page.url()} does not show ${JSON.stringify(expected.filter((item) => !text.includes(item)))}:\n${text.slice(0, 3000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`the page ${page.url()} does not show ${JSON.stringify(expected.filter((item) => !text.includes(item)))}:\n${text.slice(0, 3000)}`);
     await page.waitForTimeout(500);
   }
 }
@@ -51,7 +52,11 @@ async function screenshot(page: Page, name: string): Promise<void> {
  * `aim64encode`): `O-` and the base64 of the URI-encoded JSON, `+/` as `-_`, without padding.
  */
 function explorerState(value: unknown): string {
-  return `O-${Buffer.from(encodeURI(JSON.stringify(value)), 'latin1').toString('base64').replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}`;
+  return `O-${Buffer.from(encodeURI(JSON.stringify(value)), 'latin1')
+    .toString('base64')
+    .replace(/=+$/, '')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')}`;
 }
 
 describe('the demo run in the Aim UI, seen by headless Chromium', function () {
@@ -65,7 +70,7 @@ describe('the demo run in the Aim UI, seen by headless Chromium', function () {
 
   before(async () => {
     const executablePath = findChromium();
-    if (executablePath === undefined) throw new Error('no Chromium: `npm run peers` installs Debian\'s chromium');
+    if (executablePath === undefined) throw new Error("no Chromium: `npm run peers` installs Debian's chromium");
     const dataDir = mkdtempSync(join(tmpdir(), 'up-browser-'));
     // Literally `npm start` (= up --demo), on free ports; Ctrl-C below reaches npm, tsx and node, as in a terminal.
     up = new CliProcess(['--data-dir', dataDir, '--aim-port', '0', '--ui-port', '0', '--port', '0'], { npmStart: true });
@@ -93,14 +98,24 @@ describe('the demo run in the Aim UI, seen by headless Chromium', function () {
 
     // Its metrics: token usage, durations and cost of both models.
     await page.goto(`${uiUrl}/runs/${runHash}/metrics`);
-    await textWith(page, ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.client.operation.duration', 'gen_ai.usage.cost', 'model="fake-calculator"', 'model="fake-summarizer"']);
+    await textWith(page, [
+      'gen_ai.usage.input_tokens',
+      'gen_ai.usage.output_tokens',
+      'gen_ai.client.operation.duration',
+      'gen_ai.usage.cost',
+      'model="fake-calculator"',
+      'model="fake-summarizer"',
+    ]);
 
     // Its texts: the sequences, and a prompt opened.
     await page.goto(`${uiUrl}/runs/${runHash}/texts`);
     await textWith(page, ['on_llm_start', 'on_llm_end', 'on_tool_start', 'on_tool_end', 'on_agent_action', 'on_agent_finish']);
     await skipPopUp(page);
     await page.getByText('on_llm_start', { exact: true }).click({ timeout: 15_000 });
-    await page.getByText(/action="on_llm_start".*model="fake-calculator"/).first().click({ timeout: 15_000 });
+    await page
+      .getByText(/action="on_llm_start".*model="fake-calculator"/)
+      .first()
+      .click({ timeout: 15_000 });
     await textWith(page, ['user: What is (3 + 4) × 5?']);
     await screenshot(page, 'aim-ui-demo-run.png');
   });
@@ -109,7 +124,18 @@ describe('the demo run in the Aim UI, seen by headless Chromium', function () {
     await page.goto(`${uiUrl}/runs/${runHash}/figures`);
     await skipPopUp(page);
     // The agent's trace (its three model calls and two tools) and the summary chain's (one model call).
-    await textWith(page, ['otel.trace_waterfall', 'Trace waterfall: 2 traces, 8 spans', 'invoke_agent calculator', 'execute_tool add', 'execute_tool multiply', 'chat fake-summarizer'], 15_000);
+    await textWith(
+      page,
+      [
+        'otel.trace_waterfall',
+        'Trace waterfall: 2 traces, 8 spans',
+        'invoke_agent calculator',
+        'execute_tool add',
+        'execute_tool multiply',
+        'chat fake-summarizer',
+      ],
+      15_000,
+    );
     await skipPopUp(page);
     expect(await page.locator('.legend .legendtext').allTextContents()).to.include.members(['chat', 'execute_tool', 'invoke_agent']);
 
@@ -134,13 +160,24 @@ describe('the demo run in the Aim UI, seen by headless Chromium', function () {
   it('charts the cost metric in the Metrics explorer, a line per model, the demo run in its table', async () => {
     // The explorer as a user leaves it after picking gen_ai.usage.cost, colouring by model and
     // aligning on absolute time (the state the UI keeps in its URL).
-    const select = { options: [{ label: 'gen_ai.usage.cost', group: 'metrics', color: '#3E72E7', value: { option_name: 'gen_ai.usage.cost', context: null } }], query: '', advancedMode: false, advancedQuery: '' };
+    const select = {
+      options: [{ label: 'gen_ai.usage.cost', group: 'metrics', color: '#3E72E7', value: { option_name: 'gen_ai.usage.cost', context: null } }],
+      query: '',
+      advancedMode: false,
+      advancedQuery: '',
+    };
     const grouping = { color: ['context.model'] };
     const chart = { alignmentConfig: { type: 'absolute_time', metric: '' } };
     await page.goto(`${uiUrl}/metrics?grouping=${explorerState(grouping)}&chart=${explorerState(chart)}&select=${explorerState(select)}`);
     await skipPopUp(page);
     // The query the UI made of it, its colour legend (one model each) and the run in the table.
-    await textWith(page, ['metric.name="gen_ai.usage.cost"', '"fake-calculator"', '"fake-summarizer"', 'calculator · conversation demo-', 'aim-otel-bridge-demo']);
+    await textWith(page, [
+      'metric.name="gen_ai.usage.cost"',
+      '"fake-calculator"',
+      '"fake-summarizer"',
+      'calculator · conversation demo-',
+      'aim-otel-bridge-demo',
+    ]);
     await skipPopUp(page);
     // Two lines drawn: the calculator's three calls and the summarizer's one.
     const lines = page.locator('path.Line');

@@ -25,7 +25,14 @@ describe('aim-otel-bridge up --demo (npm start)', function () {
   it('--once: starts Aim, the UI and the bridge, runs the demo agent into Aim, prints the run and its cost, stops everything and exits 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'up-once-'));
     const up = await upDemoOnce(dataDir);
-    for (const step of ['[1/6] Aim 3.29.1', '[2/6] Aim repository', '[3/6] starting aim server', '[4/6] starting the bridge receiver', '[5/6] running the demo agent', '[6/6] ready']) {
+    for (const step of [
+      '[1/6] Aim 3.29.1',
+      '[2/6] Aim repository',
+      '[3/6] starting aim server',
+      '[4/6] starting the bridge receiver',
+      '[5/6] running the demo agent',
+      '[6/6] ready',
+    ]) {
       expect(up.stdout).to.contain(step);
     }
     expect(up.stdout).to.contain('demo prices: the scripted models fake-calculator and fake-summarizer priced as gpt-4o-mini');
@@ -60,7 +67,8 @@ describe('aim-otel-bridge up --demo (npm start)', function () {
     // at the demo prices: 40 × 0.15 + 14 × 0.6 = 14.4 µ$. Together 440.4 µ$.
     expect(up.stdout).to.contain(`cost:     $0.000440 (4 model calls, prices of ${prices}, demo prices)`);
     const run = await readAimRun(dataDir, printed(up.stdout).runHash);
-    const cost = (model: string): number[] => run.sequences.filter((s) => s.name === 'gen_ai.usage.cost' && s.context['model'] === model).flatMap((s) => s.values as number[]);
+    const cost = (model: string): number[] =>
+      run.sequences.filter((s) => s.name === 'gen_ai.usage.cost' && s.context['model'] === model).flatMap((s) => s.values as number[]);
     expect(cost('fake-calculator').reduce((sum, value) => sum + value, 0)).to.be.closeTo(426e-6, 1e-12);
     expect(cost('fake-summarizer')).to.have.length(1);
     expect(cost('fake-summarizer')[0]).to.be.closeTo(14.4e-6, 1e-12);

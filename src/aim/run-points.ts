@@ -94,9 +94,7 @@ class ContextCache {
     let entry = this.entries.get(key);
     if (!entry) {
       // Integral numbers are Aim ints in a context, as Python users write them.
-      const value = new Map<AimKey, AimValue>(
-        Object.entries(context).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]),
-      );
+      const value = new Map<AimKey, AimValue>(Object.entries(context).map(([k, v]) => [k, typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v]));
       entry = { value, id: contextId(value) };
       if (this.entries.size >= ContextCache.LIMIT) this.entries.clear();
       this.entries.set(key, entry);
@@ -143,4 +141,3 @@ function toBigInt(value: number | bigint | undefined, what: string): bigint | un
   if (!Number.isSafeInteger(value)) throw new AimUsageError(`${what} must be an integer (got ${String(value)})`);
   return BigInt(value);
 }
-

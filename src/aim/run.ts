@@ -85,14 +85,7 @@ export class AimRun {
 
   private readonly onClosed: (run: AimRun) => void;
 
-  private constructor(
-    transport: AimTransport,
-    hash: string,
-    handlers: RunHandlers,
-    points: RunPoints,
-    onClosed: (run: AimRun) => void,
-    resumed: boolean,
-  ) {
+  private constructor(transport: AimTransport, hash: string, handlers: RunHandlers, points: RunPoints, onClosed: (run: AimRun) => void, resumed: boolean) {
     this.transport = transport;
     this.hash = hash;
     this.resumed = resumed;
@@ -112,12 +105,7 @@ export class AimRun {
    * missing run an error instead.
    * @internal use AimRepo.createRun / AimRepo.openRun
    */
-  static async open(
-    transport: AimTransport,
-    settings: RunSettings,
-    mustExist: boolean,
-    onClosed: (run: AimRun) => void = () => undefined,
-  ): Promise<AimRun> {
+  static async open(transport: AimTransport, settings: RunSettings, mustExist: boolean, onClosed: (run: AimRun) => void = () => undefined): Promise<AimRun> {
     const hash = settings.hash ?? newRunHash();
     if (!RUN_HASH.test(hash)) throw new AimUsageError(`invalid run hash ${JSON.stringify(hash)}: it must be non-empty, without '-', '/' or spaces`);
 
@@ -211,10 +199,9 @@ export class AimRun {
   set(key: ParamKey, value: AimValue): Promise<void> {
     const path = typeof key === 'string' ? [key] : [...key];
     if (path.length === 0 || path.some((part) => part === '')) throw new AimUsageError('a param key must be non-empty');
-    return Promise.all([
-      this.writeMeta(['meta', 'chunks', this.hash, 'attrs', ...path], value),
-      this.writeMeta(['meta', 'attrs', ...path], value),
-    ]).then(() => undefined);
+    return Promise.all([this.writeMeta(['meta', 'chunks', this.hash, 'attrs', ...path], value), this.writeMeta(['meta', 'attrs', ...path], value)]).then(
+      () => undefined,
+    );
   }
 
   /**

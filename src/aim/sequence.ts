@@ -183,8 +183,7 @@ export class SequenceTracker {
   /** The paths of the sequence's columns (built on first use). */
   private columnPaths(sequence: Sequence, contextId: bigint, name: string, version: 1 | 2): NonNullable<Sequence['columns']> {
     if (sequence.columns && sequence.columnsVersion === version) return sequence.columns;
-    const series: AimKey[] =
-      version === 2 ? ['seqs', 'v2', 'chunks', this.runHash, contextId, name] : ['seqs', 'chunks', this.runHash, contextId, name];
+    const series: AimKey[] = version === 2 ? ['seqs', 'v2', 'chunks', this.runHash, contextId, name] : ['seqs', 'chunks', this.runHash, contextId, name];
     sequence.columns = { val: [...series, 'val'], epoch: [...series, 'epoch'], time: [...series, 'time'], step: [...series, 'step'] };
     sequence.columnsVersion = version;
     return sequence.columns;

@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RecordStreamParser, decodeTree, packTree } from './codec/index.js';
 import type { AimRecord } from './codec/index.js';
 import type { AimValue } from './codec/values.js';
-import {
-  AimClosedError,
-  AimError,
-  AimProtocolError,
-  AimServerError,
-  AimUnavailableError,
-  remoteException,
-} from './errors.js';
+import { AimClosedError, AimError, AimProtocolError, AimServerError, AimUnavailableError, remoteException } from './errors.js';
 import { type AimEndpoint, parseAimUrl } from './url.js';
 import { WriteChannel, type WriteChannelOptions, type WriteStats } from './write-channel.js';
 import { componentLogger } from '../logging/component-logger.js';
@@ -160,11 +153,7 @@ export class AimTransport {
    * lock conflict anyway, the session is restored from scratch (every resource released, then
    * re-created under the session's repository) and the creation tried once more.
    */
-  async createResource(
-    type: AimResourceType,
-    kwargs: Record<string, AimValue>,
-    afterRestore?: () => Promise<void>,
-  ): Promise<string> {
+  async createResource(type: AimResourceType, kwargs: Record<string, AimValue>, afterRestore?: () => Promise<void>): Promise<string> {
     await this.sessionReady();
     let handler: string;
     try {
@@ -377,11 +366,15 @@ export class AimTransport {
   private async postResource(handler: string, type: AimResourceType, kwargs: Record<string, AimValue>): Promise<string> {
     let answer: unknown;
     try {
-      answer = await this.post(`/tracking/${this.clientId}/get-resource/`, {
-        resource_handler: handler,
-        resource_type: type,
-        args: packTree(kwargs).toString('base64'),
-      }, `get-resource ${type}`);
+      answer = await this.post(
+        `/tracking/${this.clientId}/get-resource/`,
+        {
+          resource_handler: handler,
+          resource_type: type,
+          args: packTree(kwargs).toString('base64'),
+        },
+        `get-resource ${type}`,
+      );
     } catch (error) {
       this.noteFailure(error);
       if (error instanceof AimStorageLockError) this.counters.storageLockConflicts += 1;
@@ -396,11 +389,15 @@ export class AimTransport {
 
   private async readOnce(handler: string, method: string, args: readonly AimValue[]): Promise<AimValue> {
     const operation = `read-instruction ${method}`;
-    const response = await this.fetch(`/tracking/${this.clientId}/read-instruction/`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ resource_handler: handler, method_name: method, args: packTree([...args]).toString('base64') }),
-    }, operation);
+    const response = await this.fetch(
+      `/tracking/${this.clientId}/read-instruction/`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ resource_handler: handler, method_name: method, args: packTree([...args]).toString('base64') }),
+      },
+      operation,
+    );
     if (!response.ok) throw await errorFrom(response, operation);
     const parser = new RecordStreamParser();
     const records: AimRecord[] = [];
@@ -423,11 +420,15 @@ export class AimTransport {
   }
 
   private async post(path: string, body: unknown, operation: string): Promise<unknown> {
-    const response = await this.fetch(path, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    }, operation);
+    const response = await this.fetch(
+      path,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+      operation,
+    );
     if (!response.ok) throw await errorFrom(response, operation);
     return response.json();
   }

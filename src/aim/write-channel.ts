@@ -327,7 +327,7 @@ export class WriteChannel {
     this.ackedThrough = frame.lastSeq;
     for (const instruction of frame.instructions) this.queuedBytes -= instruction.bytes;
     while (this.roomWaiters.length > 0 && this.queuedBytes <= this.options.maxQueuedBytes) this.roomWaiters.shift()?.();
-    for (let i = 0; i < this.flushWaiters.length; ) {
+    for (let i = 0; i < this.flushWaiters.length;) {
       const waiter = this.flushWaiters[i];
       if (waiter && waiter.seq <= this.ackedThrough) {
         this.flushWaiters.splice(i, 1);

@@ -6,13 +6,7 @@ import { asNumber, asRecord, asString } from './read.js';
  * Errors LangGraph throws to steer a graph (`interrupt()`, `Command` to a parent graph, drain).
  * They end runs without being failures.
  */
-const BUBBLE_UP_NAMES: ReadonlySet<string> = new Set([
-  'GraphBubbleUp',
-  'GraphInterrupt',
-  'NodeInterrupt',
-  'ParentCommand',
-  'GraphDrained',
-]);
+const BUBBLE_UP_NAMES: ReadonlySet<string> = new Set(['GraphBubbleUp', 'GraphInterrupt', 'NodeInterrupt', 'ParentCommand', 'GraphDrained']);
 
 /** The LangGraph control-flow name of `error` (e.g. `GraphInterrupt`), or undefined for real errors. */
 export function bubbleUpName(error: unknown): string | undefined {

@@ -289,19 +289,29 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
 
   override handleAgentAction(action: AgentAction, runId: string): void {
     this._guard('handleAgentAction', () => {
-      this._recorder.event(runId, la.EVENT_LANGCHAIN_AGENT_ACTION, { [this._names.toolName]: action.tool }, {
-        tool_input: [() => action.toolInput, 'json'],
-        log: [() => action.log, 'text'],
-      });
+      this._recorder.event(
+        runId,
+        la.EVENT_LANGCHAIN_AGENT_ACTION,
+        { [this._names.toolName]: action.tool },
+        {
+          tool_input: [() => action.toolInput, 'json'],
+          log: [() => action.log, 'text'],
+        },
+      );
     });
   }
 
   override handleAgentEnd(action: AgentFinish, runId: string): void {
     this._guard('handleAgentEnd', () => {
-      this._recorder.event(runId, la.EVENT_LANGCHAIN_AGENT_FINISH, {}, {
-        return_values: [() => action.returnValues, 'json'],
-        log: [() => action.log, 'text'],
-      });
+      this._recorder.event(
+        runId,
+        la.EVENT_LANGCHAIN_AGENT_FINISH,
+        {},
+        {
+          return_values: [() => action.returnValues, 'json'],
+          log: [() => action.log, 'text'],
+        },
+      );
     });
   }
 
@@ -325,4 +335,5 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
       this._callbackErrors += 1;
       limitedLog.error(`${callback} failed; the run's telemetry may be incomplete`, () => errorDetail(error));
     }
-  }}
+  }
+}

@@ -213,10 +213,7 @@ function chatMessageWithRole(message: UnknownRecord, role: string, options: Part
  * keeps the system prompt as the first message; most provider adapters send it as a separate
  * instruction field), everything else `gen_ai.input.messages`.
  */
-export function chatInput(
-  messages: readonly unknown[],
-  options: PartOptions,
-): { system: SystemInstructions | undefined; input: ChatMessage[] } {
+export function chatInput(messages: readonly unknown[], options: PartOptions): { system: SystemInstructions | undefined; input: ChatMessage[] } {
   const system: MessagePart[] = [];
   const input: ChatMessage[] = [];
   let leading = true;

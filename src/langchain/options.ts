@@ -105,10 +105,7 @@ function positive(name: string, value: number | undefined, fallback: number, min
 }
 
 /** Applies defaults; invalid numbers fall back to the default with a diag warning. */
-export function resolveOptions(
-  options: GenAICallbackHandlerOptions = {},
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): ResolvedOptions {
+export function resolveOptions(options: GenAICallbackHandlerOptions = {}, env: Readonly<Record<string, string | undefined>> = process.env): ResolvedOptions {
   let semconv = options.semconv ?? DEFAULT_SEMCONV_PROFILE;
   if (!isSemconvProfile(semconv)) {
     log.warn(`unknown semconv profile ${String(semconv)}; using ${DEFAULT_SEMCONV_PROFILE}`);

@@ -121,7 +121,15 @@ export class RunRecorder {
     return record;
   }
 
-  private _commonAttributes(attributes: Attributes, runId: string, runType: string, name: string, tags: string[] | undefined, metadata: UnknownRecord | undefined, known: RunMetadata): void {
+  private _commonAttributes(
+    attributes: Attributes,
+    runId: string,
+    runType: string,
+    name: string,
+    tags: string[] | undefined,
+    metadata: UnknownRecord | undefined,
+    known: RunMetadata,
+  ): void {
     attributes[la.ATTR_LANGCHAIN_RUN_ID] = runId;
     attributes[la.ATTR_LANGCHAIN_RUN_TYPE] = runType;
     attributes[la.ATTR_LANGCHAIN_RUN_NAME] = name;
@@ -286,14 +294,17 @@ export class RunRecorder {
     span.setStatus({ code: SpanStatusCode.ERROR, message });
     span.end();
     if (record.inference !== undefined && this._metrics.enabled) {
-      this._metrics.recordOperation((performance.now() - record.startedAt) / 1000, {
-        ...record.inference.metricAttributes,
-        [this._names.errorType]: type,
-      }, undefined);
+      this._metrics.recordOperation(
+        (performance.now() - record.startedAt) / 1000,
+        {
+          ...record.inference.metricAttributes,
+          [this._names.errorType]: type,
+        },
+        undefined,
+      );
     }
     limitedLog.warn(message, `run ${record.runId}`);
   }
-
 
   // ---- tools, retrievers, events ---------------------------------------------------------------
 
@@ -339,7 +350,6 @@ export class RunRecorder {
     }
     span.addEvent(name, attributes);
   }
-
 }
 
 function cancelledError(): Error {

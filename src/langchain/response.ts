@@ -87,8 +87,7 @@ export function inferenceResponse(n: SemconvNames, output: unknown, streamedUsag
   const fromLlmOutput = LLM_OUTPUT.read(llmOutput);
   responseModel ??= LLM_OUTPUT.string(fromLlmOutput, 'model');
   responseId ??= LLM_OUTPUT.string(fromLlmOutput, 'id');
-  usage ??=
-    usageFromLlmOutput(asRecord(LLM_OUTPUT.value(fromLlmOutput, 'tokenUsage')), asRecord(LLM_OUTPUT.value(fromLlmOutput, 'usage'))) ?? streamedUsage;
+  usage ??= usageFromLlmOutput(asRecord(LLM_OUTPUT.value(fromLlmOutput, 'tokenUsage')), asRecord(LLM_OUTPUT.value(fromLlmOutput, 'usage'))) ?? streamedUsage;
 
   const attributes: Attributes = {};
   if (responseModel !== undefined) attributes[n.responseModel] = responseModel;

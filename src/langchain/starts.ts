@@ -92,7 +92,14 @@ type RunIds = [runId: string, parentRunId?: string | undefined];
 type TagsAndMetadata = [tags?: string[] | undefined, metadata?: Metadata | undefined];
 
 /** `handleLLMStart` / `handleChatModelStart` arguments (`input`: prompts or message lists). */
-export type InferenceStartArgs<Input> = [llm: Serialized, input: Input, ...RunIds, extraParams?: Metadata | undefined, ...TagsAndMetadata, runName?: string | undefined];
+export type InferenceStartArgs<Input> = [
+  llm: Serialized,
+  input: Input,
+  ...RunIds,
+  extraParams?: Metadata | undefined,
+  ...TagsAndMetadata,
+  runName?: string | undefined,
+];
 
 /** `handleChainStart` arguments in LangChain's runtime order (not the order its typings declare). */
 export type ChainStartArgs = [
@@ -106,7 +113,14 @@ export type ChainStartArgs = [
 ];
 
 /** `handleToolStart` arguments (`input`: the JSON string; the tracer hook gets the value itself). */
-export type ToolStartArgs<Input> = [tool: Serialized, input: Input, ...RunIds, ...TagsAndMetadata, runName?: string | undefined, toolCallId?: string | undefined];
+export type ToolStartArgs<Input> = [
+  tool: Serialized,
+  input: Input,
+  ...RunIds,
+  ...TagsAndMetadata,
+  runName?: string | undefined,
+  toolCallId?: string | undefined,
+];
 
 /** `handleRetrieverStart` arguments. */
 export type RetrieverStartArgs = [retriever: Serialized, query: string, ...RunIds, ...TagsAndMetadata, runName?: string | undefined];
@@ -120,7 +134,16 @@ function inference<Input>(
 ): StartKind<InferenceStartArgs<Input>> {
   return {
     callback,
-    read: ([serialized, input, runId, parentRunId, extraParams, tags, metadata, runName]) => ({ serialized, input, runId, parentRunId, extraParams, tags, metadata, runName }),
+    read: ([serialized, input, runId, parentRunId, extraParams, tags, metadata, runName]) => ({
+      serialized,
+      input,
+      runId,
+      parentRunId,
+      extraParams,
+      tags,
+      metadata,
+      runName,
+    }),
     spanKind: SpanKind.CLIENT,
     describe: (call, parent, n, known) => {
       const request = inferenceRequest(n, operation, call.serialized, call.extraParams, known);
@@ -149,7 +172,17 @@ function inference<Input>(
 
 const chain: StartKind<ChainStartArgs> = {
   callback: 'handleChainStart',
-  read: ([serialized, input, runId, parentRunId, tags, metadata, runType, runName, extra]) => ({ serialized, input, runId, parentRunId, tags, metadata, runName, runType, extra }),
+  read: ([serialized, input, runId, parentRunId, tags, metadata, runType, runName, extra]) => ({
+    serialized,
+    input,
+    runId,
+    parentRunId,
+    tags,
+    metadata,
+    runName,
+    runType,
+    extra,
+  }),
   spanKind: SpanKind.INTERNAL,
   describe: (call, parent, n, known) => {
     const name = call.runName ?? serializedClassName(call.serialized) ?? 'chain';
@@ -181,7 +214,16 @@ const chain: StartKind<ChainStartArgs> = {
 
 const tool: StartKind<ToolStartArgs<unknown>> = {
   callback: 'handleToolStart',
-  read: ([serialized, input, runId, parentRunId, tags, metadata, runName, toolCallId]) => ({ serialized, input, runId, parentRunId, tags, metadata, runName, toolCallId }),
+  read: ([serialized, input, runId, parentRunId, tags, metadata, runName, toolCallId]) => ({
+    serialized,
+    input,
+    runId,
+    parentRunId,
+    tags,
+    metadata,
+    runName,
+    toolCallId,
+  }),
   spanKind: SpanKind.INTERNAL,
   describe: (call, parent, n) => {
     const name = call.runName ?? serializedClassName(call.serialized) ?? 'tool';
@@ -207,7 +249,14 @@ const retriever: StartKind<RetrieverStartArgs> = {
   describe: (call, parent, n) => {
     const name = call.runName ?? serializedClassName(call.serialized) ?? 'retriever';
     const attributes: Attributes = { [n.operationName]: GenAIOperation.RETRIEVAL, [n.dataSourceId]: name };
-    return { kind: 'retrieval', spanName: `${GenAIOperation.RETRIEVAL} ${name}`, runType: 'retriever', runName: name, attributes, agentName: parent?.agentName };
+    return {
+      kind: 'retrieval',
+      spanName: `${GenAIOperation.RETRIEVAL} ${name}`,
+      runType: 'retriever',
+      runName: name,
+      attributes,
+      agentName: parent?.agentName,
+    };
   },
   content: (scope, _record, span, call) => {
     scope.content.recordValue(span, call.runId, scope.names.retrievalQueryText, call.input, 'text');
@@ -221,9 +270,7 @@ export const START_KINDS = {
     input: promptInput(prompts[0] ?? ''),
     system: undefined,
   })),
-  chatModel: inference<BaseMessage[][]>('handleChatModelStart', GenAIOperation.CHAT, 'chat_model', (messages, parts) =>
-    chatInput(messages[0] ?? [], parts),
-  ),
+  chatModel: inference<BaseMessage[][]>('handleChatModelStart', GenAIOperation.CHAT, 'chat_model', (messages, parts) => chatInput(messages[0] ?? [], parts)),
   chain,
   tool,
   retriever,

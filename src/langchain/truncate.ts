@@ -53,8 +53,7 @@ function longestString(value: unknown): number {
   if (typeof value === 'string') return value.length;
   let longest = 0;
   if (Array.isArray(value)) for (const item of value) longest = Math.max(longest, longestString(item));
-  else if (typeof value === 'object' && value !== null)
-    for (const item of Object.values(value)) longest = Math.max(longest, longestString(item));
+  else if (typeof value === 'object' && value !== null) for (const item of Object.values(value)) longest = Math.max(longest, longestString(item));
   return longest;
 }
 

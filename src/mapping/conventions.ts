@@ -240,7 +240,9 @@ function finishReasons(a: Attributes, vercel: readonly string[] | undefined, ans
 /** The string `pick` of each object of `list`; undefined when none has one. */
 function reasonsOf(list: unknown, pick: (item: Record<string, unknown>) => unknown): string[] | undefined {
   if (!Array.isArray(list)) return undefined;
-  const reasons = list.map((item) => (isObject(item) ? pick(item) : undefined)).filter((reason): reason is string => typeof reason === 'string' && reason !== '');
+  const reasons = list
+    .map((item) => (isObject(item) ? pick(item) : undefined))
+    .filter((reason): reason is string => typeof reason === 'string' && reason !== '');
   return reasons.length > 0 ? reasons : undefined;
 }
 
@@ -271,9 +273,19 @@ export function agentEvents(span: SpanRecord): AgentEvent[] {
     const a = event.attributes;
     if (event.name === 'langchain.agent.action') {
       const tool = str(a, 'gen_ai.tool.name');
-      events.push({ kind: 'action', timeUnixNano: event.timeUnixNano, text: `TOOL INPUT:\n${str(a, 'tool_input') ?? ''}\n\nLOG:\n${str(a, 'log') ?? ''}`, tool });
+      events.push({
+        kind: 'action',
+        timeUnixNano: event.timeUnixNano,
+        text: `TOOL INPUT:\n${str(a, 'tool_input') ?? ''}\n\nLOG:\n${str(a, 'log') ?? ''}`,
+        tool,
+      });
     } else if (event.name === 'langchain.agent.finish') {
-      events.push({ kind: 'finish', timeUnixNano: event.timeUnixNano, text: `OUTPUT:\n${str(a, 'return_values') ?? ''}\n\nLOG:\n${str(a, 'log') ?? ''}`, tool: undefined });
+      events.push({
+        kind: 'finish',
+        timeUnixNano: event.timeUnixNano,
+        text: `OUTPUT:\n${str(a, 'return_values') ?? ''}\n\nLOG:\n${str(a, 'log') ?? ''}`,
+        tool: undefined,
+      });
     }
   }
   return events;
@@ -284,7 +296,12 @@ function inputTokens(a: Attributes): number | bigint | undefined {
 }
 
 function outputTokens(a: Attributes): number | bigint | undefined {
-  return int(a, 'gen_ai.usage.output_tokens') ?? int(a, 'gen_ai.usage.completion_tokens') ?? int(a, 'llm.token_count.completion') ?? int(a, 'llm.usage.completion_tokens');
+  return (
+    int(a, 'gen_ai.usage.output_tokens') ??
+    int(a, 'gen_ai.usage.completion_tokens') ??
+    int(a, 'llm.token_count.completion') ??
+    int(a, 'llm.usage.completion_tokens')
+  );
 }
 
 function totalTokens(a: Attributes): number | bigint | undefined {

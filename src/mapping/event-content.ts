@@ -82,7 +82,8 @@ export function planUnplacedContent(group: EventGroup, options: MappingOptions, 
   const first = group.events.reduce((min, event) => (event.timeUnixNano < min ? event.timeUnixNano : min), group.events[0]?.timeUnixNano ?? 0n);
   const step = stepAt(first, group.spanId ?? '');
   const texts = contentTexts(group.events, context, step, Number(first) / 1e9, group.spanId ?? '');
-  const experiment = text(group.attributes['aim.experiment']) ?? text(group.resource['aim.experiment']) ?? options.experiment ?? text(group.resource['service.name']);
+  const experiment =
+    text(group.attributes['aim.experiment']) ?? text(group.resource['aim.experiment']) ?? options.experiment ?? text(group.resource['service.name']);
   return textPlan(key, runHash(key, options.namespace), experiment, texts);
 }
 

@@ -59,7 +59,12 @@ export function readContentEvent(name: string | undefined, body: AttributeValue,
   if (!kind) return undefined;
   const source = kind.output ? asRecord(field('message')) : undefined;
   const get = (key: string): unknown => (source ? source[key] : field(key));
-  const message = toMessage(typeof get('role') === 'string' ? (get('role') as string) : kind.role, get('content'), get('tool_calls'), name === 'gen_ai.tool.message');
+  const message = toMessage(
+    typeof get('role') === 'string' ? (get('role') as string) : kind.role,
+    get('content'),
+    get('tool_calls'),
+    name === 'gen_ai.tool.message',
+  );
   if (message === undefined) return undefined;
   const text = renderMessage(message);
   return { timeUnixNano, input: kind.output ? [] : [text], output: kind.output ? [text] : [] };

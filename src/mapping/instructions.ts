@@ -34,7 +34,10 @@ export interface TrackInstruction {
   /** Undefined: the caller derives it from `timeUnixNano`. */
   readonly step: bigint | undefined;
   readonly timeUnixNano: bigint;
-  readonly value: { readonly kind: 'text'; readonly text: string } | { readonly kind: 'texts'; readonly texts: readonly string[] } | { readonly kind: 'float'; readonly value: number };
+  readonly value:
+    | { readonly kind: 'text'; readonly text: string }
+    | { readonly kind: 'texts'; readonly texts: readonly string[] }
+    | { readonly kind: 'float'; readonly value: number };
 }
 
 /** What a span asks for explicitly. */
@@ -63,7 +66,12 @@ export function readInstructions(span: SpanRecord): SpanInstructions {
     const parsed = parseJsonObject(rawParams);
     if (parsed === undefined) problems.push(`${where}: ${ATTR_AIM_PARAMS} is not a JSON object`);
     // Parsed JSON is an attribute value tree (no bytes, no bigint): integral numbers become Aim ints.
-    else params = Object.fromEntries(Object.entries(parsed).filter(([key]) => key !== '').map(([key, value]) => [key, toPlanValue(value as AttributeValue)]));
+    else
+      params = Object.fromEntries(
+        Object.entries(parsed)
+          .filter(([key]) => key !== '')
+          .map(([key, value]) => [key, toPlanValue(value as AttributeValue)]),
+      );
   }
   const tracks: TrackInstruction[] = [];
   for (const event of span.events) {

@@ -81,7 +81,13 @@ export class RunBuilder {
    * writes its call points there, leaving out those named in `skip` (what the inner span of its
    * call wrote). Returns the names of the call points a model call wrote.
    */
-  addSpan(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions, place: SpanPlace | undefined, skip: readonly string[]): readonly string[] | undefined {
+  addSpan(
+    span: SpanRecord,
+    facts: GenAIFacts | undefined,
+    options: MappingOptions,
+    place: SpanPlace | undefined,
+    skip: readonly string[],
+  ): readonly string[] | undefined {
     const metricsBefore = this.metrics.length;
     const textsBefore = this.texts.length;
     this.add(span, facts, options, place?.step);
@@ -142,7 +148,8 @@ export class RunBuilder {
     const modelCall = isModelCall(facts);
     if (modelCall) {
       if (Object.keys(facts.request).length > 0) this.firstCallParam(['gen_ai', 'request'], span, () => toPlanValue(facts.request));
-      if (facts.toolDefinitions.length > 0) this.firstCallParam(['gen_ai', 'tool', 'definitions'], span, () => facts.toolDefinitions.map((tool) => toPlanValue({ ...tool })));
+      if (facts.toolDefinitions.length > 0)
+        this.firstCallParam(['gen_ai', 'tool', 'definitions'], span, () => facts.toolDefinitions.map((tool) => toPlanValue({ ...tool })));
       const responseModel = facts.responseModel;
       if (responseModel !== undefined) this.firstCallParam(['gen_ai', 'response', 'model'], span, () => responseModel);
       // Token counts are Aim ints, durations floats.
@@ -287,7 +294,9 @@ function count(value: number | bigint | undefined): number | undefined {
  * to the next free steps, in span id order, so the result depends only on the batch. Fast path:
  * points are bucketed by name and step; contexts are compared only where a bucket holds several.
  */
-function separateSteps<T extends { readonly name: string; readonly context: PlanContext; readonly step: bigint; readonly spanId: string }>(points: readonly T[]): T[] {
+function separateSteps<T extends { readonly name: string; readonly context: PlanContext; readonly step: bigint; readonly spanId: string }>(
+  points: readonly T[],
+): T[] {
   const buckets = new Map<string, Map<bigint, T[]>>();
   let shared = false;
   for (const point of points) {
@@ -431,5 +440,8 @@ function text(value: AttributeValue | undefined): string | undefined {
 /** `aim.tags` as a string array, or a comma-separated string. */
 function tagList(value: AttributeValue | undefined): string[] {
   const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
-  return items.filter((tag): tag is string => typeof tag === 'string').map((tag) => tag.trim()).filter((tag) => tag !== '');
+  return items
+    .filter((tag): tag is string => typeof tag === 'string')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== '');
 }

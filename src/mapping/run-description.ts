@@ -151,7 +151,9 @@ export class RunDescription {
    */
   traces(): PlanTraces | undefined {
     if (this.traceStarts.size === 0) return undefined;
-    const marks = [...this.traceStarts].map(([traceId, start]) => ({ traceId, startMs: Number(start / 1_000_000n) })).sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
+    const marks = [...this.traceStarts]
+      .map(([traceId, start]) => ({ traceId, startMs: Number(start / 1_000_000n) }))
+      .sort((a, b) => (a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0));
     const link = this.options.traceLink;
     return { marks, ...(link !== undefined && link !== '' ? { link } : {}) };
   }

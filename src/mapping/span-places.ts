@@ -123,7 +123,12 @@ export function placeSpans(spans: readonly PlacedSpan[], memo: PlacementMemo | u
   const innerInBatch = new Map<string, PlacedSpan>();
   for (const entry of spans) {
     const { span } = entry;
-    if (isModelCall(entry.facts) && !isFrameworkCall(span, entry.facts) && span.parentSpanId !== undefined && !innerInBatch.has(spanKey(span.traceId, span.parentSpanId))) {
+    if (
+      isModelCall(entry.facts) &&
+      !isFrameworkCall(span, entry.facts) &&
+      span.parentSpanId !== undefined &&
+      !innerInBatch.has(spanKey(span.traceId, span.parentSpanId))
+    ) {
       innerInBatch.set(spanKey(span.traceId, span.parentSpanId), entry);
     }
   }

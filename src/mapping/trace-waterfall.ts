@@ -165,7 +165,10 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
   const widest = rows.reduce((most, row) => Math.max(most, seconds(row.span.endNs - row.trace.startNs)), 0);
   // A bar at least this wide, so that instant spans can be seen and hovered (the hover says the real duration).
   const minWidth = widest / 500;
-  const deepest = Math.min(MAX_INDENT, rows.reduce((most, row) => Math.max(most, row.depth), 0));
+  const deepest = Math.min(
+    MAX_INDENT,
+    rows.reduce((most, row) => Math.max(most, row.depth), 0),
+  );
 
   const data: unknown[] = [];
   for (const category of CATEGORIES) {
@@ -212,7 +215,10 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
   const title = `Trace waterfall: ${plural(traceCount, 'trace')}, ${plural(rows.length, 'span')}${
     cut ? ` (older traces and spans left out: the last ${String(bounds.maxTraces)} traces, ${String(bounds.maxSpans)} spans at most)` : ''
   }`;
-  const ticks = [...headers.map((header) => ({ y: header.y, text: headerLabel(header.trace, deepest) })), ...rows.map((row) => ({ y: row.y, text: label(row, deepest) }))].sort((a, b) => a.y - b.y);
+  const ticks = [
+    ...headers.map((header) => ({ y: header.y, text: headerLabel(header.trace, deepest) })),
+    ...rows.map((row) => ({ y: row.y, text: label(row, deepest) })),
+  ].sort((a, b) => a.y - b.y);
   const layout = {
     title: { text: escapeHtml(title), x: 0, xanchor: 'left', font: { size: 14 } },
     barmode: 'overlay',
@@ -236,7 +242,16 @@ export function buildTraceWaterfall(spans: readonly WaterfallSpan[], options: Wa
     // A dotted line above each trace's header but the first.
     shapes: headers
       .filter((header) => header.y > 0)
-      .map((header) => ({ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: header.y - 0.5, y1: header.y - 0.5, line: { color: '#bbbbbb', width: 1, dash: 'dot' } })),
+      .map((header) => ({
+        type: 'line',
+        xref: 'paper',
+        x0: 0,
+        x1: 1,
+        yref: 'y',
+        y0: header.y - 0.5,
+        y1: header.y - 0.5,
+        line: { color: '#bbbbbb', width: 1, dash: 'dot' },
+      })),
   };
   return {
     figure: { data, layout },

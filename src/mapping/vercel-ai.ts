@@ -28,7 +28,19 @@ import { vercelProviderName } from './providers.js';
  */
 export type VercelAIFacts = Pick<
   GenAIFacts,
-  'operation' | 'provider' | 'inputTokens' | 'outputTokens' | 'totalTokens' | 'timeToFirstTokenSeconds' | 'inputText' | 'outputText' | 'toolName' | 'toolCallId' | 'responseModel' | 'responseId' | 'finishReasons'
+  | 'operation'
+  | 'provider'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'totalTokens'
+  | 'timeToFirstTokenSeconds'
+  | 'inputText'
+  | 'outputText'
+  | 'toolName'
+  | 'toolCallId'
+  | 'responseModel'
+  | 'responseId'
+  | 'finishReasons'
 > & { role: Exclude<SpanRole, 'agent' | 'retriever'>; streamed: boolean };
 
 const MODEL_CALLS = new Set(['ai.generateText.doGenerate', 'ai.streamText.doStream', 'ai.generateObject.doGenerate', 'ai.streamObject.doStream']);

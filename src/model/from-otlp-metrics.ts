@@ -168,7 +168,13 @@ function readMetric(
       points.push(readPoint(kind, list[i], info, maxDepth));
     } catch (error) {
       if (!(error instanceof Problem)) throw error;
-      reject(error.at(`[${String(i)}]`).at('.dataPoints').at(`.${key}`), 1);
+      reject(
+        error
+          .at(`[${String(i)}]`)
+          .at('.dataPoints')
+          .at(`.${key}`),
+        1,
+      );
     }
   }
   return points;
@@ -203,7 +209,9 @@ function readPoint(kind: MetricKind, value: unknown, info: MetricInfo, maxDepth:
       const bucketCounts = readList(value.bucketCounts, '.bucketCounts', readU64);
       const explicitBounds = readList(value.explicitBounds, '.explicitBounds', readDouble);
       if (bucketCounts.length !== 0 && bucketCounts.length !== explicitBounds.length + 1) {
-        throw new Problem(`must hold one count more than explicitBounds (${String(explicitBounds.length + 1)}, got ${String(bucketCounts.length)})`).at('.bucketCounts');
+        throw new Problem(`must hold one count more than explicitBounds (${String(explicitBounds.length + 1)}, got ${String(bucketCounts.length)})`).at(
+          '.bucketCounts',
+        );
       }
       return { kind, ...common, count: readU64(value.count, '.count'), ...readStats(value), bucketCounts, explicitBounds };
     }

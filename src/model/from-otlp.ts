@@ -28,14 +28,7 @@
  * Attribute sizes are not limited here: the request body limit already bounds them, and the mapping
  * decides what to store. Duplicate attribute keys: the last one wins.
  */
-import {
-  type SpanEventRecord,
-  type SpanKindName,
-  type SpanLinkRecord,
-  type SpanOrigin,
-  type SpanRecord,
-  type SpanStatusRecord,
-} from './span-record.js';
+import { type SpanEventRecord, type SpanKindName, type SpanLinkRecord, type SpanOrigin, type SpanRecord, type SpanStatusRecord } from './span-record.js';
 import {
   DEFAULT_MAX_VALUE_DEPTH,
   OtlpShapeError,
@@ -133,7 +126,6 @@ function readSpan(value: unknown, origin: SpanOrigin, maxDepth: number, warn: (p
   };
   return record;
 }
-
 
 function readEvents(value: unknown, maxDepth: number): SpanEventRecord[] {
   const list = itemList(value, '.events');

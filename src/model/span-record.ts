@@ -5,15 +5,7 @@
  */
 
 /** An attribute value. OTLP's int64 is a `number` when safe, else a `bigint`; `kvlist` is a record. */
-export type AttributeValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | Uint8Array
-  | readonly AttributeValue[]
-  | { readonly [key: string]: AttributeValue };
+export type AttributeValue = string | number | bigint | boolean | null | Uint8Array | readonly AttributeValue[] | { readonly [key: string]: AttributeValue };
 
 /** Attributes by key. */
 export type Attributes = Readonly<Record<string, AttributeValue>>;

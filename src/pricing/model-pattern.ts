@@ -31,7 +31,10 @@ export function compileModelPattern(pattern: string): ModelMatcher {
     const exact = pattern.toLowerCase();
     return (model) => model.toLowerCase() === exact;
   }
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   const glob = new RegExp(`^${source}$`, 'is');
   return (model) => glob.test(model);
 }

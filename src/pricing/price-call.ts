@@ -41,7 +41,9 @@ export interface UnpricedCall {
  */
 export function priceCall(book: PriceBook, call: ModelCall): PricedCall | UnpricedCall | undefined {
   const { usage } = call;
-  const counted = [usage.input, usage.output, usage.cacheRead, usage.cacheWrite, usage.reasoning, usage.uncachedInput, usage.textOutput].some((n) => n !== undefined);
+  const counted = [usage.input, usage.output, usage.cacheRead, usage.cacheWrite, usage.reasoning, usage.uncachedInput, usage.textOutput].some(
+    (n) => n !== undefined,
+  );
   if (!counted) return undefined;
   for (const model of [call.responseModel, call.requestModel]) {
     if (model === undefined || model.trim() === '') continue;

@@ -118,7 +118,8 @@ function tokenPrices(item: Record<string, unknown>, fail: (problem: string) => n
       if (key === 'input' || key === 'output') fail(`"${key}" is missing (USD per million tokens)`);
       continue;
     }
-    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) fail(`"${key}" must be a number ≥ 0 (USD per million tokens), got ${JSON.stringify(price)}`);
+    if (typeof price !== 'number' || !Number.isFinite(price) || price < 0)
+      fail(`"${key}" must be a number ≥ 0 (USD per million tokens), got ${JSON.stringify(price)}`);
     prices[key] = price;
   }
   return prices as Pick<PriceEntry, (typeof PRICE_KEYS)[number]>;

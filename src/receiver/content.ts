@@ -75,10 +75,7 @@ export function codingsOf(contentEncoding: string | undefined, format?: OtlpForm
     if (name === 'gzip' || name === 'x-gzip') codings.push('gzip');
     else if (name === 'deflate' || name === 'zlib') codings.push('deflate');
     else {
-      throw new UnsupportedMediaTypeError(
-        `Content-Encoding ${quote(raw.trim())} is not supported (supported: gzip, deflate, zlib, identity)`,
-        format,
-      );
+      throw new UnsupportedMediaTypeError(`Content-Encoding ${quote(raw.trim())} is not supported (supported: gzip, deflate, zlib, identity)`, format);
     }
   }
   if (codings.length > MAX_CODINGS) {

@@ -149,4 +149,3 @@ function parseJson(plain: Buffer): unknown {
     throw new InvalidRequestError(`JSON: ${error instanceof Error ? error.message : String(error)}`, 'json', { cause: error });
   }
 }
-

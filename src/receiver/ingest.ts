@@ -87,7 +87,10 @@ export class Ingest {
     if (answer.from === 'done') this.metrics.retries.inc({ answered: 'from-written' });
     else if (answer.from === 'in-flight') this.metrics.retries.inc({ answered: 'joined-in-flight' });
     if (answer.kind === 'outcome') return answer.outcome;
-    return { kind: 'unavailable', message: 'Aim has not acknowledged the writes yet; they stay queued, and a retry of this request is answered from them; retry later' };
+    return {
+      kind: 'unavailable',
+      message: 'Aim has not acknowledged the writes yet; they stay queued, and a retry of this request is answered from them; retry later',
+    };
   }
 
   /** A refusal because the queue is full: counted, and reported (rate-limited) as load shedding. */
@@ -125,7 +128,13 @@ export class Ingest {
     }
   }
 
-  private async accept(signal: OtlpSignal, count: number, rejected: number, errors: readonly string[], write: () => Promise<WriteOutcome>): Promise<IngestOutcome> {
+  private async accept(
+    signal: OtlpSignal,
+    count: number,
+    rejected: number,
+    errors: readonly string[],
+    write: () => Promise<WriteOutcome>,
+  ): Promise<IngestOutcome> {
     const counters = this.metrics.signals[signal];
     counters.received.inc(count);
     counters.rejected.inc(rejected);
@@ -142,7 +151,10 @@ export class Ingest {
     if (outcome.status === 'full') return this.shed();
     // Aim unreachable, and also a refusal by Aim or a shutdown: retrying may reach a healthy
     // bridge or Aim, and the Collector drops data on a 500.
-    return { kind: 'unavailable', message: outcome.status === 'unavailable' ? `Aim did not acknowledge the writes: ${outcome.reason}; retry later` : outcome.reason };
+    return {
+      kind: 'unavailable',
+      message: outcome.status === 'unavailable' ? `Aim did not acknowledge the writes: ${outcome.reason}; retry later` : outcome.reason,
+    };
   }
 }
 

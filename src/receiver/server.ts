@@ -90,7 +90,17 @@ const TOKEN_REQUIRED = 'a valid bearer token is required (Authorization: Bearer 
  * their errors (401, 405, 503) too.
  */
 export async function createReceiver(options: ReceiverOptions): Promise<Receiver> {
-  const { host = '127.0.0.1', port = 4319, token, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, writeTimeoutMs = 10_000, retryAfterSeconds = 5, grpcPort, grpcHost = host, ...sinkOptions } = options;
+  const {
+    host = '127.0.0.1',
+    port = 4319,
+    token,
+    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    writeTimeoutMs = 10_000,
+    retryAfterSeconds = 5,
+    grpcPort,
+    grpcHost = host,
+    ...sinkOptions
+  } = options;
   const maxQueueSpans = options.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS;
   // The Aim session's trouble (a restore the server refuses, a run storage it cannot open):
   // reported on /readyz and /metrics until it is over.
@@ -128,8 +138,10 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     if (path === undefined) {
       status(response, 400, answerFormat, GrpcCode.INVALID_ARGUMENT, `the request target ${quote(request.url ?? '')} is not a valid URL`);
     } else if (signal !== undefined) {
-      if (request.method !== 'POST') status(response, 405, answerFormat, GrpcCode.UNIMPLEMENTED, `method not allowed: ${request.method ?? '?'} ${path} (only POST)`, { allow: 'POST' });
-      else if (!authorized(request, expectedAuth)) status(response, 401, answerFormat, GrpcCode.UNAUTHENTICATED, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer' });
+      if (request.method !== 'POST')
+        status(response, 405, answerFormat, GrpcCode.UNIMPLEMENTED, `method not allowed: ${request.method ?? '?'} ${path} (only POST)`, { allow: 'POST' });
+      else if (!authorized(request, expectedAuth))
+        status(response, 401, answerFormat, GrpcCode.UNAUTHENTICATED, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer' });
       else await receive(signal, request, response);
     } else if (!ADMIN_PATHS.has(path)) {
       status(response, 404, answerFormat, GrpcCode.UNIMPLEMENTED, `not found: ${path}; the receiver serves POST /v1/traces, /v1/logs and /v1/metrics`);
@@ -157,7 +169,12 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       const uncompressed = await uncompressedBody(body, request.headers['content-type'], request.headers['content-encoding'], { maxBodyBytes });
       const bodyFormat = uncompressed.format;
       format = bodyFormat;
-      const outcome = await ingest.exportOnce(signal, requestKey(signal, uncompressed.plain), () => parseBody(signal, uncompressed.plain, bodyFormat), bodyFormat);
+      const outcome = await ingest.exportOnce(
+        signal,
+        requestKey(signal, uncompressed.plain),
+        () => parseBody(signal, uncompressed.plain, bodyFormat),
+        bodyFormat,
+      );
       switch (outcome.kind) {
         case 'accepted':
           send(response, 200, format, encodeExportResponse(signal, format, { rejected: outcome.rejected, errors: outcome.errors }));
@@ -195,7 +212,8 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       })
       .finally(() => {
         metrics.requests.inc({ code: String(response.statusCode) });
-        if (response.statusCode >= 300) answers.warn(`${request.method ?? '?'} ${request.url ?? '?'} → ${String(response.statusCode)}`, REASONS.get(response) ?? '');
+        if (response.statusCode >= 300)
+          answers.warn(`${request.method ?? '?'} ${request.url ?? '?'} → ${String(response.statusCode)}`, REASONS.get(response) ?? '');
       });
   });
   server.keepAliveTimeout = 65_000;
@@ -309,7 +327,14 @@ function send(response: ServerResponse, code: number, format: OtlpFormat, body: 
  * request's; see `answerFormatOf`), with the Content-Type of that format and `headers` (`Retry-After`,
  * `Allow`, `WWW-Authenticate`).
  */
-function status(response: ServerResponse, code: number, format: OtlpFormat, grpcCode: GrpcCodeValue, message: string, headers: Record<string, string> = {}): void {
+function status(
+  response: ServerResponse,
+  code: number,
+  format: OtlpFormat,
+  grpcCode: GrpcCodeValue,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   REASONS.set(response, message);
   send(response, code, format, encodeStatus(format, { code: grpcCode, message }), headers);
 }

@@ -6,15 +6,7 @@ import * as attributes from './attributes.js';
 
 /** Every attribute-name constant (`attributes.ATTR_GEN_AI_...`). */
 export { attributes };
-export {
-  GenAIOperation,
-  GenAIProvider,
-  GenAITokenType,
-  GenAIToolType,
-  GenAIOutputType,
-  GenAIFinishReason,
-  ERROR_TYPE_OTHER,
-} from './values.js';
+export { GenAIOperation, GenAIProvider, GenAITokenType, GenAIToolType, GenAIOutputType, GenAIFinishReason, ERROR_TYPE_OTHER } from './values.js';
 export {
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,

@@ -178,7 +178,13 @@ export class AimSink {
     this.join = new LogJoin(logJoin);
     this.queue = new BatchQueue(rest.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS);
     const idleCloseMs = rest.idleCloseMs ?? 30_000;
-    this.runs = new OpenRunCache({ maxOpenRuns: rest.maxOpenRuns ?? 1_000, idleCloseMs, clock: this.clock, log: this.limited, ...(seams.totals ? { totals: seams.totals } : {}) });
+    this.runs = new OpenRunCache({
+      maxOpenRuns: rest.maxOpenRuns ?? 1_000,
+      idleCloseMs,
+      clock: this.clock,
+      log: this.limited,
+      ...(seams.totals ? { totals: seams.totals } : {}),
+    });
     this.totalsTimer = context.with(SINK_CONTEXT, () =>
       setInterval(() => {
         void this.runs.totals.tick();
@@ -230,7 +236,13 @@ export class AimSink {
       this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.queue.capacity)} items)`);
       return false;
     }
-    return this.enqueue({ plans: this.planSpans(spans), spanCount: spans.length, size: spans.length, deadline: this.clock.now() + this.retryDeadlineMs, failures: 0 });
+    return this.enqueue({
+      plans: this.planSpans(spans),
+      spanCount: spans.length,
+      size: spans.length,
+      deadline: this.clock.now() + this.retryDeadlineMs,
+      failures: 0,
+    });
   }
 
   /**
@@ -287,7 +299,12 @@ export class AimSink {
     if (outcome.status === 'written') {
       this.counters.eventsJoined += joined;
       this.counters.eventsUnjoined += unjoined;
-      if (unjoined > 0) this.limited.debug('GenAI events written without their span', `${String(unjoined)} (it did not arrive within ${String(this.join.windowMs)} ms)`, unjoined);
+      if (unjoined > 0)
+        this.limited.debug(
+          'GenAI events written without their span',
+          `${String(unjoined)} (it did not arrive within ${String(this.join.windowMs)} ms)`,
+          unjoined,
+        );
     }
     return outcome;
   }
@@ -451,7 +468,8 @@ export class AimSink {
    */
   private async attempt(batch: QueuedBatch): Promise<Exclude<WriteOutcome, { status: 'full' }> | typeof RETRY_LATER> {
     // A retry that could not start before its deadline (Aim-wide trouble held every attempt back).
-    if (batch.failures > 0 && this.clock.now() > batch.deadline) return { status: 'unavailable', reason: `Aim is unreachable: ${describeError(batch.lastError)}` };
+    if (batch.failures > 0 && this.clock.now() > batch.deadline)
+      return { status: 'unavailable', reason: `Aim is unreachable: ${describeError(batch.lastError)}` };
     try {
       await this.writer.connect();
       await applyPlans(batch.plans, this.writer, this.runs, this.waterfalls);

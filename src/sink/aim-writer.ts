@@ -14,7 +14,10 @@ import type { AimTransportOptions } from '../aim/transport.js';
  * from its stored series, see run-totals.ts) are optional: a writer whose runs cannot hold figures
  * or be read back (a test fake) gets no figures or totals written.
  */
-export type RunWriter = Pick<AimRun, 'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach' | 'get' | 'resumed'> &
+export type RunWriter = Pick<
+  AimRun,
+  'set' | 'setEntries' | 'track' | 'trackText' | 'trackTexts' | 'setName' | 'addTag' | 'close' | 'detach' | 'get' | 'resumed'
+> &
   Partial<Pick<AimRun, 'trackFigure' | 'readMetrics'>>;
 
 /** A connection to Aim, as the sink uses it. */

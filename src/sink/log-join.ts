@@ -179,7 +179,12 @@ function* chain<T>(first: Iterable<T>, second: Iterable<T>): Generator<T> {
 
 /** A replayed event (same time, same content) is the same event. */
 function sameEvent(a: ContentEvent, b: ContentEvent): boolean {
-  return a.timeUnixNano === b.timeUnixNano && a.instructions === b.instructions && a.input.join('\n') === b.input.join('\n') && a.output.join('\n') === b.output.join('\n');
+  return (
+    a.timeUnixNano === b.timeUnixNano &&
+    a.instructions === b.instructions &&
+    a.input.join('\n') === b.input.join('\n') &&
+    a.output.join('\n') === b.output.join('\n')
+  );
 }
 
 function eventBytes(event: ContentEvent): number {

@@ -131,7 +131,8 @@ function parseLine(text: string): SpanPlacement | undefined {
   }
   if (parsed === null || typeof parsed !== 'object') return undefined;
   const { t, s, k, h, e, c, st, tm, p, m, fw, ck, f, w } = parsed as Record<string, unknown>;
-  if (typeof t !== 'string' || typeof s !== 'string' || typeof k !== 'string' || typeof h !== 'string' || typeof st !== 'string' || typeof tm !== 'number') return undefined;
+  if (typeof t !== 'string' || typeof s !== 'string' || typeof k !== 'string' || typeof h !== 'string' || typeof st !== 'string' || typeof tm !== 'number')
+    return undefined;
   if (c === null || typeof c !== 'object' || Array.isArray(c) || !/^\d+$/.test(st)) return undefined;
   return {
     traceId: t,

@@ -68,12 +68,16 @@ export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: Ope
     return true;
   });
   // Consecutive plain params under one parent (e.g. `langchain.metadata.*`) are one write: same order, same result.
-  for (let i = 0; i < params.length; ) {
+  for (let i = 0; i < params.length;) {
     const first = params[i] as ParamWrite;
     let end = i + 1;
     while (end < params.length && sameParent(params[end] as ParamWrite, first)) end++;
     if (end - i === 1) await run.set(first.path, first.value);
-    else await run.setEntries(first.path.slice(0, -1), params.slice(i, end).map((param) => [param.path[param.path.length - 1] ?? '', param.value] as const));
+    else
+      await run.setEntries(
+        first.path.slice(0, -1),
+        params.slice(i, end).map((param) => [param.path[param.path.length - 1] ?? '', param.value] as const),
+      );
     i = end;
   }
   // Keyed by the span, not by the step: spans that share a step (same millisecond) across

@@ -108,9 +108,12 @@ export async function raceDeadline<T>(promise: Promise<T>, deadline: number, clo
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new DeadlineError('the deadline passed before Aim acknowledged the writes'));
-        }, Math.max(0, deadline - clock.now()));
+        timer = setTimeout(
+          () => {
+            reject(new DeadlineError('the deadline passed before Aim acknowledged the writes'));
+          },
+          Math.max(0, deadline - clock.now()),
+        );
       }),
     ]);
   } finally {

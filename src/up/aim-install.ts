@@ -88,12 +88,14 @@ export class AimNotFoundError extends Error {
 export async function findAim(options: { given?: string; print: Print }): Promise<FoundAim> {
   if (options.given !== undefined) {
     const version = await aimVersionOf(options.given);
-    if (version === undefined) throw new AimNotFoundError(`\`${options.given} version\` did not run: --aim must name Aim's command, e.g. /path/to/venv/bin/aim`);
+    if (version === undefined)
+      throw new AimNotFoundError(`\`${options.given} version\` did not run: --aim must name Aim's command, e.g. /path/to/venv/bin/aim`);
     return { aim: options.given, version, origin: 'given' };
   }
   const onPath = await aimVersionOf('aim');
   if (onPath === AIM_VERSION) return { aim: 'aim', version: onPath, origin: 'PATH' };
-  if (onPath !== undefined) options.print(`aim on PATH is ${onPath}, not the tested ${AIM_VERSION}: using a venv of ${AIM_VERSION} instead (or pass --aim aim)`);
+  if (onPath !== undefined)
+    options.print(`aim on PATH is ${onPath}, not the tested ${AIM_VERSION}: using a venv of ${AIM_VERSION} instead (or pass --aim aim)`);
   const cached = aimVenv();
   if (isProvisioned(cached.dir)) return { aim: cached.aim, version: AIM_VERSION, origin: 'cache' };
   const installed = await installAimVenv(options.print);

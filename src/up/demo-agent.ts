@@ -108,13 +108,19 @@ async function chooseModel(): Promise<{ model: BaseChatModel; name: string; mode
   const key = process.env['OPENAI_API_KEY'];
   if (key !== undefined && key !== '') {
     const { ChatOpenAI } = await import('@langchain/openai').catch((error: unknown) => {
-      throw new Error(`OPENAI_API_KEY is set, so the demo uses OpenAI through @langchain/openai: install it (npm install @langchain/openai) or unset OPENAI_API_KEY (${String(error)})`);
+      throw new Error(
+        `OPENAI_API_KEY is set, so the demo uses OpenAI through @langchain/openai: install it (npm install @langchain/openai) or unset OPENAI_API_KEY (${String(error)})`,
+      );
     });
     const name = process.env['OPENAI_MODEL'] ?? 'gpt-4o-mini';
     const model = new ChatOpenAI({ model: name, temperature: 0 });
     return { model, name, models: [name], summarizer: model };
   }
-  const usage = (input: number, output: number): { input_tokens: number; output_tokens: number; total_tokens: number } => ({ input_tokens: input, output_tokens: output, total_tokens: input + output });
+  const usage = (input: number, output: number): { input_tokens: number; output_tokens: number; total_tokens: number } => ({
+    input_tokens: input,
+    output_tokens: output,
+    total_tokens: input + output,
+  });
   const [calculatorModel, summarizerModel] = DEMO_MODELS;
   const model = new ScriptedChatModel({
     provider: DEMO_PROVIDER,

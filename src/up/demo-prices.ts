@@ -56,7 +56,9 @@ export interface DemoPricing {
 export function demoPricing(userPrices: string | undefined, env: NodeJS.ProcessEnv = process.env): DemoPricing {
   const file = userPrices ?? (env[PRICES_ENV]?.trim() ? env[PRICES_ENV] : undefined);
   const userEntries = file !== undefined ? readPriceFile(file) : [];
-  const book = PriceBook.builtIn().withEntries(DEMO_PRICES, DEMO_PRICES_SOURCE).withEntries(userEntries, file ?? '');
+  const book = PriceBook.builtIn()
+    .withEntries(DEMO_PRICES, DEMO_PRICES_SOURCE)
+    .withEntries(userEntries, file ?? '');
   return {
     entries: [...userEntries, ...DEMO_PRICES],
     sourceOf(provider, model) {

@@ -19,7 +19,12 @@ export async function getJson(url: string, timeoutMs = 10_000): Promise<unknown>
 
 /** POSTs `body` as JSON to `url` and parses the JSON answer; throws with the status and body when it is not 2xx. */
 export async function postJson(url: string, body: unknown, timeoutMs = 10_000): Promise<unknown> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`POST ${url} answered ${String(response.status)}: ${text.slice(0, 500)}`);
   return JSON.parse(text) as unknown;

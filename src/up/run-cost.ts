@@ -40,7 +40,8 @@ async function readOnce(uiUrl: string, hash: string): Promise<RunCost> {
     .map(({ name, context }) => ({ name, context }));
   if (wanted.length === 0) return { usd: 0, pricedCalls: 0, modelCalls: 0 };
   const traces = tracesOf(await postJson(`${uiUrl}/api/runs/${hash}/metric/get-batch/`, wanted));
-  const points = (name: string): number[] => traces.filter((trace) => trace.name === name).flatMap((trace) => (trace.values ?? []).filter((value): value is number => typeof value === 'number'));
+  const points = (name: string): number[] =>
+    traces.filter((trace) => trace.name === name).flatMap((trace) => (trace.values ?? []).filter((value): value is number => typeof value === 'number'));
   const costs = points(COST_METRIC);
   return { usd: costs.reduce((sum, value) => sum + value, 0), pricedCalls: costs.length, modelCalls: points(INPUT_TOKENS_METRIC).length };
 }

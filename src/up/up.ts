@@ -106,7 +106,9 @@ export async function loadDemo(): Promise<typeof import('./demo-agent.js')> {
     return await import('./demo-agent.js');
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && String(error).includes('@langchain/core')) {
-      throw new DemoPeerMissingError('the demo is a LangChain.js agent: install its peer @langchain/core next to aim-otel-bridge (npm install @langchain/core), or run up without --demo');
+      throw new DemoPeerMissingError(
+        'the demo is a LangChain.js agent: install its peer @langchain/core next to aim-otel-bridge (npm install @langchain/core), or run up without --demo',
+      );
     }
     throw error;
   }
@@ -127,13 +129,20 @@ async function costLine(uiUrl: string, demo: DemoResult, pricing: DemoPricing | 
     return `none: ${demo.models.join(', ')} of ${demo.provider} ${demo.models.length === 1 ? 'has' : 'have'} no price (add one with --prices <file>, see "Cost of model calls" in the README)`;
   }
   const sources = [...new Set(demo.models.map((model) => pricing?.sourceOf(demo.provider, model)).filter((source) => source !== undefined))];
-  const calls = cost.pricedCalls < cost.modelCalls ? `${String(cost.pricedCalls)} of ${String(cost.modelCalls)} model calls priced` : `${String(cost.pricedCalls)} model calls`;
+  const calls =
+    cost.pricedCalls < cost.modelCalls
+      ? `${String(cost.pricedCalls)} of ${String(cost.modelCalls)} model calls priced`
+      : `${String(cost.pricedCalls)} model calls`;
   return `${formatUsd(cost.usd)} (${[calls, ...sources].join(', ')})`;
 }
 
 /** Runs `up`; resolves once everything it started is stopped again, rejects (having stopped it) when a step fails. */
 export async function runUp(options: UpOptions): Promise<void> {
-  const print = options.print ?? ((line: string) => { console.log(line); });
+  const print =
+    options.print ??
+    ((line: string) => {
+      console.log(line);
+    });
   const started = Date.now();
   const steps = options.demo ? 6 : 5;
   let step = 0;
@@ -153,7 +162,12 @@ export async function runUp(options: UpOptions): Promise<void> {
     // The price file is read before anything starts (a PricesError names the file and the entry).
     const pricing = options.demo ? demoPricing(options.prices) : undefined;
     say(`Aim ${AIM_VERSION}: looking for it (installed into a venv in your cache the first time: about a minute)`);
-    const found = await findAim({ ...(options.aim !== undefined ? { given: options.aim } : {}), print: (line) => { print(`      ${line}`); } });
+    const found = await findAim({
+      ...(options.aim !== undefined ? { given: options.aim } : {}),
+      print: (line) => {
+        print(`      ${line}`);
+      },
+    });
     print(`      using ${found.aim} (Aim ${found.version}, ${found.origin === 'PATH' ? 'on PATH' : found.origin})`);
 
     const repoDir = resolve(options.dataDir);

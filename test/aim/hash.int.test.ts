@@ -120,19 +120,71 @@ function randomDouble(): number {
     case 7:
       return doubleFromBits(((int(2) << 31) | ((int(2047) + 1) << 20) | int(2 ** 20)) >>> 0, u32()); // normal
     default:
-      return pick([0, -0, Number.NaN, Infinity, -Infinity, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE,
-        -Number.MIN_VALUE, 2.2250738585072014e-308, 2 ** 53, -(2 ** 53), 2 ** 53 + 2, 2 ** 61 - 1, 2 ** 61, 2 ** 63,
-        -(2 ** 63), 2 ** 64, 0.5, -1, 1, 0.1, 1e308, 5e-324, 1 / 3, Math.PI]);
+      return pick([
+        0,
+        -0,
+        Number.NaN,
+        Infinity,
+        -Infinity,
+        Number.MAX_VALUE,
+        -Number.MAX_VALUE,
+        Number.MIN_VALUE,
+        -Number.MIN_VALUE,
+        2.2250738585072014e-308,
+        2 ** 53,
+        -(2 ** 53),
+        2 ** 53 + 2,
+        2 ** 61 - 1,
+        2 ** 61,
+        2 ** 63,
+        -(2 ** 63),
+        2 ** 64,
+        0.5,
+        -1,
+        1,
+        0.1,
+        1e308,
+        5e-324,
+        1 / 3,
+        Math.PI,
+      ]);
   }
 }
 
 const INT_EDGES: readonly bigint[] = [
-  0n, 1n, -1n, 2n, -2n, 2n ** 31n, -(2n ** 31n), 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 53n + 2n,
-  2n ** 53n + 3n, -(2n ** 53n) - 1n, -(2n ** 53n) + 1n, -(2n ** 53n) - 3n, 2n ** 61n - 2n, 2n ** 61n - 1n, 2n ** 61n,
-  2n ** 62n + 1n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 63n) + 1n, 2n ** 64n - 1n, 2n ** 64n, 2n ** 100n + 12345n,
-  -(2n ** 200n), 2n ** 1024n - 2n ** 970n - 1n, -(2n ** 1024n - 2n ** 970n - 1n),
+  0n,
+  1n,
+  -1n,
+  2n,
+  -2n,
+  2n ** 31n,
+  -(2n ** 31n),
+  2n ** 32n,
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  2n ** 53n + 2n,
+  2n ** 53n + 3n,
+  -(2n ** 53n) - 1n,
+  -(2n ** 53n) + 1n,
+  -(2n ** 53n) - 3n,
+  2n ** 61n - 2n,
+  2n ** 61n - 1n,
+  2n ** 61n,
+  2n ** 62n + 1n,
+  2n ** 63n - 1n,
+  -(2n ** 63n),
+  -(2n ** 63n) + 1n,
+  2n ** 64n - 1n,
+  2n ** 64n,
+  2n ** 100n + 12345n,
+  -(2n ** 200n),
+  2n ** 1024n - 2n ** 970n - 1n,
+  -(2n ** 1024n - 2n ** 970n - 1n),
   // Too large for a double: Aim raises OverflowError, we a RangeError.
-  2n ** 1024n - 2n ** 970n, 2n ** 1024n, -(2n ** 1100n),
+  2n ** 1024n - 2n ** 970n,
+  2n ** 1024n,
+  -(2n ** 1100n),
 ];
 
 /** A random Aim int: mostly i64 (any bit width, so rounding beyond 2^53 is exercised), a few edges. */
@@ -146,7 +198,13 @@ function randomInt(): bigint {
 }
 
 const CODE_POINT_RANGES: readonly (readonly [number, number])[] = [
-  [0x20, 0x7f], [0x00, 0x20], [0xa0, 0x800], [0x800, 0xd800], [0xe000, 0x10000], [0x10000, 0x110000], [0x4e00, 0x9fff],
+  [0x20, 0x7f],
+  [0x00, 0x20],
+  [0xa0, 0x800],
+  [0x800, 0xd800],
+  [0xe000, 0x10000],
+  [0x10000, 0x110000],
+  [0x4e00, 0x9fff],
 ];
 
 function randomString(): string {

@@ -75,8 +75,20 @@ describe('hashAuto (Aim hash_auto)', () => {
   it('ignores dict key order, for plain objects and Maps', () => {
     const a = hashAuto({ x: 1n, y: 'two', z: [3] });
     expect(hashAuto({ z: [3], y: 'two', x: 1n })).to.equal(a);
-    expect(hashAuto(new Map<string, AimValue>([['y', 'two'], ['z', [3]], ['x', 1n]]))).to.equal(a);
-    const mixed = new Map<string | bigint, AimValue>([[5n, 'int key'], ['5', 'str key'], ['k', null]]);
+    expect(
+      hashAuto(
+        new Map<string, AimValue>([
+          ['y', 'two'],
+          ['z', [3]],
+          ['x', 1n],
+        ]),
+      ),
+    ).to.equal(a);
+    const mixed = new Map<string | bigint, AimValue>([
+      [5n, 'int key'],
+      ['5', 'str key'],
+      ['k', null],
+    ]);
     const reversed = new Map([...mixed].reverse());
     expect(hashAuto(reversed)).to.equal(hashAuto(mixed));
   });
@@ -110,7 +122,14 @@ describe('contextId (hash(Context(dict)))', () => {
   it('is hash_auto of the dict', () => {
     expect(contextId({})).to.equal(-4504863053055089774n);
     expect(contextId({ subset: 'train' })).to.equal(-8686149688933388395n);
-    expect(contextId(new Map<string, AimValue>([['fold', 1n], ['subset', 'train']]))).to.equal(8919474038703016434n);
+    expect(
+      contextId(
+        new Map<string, AimValue>([
+          ['fold', 1n],
+          ['subset', 'train'],
+        ]),
+      ),
+    ).to.equal(8919474038703016434n);
   });
 
   it('treats null and undefined as the empty context, like Context(None)', () => {

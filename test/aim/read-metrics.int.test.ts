@@ -57,9 +57,19 @@ describe('AimRun.readMetrics against the real aim server', function () {
       const found = series.find((s) => s.name === name && s.contextId === contextId(new Map(Object.entries(context))));
       return new Map(found?.points.map(([key, value]) => [key, value]));
     };
-    expect(byName('cost', a)).to.deep.equal(new Map([[hashAuto('span-1'), 0.25], [hashAuto('span-2'), 0.5]]));
+    expect(byName('cost', a)).to.deep.equal(
+      new Map([
+        [hashAuto('span-1'), 0.25],
+        [hashAuto('span-2'), 0.5],
+      ]),
+    );
     expect(byName('cost', b)).to.deep.equal(new Map([[stepHash(7n), 1.75]]));
-    expect(byName('tokens', a)).to.deep.equal(new Map([[hashAuto('span-1'), 10n], [hashAuto('span-2'), 3n]]));
+    expect(byName('tokens', a)).to.deep.equal(
+      new Map([
+        [hashAuto('span-1'), 10n],
+        [hashAuto('span-2'), 3n],
+      ]),
+    );
 
     expect(summary(await run.readMetrics(['tokens', 'prompts', 'missing']))).to.deep.equal([{ name: 'tokens', context: a, dtype: 'int', points: 2 }]);
     await run.close();
@@ -68,7 +78,10 @@ describe('AimRun.readMetrics against the real aim server', function () {
     // Aim's SDK reads the same values.
     const oracle = await readAimRun(server.repoDir, run.hash);
     const oracleValues = (name: string, model: string): number[] =>
-      oracle.sequences.filter((s) => s.name === name && s.context['model'] === model).flatMap((s) => s.values.map(Number)).sort((x, y) => x - y);
+      oracle.sequences
+        .filter((s) => s.name === name && s.context['model'] === model)
+        .flatMap((s) => s.values.map(Number))
+        .sort((x, y) => x - y);
     expect(oracleValues('cost', 'a')).to.deep.equal([0.25, 0.5]);
     expect(oracleValues('cost', 'b')).to.deep.equal([1.75]);
     expect(oracleValues('tokens', 'a')).to.deep.equal([3, 10]);

@@ -65,12 +65,41 @@ const TRACES = new Map<AimKey, AimValue>([
   [
     CTX_A,
     new Map<AimKey, AimValue>([
-      ['cost', new Map<AimKey, AimValue>([['dtype', 'float'], ['version', 2n]])],
-      ['tokens', new Map<AimKey, AimValue>([['dtype', 'int'], ['version', 2n]])],
-      ['prompts', new Map<AimKey, AimValue>([['dtype', 'aim.text'], ['version', 1n]])],
+      [
+        'cost',
+        new Map<AimKey, AimValue>([
+          ['dtype', 'float'],
+          ['version', 2n],
+        ]),
+      ],
+      [
+        'tokens',
+        new Map<AimKey, AimValue>([
+          ['dtype', 'int'],
+          ['version', 2n],
+        ]),
+      ],
+      [
+        'prompts',
+        new Map<AimKey, AimValue>([
+          ['dtype', 'aim.text'],
+          ['version', 1n],
+        ]),
+      ],
     ]),
   ],
-  [CTX_B, new Map<AimKey, AimValue>([['cost', new Map<AimKey, AimValue>([['dtype', 'float'], ['version', 2n]])]])],
+  [
+    CTX_B,
+    new Map<AimKey, AimValue>([
+      [
+        'cost',
+        new Map<AimKey, AimValue>([
+          ['dtype', 'float'],
+          ['version', 2n],
+        ]),
+      ],
+    ]),
+  ],
 ]);
 const CONTEXTS = new Map<AimKey, AimValue>([
   [CTX_A, new Map<AimKey, AimValue>([['model', 'a']])],
@@ -138,8 +167,13 @@ describe('AimRun.readMetrics: the reads it sends and what it makes of them', () 
     const series = await run.readMetrics(['tokens', 'prompts']);
     expect(series.map((s) => [s.name, s.contextId])).to.deep.equal([['tokens', CTX_A]]);
     const firstRead = transport.calls.findIndex((call) => call.startsWith('read'));
-    expect(transport.calls.slice(0, firstRead).some((call) => call.includes('/tokens/val')), 'the held-back point written first').to.equal(true);
-    expect(transport.calls.filter((call) => call.includes('items_eager'))).to.deep.equal([`read TreeView:seqs items_eager seqs/v2/chunks/${HASH}/${String(CTX_A)}/tokens/val`]);
+    expect(
+      transport.calls.slice(0, firstRead).some((call) => call.includes('/tokens/val')),
+      'the held-back point written first',
+    ).to.equal(true);
+    expect(transport.calls.filter((call) => call.includes('items_eager'))).to.deep.equal([
+      `read TreeView:seqs items_eager seqs/v2/chunks/${HASH}/${String(CTX_A)}/tokens/val`,
+    ]);
 
     const empty = new ScriptedTransport((_handler, method) => (method === 'items_eager' ? [] : KEY_ERROR()));
     expect(await (await openRun(empty)).readMetrics()).to.deep.equal([]);

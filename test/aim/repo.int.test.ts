@@ -48,7 +48,13 @@ describe('AimRepo / AimRun against the real aim server (read back with the Aim o
     };
     await run.set('hparams', params);
     await run.set(['hparams', 'added_later'], 1n);
-    await run.setEntries(['hparams', 'entries'], [['a', 1n], ['b', 'two']]);
+    await run.setEntries(
+      ['hparams', 'entries'],
+      [
+        ['a', 1n],
+        ['b', 'two'],
+      ],
+    );
 
     const metric = (name: string, subset: string, i: number): number => (name === 'loss' ? 1 / (i + 1) : i / 1000) + (subset === 'val' ? 0.5 : 0);
     for (const i of range(1000)) {
@@ -99,7 +105,7 @@ describe('AimRepo / AimRun against the real aim server (read back with the Aim o
     expect(samples.values).to.deep.equal(texts);
   });
 
-  it('tracks lists of texts (Python\'s run.track([Text, ...])) that the SDK reads back as lists', async () => {
+  it("tracks lists of texts (Python's run.track([Text, ...])) that the SDK reads back as lists", async () => {
     const repo = await AimRepo.connect(server.url);
     const run = await repo.createRun({ experiment: 'text-lists' });
     await run.trackTexts(['first prompt', 'second prompt ✓'], { name: 'prompts', context: { action: 'on_llm_start' } });
@@ -175,9 +181,7 @@ describe('AimRepo / AimRun against the real aim server (read back with the Aim o
       repo.createRun({ hash: 'aaaaaaaaaaaaaaaaaaaaaaaa', experiment: 'concurrent' }),
       repo.createRun({ hash: 'bbbbbbbbbbbbbbbbbbbbbbbb', experiment: 'concurrent' }),
     ]);
-    await Promise.all(
-      range(200).map((i) => Promise.all([a.track(i, { name: 'm', step: i }), b.track(1000 - i, { name: 'm', step: i })])),
-    );
+    await Promise.all(range(200).map((i) => Promise.all([a.track(i, { name: 'm', step: i }), b.track(1000 - i, { name: 'm', step: i })])));
     await Promise.all([a.close(), b.close()]);
     await repo.close();
 

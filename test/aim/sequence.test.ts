@@ -125,7 +125,13 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
       }
       return tree;
     };
-    const points: [number, bigint | undefined][] = [[3, undefined], [1, 7n], [9, 2n], [4, undefined], [0.5, 8n]];
+    const points: [number, bigint | undefined][] = [
+      [3, undefined],
+      [1, 7n],
+      [9, 2n],
+      [4, undefined],
+      [0.5, 8n],
+    ];
     const oneByOne = new SequenceTracker(H);
     const byPoint = new Map<string, string>();
     for (const [value, step] of points) apply(byPoint, trackOne(oneByOne, { kind: 'float', value }, 'm', EMPTY, C0, step, undefined, 1));
@@ -224,16 +230,25 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     trackOne(tracker, figure, 'f', EMPTY, C0, undefined, undefined, 1);
     trackOne(tracker, { kind: 'text', value: 't' }, 't', EMPTY, C0, undefined, undefined, 1);
     trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
-    expect(() => { tracker.track({ kind: 'text', value: 'x' }, 'f', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds aim.figure/);
-    expect(() => { tracker.track({ kind: 'float', value: 1 }, 'f', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds aim.figure/);
-    expect(() => { tracker.track(figure, 't', EMPTY, C0, undefined, undefined, 1); }).to.throw(/aim.figure value on sequence 't', which holds aim.text/);
-    expect(() => { tracker.track(figure, 'm', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds float/);
+    expect(() => {
+      tracker.track({ kind: 'text', value: 'x' }, 'f', EMPTY, C0, undefined, undefined, 1);
+    }).to.throw(/holds aim.figure/);
+    expect(() => {
+      tracker.track({ kind: 'float', value: 1 }, 'f', EMPTY, C0, undefined, undefined, 1);
+    }).to.throw(/holds aim.figure/);
+    expect(() => {
+      tracker.track(figure, 't', EMPTY, C0, undefined, undefined, 1);
+    }).to.throw(/aim.figure value on sequence 't', which holds aim.text/);
+    expect(() => {
+      tracker.track(figure, 'm', EMPTY, C0, undefined, undefined, 1);
+    }).to.throw(/holds float/);
     expect(tracker.pendingPoints).to.equal(0);
   });
 
   it('figures count as text when updates are split: a figure over 8 KiB goes alone', () => {
     const tracker = new SequenceTracker(H);
-    for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [{ x: 'x'.repeat(9000) }], layout: {} }) }, 'big', EMPTY, C0, BigInt(i), undefined, 1);
+    for (let i = 0; i < 3; i++)
+      tracker.track({ kind: 'object', value: aimFigure({ data: [{ x: 'x'.repeat(9000) }], layout: {} }) }, 'big', EMPTY, C0, BigInt(i), undefined, 1);
     for (let i = 0; i < 3; i++) tracker.track({ kind: 'object', value: aimFigure({ data: [], layout: {} }) }, 'small', EMPTY, C0, BigInt(i), undefined, 1);
     const writes = tracker.drain();
     const sizes = (name: string): number[] =>
@@ -261,7 +276,9 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
     const column = value.find((w) => w.method === 'update' && w.path.at(-1) === 'val');
     const stored = column?.method === 'update' ? column.entries[0]?.[1] : undefined;
     expect(Array.isArray(stored) && stored.every((item) => item instanceof AimObject && item.alias === 'aim.text')).to.equal(true);
-    expect(() => { tracker.track({ kind: 'text', value: 'x' }, 'prompts', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds list\(aim.text\)/);
+    expect(() => {
+      tracker.track({ kind: 'text', value: 'x' }, 'prompts', EMPTY, C0, undefined, undefined, 1);
+    }).to.throw(/holds list\(aim.text\)/);
   });
 
   it('an empty list is dtype list and learns list(aim.text) from the first non-empty list, as Aim does', () => {
@@ -290,9 +307,15 @@ describe('SequenceTracker (the writes of run.track, as Aim 3.29.1 makes them)', 
   it('refuses a text on a metric sequence, an empty name and a negative step, recording nothing', () => {
     const tracker = new SequenceTracker(H);
     trackOne(tracker, { kind: 'float', value: 1 }, 'm', EMPTY, C0, undefined, undefined, 1);
-    expect(() => { tracker.track({ kind: 'text', value: 'x' }, 'm', EMPTY, C0, undefined, undefined, 1); }).to.throw(/holds float/);
-    expect(() => { tracker.track({ kind: 'float', value: 1 }, '', EMPTY, C0, undefined, undefined, 1); }).to.throw(/empty/);
-    expect(() => { tracker.track({ kind: 'float', value: 1 }, 'new', EMPTY, C0, -1n, undefined, 1); }).to.throw(/negative/);
+    expect(() => {
+      tracker.track({ kind: 'text', value: 'x' }, 'm', EMPTY, C0, undefined, undefined, 1);
+    }).to.throw(/holds float/);
+    expect(() => {
+      tracker.track({ kind: 'float', value: 1 }, '', EMPTY, C0, undefined, undefined, 1);
+    }).to.throw(/empty/);
+    expect(() => {
+      tracker.track({ kind: 'float', value: 1 }, 'new', EMPTY, C0, -1n, undefined, 1);
+    }).to.throw(/negative/);
     expect(tracker.pendingPoints).to.equal(0);
     expect(tracker.drain()).to.deep.equal([]);
     expect(tracker.info(C0, 'new')).to.equal(undefined);

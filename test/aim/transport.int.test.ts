@@ -18,7 +18,13 @@ describe('Aim transport: pipelining, server errors and outages (real aim server)
     const server = await startAimServer();
     const transport = await AimTransport.connect(server.url);
     const tree = await transport.createResource('TreeView', {
-      name: 'meta', sub: 'batchrun', read_only: false, from_union: false, index: false, timeout: null, no_cache: false,
+      name: 'meta',
+      sub: 'batchrun',
+      read_only: false,
+      from_union: false,
+      index: false,
+      timeout: null,
+      no_cache: false,
     });
     for (const i of range(2000)) void transport.write(tree, '__setitem__', [['meta', 'chunks', 'batchrun', 'attrs', `k${String(i)}`], BigInt(i)]);
     await transport.flush();
@@ -37,11 +43,24 @@ describe('Aim transport: pipelining, server errors and outages (real aim server)
     const limit = 64 * 1024;
     const transport = await AimTransport.connect(server.url, { maxQueuedBytes: limit, ackTimeoutMs: 60_000 });
     const tree = await transport.createResource('TreeView', {
-      name: 'meta', sub: 'bprun', read_only: false, from_union: false, index: false, timeout: null, no_cache: false,
+      name: 'meta',
+      sub: 'bprun',
+      read_only: false,
+      from_union: false,
+      index: false,
+      timeout: null,
+      no_cache: false,
     });
     server.process.signal('SIGSTOP');
     const settlesSoon = (promise: Promise<void>): Promise<boolean> =>
-      Promise.race([promise.then(() => true), new Promise<boolean>((done) => setTimeout(() => { done(false); }, 300))]);
+      Promise.race([
+        promise.then(() => true),
+        new Promise<boolean>((done) =>
+          setTimeout(() => {
+            done(false);
+          }, 300),
+        ),
+      ]);
     let accepted = 0;
     let blocked: Promise<void> | undefined;
     for (let i = 0; i < 10_000 && !blocked; i++) {
@@ -66,10 +85,19 @@ describe('Aim transport: pipelining, server errors and outages (real aim server)
     const server = await startAimServer();
     const transport = await AimTransport.connect(server.url);
     const tree = await transport.createResource('TreeView', {
-      name: 'meta', sub: 'errrun', read_only: false, from_union: false, index: false, timeout: null, no_cache: false,
+      name: 'meta',
+      sub: 'errrun',
+      read_only: false,
+      from_union: false,
+      index: false,
+      timeout: null,
+      no_cache: false,
     });
     void transport.write(tree, 'no_such_method', []);
-    const error = await transport.flush().then(() => undefined, (e: unknown) => e);
+    const error = await transport.flush().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).to.be.instanceOf(AimServerError);
     expect((error as AimServerError).remote.className).to.equal('AttributeError');
 

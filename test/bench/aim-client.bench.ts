@@ -49,7 +49,8 @@ const SEQUENCES: Record<Workload, readonly { name: string; context: Record<strin
 };
 
 /** The text at step `i` of a text sequence: the same bytes from both clients (the filler is passed to Python). */
-const TEXT_FILLER = ' Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud.';
+const TEXT_FILLER =
+  ' Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud.';
 function textAt(sequence: string, step: number): string {
   return `${sequence} ${String(step)}:${TEXT_FILLER}`;
 }
@@ -131,7 +132,12 @@ interface Attempt {
   writeStats?: WriteStats;
 }
 
-async function writeWithTypeScript(server: AimServer, workload: Workload, steps: number, maxFrameBytes: number | undefined): Promise<Omit<Attempt, 'serverCpuSeconds'>> {
+async function writeWithTypeScript(
+  server: AimServer,
+  workload: Workload,
+  steps: number,
+  maxFrameBytes: number | undefined,
+): Promise<Omit<Attempt, 'serverCpuSeconds'>> {
   const cpuStarted = process.cpuUsage();
   const started = performance.now();
   const repo = await AimRepo.connect(server.url, maxFrameBytes === undefined ? {} : { maxFrameBytes });
@@ -163,9 +169,12 @@ function writeStatsOf(repo: AimRepo): WriteStats | undefined {
 }
 
 async function writeWithPython(server: AimServer, workload: Workload, steps: number): Promise<Omit<Attempt, 'serverCpuSeconds'>> {
-  const { stdout } = await runFile(requireAim().python, ['-c', PYTHON_WRITER, server.url, workload, String(steps), `bench-python-${workload}`, TEXT_FILLER], { maxBuffer: 1 << 20 });
+  const { stdout } = await runFile(requireAim().python, ['-c', PYTHON_WRITER, server.url, workload, String(steps), `bench-python-${workload}`, TEXT_FILLER], {
+    maxBuffer: 1 << 20,
+  });
   const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { hash?: string; seconds?: number; cpuSeconds?: number };
-  if (typeof answer.hash !== 'string' || typeof answer.seconds !== 'number' || typeof answer.cpuSeconds !== 'number') throw new Error(`the Python writer printed ${stdout}`);
+  if (typeof answer.hash !== 'string' || typeof answer.seconds !== 'number' || typeof answer.cpuSeconds !== 'number')
+    throw new Error(`the Python writer printed ${stdout}`);
   return { hash: answer.hash, seconds: answer.seconds, clientCpuSeconds: answer.cpuSeconds };
 }
 
@@ -173,7 +182,8 @@ async function writeFloor(workload: Workload, steps: number): Promise<Omit<Attem
   const repoDir = await createAimRepo();
   const { stdout } = await runFile(requireAim().python, ['-c', PYTHON_STORAGE_FLOOR, repoDir, workload, String(steps), TEXT_FILLER], { maxBuffer: 1 << 20 });
   const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { hash?: string; seconds?: number; cpuSeconds?: number; points?: number };
-  if (typeof answer.hash !== 'string' || typeof answer.seconds !== 'number' || typeof answer.cpuSeconds !== 'number') throw new Error(`the storage floor printed ${stdout}`);
+  if (typeof answer.hash !== 'string' || typeof answer.seconds !== 'number' || typeof answer.cpuSeconds !== 'number')
+    throw new Error(`the storage floor printed ${stdout}`);
   if (answer.points !== steps * 2) throw new Error(`the storage floor stored ${String(answer.points)} points, expected ${String(steps * 2)}`);
   return { hash: answer.hash, seconds: answer.seconds, clientCpuSeconds: answer.cpuSeconds };
 }
@@ -248,8 +258,17 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
         }
       }
       // Every run of the round, read back by Aim's own SDK.
-      const report = await readAimRepo(server.repoDir, written.map((w) => w.hash));
-      for (const { hash, workload } of written) checkRun(report.runs.find((r) => r.hash === hash), hash, workload, steps);
+      const report = await readAimRepo(
+        server.repoDir,
+        written.map((w) => w.hash),
+      );
+      for (const { hash, workload } of written)
+        checkRun(
+          report.runs.find((r) => r.hash === hash),
+          hash,
+          workload,
+          steps,
+        );
       console.log(`round ${String(round)}: the oracle found every point of the ${String(written.length)} runs`);
     }
   } finally {

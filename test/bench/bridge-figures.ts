@@ -25,7 +25,12 @@ export async function postAll(url: string, bodies: readonly Uint8Array[], concur
       const body = bodies[i];
       if (body === undefined) continue;
       for (;;) {
-        const response = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' }, signal: AbortSignal.timeout(15 * 60_000) });
+        const response = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/x-protobuf' },
+          signal: AbortSignal.timeout(15 * 60_000),
+        });
         const text = await response.text();
         if (response.status === 200) break;
         if (response.status !== 429 && response.status !== 503) throw new Error(`POST ${url} answered ${String(response.status)}: ${text.slice(0, 300)}`);

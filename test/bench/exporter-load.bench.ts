@@ -158,7 +158,10 @@ function ensureBuilt(mode: string): boolean {
     return false;
   }
   if (mode === 'auto' && existsSync(EXPORTER_ENTRY) && newestSource(join(root, 'src')) <= statSync(EXPORTER_ENTRY).mtimeMs) return false;
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   return true;
 }
 

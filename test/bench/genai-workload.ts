@@ -29,7 +29,11 @@ export function chatAttributes(i: number, conversation: number): Record<string, 
       { role: 'user', parts: [{ type: 'text', content: `Question ${String(i)}: what is the capital of the country with code ${String(i % 200)}?` }] },
     ]),
     'gen_ai.output.messages': JSON.stringify([
-      { role: 'assistant', parts: [{ type: 'text', content: `Answer ${String(i)}: the capital you asked about is a city of about ${String(1000 + i)} thousand people.` }], finish_reason: 'stop' },
+      {
+        role: 'assistant',
+        parts: [{ type: 'text', content: `Answer ${String(i)}: the capital you asked about is a city of about ${String(1000 + i)} thousand people.` }],
+        finish_reason: 'stop',
+      },
     ]),
   };
 }

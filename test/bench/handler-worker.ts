@@ -99,10 +99,28 @@ class NoopHandler extends BaseCallbackHandler {
 abstract class SpanPerRunHandler extends BaseCallbackHandler {
   protected abstract _start(serialized: unknown, runId: string, parentRunId: string | undefined, runName: string | undefined): void;
   protected abstract _end(runId: string): void;
-  override handleChainStart(chain: unknown, _inputs: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, _runType?: unknown, runName?: string): void {
+  override handleChainStart(
+    chain: unknown,
+    _inputs: unknown,
+    runId: string,
+    parentRunId?: string,
+    _tags?: unknown,
+    _metadata?: unknown,
+    _runType?: unknown,
+    runName?: string,
+  ): void {
     this._start(chain, runId, parentRunId, runName);
   }
-  override handleChatModelStart(llm: unknown, _messages: unknown, runId: string, parentRunId?: string, _extra?: unknown, _tags?: unknown, _metadata?: unknown, runName?: string): void {
+  override handleChatModelStart(
+    llm: unknown,
+    _messages: unknown,
+    runId: string,
+    parentRunId?: string,
+    _extra?: unknown,
+    _tags?: unknown,
+    _metadata?: unknown,
+    runName?: string,
+  ): void {
     this._start(llm, runId, parentRunId, runName);
   }
   override handleToolStart(tool: unknown, _input: unknown, runId: string, parentRunId?: string, _tags?: unknown, _metadata?: unknown, runName?: string): void {
@@ -388,11 +406,16 @@ class ErrorWatch {
         else original(...args);
       };
     }
-    const note = (kind: string) => (message: string, ...args: unknown[]): void => {
-      this._note(`diag ${kind}: ${message} ${args.map(String).join(' ')}`.trim());
-    };
+    const note =
+      (kind: string) =>
+      (message: string, ...args: unknown[]): void => {
+        this._note(`diag ${kind}: ${message} ${args.map(String).join(' ')}`.trim());
+      };
     const ignore = (): void => undefined;
-    diag.setLogger({ error: note('error'), warn: note('warn'), info: ignore, debug: ignore, verbose: ignore }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+    diag.setLogger(
+      { error: note('error'), warn: note('warn'), info: ignore, debug: ignore, verbose: ignore },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
   }
 
   private _note(report: string): void {

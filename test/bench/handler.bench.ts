@@ -129,7 +129,11 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
   for (const name of names) if (!ALL_CONTENDERS.includes(name)) throw new Error(`unknown contender ${name}; one of ${ALL_CONTENDERS.join(', ')}`);
   if (!names.includes('baseline')) throw new Error('the contenders must include baseline');
 
-  const nodeArgs = options.get('node-args')?.split(' ').filter((arg) => arg !== '') ?? [];
+  const nodeArgs =
+    options
+      .get('node-args')
+      ?.split(' ')
+      .filter((arg) => arg !== '') ?? [];
   const workers = names.map((name) => new Worker(name, nodeArgs));
   try {
     await limited(workers, 2, (worker) => worker.ready());
@@ -166,7 +170,8 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
     const addedWall = added('addedWall');
     const addedCpu = added('addedCpu');
     const present = PEERS.filter((peer) => series.has(peer));
-    const bestPeer = present.length === 0 ? undefined : present.reduce((a, b) => ((addedWall[a]?.median ?? Infinity) <= (addedWall[b]?.median ?? Infinity) ? a : b));
+    const bestPeer =
+      present.length === 0 ? undefined : present.reduce((a, b) => ((addedWall[a]?.median ?? Infinity) <= (addedWall[b]?.median ?? Infinity) ? a : b));
     const ratios = (key: 'addedWall' | 'addedCpu'): Record<string, Spread | undefined> => ({
       oursContentToMinimalSpans: ratioSpread(series, 'oursContent', 'minimalSpans', key),
       payloadSpansToMinimalSpans: ratioSpread(series, 'payloadSpans', 'minimalSpans', key),
@@ -190,7 +195,8 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
     const met = (ratio: Spread | undefined, goal: number): boolean | undefined => (ratio === undefined ? undefined : ratio.median <= goal);
     return {
       chain: 'RunnableSequence(prompt -> FakeListChatModel -> tool -> StringOutputParser): 5 runs per invoke',
-      method: 'one process per contender, turns in rotating order, a settling round; added = contender - baseline of the same round, us per invoke; ratios = median (min, max) of per-round ratios',
+      method:
+        'one process per contender, turns in rotating order, a settling round; added = contender - baseline of the same round, us per invoke; ratios = median (min, max) of per-round ratios',
       rounds,
       invokesPerRound: perRound,
       workerNodeArgs: nodeArgs,
@@ -217,7 +223,11 @@ export default async function handlerBench(args: string[]): Promise<Record<strin
           floor: 'minimalSpansToBestPeer: bare spans',
         },
       },
-      crossProcessBiasUs: { wall: addedWall['baselineB'] ?? null, cpu: addedCpu['baselineB'] ?? null, note: 'baselineB - baseline: two processes running the same thing' },
+      crossProcessBiasUs: {
+        wall: addedWall['baselineB'] ?? null,
+        cpu: addedCpu['baselineB'] ?? null,
+        note: 'baselineB - baseline: two processes running the same thing',
+      },
     };
   } finally {
     for (const worker of workers) worker.stop();

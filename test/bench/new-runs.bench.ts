@@ -109,11 +109,14 @@ async function checkRuns(repoDir: string, expected: Map<string, number>, who: st
   const found = new Map(report.runs.map((run) => [run.hash, run]));
   const missing = [...expected.keys()].filter((hash) => !found.has(hash));
   if (missing.length > 0 || report.runs.length !== expected.size) {
-    throw new Error(`${who}: the oracle finds ${String(report.runs.length)} runs, ${String(missing.length)} of the ${String(expected.size)} expected missing (e.g. ${missing.slice(0, 3).join(', ')})`);
+    throw new Error(
+      `${who}: the oracle finds ${String(report.runs.length)} runs, ${String(missing.length)} of the ${String(expected.size)} expected missing (e.g. ${missing.slice(0, 3).join(', ')})`,
+    );
   }
   for (const [hash, tokens] of expected) {
     const points = inputTokens(found.get(hash) as OracleRun);
-    if (points.length !== 1 || points[0] !== tokens) throw new Error(`${who}: run ${hash} holds input tokens ${JSON.stringify(points)}, expected [${String(tokens)}]`);
+    if (points.length !== 1 || points[0] !== tokens)
+      throw new Error(`${who}: run ${hash} holds input tokens ${JSON.stringify(points)}, expected [${String(tokens)}]`);
   }
 }
 
@@ -173,7 +176,9 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       console.log(
         `round ${String(round)} ${contender.padEnd(6)}: ${String(runs)} runs in ${attempt.seconds.toFixed(2)} s = ${(runs / attempt.seconds).toFixed(1)} runs/s (every run checked); ` +
           `aim server CPU ${attempt.aimServer.cpuSeconds.toFixed(2)} s, peak RSS ${attempt.aimServer.peakRssMiB.toFixed(0)} MiB` +
-          (attempt.bridge ? `; bridge CPU ${attempt.bridge.cpuSeconds.toFixed(2)} s, peak RSS ${attempt.bridge.peakRssMiB.toFixed(0)} MiB; ${String(attempt.retries ?? 0)} retried requests` : ''),
+          (attempt.bridge
+            ? `; bridge CPU ${attempt.bridge.cpuSeconds.toFixed(2)} s, peak RSS ${attempt.bridge.peakRssMiB.toFixed(0)} MiB; ${String(attempt.retries ?? 0)} retried requests`
+            : ''),
       );
     }
   }
@@ -191,8 +196,12 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const serverMsPerRun = (contender: Contender): Spread => spread(attempts[contender].map((a) => (a.aimServer.cpuSeconds / runs) * 1000));
   const oursMsPerRun = serverMsPerRun('ours');
   const ceiling = roundTo(1000 / oursMsPerRun.median);
-  console.log(`aim server CPU per new run: ours ${String(oursMsPerRun.median)} ms, python ${String(serverMsPerRun('python').median)} ms: one aim server can create at most ${String(ceiling)} of our runs a second`);
-  console.log(`new runs: ours ${String(ours.median)} runs/s (${String(ours.min)}–${String(ours.max)}), python SDK ${String(python.median)} (${String(python.min)}–${String(python.max)}): ratio ${String(ratio)}; goal ${String(GOAL_RUNS_PER_SECOND)} runs/s`);
+  console.log(
+    `aim server CPU per new run: ours ${String(oursMsPerRun.median)} ms, python ${String(serverMsPerRun('python').median)} ms: one aim server can create at most ${String(ceiling)} of our runs a second`,
+  );
+  console.log(
+    `new runs: ours ${String(ours.median)} runs/s (${String(ours.min)}–${String(ours.max)}), python SDK ${String(python.median)} (${String(python.min)}–${String(python.max)}): ratio ${String(ratio)}; goal ${String(GOAL_RUNS_PER_SECOND)} runs/s`,
+  );
   return {
     runs,
     rounds,

@@ -62,14 +62,17 @@ async function checkEverySpanOnce(aim: AimServer, spans: number, label: string):
   const duplicates = points.length - new Set(points).size;
   const strays = points.filter((value) => !Number.isInteger(value) || value < 0 || value >= spans).length;
   if (points.length !== spans || missing !== 0 || duplicates !== 0 || strays !== 0) {
-    throw new Error(`${label}: Aim holds ${String(points.length)} token points for ${String(spans)} spans (${String(missing)} missing, ${String(duplicates)} duplicated, ${String(strays)} strays)`);
+    throw new Error(
+      `${label}: Aim holds ${String(points.length)} token points for ${String(spans)} spans (${String(missing)} missing, ${String(duplicates)} duplicated, ${String(strays)} strays)`,
+    );
   }
 }
 
 /** Seconds from `started` (a `performance.now()`) until the bridge counts `spans` written (polled every 100 ms). */
 async function whenAllWritten(bridgeUrl: string, spans: number, started: number): Promise<number> {
   while ((await spansWritten(bridgeUrl)) < spans) {
-    if (performance.now() - started > PHASE_DEADLINE_MS) throw new Error(`the bridge did not write ${String(spans)} spans within ${String(PHASE_DEADLINE_MS / 60_000)} min`);
+    if (performance.now() - started > PHASE_DEADLINE_MS)
+      throw new Error(`the bridge did not write ${String(spans)} spans within ${String(PHASE_DEADLINE_MS / 60_000)} min`);
     await new Promise((wake) => setTimeout(wake, 100));
   }
   return secondsSince(started);
@@ -92,7 +95,8 @@ async function runPhase(batches: readonly Batch[], spans: number, senders: numbe
     const writtenSeconds = await written;
     const bridgeFigures = bridgeMeter.stop();
     const aimFigures = aimMeter.stop();
-    if (report.failed > 0) throw new Error(`${label}: ${String(report.failed)} requests not delivered within ${String(PHASE_DEADLINE_MS / 60_000)} min: ${JSON.stringify(report)}`);
+    if (report.failed > 0)
+      throw new Error(`${label}: ${String(report.failed)} requests not delivered within ${String(PHASE_DEADLINE_MS / 60_000)} min: ${JSON.stringify(report)}`);
     const attempts = Object.values(report.answers).reduce((sum, n) => sum + n, 0);
     const batchSize = spans / batches.length;
     const figures: PhaseFigures = {
@@ -131,7 +135,8 @@ export default async function overload(args: string[]): Promise<Record<string, u
   const unloadedSenders = positiveInteger(options.get('unloaded-senders'), 6, '--unloaded-senders');
   if (spans % batchSize !== 0) throw new Error('--spans must be a multiple of --batch');
   const inFlight = Math.min(spans, senders * batchSize);
-  if (inFlight <= QUEUE_ITEMS) console.warn(`note: ${String(inFlight)} spans in flight at most, not more than the bridge's queue (${String(QUEUE_ITEMS)} items): this is not overload`);
+  if (inFlight <= QUEUE_ITEMS)
+    console.warn(`note: ${String(inFlight)} spans in flight at most, not more than the bridge's queue (${String(QUEUE_ITEMS)} items): this is not overload`);
   const batches = makeBatches({ spans, batchSize, conversations: CONVERSATIONS, service: 'overload-bench' });
   const senderCount: Record<Phase, number> = { unloaded: unloadedSenders, overloaded: senders };
 

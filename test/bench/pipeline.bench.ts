@@ -93,7 +93,13 @@ function startChatSpans(tracer: Tracer, spans: number): void {
 function sdkTracer(tracesUrl: string, spans: number): { tracer: Tracer; provider: BasicTracerProvider } {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': SERVICE }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl, concurrencyLimit: Math.ceil(spans / 512) + 8 }), { maxQueueSize: Math.max(spans, 2048), maxExportBatchSize: 512, scheduledDelayMillis: 20 })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl, concurrencyLimit: Math.ceil(spans / 512) + 8 }), {
+        maxQueueSize: Math.max(spans, 2048),
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 20,
+      }),
+    ],
   });
   return { tracer: provider.getTracer('bench'), provider };
 }
@@ -101,7 +107,8 @@ function sdkTracer(tracesUrl: string, spans: number): { tracer: Tracer; provider
 async function waitForWritten(bridgeUrl: string, spans: number): Promise<void> {
   const started = performance.now();
   while ((await spansWritten(bridgeUrl)) < spans) {
-    if (performance.now() - started > DEADLINE_MS) throw new Error(`the bridge did not write ${String(spans)} spans within ${String(DEADLINE_MS / 60_000)} minutes`);
+    if (performance.now() - started > DEADLINE_MS)
+      throw new Error(`the bridge did not write ${String(spans)} spans within ${String(DEADLINE_MS / 60_000)} minutes`);
     await new Promise((wake) => setTimeout(wake, 200));
   }
 }
@@ -149,10 +156,15 @@ async function probeOneSpan(): Promise<Record<string, unknown>[]> {
     if (report.runs.length !== 1 || !run) throw new Error(`one span made ${String(report.runs.length)} runs`);
     const became = run.sequences.map((s) => ({ name: s.name, dtype: s.dtype, context: s.context, points: s.steps.length, value: s.values[0] ?? null }));
     console.log(`one span became run ${run.hash} (experiment ${String(run.experiment)}, name ${String(run.name)}):`);
-    for (const sequence of became) console.log(`  ${sequence.name} [${sequence.dtype}] ${JSON.stringify(sequence.context)} × ${String(sequence.points)}: ${JSON.stringify(sequence.value).slice(0, 100)}`);
+    for (const sequence of became)
+      console.log(
+        `  ${sequence.name} [${sequence.dtype}] ${JSON.stringify(sequence.context)} × ${String(sequence.points)}: ${JSON.stringify(sequence.value).slice(0, 100)}`,
+      );
     const { texts, metricPoints } = countPoints(run);
     if (texts !== TEXTS_PER_SPAN || metricPoints !== METRIC_POINTS_PER_SPAN) {
-      throw new Error(`one span became ${String(texts)} texts and ${String(metricPoints)} metric points, not ${String(TEXTS_PER_SPAN)} and ${String(METRIC_POINTS_PER_SPAN)}: the workload does not match its description`);
+      throw new Error(
+        `one span became ${String(texts)} texts and ${String(metricPoints)} metric points, not ${String(TEXTS_PER_SPAN)} and ${String(METRIC_POINTS_PER_SPAN)}: the workload does not match its description`,
+      );
     }
     return became;
   } finally {
@@ -217,10 +229,12 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
         if (count >= spans || performance.now() - jaegerStillSince > 5_000) jaegerWatching = false;
       }
       if ((await spansWritten(bridge.url)) >= spans) break;
-      if (performance.now() - started > DEADLINE_MS) throw new Error(`${label}: the pipeline did not deliver ${String(spans)} spans within ${String(DEADLINE_MS / 60_000)} minutes`);
+      if (performance.now() - started > DEADLINE_MS)
+        throw new Error(`${label}: the pipeline did not deliver ${String(spans)} spans within ${String(DEADLINE_MS / 60_000)} minutes`);
       await new Promise((wake) => setTimeout(wake, jaegerWatching ? 500 : 200));
     }
-    if (jaegerSpans < spans) console.log(`${label}: Jaeger shows ${String(jaegerSpans)} of ${String(spans)} spans (see the Collector's log: ${collector.process.logFile})`);
+    if (jaegerSpans < spans)
+      console.log(`${label}: Jaeger shows ${String(jaegerSpans)} of ${String(spans)} spans (see the Collector's log: ${collector.process.logFile})`);
     const seconds = secondsSince(started);
     const attempt: Attempt = {
       seconds,
@@ -243,7 +257,9 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
       metricPoints += counted.metricPoints;
     }
     if (texts !== spans * perSpan.texts || metricPoints !== spans * perSpan.metricPoints) {
-      throw new Error(`${label}: Aim holds ${String(texts)} texts and ${String(metricPoints)} metric points, expected ${String(spans * perSpan.texts)} and ${String(spans * perSpan.metricPoints)}`);
+      throw new Error(
+        `${label}: Aim holds ${String(texts)} texts and ${String(metricPoints)} metric points, expected ${String(spans * perSpan.texts)} and ${String(spans * perSpan.metricPoints)}`,
+      );
     }
     // And each conversation's run holds its own spans' points.
     const expectedPerRun = new Map<string, number>();
@@ -255,7 +271,9 @@ async function runPipeline(spans: number, root: string | undefined, label: strin
       const counted = countPoints(run);
       const expected = expectedPerRun.get(run.hash);
       if (expected === undefined || counted.texts !== expected * perSpan.texts || counted.metricPoints !== expected * perSpan.metricPoints) {
-        throw new Error(`${label}: run ${run.hash} holds ${String(counted.texts)} texts and ${String(counted.metricPoints)} metric points, expected ${String(expected)} spans' worth`);
+        throw new Error(
+          `${label}: run ${run.hash} holds ${String(counted.texts)} texts and ${String(counted.metricPoints)} metric points, expected ${String(expected)} spans' worth`,
+        );
       }
     }
     return attempt;
@@ -311,7 +329,10 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const baselineDir = options.get('baseline');
   const baselinePerSpan = parsePerSpan(options.get('baseline-per-span') ?? '2+4');
   const rounds = positiveInteger(positional[1], baselineDir === undefined ? 1 : 3, 'rounds');
-  if (Math.ceil(spans / SPANS_PER_TRACE) >= JAEGER_MAX_TRACES) throw new Error(`fewer than ${String(JAEGER_MAX_TRACES * SPANS_PER_TRACE)} spans: the Jaeger peer keeps ${String(JAEGER_MAX_TRACES)} traces and searches fewer`);
+  if (Math.ceil(spans / SPANS_PER_TRACE) >= JAEGER_MAX_TRACES)
+    throw new Error(
+      `fewer than ${String(JAEGER_MAX_TRACES * SPANS_PER_TRACE)} spans: the Jaeger peer keeps ${String(JAEGER_MAX_TRACES)} traces and searches fewer`,
+    );
 
   const probe = await probeOneSpan();
   type Contender = 'ours' | 'baseline';
@@ -319,7 +340,12 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
   const attempts: Record<Contender, Attempt[]> = { ours: [], baseline: [] };
   for (let round = 1; round <= rounds; round++) {
     for (const contender of alternatingOrder(round, contenders)) {
-      const attempt = await runPipeline(spans, contender === 'baseline' ? resolve(baselineDir ?? '') : undefined, contender, contender === 'baseline' ? baselinePerSpan : OURS_PER_SPAN);
+      const attempt = await runPipeline(
+        spans,
+        contender === 'baseline' ? resolve(baselineDir ?? '') : undefined,
+        contender,
+        contender === 'baseline' ? baselinePerSpan : OURS_PER_SPAN,
+      );
       attempts[contender].push(attempt);
       console.log(
         `round ${String(round)} ${contender.padEnd(8)}: ${String(spans)} spans sent in ${attempt.sendSeconds.toFixed(1)} s, in Jaeger after ${attempt.jaegerSeconds === undefined ? `— s (only ${String(attempt.jaegerSpans)})` : `${attempt.jaegerSeconds.toFixed(1)} s`}, all in Aim after ${attempt.seconds.toFixed(1)} s = ${(spans / attempt.seconds).toFixed(0)} spans/s, 0 lost (oracle); ` +
@@ -344,9 +370,16 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       order: 'ours first in odd rounds, baseline first in even rounds; fresh peers every round',
       baseline,
       ratioOursToBaseline: ratio,
-      perRoundRatioOursToBaseline: spread(perRoundRatios(attempts.ours.map((a) => spans / a.seconds), attempts.baseline.map((a) => spans / a.seconds))),
+      perRoundRatioOursToBaseline: spread(
+        perRoundRatios(
+          attempts.ours.map((a) => spans / a.seconds),
+          attempts.baseline.map((a) => spans / a.seconds),
+        ),
+      ),
     });
-    console.log(`pipeline: ours ${String(ours.spansPerSecond.median)} spans/s (${String(ours.spansPerSecond.min)}–${String(ours.spansPerSecond.max)}), baseline ${String(baseline.spansPerSecond.median)} (${String(baseline.spansPerSecond.min)}–${String(baseline.spansPerSecond.max)}): ratio ${String(ratio)}`);
+    console.log(
+      `pipeline: ours ${String(ours.spansPerSecond.median)} spans/s (${String(ours.spansPerSecond.min)}–${String(ours.spansPerSecond.max)}), baseline ${String(baseline.spansPerSecond.median)} (${String(baseline.spansPerSecond.min)}–${String(baseline.spansPerSecond.max)}): ratio ${String(ratio)}`,
+    );
   }
   return figures;
 }

@@ -129,7 +129,9 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       sample();
     }
     decodeAndMap[format] = Math.round(SPANS_PER_REQUEST / (median(perRound) / 1000));
-    console.log(`decode + map ${format}: ${String(decodeAndMap[format])} spans/s (median of ${String(rounds)} requests of ${String(SPANS_PER_REQUEST)} spans, ${String(bodies[format].length)} bytes)`);
+    console.log(
+      `decode + map ${format}: ${String(decodeAndMap[format])} spans/s (median of ${String(rounds)} requests of ${String(SPANS_PER_REQUEST)} spans, ${String(bodies[format].length)} bytes)`,
+    );
   }
 
   // Logs: decode, read the content events, join them to their (placed) spans' texts.
@@ -153,7 +155,9 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
       sample();
     }
     logsPerSecond[format] = rate(SPANS_PER_REQUEST, perRound).perSecond;
-    console.log(`logs decode + join ${format}: ${String(logsPerSecond[format])} records/s (median of ${String(rounds)} requests of ${String(SPANS_PER_REQUEST)} records, ${String(logBodies[format].length)} bytes)`);
+    console.log(
+      `logs decode + join ${format}: ${String(logsPerSecond[format])} records/s (median of ${String(rounds)} requests of ${String(SPANS_PER_REQUEST)} records, ${String(logBodies[format].length)} bytes)`,
+    );
   }
 
   // The span path against a baseline checkout, alternating rounds.
@@ -173,7 +177,9 @@ export default async function bench(args: string[]): Promise<Record<string, unkn
     const ours = rate(SPANS_PER_REQUEST, times.ours);
     const baseline = rate(SPANS_PER_REQUEST, times.baseline);
     againstBaseline = { baselineDir, ours, baseline, ratio: Math.round((ours.perSecond / baseline.perSecond) * 1000) / 1000 };
-    console.log(`span decode + map, protobuf, alternating rounds: ours ${String(ours.perSecond)} spans/s (p10–p90 ${String(ours.p10)}–${String(ours.p90)}), baseline ${String(baseline.perSecond)} (${String(baseline.p10)}–${String(baseline.p90)}): ratio ${String(againstBaseline['ratio'])}`);
+    console.log(
+      `span decode + map, protobuf, alternating rounds: ours ${String(ours.perSecond)} spans/s (p10–p90 ${String(ours.p10)}–${String(ours.p90)}), baseline ${String(baseline.perSecond)} (${String(baseline.p10)}–${String(baseline.p90)}): ratio ${String(againstBaseline['ratio'])}`,
+    );
   }
 
   const endToEnd: Record<string, number> = {};

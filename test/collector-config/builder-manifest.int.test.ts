@@ -106,7 +106,12 @@ function manifestReplaces(): string[] {
  */
 function inputsHash(): string {
   const hash = createHash('sha256');
-  const files = [MANIFEST, ...readdirSync(DISTRIBUTION_DIR).sort().map((name) => join(DISTRIBUTION_DIR, name))];
+  const files = [
+    MANIFEST,
+    ...readdirSync(DISTRIBUTION_DIR)
+      .sort()
+      .map((name) => join(DISTRIBUTION_DIR, name)),
+  ];
   for (const file of files) hash.update(`${file}\0`).update(readFileSync(file)).update('\0');
   return hash.digest('hex');
 }
@@ -133,7 +138,9 @@ describe(`builder-config.yaml through ocb ${PEER_VERSIONS.collector} (--skip-com
     try {
       await promisify(execFile)('go', ['version'], { env: { ...process.env, ...GO_ENV } });
     } catch (error) {
-      throw new Error(`this test runs ocb with Go, and \`go version\` failed (${String(error)}): install Go (the version distribution/go.mod's go line names, or newer) on PATH`);
+      throw new Error(
+        `this test runs ocb with Go, and \`go version\` failed (${String(error)}): install Go (the version distribution/go.mod's go line names, or newer) on PATH`,
+      );
     }
     inputsBefore = inputsHash();
     workDir = mkdtempSync(join(tmpdir(), 'aim-ocb-'));
@@ -152,7 +159,9 @@ describe(`builder-config.yaml through ocb ${PEER_VERSIONS.collector} (--skip-com
     } catch (error) {
       ocbFailure = error instanceof Error ? error.message : String(error);
     }
-    console.log(`      ocb ${PEER_VERSIONS.collector} --skip-compilation took ${formatDuration(Date.now() - started)} (${ocbFailure === undefined ? 'exit 0' : 'failed'})`);
+    console.log(
+      `      ocb ${PEER_VERSIONS.collector} --skip-compilation took ${formatDuration(Date.now() - started)} (${ocbFailure === undefined ? 'exit 0' : 'failed'})`,
+    );
   });
 
   afterEach(function (this: Context) {

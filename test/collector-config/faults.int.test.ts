@@ -23,11 +23,26 @@ const CONVERSATIONS = 20;
 async function sendSpans(collectorUrl: string, service: string): Promise<void> {
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collectorUrl}/v1/traces` }), { maxQueueSize: SPANS, maxExportBatchSize: 1_000, scheduledDelayMillis: 50 })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collectorUrl}/v1/traces` }), {
+        maxQueueSize: SPANS,
+        maxExportBatchSize: 1_000,
+        scheduledDelayMillis: 50,
+      }),
+    ],
   });
   const tracer = provider.getTracer('load');
   for (let i = 0; i < SPANS; i++) {
-    tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.conversation.id': `c${String(i % CONVERSATIONS)}`, 'gen_ai.usage.input_tokens': i } }).end();
+    tracer
+      .startSpan('chat m', {
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'm',
+          'gen_ai.conversation.id': `c${String(i % CONVERSATIONS)}`,
+          'gen_ai.usage.input_tokens': i,
+        },
+      })
+      .end();
   }
   await provider.shutdown();
 }
@@ -58,7 +73,9 @@ async function jaegerSpanCount(queryUrl: string, service: string): Promise<numbe
   return answer.data.reduce((n, t) => n + t.spans.length, 0);
 }
 
-async function pipeline(aim: AimServer): Promise<{ collectorUrl: string; bridgePort: number; queryUrl: string; stop: () => Promise<void>; bridge: Awaited<ReturnType<typeof startBridge>> }> {
+async function pipeline(
+  aim: AimServer,
+): Promise<{ collectorUrl: string; bridgePort: number; queryUrl: string; stop: () => Promise<void>; bridge: Awaited<ReturnType<typeof startBridge>> }> {
   const jaeger = await startJaeger();
   const bridgePort = await freePort();
   const bridge = await startBridge(aim.url, { port: bridgePort });

@@ -15,10 +15,17 @@ import { readAimRepo } from '../peers/oracle.js';
 
 /** Sends one chat span per conversation from an app whose resource is `resource`. */
 async function send(url: string, resource: Record<string, string>, conversations: string[]): Promise<void> {
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes(resource), spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url }))] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes(resource),
+    spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url }))],
+  });
   const tracer = provider.getTracer('app');
   for (const conversation of conversations) {
-    tracer.startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.conversation.id': conversation, 'gen_ai.usage.input_tokens': 5 } }).end();
+    tracer
+      .startSpan('chat m', {
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.conversation.id': conversation, 'gen_ai.usage.input_tokens': 5 },
+      })
+      .end();
   }
   await provider.shutdown();
 }
@@ -45,7 +52,12 @@ describe('collector-config/otelcol-routing.yaml: two bridges, two Aim repositori
       await Promise.all([bridgeMain.close(), bridgeOther.close()]);
       const main = await readAimRepo(aimMain.repoDir);
       const other = await readAimRepo(aimOther.repoDir);
-      expect(main.runs.map((r) => [r.hash, r.experiment]).sort()).to.deep.equal([[runHash('m1'), 'team-main'], [runHash('m2'), 'team-main']].sort());
+      expect(main.runs.map((r) => [r.hash, r.experiment]).sort()).to.deep.equal(
+        [
+          [runHash('m1'), 'team-main'],
+          [runHash('m2'), 'team-main'],
+        ].sort(),
+      );
       expect(other.runs.map((r) => [r.hash, r.experiment])).to.deep.equal([[runHash('o1'), 'team-other']]);
     } finally {
       await collector.process.stop();

@@ -26,7 +26,15 @@ import { ScriptedChatModel } from '../langchain/helpers.js';
 import { CALL_CONTEXT, sendEvents, sendSpan } from '../receiver/genai-otlp.js';
 
 /** The collector's GenAI marker condition (transform/aim_keys), for counting what should reach Aim. */
-const GENAI_KEYS = ['gen_ai.operation.name', 'gen_ai.system', 'gen_ai.provider.name', 'gen_ai.request.model', 'openinference.span.kind', 'traceloop.span.kind', 'llm.model_name'];
+const GENAI_KEYS = [
+  'gen_ai.operation.name',
+  'gen_ai.system',
+  'gen_ai.provider.name',
+  'gen_ai.request.model',
+  'openinference.span.kind',
+  'traceloop.span.kind',
+  'llm.model_name',
+];
 const isGenAI = (span: ReadableSpan): boolean => GENAI_KEYS.some((key) => span.attributes[key] !== undefined);
 
 describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in the Collector', function () {
@@ -50,11 +58,19 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
       const tracer = provider.getTracer('app');
       const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true });
       for (const conversation of ['conv-a', 'conv-b']) {
-        const model = new ScriptedChatModel({ model: 'fake-gpt', responses: [{ content: `hello ${conversation}`, usage_metadata: { input_tokens: 11, output_tokens: 2, total_tokens: 13 } }] });
-        const chain = ChatPromptTemplate.fromMessages([['human', 'Say hello to {name}']]).pipe(model).pipe(new StringOutputParser());
+        const model = new ScriptedChatModel({
+          model: 'fake-gpt',
+          responses: [{ content: `hello ${conversation}`, usage_metadata: { input_tokens: 11, output_tokens: 2, total_tokens: 13 } }],
+        });
+        const chain = ChatPromptTemplate.fromMessages([['human', 'Say hello to {name}']])
+          .pipe(model)
+          .pipe(new StringOutputParser());
         // An HTTP server span around the chain: not GenAI, so Jaeger only.
         await tracer.startActiveSpan('POST /chat', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST' } }, async (request) => {
-          await chain.invoke({ name: conversation }, { callbacks: [handler], configurable: { thread_id: conversation }, metadata: { thread_id: conversation } });
+          await chain.invoke(
+            { name: conversation },
+            { callbacks: [handler], configurable: { thread_id: conversation }, metadata: { thread_id: conversation } },
+          );
           await awaitAllCallbacks();
           request.end();
         });
@@ -69,7 +85,10 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
 
       // Jaeger: every span of both traces, GenAI or not.
       for (const traceId of traceIds) {
-        const expected = spans.filter((s) => s.spanContext().traceId === traceId).map((s) => s.spanContext().spanId).sort();
+        const expected = spans
+          .filter((s) => s.spanContext().traceId === traceId)
+          .map((s) => s.spanContext().spanId)
+          .sort();
         const stored = await eventually(`trace ${traceId} in Jaeger`, async () => {
           const answer = (await getJson(`${jaeger.queryUrl}/api/traces/${traceId}`)) as { data: { spans: { spanID: string }[] }[] };
           const ids = answer.data[0]?.spans.map((s) => s.spanID).sort();
@@ -115,7 +134,9 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
       await sendEvents(collector.otlpHttpUrl, span); // three GenAI events and one app log
       const meters = new MeterProvider({
         resource: resourceFromAttributes({ 'service.name': 'pipeline-app' }),
-        readers: [new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${collector.otlpHttpUrl}/v1/metrics` }), exportIntervalMillis: 60_000 })],
+        readers: [
+          new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: `${collector.otlpHttpUrl}/v1/metrics` }), exportIntervalMillis: 60_000 }),
+        ],
       });
       meters.getMeter('app').createHistogram('gen_ai.client.token.usage').record(11, { 'gen_ai.operation.name': 'chat', 'gen_ai.token.type': 'input' });
       meters.getMeter('app').createCounter('http.server.requests').add(1);

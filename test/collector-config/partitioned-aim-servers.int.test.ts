@@ -190,7 +190,7 @@ describe('two aim servers on one repository (Aim 3.29.1)', function () {
     }
   });
 
-  it('the same interleaving made deterministic: another writer commits the experiment between server A\'s SELECT and INSERT; A\'s retry leaves its write uncommitted, and B fails', async () => {
+  it("the same interleaving made deterministic: another writer commits the experiment between server A's SELECT and INSERT; A's retry leaves its write uncommitted, and B fails", async () => {
     const a = await startAimServer();
     const b = await startAimServer({ repoDir: a.repoDir });
     const [repoA, repoB] = await Promise.all([AimRepo.connect(a.url), AimRepo.connect(b.url)]);
@@ -208,7 +208,7 @@ describe('two aim servers on one repository (Aim 3.29.1)', function () {
       await writer.done;
       expect(set.error).to.equal(undefined);
       expect(set.ms).to.be.at.least(900);
-      expect(await sql(a.repoDir, 'SELECT count(*) FROM experiment WHERE name = \'shared\'')).to.deep.equal([[1]]);
+      expect(await sql(a.repoDir, "SELECT count(*) FROM experiment WHERE name = 'shared'")).to.deep.equal([[1]]);
       // A fresh connection does not see A's write: the run is still in Aim's 'default' experiment.
       const experimentOfA = `SELECT experiment.name FROM run JOIN experiment ON run.experiment_id = experiment.id WHERE run.hash = '${runA.hash}'`;
       expect(await sql(a.repoDir, experimentOfA)).to.deep.equal([['default']]);

@@ -68,11 +68,24 @@ async function runApp(collectorHttpUrl: string, afterChunk: (chunk: number) => P
   const resource = resourceFromAttributes({ 'service.name': SERVICE });
   const tracerProvider = new BasicTracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collectorHttpUrl}/v1/traces` }), { maxQueueSize: SPANS, maxExportBatchSize: 512, scheduledDelayMillis: 100 })],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${collectorHttpUrl}/v1/traces` }), {
+        maxQueueSize: SPANS,
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 100,
+      }),
+    ],
   });
   const loggerProvider = new LoggerProvider({
     resource,
-    processors: [new BatchLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${collectorHttpUrl}/v1/logs` }), maxQueueSize: SPANS, maxExportBatchSize: 512, scheduledDelayMillis: 100 })],
+    processors: [
+      new BatchLogRecordProcessor({
+        exporter: new OTLPLogExporter({ url: `${collectorHttpUrl}/v1/logs` }),
+        maxQueueSize: SPANS,
+        maxExportBatchSize: 512,
+        scheduledDelayMillis: 100,
+      }),
+    ],
   });
   const tracer = tracerProvider.getTracer('scale-out-app');
   const logger = loggerProvider.getLogger('opentelemetry.instrumentation.openai_v2');
@@ -172,7 +185,9 @@ async function joinCounters(bridge: BridgeProcess): Promise<string> {
     const text = await (await fetch(`${bridge.url}/metrics`)).text();
     return text
       .split('\n')
-      .filter((line) => /^aim_otel_bridge_(genai_events_(un)?joined_total|genai_events_held|spans_received_total|log_records_received_total|spans_written_total) /.test(line))
+      .filter((line) =>
+        /^aim_otel_bridge_(genai_events_(un)?joined_total|genai_events_held|spans_received_total|log_records_received_total|spans_written_total) /.test(line),
+      )
       .join(', ');
   } catch (error) {
     return `no metrics: ${String(error)}`;
@@ -236,8 +251,12 @@ function problems(report: OracleReport, expected: Expected): string[] {
   const hashes = new Map([...expected.keys()].map((conversation) => [runHash(conversation), conversation]));
   for (const run of report.runs) {
     if (hashes.has(run.hash)) continue;
-    const texts = run.sequences.filter((s) => s.name.startsWith('on_')).map((s) => `${s.name} ${JSON.stringify(s.context)} ×${String(s.values.length)}: ${JSON.stringify(s.values.slice(0, 2))}`);
-    wrong.push(`a run that is no conversation's: ${run.hash} (experiment ${String(run.experiment)}), ${texts.join('; ') || run.sequences.map((s) => `${s.name}×${String(s.values.length)}`).join(', ')}`);
+    const texts = run.sequences
+      .filter((s) => s.name.startsWith('on_'))
+      .map((s) => `${s.name} ${JSON.stringify(s.context)} ×${String(s.values.length)}: ${JSON.stringify(s.values.slice(0, 2))}`);
+    wrong.push(
+      `a run that is no conversation's: ${run.hash} (experiment ${String(run.experiment)}), ${texts.join('; ') || run.sequences.map((s) => `${s.name}×${String(s.values.length)}`).join(', ')}`,
+    );
   }
   for (const [conversation, calls] of expected) {
     const run = report.runs.find((r) => r.hash === runHash(conversation));
@@ -248,10 +267,16 @@ function problems(report: OracleReport, expected: Expected): string[] {
     if (run.experiment !== SERVICE) wrong.push(`${conversation}: experiment ${String(run.experiment)}`);
     const expectSequence = (name: string, context: Record<string, string>, valueOf: (call: Call) => unknown): void => {
       const { byStep, count } = points(run, name, context);
-      if (count !== calls.length) wrong.push(`${conversation}: ${name} ${JSON.stringify(context)} has ${String(count)} points, expected ${String(calls.length)} (one per span)`);
+      if (count !== calls.length)
+        wrong.push(`${conversation}: ${name} ${JSON.stringify(context)} has ${String(count)} points, expected ${String(calls.length)} (one per span)`);
       const missing = calls.filter((call) => byStep.get(String(call.step)) !== valueOf(call));
       if (missing.length > 0) {
-        const sample = missing.slice(0, 3).map((call) => `span ${call.traceId}/${call.spanId} step ${String(call.step)}: ${JSON.stringify(byStep.get(String(call.step)) ?? null)} instead of ${JSON.stringify(valueOf(call))}`);
+        const sample = missing
+          .slice(0, 3)
+          .map(
+            (call) =>
+              `span ${call.traceId}/${call.spanId} step ${String(call.step)}: ${JSON.stringify(byStep.get(String(call.step)) ?? null)} instead of ${JSON.stringify(valueOf(call))}`,
+          );
         wrong.push(`${conversation}: ${name}: ${String(missing.length)} spans without their point (${sample.join('; ')})`);
       }
     };
@@ -261,7 +286,8 @@ function problems(report: OracleReport, expected: Expected): string[] {
     expectSequence('on_llm_end', { action: 'on_llm_end', ...CALL_CONTEXT }, (call) => `assistant: ${call.completion}`);
     // Texts in any other context (a fallback context) are misplaced.
     for (const s of run.sequences) {
-      if (s.name.startsWith('on_') && !sameContext(s.context, { action: s.name, ...CALL_CONTEXT })) wrong.push(`${conversation}: texts in another context: ${s.name} ${JSON.stringify(s.context)}`);
+      if (s.name.startsWith('on_') && !sameContext(s.context, { action: s.name, ...CALL_CONTEXT }))
+        wrong.push(`${conversation}: texts in another context: ${s.name} ${JSON.stringify(s.context)}`);
     }
   }
   return wrong;
@@ -275,7 +301,8 @@ describe('collector-config/otelcol-loadbalancing.yaml: scale-out to two bridges,
     const elapsed = (): string => `${((Date.now() - started) / 1_000).toFixed(1)} s`;
     const aim = await startAimServer();
     const replicas: Replica[] = [];
-    for (const n of [1, 2]) replicas.push({ httpPort: await freePort(), grpcPort: await freePort(), stateDir: mkdtempSync(join(tmpdir(), `bridge-state-${String(n)}-`)) });
+    for (const n of [1, 2])
+      replicas.push({ httpPort: await freePort(), grpcPort: await freePort(), stateDir: mkdtempSync(join(tmpdir(), `bridge-state-${String(n)}-`)) });
     const [first, second] = replicas as [Replica, Replica];
     let bridges: BridgeProcess[] = [];
     let collector: Collector | undefined;

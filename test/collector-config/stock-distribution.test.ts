@@ -112,9 +112,7 @@ interface UsedComponent {
 function usedComponents(file: string): UsedComponent[] {
   const doc = readYaml(join(CONFIG_DIR, file));
   return KINDS.flatMap((kind) =>
-    doc[kind] === undefined
-      ? []
-      : Object.keys(record(doc[kind], `${file} ${kind}`)).map((id) => ({ kind, id, type: id.split('/')[0] ?? id })),
+    doc[kind] === undefined ? [] : Object.keys(record(doc[kind], `${file} ${kind}`)).map((id) => ({ kind, id, type: id.split('/')[0] ?? id })),
   );
 }
 
@@ -239,7 +237,10 @@ describe('collector-config on a stock Collector, and the builder manifest of our
     for (const file of files) {
       const service = record(readYaml(join(CONFIG_DIR, file))['service'], `${file} service`);
       expect(Object.keys(record(service['pipelines'], `${file} pipelines`)), file).to.have.length.above(0);
-      expect(usedComponents(file).map((c) => c.kind), file).to.include.members(['receivers', 'exporters']);
+      expect(
+        usedComponents(file).map((c) => c.kind),
+        file,
+      ).to.include.members(['receivers', 'exporters']);
     }
   });
 
@@ -317,7 +318,9 @@ describe('collector-config on a stock Collector, and the builder manifest of our
     for (const file of configFiles()) {
       for (const used of usedComponents(file)) {
         const provider = providerOf(used, metadata);
-        expect(provider?.distributions, `${file}: ${used.kind}.${used.id} (${provider?.module.path ?? '?'} ${provider?.module.version ?? '?'})`).to.include('contrib');
+        expect(provider?.distributions, `${file}: ${used.kind}.${used.id} (${provider?.module.path ?? '?'} ${provider?.module.version ?? '?'})`).to.include(
+          'contrib',
+        );
       }
     }
   });
@@ -360,7 +363,9 @@ describe('collector-config on a stock Collector, and the builder manifest of our
   it('the npm package ships builder-config.yaml, every config, and what collector-config/README.md links to relatively; other links are to files of the repository on GitHub', async function () {
     this.timeout(60_000);
     const { stdout } = await promisify(execFile)('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-    const packed = new Set(list(record(list(JSON.parse(stdout), 'npm pack --json')[0], 'pack')['files'], 'files').map((f) => text(record(f, 'file')['path'], 'path')));
+    const packed = new Set(
+      list(record(list(JSON.parse(stdout), 'npm pack --json')[0], 'pack')['files'], 'files').map((f) => text(record(f, 'file')['path'], 'path')),
+    );
     for (const file of [BUILDER_CONFIG, ...configFiles()]) expect(packed.has(`collector-config/${file}`), file).to.equal(true);
     const readme = readFileSync(join(CONFIG_DIR, 'README.md'), 'utf8');
     const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => (m[1] ?? '').replace(/#.*$/, '')).filter((l) => l !== '');

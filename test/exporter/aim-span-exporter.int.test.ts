@@ -22,23 +22,36 @@ function recordChats(count: number, conversation: string): ReadableSpan[] {
     });
     const parent = trace.setSpan(context.active(), agent); // explicit: no context manager is registered here
     {
-      const chat = tracer.startSpan('chat fake-model', {
-        attributes: {
-          'gen_ai.operation.name': 'chat',
-          'gen_ai.provider.name': 'fake',
-          'gen_ai.request.model': 'fake-model',
-          'gen_ai.request.temperature': 0.5,
-          'gen_ai.conversation.id': conversation,
-          'gen_ai.usage.input_tokens': 10 + i,
-          'gen_ai.usage.output_tokens': 20 + i,
-          'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `question ${String(i)}` }] }]),
-          'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: `answer ${String(i)}` }] }]),
+      const chat = tracer.startSpan(
+        'chat fake-model',
+        {
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'fake',
+            'gen_ai.request.model': 'fake-model',
+            'gen_ai.request.temperature': 0.5,
+            'gen_ai.conversation.id': conversation,
+            'gen_ai.usage.input_tokens': 10 + i,
+            'gen_ai.usage.output_tokens': 20 + i,
+            'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `question ${String(i)}` }] }]),
+            'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: `answer ${String(i)}` }] }]),
+          },
         },
-      }, parent);
+        parent,
+      );
       chat.end();
-      const tool = tracer.startSpan('execute_tool add', {
-        attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add', 'gen_ai.tool.call.arguments': `{"i":${String(i)}}`, 'gen_ai.tool.call.result': String(i) },
-      }, parent);
+      const tool = tracer.startSpan(
+        'execute_tool add',
+        {
+          attributes: {
+            'gen_ai.operation.name': 'execute_tool',
+            'gen_ai.tool.name': 'add',
+            'gen_ai.tool.call.arguments': `{"i":${String(i)}}`,
+            'gen_ai.tool.call.result': String(i),
+          },
+        },
+        parent,
+      );
       if (i === 0) tool.setStatus({ code: SpanStatusCode.ERROR, message: 'boom' });
       tool.end();
       agent.end();
@@ -99,8 +112,16 @@ describe('AimSpanExporter against the real aim server', function () {
     expect([...(input?.values ?? [])].sort()).to.deep.equal([10, 11, 12]);
     expect([...(run.sequences.find((s) => s.name === 'gen_ai.usage.output_tokens')?.values ?? [])].sort()).to.deep.equal([20, 21, 22]);
     expect(points(run, 'gen_ai.client.operation.duration')).to.equal(3);
-    expect([...(run.sequences.find((s) => s.name === 'on_llm_start')?.values ?? [])].sort()).to.deep.equal(['user: question 0', 'user: question 1', 'user: question 2']);
-    expect([...(run.sequences.find((s) => s.name === 'on_llm_end')?.values ?? [])].sort()).to.deep.equal(['assistant: answer 0', 'assistant: answer 1', 'assistant: answer 2']);
+    expect([...(run.sequences.find((s) => s.name === 'on_llm_start')?.values ?? [])].sort()).to.deep.equal([
+      'user: question 0',
+      'user: question 1',
+      'user: question 2',
+    ]);
+    expect([...(run.sequences.find((s) => s.name === 'on_llm_end')?.values ?? [])].sort()).to.deep.equal([
+      'assistant: answer 0',
+      'assistant: answer 1',
+      'assistant: answer 2',
+    ]);
     expect(run.sequences.find((s) => s.name === 'on_tool_end')?.context).to.deep.equal({ action: 'on_tool_end', operation: 'execute_tool', tool: 'add' });
     expect(points(run, 'errors')).to.equal(1);
     expect(exporter.stats).to.deep.include({ received: spans.length, written: spans.length, dropped: 0, queued: 0 });
@@ -117,7 +138,14 @@ describe('AimSpanExporter against the real aim server', function () {
     await restarted.shutdown();
 
     const run = await theRun(server, 'conv-dup');
-    for (const name of ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.client.operation.duration', 'on_llm_start', 'on_llm_end', 'on_tool_start']) {
+    for (const name of [
+      'gen_ai.usage.input_tokens',
+      'gen_ai.usage.output_tokens',
+      'gen_ai.client.operation.duration',
+      'on_llm_start',
+      'on_llm_end',
+      'on_tool_start',
+    ]) {
       expect(points(run, name), name).to.equal(5);
     }
     expect(points(run, 'errors')).to.equal(1);
@@ -147,7 +175,18 @@ describe('AimSpanExporter against the real aim server', function () {
     const tagged = (tags: string[], name: string): ReadableSpan[] => {
       const memory = new InMemorySpanExporter();
       const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
-      provider.getTracer('t').startSpan('chat m', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.conversation.id': 'conv-tags', 'aim.tags': tags, 'aim.run_name': name } }).end();
+      provider
+        .getTracer('t')
+        .startSpan('chat m', {
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.request.model': 'm',
+            'gen_ai.conversation.id': 'conv-tags',
+            'aim.tags': tags,
+            'aim.run_name': name,
+          },
+        })
+        .end();
       return memory.getFinishedSpans();
     };
     await exportNow(exporter, tagged(['a'], 'first name'));

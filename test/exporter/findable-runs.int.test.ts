@@ -61,7 +61,7 @@ interface Traces {
   link?: string;
 }
 
-describe('findable runs: names, id params and the bounded trace link, read back and queried by Aim\'s SDK', function () {
+describe("findable runs: names, id params and the bounded trace link, read back and queried by Aim's SDK", function () {
   this.timeout(240_000);
   let server: AimServer;
   before(async () => {
@@ -83,7 +83,10 @@ describe('findable runs: names, id params and the bounded trace link, read back 
     const c1 = { 'gen_ai.conversation.id': 'c-1', 'user.id': 'u-ada' };
     const [c1t1, c1t1root] = rec.turn(1, agent('support', c1), [chat(c1)]);
     const [c1t2, c1t2root] = rec.turn(2, agent('support', c1), [chat(c1)]);
-    const [c1t3] = rec.turn(3, agent('support', c1), [chat(c1), { name: 'execute_tool lookup', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup', ...c1 } }]);
+    const [c1t3] = rec.turn(3, agent('support', c1), [
+      chat(c1),
+      { name: 'execute_tool lookup', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup', ...c1 } },
+    ]);
     // Conversation c-2, its user named as OpenLLMetry names it.
     const c2 = { 'gen_ai.conversation.id': 'c-2', 'traceloop.association.properties.user_id': 'u-bob' };
     const [c2t1, c2t1root] = rec.turn(4, agent('billing', c2), [chat(c2)]);
@@ -103,9 +106,11 @@ describe('findable runs: names, id params and the bounded trace link, read back 
     for (let i = 0; i < long.length; i += 7) longBatches.push(long.slice(i, i + 7));
 
     const first = new AimSpanExporter({ url: server.url, traceLink: LINK });
-    for (const batch of [[...c1t1, c1t1root], c1t2, [c1t2root], c1t3, [...c2t1, c2t1root], [...s7t1, s7t1root], [solo1], [solo2], [...c3t1, c3root]]) await exportNow(first, batch);
+    for (const batch of [[...c1t1, c1t1root], c1t2, [c1t2root], c1t3, [...c2t1, c2t1root], [...s7t1, s7t1root], [solo1], [solo2], [...c3t1, c3root]])
+      await exportNow(first, batch);
     // c-long: traces 0–27 in batches of 7, children-first order does not apply (roots only); batch 0 and 2 replayed.
-    for (const batch of [longBatches[0], longBatches[1], longBatches[2], longBatches[0], longBatches[3], longBatches[2]]) await exportNow(first, batch as ReadableSpan[]);
+    for (const batch of [longBatches[0], longBatches[1], longBatches[2], longBatches[0], longBatches[3], longBatches[2]])
+      await exportNow(first, batch as ReadableSpan[]);
     await first.shutdown();
     // A restarted bridge: it reads the stored summary back when it opens c-long again; its own batch replayed.
     const second = new AimSpanExporter({ url: server.url, traceLink: LINK });
@@ -189,7 +194,22 @@ describe('findable runs: names, id params and the bounded trace link, read back 
       resourceSpans: [
         {
           resource: { attributes: [{ key: 'service.name', value: { stringValue: 'support-bot' } }] },
-          scopeSpans: [{ scope: { name: 'findable-runs' }, spans: [{ traceId, spanId: '00000000000000a1', name: 'chat m-alpha', kind: 3, startTimeUnixNano: String(startNs), endTimeUnixNano: String(startNs + 5_000_000n), attributes }] }],
+          scopeSpans: [
+            {
+              scope: { name: 'findable-runs' },
+              spans: [
+                {
+                  traceId,
+                  spanId: '00000000000000a1',
+                  name: 'chat m-alpha',
+                  kind: 3,
+                  startTimeUnixNano: String(startNs),
+                  endTimeUnixNano: String(startNs + 5_000_000n),
+                  attributes,
+                },
+              ],
+            },
+          ],
         },
       ],
     });
@@ -201,7 +221,12 @@ describe('findable runs: names, id params and the bounded trace link, read back 
     const run = await readAimRun(server.repoDir, runHash('s-r', 'receiver'));
     expect(run.name).to.equal('chat m-alpha · session s-r');
     expect(run.params['otel']).to.deep.include({
-      traces: { count: 1, first: [{ trace_id: traceId, start: new Date(BASE_MS + 3_600_000).toISOString() }], last: [], link: `http://localhost:16686/trace/${traceId}` },
+      traces: {
+        count: 1,
+        first: [{ trace_id: traceId, start: new Date(BASE_MS + 3_600_000).toISOString() }],
+        last: [],
+        link: `http://localhost:16686/trace/${traceId}`,
+      },
     });
     expect(await queryAimRuns(server.repoDir, ['run.session.id == "s-r" and run.user.id == "u-r"'])).to.deep.equal({
       'run.session.id == "s-r" and run.user.id == "u-r"': [runHash('s-r', 'receiver')],

@@ -56,7 +56,9 @@ describe('in-process: LangChain handler → AimSpanExporter (Aim) and OTLP expor
         temperature: 0.3,
         responses: [{ content: 'Paris.', usage_metadata: { input_tokens: 21, output_tokens: 3, total_tokens: 24 } }],
       });
-      const chain = ChatPromptTemplate.fromMessages([['human', 'What is the capital of {country}?']]).pipe(chatModel).pipe(new StringOutputParser());
+      const chain = ChatPromptTemplate.fromMessages([['human', 'What is the capital of {country}?']])
+        .pipe(chatModel)
+        .pipe(new StringOutputParser());
       expect(await chain.invoke({ country: 'France' }, config)).to.equal('Paris.');
 
       // A tool-calling agent (LangGraph's prebuilt ReAct agent).
@@ -68,7 +70,11 @@ describe('in-process: LangChain handler → AimSpanExporter (Aim) and OTLP expor
       const agentModel = new ScriptedChatModel({
         model: 'fake-gpt',
         responses: [
-          { content: '', tool_calls: [{ id: 'call_1', name: 'add', args: { a: 1, b: 2 } }], usage_metadata: { input_tokens: 50, output_tokens: 10, total_tokens: 60 } },
+          {
+            content: '',
+            tool_calls: [{ id: 'call_1', name: 'add', args: { a: 1, b: 2 } }],
+            usage_metadata: { input_tokens: 50, output_tokens: 10, total_tokens: 60 },
+          },
           { content: 'The answer is 3', usage_metadata: { input_tokens: 70, output_tokens: 6, total_tokens: 76 } },
         ],
       });
@@ -109,7 +115,10 @@ describe('in-process: LangChain handler → AimSpanExporter (Aim) and OTLP expor
 
       // Jaeger: the same traces, with every span the handler produced.
       for (const traceId of traceIds) {
-        const expected = produced.filter((s) => s.spanContext().traceId === traceId).map((s) => s.spanContext().spanId).sort();
+        const expected = produced
+          .filter((s) => s.spanContext().traceId === traceId)
+          .map((s) => s.spanContext().spanId)
+          .sort();
         const stored = (await getJson(`${jaeger.queryUrl}/api/traces/${traceId}`)) as JaegerTrace;
         expect(stored.data[0]?.spans.map((s) => s.spanID).sort(), `trace ${traceId}`).to.deep.equal(expected);
       }

@@ -23,7 +23,10 @@ const run = promisify(execFile);
 /** 50 model calls of one conversation (two models of the built-in table, some with cached input), in 5 traces under an agent span each. */
 function recordCalls(conversation: string): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'totals-test' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'totals-test' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
   const tracer: Tracer = provider.getTracer('test');
   for (let t = 0; t < 5; t++) {
     const agent = tracer.startSpan('invoke_agent helper', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.conversation.id': conversation } });

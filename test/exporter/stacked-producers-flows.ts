@@ -114,7 +114,9 @@ export function openAIClientModel(client: OpenAI, modelId = STACKED_MODEL): Mock
     modelId,
     doGenerate: async (options: CallOptions): Promise<GenerateResult> => {
       const tools = (options.tools ?? []).flatMap((t) =>
-        t.type === 'function' ? [{ type: 'function' as const, function: { name: t.name, description: t.description ?? '', parameters: t.inputSchema as Record<string, unknown> } }] : [],
+        t.type === 'function'
+          ? [{ type: 'function' as const, function: { name: t.name, description: t.description ?? '', parameters: t.inputSchema as Record<string, unknown> } }]
+          : [],
       );
       const completion = await client.chat.completions.create({
         model: modelId,

@@ -57,7 +57,8 @@ interface StackedPair {
   outputs: readonly [string, number][];
 }
 
-const isOurChatSpan = (span: ReadableSpan): boolean => span.instrumentationScope.name === OUR_LANGCHAIN_SCOPE && span.attributes['gen_ai.operation.name'] === 'chat';
+const isOurChatSpan = (span: ReadableSpan): boolean =>
+  span.instrumentationScope.name === OUR_LANGCHAIN_SCOPE && span.attributes['gen_ai.operation.name'] === 'chat';
 
 const driveLangChain = async (provider: BasicTracerProvider, fake: FakeOpenAI): Promise<void> => {
   const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true });
@@ -181,7 +182,10 @@ async function deliver(aim: AimServer, namespace: string, batches: readonly Read
 async function readRun(aim: AimServer, pair: StackedPair, namespace: string, produced: Produced): Promise<OracleRun> {
   const hash = runHash(runKeyOf(pair), namespace);
   const report = await readAimRepo(aim.repoDir, [hash, ...produced.traceIds.map((traceId) => runHash(traceId, namespace))]);
-  expect(report.runs.map((r) => r.hash), 'the runs of the scenario').to.deep.equal([hash]);
+  expect(
+    report.runs.map((r) => r.hash),
+    'the runs of the scenario',
+  ).to.deep.equal([hash]);
   const [run] = report.runs;
   if (!run) throw new Error(`no run ${hash}`);
   return run;
@@ -225,7 +229,8 @@ function expectEachCallOnce(run: OracleRun, pair: StackedPair): void {
   const ends = points('on_llm_end').map(String);
   check('on_llm_start texts', () => expect(starts).to.have.length(calls));
   check('on_llm_end texts', () => expect(ends).to.have.length(calls));
-  for (const [text, count] of pair.inputs) check(`on_llm_start texts with "${text}"`, () => expect(starts.filter((s) => s.includes(text))).to.have.length(count));
+  for (const [text, count] of pair.inputs)
+    check(`on_llm_start texts with "${text}"`, () => expect(starts.filter((s) => s.includes(text))).to.have.length(count));
   for (const [text, count] of pair.outputs) check(`on_llm_end texts with "${text}"`, () => expect(ends.filter((s) => s.includes(text))).to.have.length(count));
   if (problems.length > 0) expect.fail(`the run's call points:\n  ${problems.join('\n  ')}`);
 }
@@ -270,7 +275,10 @@ describe('stacked producers: one model call, counted once (issue 14)', function 
           instrumented.restore();
           await provider.shutdown(); // flushes the live exporter and closes its runs
         }
-        expect(fake.requests.slice(requestsBefore).map((r) => r.answer), 'the fake server answers').to.deep.equal(pair.calls);
+        expect(
+          fake.requests.slice(requestsBefore).map((r) => r.answer),
+          'the fake server answers',
+        ).to.deep.equal(pair.calls);
         liveStats = live.stats;
         const inner = all.filter((s) => s.instrumentationScope.name === OPENAI_INSTRUMENTATION_SCOPE[pair.provider]);
         const outerIds = new Set(inner.map((s) => s.parentSpanContext?.spanId));

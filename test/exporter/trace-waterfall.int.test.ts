@@ -37,14 +37,26 @@ interface SpanSpec {
 function traceSpecs(t: number): SpanSpec[] {
   const id = (n: number): string => `${String(t + 1)}${String(n)}`.padStart(16, '0');
   return [
-    { id: id(1), name: 'invoke_agent calculator', from: 0, to: 1_000, attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'calculator' } },
+    {
+      id: id(1),
+      name: 'invoke_agent calculator',
+      from: 0,
+      to: 1_000,
+      attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'calculator' },
+    },
     {
       id: id(2),
       parent: id(1),
       name: 'chat gpt-4o-mini',
       from: 50,
       to: 400,
-      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 80 + t, 'gen_ai.usage.output_tokens': 12 },
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.usage.input_tokens': 80 + t,
+        'gen_ai.usage.output_tokens': 12,
+      },
     },
     {
       id: id(3),
@@ -61,7 +73,13 @@ function traceSpecs(t: number): SpanSpec[] {
       name: 'chat gpt-4o-mini',
       from: 720,
       to: 950,
-      attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 120, 'gen_ai.usage.output_tokens': 9 },
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.usage.input_tokens': 120,
+        'gen_ai.usage.output_tokens': 9,
+      },
     },
   ];
 }

@@ -58,7 +58,10 @@ describe('in-process: Vercel AI SDK telemetry → AimSpanExporter → aim server
       const roots = produced.filter((s) => s.parentSpanContext === undefined);
       expect(roots.map((s) => s.name)).to.deep.equal(['ai.generateText', 'ai.streamText', 'ai.generateText']);
       const [generate, stream, tools] = roots.map((s) => s.spanContext().traceId) as [string, string, string];
-      const report = await readAimRepo(aim.repoDir, [generate, stream, tools].map((traceId) => runHash(traceId)));
+      const report = await readAimRepo(
+        aim.repoDir,
+        [generate, stream, tools].map((traceId) => runHash(traceId)),
+      );
       const run = (traceId: string): OracleRun => {
         const found = report.runs.find((r) => r.hash === runHash(traceId));
         if (!found) throw new Error(`no run for trace ${traceId}`);
@@ -75,7 +78,8 @@ describe('in-process: Vercel AI SDK telemetry → AimSpanExporter → aim server
       const time = new Date(root.startTime[0] * 1000 + Math.floor(root.startTime[1] / 1e6)).toISOString().slice(11, 19);
       expect(g.name).to.equal(`ai.generateText · ${time} · trace ${generate.slice(0, 8)}`);
       expect(g.params['gen_ai']).to.deep.equal({ request: { model: MOCK_MODEL, temperature: 0.3 }, response: { model: MOCK_MODEL } });
-      const response = (span: ReadableSpan, finish: string): string => `id: ${String(span.attributes['ai.response.id'])}\nmodel: ${MOCK_MODEL}\nfinish_reasons: ${finish}`;
+      const response = (span: ReadableSpan, finish: string): string =>
+        `id: ${String(span.attributes['ai.response.id'])}\nmodel: ${MOCK_MODEL}\nfinish_reasons: ${finish}`;
       expect(sequences(g)).to.deep.equal({
         'gen_ai.usage.input_tokens': [CALL, [21]],
         'gen_ai.usage.output_tokens': [CALL, [3]],

@@ -37,17 +37,28 @@ describe('langchain handler: agents, retrievers, parallel runs', () => {
   it('records a LangGraph ReAct agent: invoke_agent, chat calls, execute_tool with the call id, usage totals', async () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true });
-    const add = tool((input: { a: number; b: number }) => String(input.a + input.b), { name: 'add', description: 'adds two numbers', schema: z.object({ a: z.number(), b: z.number() }) });
+    const add = tool((input: { a: number; b: number }) => String(input.a + input.b), {
+      name: 'add',
+      description: 'adds two numbers',
+      schema: z.object({ a: z.number(), b: z.number() }),
+    });
     const model = new ScriptedChatModel({
       responses: [
-        { content: '', tool_calls: [{ id: 'call_1', name: 'add', args: { a: 1, b: 2 } }], usage_metadata: { input_tokens: 50, output_tokens: 10, total_tokens: 60 } },
+        {
+          content: '',
+          tool_calls: [{ id: 'call_1', name: 'add', args: { a: 1, b: 2 } }],
+          usage_metadata: { input_tokens: 50, output_tokens: 10, total_tokens: 60 },
+        },
         { content: 'The answer is 3', usage_metadata: { input_tokens: 70, output_tokens: 6, total_tokens: 76 } },
       ],
     });
     // The issue asks for LangGraph's prebuilt ReAct agent (deprecated in favour of langchain's createAgent).
     // eslint-disable-next-line @typescript-eslint/no-deprecated
     const agent = createReactAgent({ llm: model, tools: [add], name: 'calculator' });
-    const result = await agent.invoke({ messages: [{ role: 'user', content: 'what is 1+2?' }] }, { callbacks: [handler], configurable: { thread_id: 'thread-7' } });
+    const result = await agent.invoke(
+      { messages: [{ role: 'user', content: 'what is 1+2?' }] },
+      { callbacks: [handler], configurable: { thread_id: 'thread-7' } },
+    );
     await awaitAllCallbacks();
     expect(result.messages.at(-1)?.text).to.equal('The answer is 3');
 
@@ -64,7 +75,9 @@ describe('langchain handler: agents, retrievers, parallel runs', () => {
       [A.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 120,
       [A.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 16,
     });
-    expect(JSON.parse(String(root.attributes[A.ATTR_GEN_AI_INPUT_MESSAGES]))).to.deep.equal([{ role: 'user', parts: [{ type: 'text', content: 'what is 1+2?' }] }]);
+    expect(JSON.parse(String(root.attributes[A.ATTR_GEN_AI_INPUT_MESSAGES]))).to.deep.equal([
+      { role: 'user', parts: [{ type: 'text', content: 'what is 1+2?' }] },
+    ]);
     expect(JSON.parse(String(root.attributes[A.ATTR_GEN_AI_OUTPUT_MESSAGES]))).to.deep.equal([
       { role: 'assistant', name: 'calculator', parts: [{ type: 'text', content: 'The answer is 3' }], finish_reason: 'stop' },
     ]);
@@ -115,7 +128,10 @@ describe('langchain handler: agents, retrievers, parallel runs', () => {
     const roots = named(all, 'invoke_workflow RunnableMap');
     expect(roots).to.have.length(3);
     for (const root of roots) {
-      const children = all.filter((span) => parentOf(span) === root.spanContext().spanId).map((span) => span.name).sort();
+      const children = all
+        .filter((span) => parentOf(span) === root.spanContext().spanId)
+        .map((span) => span.name)
+        .sort();
       expect(children).to.deep.equal(['chat left-model', 'chat right-model']);
       for (const span of all.filter((s) => parentOf(s) === root.spanContext().spanId)) expect(span.spanContext().traceId).to.equal(root.spanContext().traceId);
     }
@@ -145,7 +161,12 @@ describe('langchain handler: agents, retrievers, parallel runs', () => {
     expect(exec.attributes['langchain.metadata.k']).to.equal('v');
     expect(parentOf(one(all, 'step'))).to.equal(exec.spanContext().spanId);
     expect(one(all, 'step').attributes['langchain.run.type']).to.equal('prompt');
-    expect(exec.events.map((event) => event.name)).to.deep.equal(['langchain.agent.action', 'langchain.text', 'langchain.custom_event', 'langchain.agent.finish']);
+    expect(exec.events.map((event) => event.name)).to.deep.equal([
+      'langchain.agent.action',
+      'langchain.text',
+      'langchain.custom_event',
+      'langchain.agent.finish',
+    ]);
     expect(exec.events[0]?.attributes).to.include({ [A.ATTR_GEN_AI_TOOL_NAME]: 'search', tool_input: '{"q":"x"}', log: 'thinking' });
     expect(exec.events[2]?.attributes).to.include({ name: 'progress', data: '{"pct":50}' });
     const toolSpan = one(all, 'execute_tool search');
@@ -159,7 +180,10 @@ describe('langchain handler: agents, retrievers, parallel runs', () => {
   it('takes time to first chunk and usage from chat-model stream events', () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider });
-    handler.handleChatModelStart({ lc: 1, type: 'not_implemented', id: ['ChatX'] }, [[]], 'ev', undefined, {}, [], { ls_provider: 'openai', ls_model_name: 'm' });
+    handler.handleChatModelStart({ lc: 1, type: 'not_implemented', id: ['ChatX'] }, [[]], 'ev', undefined, {}, [], {
+      ls_provider: 'openai',
+      ls_model_name: 'm',
+    });
     handler.handleChatModelStreamEvent({ event: 'message-start' }, 'ev');
     handler.handleChatModelStreamEvent({ event: 'content-block-delta', index: 0, delta: { type: 'text-delta', text: 'hi' } }, 'ev');
     handler.handleChatModelStreamEvent({ event: 'usage', usage: { input_tokens: 3, output_tokens: 1, total_tokens: 4 } }, 'ev');
@@ -171,12 +195,16 @@ describe('langchain handler: agents, retrievers, parallel runs', () => {
 
   it('records LLMs (text completion) through LangChain', async () => {
     const { provider, spans } = createTracing();
-    await new FakeLLM({ response: 'four' }).invoke('2+2=', { callbacks: [new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true })] });
+    await new FakeLLM({ response: 'four' }).invoke('2+2=', {
+      callbacks: [new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true })],
+    });
     await awaitAllCallbacks();
     const span = one(spans(), 'text_completion');
     expect(span.attributes[A.ATTR_GEN_AI_OPERATION_NAME]).to.equal('text_completion');
     expect(JSON.parse(String(span.attributes[A.ATTR_GEN_AI_INPUT_MESSAGES]))).to.deep.equal([{ role: 'user', parts: [{ type: 'text', content: '2+2=' }] }]);
-    expect(JSON.parse(String(span.attributes[A.ATTR_GEN_AI_OUTPUT_MESSAGES]))).to.deep.equal([{ role: 'assistant', parts: [{ type: 'text', content: 'four' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(String(span.attributes[A.ATTR_GEN_AI_OUTPUT_MESSAGES]))).to.deep.equal([
+      { role: 'assistant', parts: [{ type: 'text', content: 'four' }], finish_reason: 'stop' },
+    ]);
   });
 
   it('records custom events dispatched from inside a runnable', async () => {
@@ -188,6 +216,8 @@ describe('langchain handler: agents, retrievers, parallel runs', () => {
     });
     await step.invoke('a', { callbacks: [handler], runName: 'stepper' });
     await awaitAllCallbacks();
-    expect(one(spans(), 'invoke_workflow stepper').events.map((event) => [event.name, event.attributes?.['name']])).to.deep.equal([['langchain.custom_event', 'checkpoint']]);
+    expect(one(spans(), 'invoke_workflow stepper').events.map((event) => [event.name, event.attributes?.['name']])).to.deep.equal([
+      ['langchain.custom_event', 'checkpoint'],
+    ]);
   });
 });

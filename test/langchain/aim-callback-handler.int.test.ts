@@ -58,7 +58,7 @@ async function runScenario(handler: AimCallbackHandler): Promise<void> {
   await awaitAllCallbacks();
 }
 
-describe('AimCallbackHandler (drop-in for LangChain Python\'s) against the real aim server', function () {
+describe("AimCallbackHandler (drop-in for LangChain Python's) against the real aim server", function () {
   this.timeout(180_000);
   let server: AimServer;
 
@@ -69,7 +69,7 @@ describe('AimCallbackHandler (drop-in for LangChain Python\'s) against the real 
     await server.process.stop();
   });
 
-  it('writes the layout LangChain Python\'s AimCallbackHandler writes (parity fixture), read back by Aim\'s SDK', async () => {
+  it("writes the layout LangChain Python's AimCallbackHandler writes (parity fixture), read back by Aim's SDK", async () => {
     const handler = new AimCallbackHandler({ repo: server.url, experimentName: fixture.experiment });
     await runScenario(handler);
     await handler.flushTracker({ langchainAsset: PromptTemplate.fromTemplate(fixture.params.asset.python['template'] as string), reset: false, finish: true });
@@ -81,7 +81,13 @@ describe('AimCallbackHandler (drop-in for LangChain Python\'s) against the real 
 
     // Texts: the same names, contexts (counters and all), dtypes and values; each at step 0.
     const texts = run.sequences.filter((seq) => !seq.name.startsWith('__system__'));
-    const got = sorted(texts, textKey).map((seq: OracleSequence) => ({ name: seq.name, dtype: seq.dtype, steps: seq.steps, values: seq.values, context: seq.context }));
+    const got = sorted(texts, textKey).map((seq: OracleSequence) => ({
+      name: seq.name,
+      dtype: seq.dtype,
+      steps: seq.steps,
+      values: seq.values,
+      context: seq.context,
+    }));
     const want = sorted(fixture.texts, textKey).map((t) => ({ name: t.name, dtype: t.dtype, steps: [0], values: [t.value], context: t.context }));
     expect(got).to.deep.equal(want);
 

@@ -169,7 +169,7 @@ class RunTreeLog extends BaseTracer {
 }
 
 function metadataOf(run: Run): Record<string, unknown> {
-  return ((run.extra as { metadata?: Record<string, unknown> } | undefined)?.metadata ?? {});
+  return (run.extra as { metadata?: Record<string, unknown> } | undefined)?.metadata ?? {};
 }
 
 // ---- the check -----------------------------------------------------------------------------------
@@ -262,7 +262,9 @@ function verifyForest(all: readonly ReadableSpan[], log: RunTreeLog, invocations
     }
     invocationOfSpan.set(span, invocation);
     if (parentOf(span) !== ownerSpan.spanContext().spanId) {
-      problems.push(`${span.name} of ${invocation.key}: parent is ${byId.get(parentOf(span) ?? '')?.name ?? String(parentOf(span))}, must be ${ownerSpan.name}`);
+      problems.push(
+        `${span.name} of ${invocation.key}: parent is ${byId.get(parentOf(span) ?? '')?.name ?? String(parentOf(span))}, must be ${ownerSpan.name}`,
+      );
     }
     checkedProviderSpans += 1;
   }
@@ -276,7 +278,8 @@ function verifyForest(all: readonly ReadableSpan[], log: RunTreeLog, invocations
     counts[span.name] = (counts[span.name] ?? 0) + 1;
     countsPerInvocation.set(invocation.key, counts);
     const parentName = requestsById.has(parentOf(span) ?? '') ? 'request' : byId.get(parentOf(span) ?? '')?.name;
-    if (workload.parents[span.name] !== parentName) problems.push(`${span.name}: parent ${String(parentName)}, table says ${String(workload.parents[span.name])}`);
+    if (workload.parents[span.name] !== parentName)
+      problems.push(`${span.name}: parent ${String(parentName)}, table says ${String(workload.parents[span.name])}`);
   }
   expect(problems, problems.slice(0, 20).join('\n')).to.deep.equal([]);
   for (const invocation of invocations) {

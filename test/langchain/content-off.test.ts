@@ -134,19 +134,31 @@ async function runWorkload(handler: GenAICallbackHandler): Promise<void> {
 
   // 1. chat model: system + user messages, a history with a tool call and its result, tool definitions;
   //    the answer has text and a tool call.
-  const lookupDefinition = tool((input: { q: string }) => input.q, { name: 'lookup', description: `looks up ${M.toolDefinition}`, schema: z.object({ q: z.string() }) });
-  const chat = new ScriptedChatModel({
-    responses: [{ content: M.completion, tool_calls: [{ id: 'call_2', name: 'lookup', args: { q: M.callArgs } }], usage_metadata: { input_tokens: 5, output_tokens: 3, total_tokens: 8 } }],
+  const lookupDefinition = tool((input: { q: string }) => input.q, {
+    name: 'lookup',
+    description: `looks up ${M.toolDefinition}`,
+    schema: z.object({ q: z.string() }),
   });
-  await chat.bindTools([lookupDefinition]).invoke(
-    [
-      new SystemMessage(M.system),
-      new HumanMessage(M.prompt),
-      new AIMessage({ content: '', tool_calls: [{ id: 'call_1', name: 'lookup', args: { q: M.historyArgs } }] }),
-      new ToolMessage({ content: M.toolMessage, tool_call_id: 'call_1' }),
+  const chat = new ScriptedChatModel({
+    responses: [
+      {
+        content: M.completion,
+        tool_calls: [{ id: 'call_2', name: 'lookup', args: { q: M.callArgs } }],
+        usage_metadata: { input_tokens: 5, output_tokens: 3, total_tokens: 8 },
+      },
     ],
-    config,
-  );
+  });
+  await chat
+    .bindTools([lookupDefinition])
+    .invoke(
+      [
+        new SystemMessage(M.system),
+        new HumanMessage(M.prompt),
+        new AIMessage({ content: '', tool_calls: [{ id: 'call_1', name: 'lookup', args: { q: M.historyArgs } }] }),
+        new ToolMessage({ content: M.toolMessage, tool_call_id: 'call_1' }),
+      ],
+      config,
+    );
 
   // 2. text completion
   await new FakeLLM({ response: M.llmCompletion }).invoke(M.llmPrompt, config);
@@ -312,8 +324,16 @@ describe('langchain handler: content off means off everywhere', () => {
     { title: 'by default (variable unset, no option)', options: {}, env: undefined },
     { title: `with ${ENV_CAPTURE_MESSAGE_CONTENT}=false`, options: {}, env: 'false' },
     { title: `with ${ENV_CAPTURE_MESSAGE_CONTENT}=NO_CONTENT`, options: {}, env: 'NO_CONTENT' },
-    { title: 'with captureMessageContent: false (and captureChainSteps: true)', options: { captureMessageContent: false, captureChainSteps: true }, env: undefined },
-    { title: `with captureMessageContent: false beating ${ENV_CAPTURE_MESSAGE_CONTENT}=true`, options: { captureMessageContent: false, captureChainSteps: true }, env: 'true' },
+    {
+      title: 'with captureMessageContent: false (and captureChainSteps: true)',
+      options: { captureMessageContent: false, captureChainSteps: true },
+      env: undefined,
+    },
+    {
+      title: `with captureMessageContent: false beating ${ENV_CAPTURE_MESSAGE_CONTENT}=true`,
+      options: { captureMessageContent: false, captureChainSteps: true },
+      env: 'true',
+    },
   ];
 
   for (const { title, options, env } of offCases) {
@@ -323,7 +343,14 @@ describe('langchain handler: content off means off everywhere', () => {
       for (const name of EXPECTED_SPANS) expect(names.has(name), `span ${name} recorded`).to.equal(true);
       // the callbacks that become events did happen (their events exist, without content)
       const events = new Set(spans.flatMap((span) => span.events.map((event) => event.name)));
-      for (const event of ['langchain.agent.action', 'langchain.agent.finish', 'langchain.text', 'langchain.custom_event', 'langchain.tool.chunk', 'exception']) {
+      for (const event of [
+        'langchain.agent.action',
+        'langchain.agent.finish',
+        'langchain.text',
+        'langchain.custom_event',
+        'langchain.tool.chunk',
+        'exception',
+      ]) {
         expect(events.has(event), `event ${event}`).to.equal(true);
       }
 
@@ -342,7 +369,10 @@ describe('langchain handler: content off means off everywhere', () => {
     it(`control: with ${title} every marker is found (so the check can fail)`, async () => {
       const { spans, metrics } = await record(options, env);
       const found = new Set(findMarkers(spans, CONTENT_MARKERS).map((finding) => finding.marker));
-      expect(CONTENT_MARKERS.filter((marker) => !found.has(marker)), 'markers not recorded with capture on').to.deep.equal([]);
+      expect(
+        CONTENT_MARKERS.filter((marker) => !found.has(marker)),
+        'markers not recorded with capture on',
+      ).to.deep.equal([]);
       // metrics never carry content, capture or not
       for (const marker of [...CONTENT_MARKERS, INTERRUPT_VALUE, ...ERROR_MARKERS]) expect(metrics).not.to.include(marker);
     });

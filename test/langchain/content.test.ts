@@ -42,7 +42,12 @@ class ListRetriever extends BaseRetriever {
 
 const conversation = [
   new SystemMessage('You are terse.'),
-  new HumanMessage({ content: [{ type: 'text', text: 'What is in this image?' }, { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }),
+  new HumanMessage({
+    content: [
+      { type: 'text', text: 'What is in this image?' },
+      { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+    ],
+  }),
   new AIMessage({ content: '', tool_calls: [{ id: 'call_1', name: 'lookup', args: { q: 'cat' } }] }),
   new ToolMessage({ content: '{"animal":"cat"}', tool_call_id: 'call_1' }),
 ];
@@ -96,11 +101,19 @@ describe('langchain handler: content capture', () => {
     const chat = one(spans(), 'chat gpt-test').attributes;
     expect(JSON.parse(String(chat[A.ATTR_GEN_AI_SYSTEM_INSTRUCTIONS]))).to.deep.equal([{ type: 'text', content: 'You are terse.' }]);
     expect(JSON.parse(String(chat[A.ATTR_GEN_AI_INPUT_MESSAGES]))).to.deep.equal([
-      { role: 'user', parts: [{ type: 'text', content: 'What is in this image?' }, { type: 'uri', modality: 'image', uri: 'https://example.com/cat.png' }] },
+      {
+        role: 'user',
+        parts: [
+          { type: 'text', content: 'What is in this image?' },
+          { type: 'uri', modality: 'image', uri: 'https://example.com/cat.png' },
+        ],
+      },
       { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'lookup', arguments: { q: 'cat' } }] },
       { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', response: { animal: 'cat' } }] },
     ]);
-    expect(JSON.parse(String(chat[A.ATTR_GEN_AI_OUTPUT_MESSAGES]))).to.deep.equal([{ role: 'assistant', parts: [{ type: 'text', content: 'A cat.' }], finish_reason: 'stop' }]);
+    expect(JSON.parse(String(chat[A.ATTR_GEN_AI_OUTPUT_MESSAGES]))).to.deep.equal([
+      { role: 'assistant', parts: [{ type: 'text', content: 'A cat.' }], finish_reason: 'stop' },
+    ]);
     const toolSpan = one(spans(), 'execute_tool lookup').attributes;
     expect(JSON.parse(String(toolSpan[A.ATTR_GEN_AI_TOOL_CALL_ARGUMENTS]))).to.deep.equal({ q: 'dog' });
     expect(JSON.parse(String(toolSpan[A.ATTR_GEN_AI_TOOL_CALL_RESULT]))).to.deep.equal({ found: 'dog' });
@@ -130,8 +143,11 @@ describe('langchain handler: content capture', () => {
 
   it('boundedJson always returns parseable JSON within the limit (randomised structures)', () => {
     let seed = 42;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const text = (): string => Array.from({ length: Math.floor(random() * 300) }, () => String.fromCharCode(32 + Math.floor(random() * 200)) + (random() < 0.05 ? '"\\\n😀' : '')).join('');
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const text = (): string =>
+      Array.from({ length: Math.floor(random() * 300) }, () => String.fromCharCode(32 + Math.floor(random() * 200)) + (random() < 0.05 ? '"\\\n😀' : '')).join(
+        '',
+      );
     const value = (depth: number): unknown => {
       const r = random();
       if (depth > 3 || r < 0.3) return text();

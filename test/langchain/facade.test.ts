@@ -10,7 +10,7 @@ import { SystemMetricsSampler } from '../../src/langchain/facade/system-metrics.
 import { collectSystemParams, withoutSecrets } from '../../src/langchain/facade/system-params.js';
 
 describe('AimCallbackHandler facade: pure parts', () => {
-  it('counts callbacks as Python\'s BaseMetadataCallbackHandler: step always, one kind counter (+ starts/ends), context in Python\'s key order', () => {
+  it("counts callbacks as Python's BaseMetadataCallbackHandler: step always, one kind counter (+ starts/ends), context in Python's key order", () => {
     const meta = new CallbackMeta();
     meta.count('on_chain_start');
     meta.count('on_llm_new_token');
@@ -19,19 +19,46 @@ describe('AimCallbackHandler facade: pure parts', () => {
     const context = meta.count('on_agent_action', { tool: 'search' });
     expect(Object.keys(context)).to.deep.equal(['action', 'tool', ...CALLBACK_COUNTERS]);
     expect(context).to.deep.equal({
-      action: 'on_agent_action', tool: 'search', step: 5, starts: 2, ends: 0, errors: 1, text_ctr: 1, chain_starts: 1, chain_ends: 0,
-      llm_starts: 0, llm_ends: 0, llm_streams: 1, tool_starts: 1, tool_ends: 0, agent_ends: 0,
+      action: 'on_agent_action',
+      tool: 'search',
+      step: 5,
+      starts: 2,
+      ends: 0,
+      errors: 1,
+      text_ctr: 1,
+      chain_starts: 1,
+      chain_ends: 0,
+      llm_starts: 0,
+      llm_ends: 0,
+      llm_streams: 1,
+      tool_starts: 1,
+      tool_ends: 0,
+      agent_ends: 0,
     });
     meta.reset();
     expect(meta.count('on_text')).to.deep.equal({
-      action: 'on_text', step: 1, starts: 0, ends: 0, errors: 0, text_ctr: 1, chain_starts: 0, chain_ends: 0,
-      llm_starts: 0, llm_ends: 0, llm_streams: 0, tool_starts: 0, tool_ends: 0, agent_ends: 0,
+      action: 'on_text',
+      step: 1,
+      starts: 0,
+      ends: 0,
+      errors: 0,
+      text_ctr: 1,
+      chain_starts: 0,
+      chain_ends: 0,
+      llm_starts: 0,
+      llm_ends: 0,
+      llm_streams: 0,
+      tool_starts: 0,
+      tool_ends: 0,
+      agent_ends: 0,
     });
   });
 
-  it('renders Python\'s texts: buffer-string prompts, generations, agent action/finish, tool input unwrapped', () => {
-    expect(chatPrompts([[new SystemMessage('be brief'), new HumanMessage('hi'), new AIMessage('hello')], [new HumanMessage('again')]]))
-      .to.deep.equal(['System: be brief\nHuman: hi\nAI: hello', 'Human: again']);
+  it("renders Python's texts: buffer-string prompts, generations, agent action/finish, tool input unwrapped", () => {
+    expect(chatPrompts([[new SystemMessage('be brief'), new HumanMessage('hi'), new AIMessage('hello')], [new HumanMessage('again')]])).to.deep.equal([
+      'System: be brief\nHuman: hi\nAI: hello',
+      'Human: again',
+    ]);
     expect(generationTexts({ generations: [[{ text: 'a' }, { text: 'b' }], [{ text: 'c' }]] })).to.deep.equal(['a', 'b', 'c']);
     expect(agentActionText({ tool: 't', toolInput: { q: 1 }, log: 'thinking' })).to.equal('TOOL INPUT:\n{"q":1}\n\nLOG:\nthinking');
     expect(agentFinishText({ returnValues: { output: 'done' }, log: 'end' })).to.equal('OUTPUT:\ndone\n\nLOG:\nend');
@@ -45,9 +72,19 @@ describe('AimCallbackHandler facade: pure parts', () => {
     expect(asText(cyclic)).to.equal('[a value that cannot be serialised]');
   });
 
-  it('__system_params: Aim\'s keys; env without names containing secret/key/token/password (+auth/credential/cookie); this repo\'s git info and packages', () => {
-    expect(withoutSecrets({ PATH: '/bin', OPENAI_API_KEY: 'sk', GITHUB_TOKEN: 't', DB_PASSWORD: 'p', aws_secret: 's', HTTP_AUTH: 'a', SESSION_COOKIE: 'c', HOME: '/root' }))
-      .to.deep.equal({ PATH: '/bin', HOME: '/root' });
+  it("__system_params: Aim's keys; env without names containing secret/key/token/password (+auth/credential/cookie); this repo's git info and packages", () => {
+    expect(
+      withoutSecrets({
+        PATH: '/bin',
+        OPENAI_API_KEY: 'sk',
+        GITHUB_TOKEN: 't',
+        DB_PASSWORD: 'p',
+        aws_secret: 's',
+        HTTP_AUTH: 'a',
+        SESSION_COOKIE: 'c',
+        HOME: '/root',
+      }),
+    ).to.deep.equal({ PATH: '/bin', HOME: '/root' });
     const params = collectSystemParams({ env: { A: '1', MY_KEY: 'x' }, argv: ['node', 'app.js'], executable: '/usr/bin/node' });
     expect(Object.keys(params).sort()).to.deep.equal(['arguments', 'env_variables', 'executable', 'git_info', 'packages']);
     expect(params['env_variables']).to.deep.equal({ A: '1' });
@@ -60,7 +97,7 @@ describe('AimCallbackHandler facade: pure parts', () => {
     expect(collectSystemParams({ cwd: '/' })['git_info']).to.deep.equal({});
   });
 
-  it('system metrics: Aim\'s four names, percentages in range, 6 decimals, the first CPU sample 0 (as psutil\'s)', () => {
+  it("system metrics: Aim's four names, percentages in range, 6 decimals, the first CPU sample 0 (as psutil's)", () => {
     const sampler = new SystemMetricsSampler();
     const first = sampler.sample();
     expect(Object.keys(first).sort()).to.deep.equal(['__system__cpu', '__system__disk_percent', '__system__memory_percent', '__system__p_memory_percent']);
@@ -77,9 +114,12 @@ describe('AimCallbackHandler facade: pure parts', () => {
     expect(new SystemMetricsSampler('/no/such/path').sample()).to.not.have.property('__system__disk_percent');
   });
 
-  it('asset params: serialize() where LangChain.js has it (Python\'s dict()), else toJSON kwargs + class, else own JSON', () => {
+  it("asset params: serialize() where LangChain.js has it (Python's dict()), else toJSON kwargs + class, else own JSON", () => {
     expect(assetParams(PromptTemplate.fromTemplate('Answer: {question}'))).to.deep.equal({
-      _type: 'prompt', input_variables: ['question'], template: 'Answer: {question}', template_format: 'f-string',
+      _type: 'prompt',
+      input_variables: ['question'],
+      template: 'Answer: {question}',
+      template_format: 'f-string',
     });
     expect(assetParams(new FakeListChatModel({ responses: ['x'] }))).to.include({ _type: 'fake-list' });
     expect(assetParams({ plain: 1, nested: { fn: () => 1, big: 2n } })).to.deep.equal({ plain: 1, nested: { big: '2' } });

@@ -79,7 +79,8 @@ describe('langchain handler: bounded and harmless', () => {
   it('caps the run map: the oldest run is ended (error.type evicted) when maxOpenRuns are open', () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider, maxOpenRuns: 3 });
-    for (let i = 0; i < 5; i += 1) handler._createRunForChainStart(serialized, {}, `run-${String(i)}`, undefined, [], {}, undefined, `r${String(i)}`, undefined);
+    for (let i = 0; i < 5; i += 1)
+      handler._createRunForChainStart(serialized, {}, `run-${String(i)}`, undefined, [], {}, undefined, `r${String(i)}`, undefined);
     expect(handler.stats.openRuns).to.equal(3);
     expect(handler.stats.evictedRuns).to.equal(2);
     expect(spans().map((span) => span.name)).to.deep.equal(['invoke_workflow r0', 'invoke_workflow r1']);
@@ -124,15 +125,14 @@ describe('langchain handler: bounded and harmless', () => {
 
   it('never throws into the chain and never stops another handler, even when its tracer fails', async () => {
     const broken: TracerProvider = {
-      getTracer: () =>
-        ({
-          startSpan: () => {
-            throw new Error('tracer exploded');
-          },
-          startActiveSpan: () => {
-            throw new Error('tracer exploded');
-          },
-        }),
+      getTracer: () => ({
+        startSpan: () => {
+          throw new Error('tracer exploded');
+        },
+        startActiveSpan: () => {
+          throw new Error('tracer exploded');
+        },
+      }),
     };
     const ours = new GenAICallbackHandler({ tracerProvider: broken, captureMessageContent: true });
     const alone = new RecordingHandler();
@@ -157,7 +157,14 @@ describe('langchain handler: bounded and harmless', () => {
   it('survives malformed callback arguments', () => {
     const { provider } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider, captureMessageContent: true });
-    const hostile = new Proxy({}, { get: () => { throw new Error('hostile getter'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('hostile getter');
+        },
+      },
+    );
     expect(() => {
       handler._createRunForChatModelStart(hostile as never, [[hostile as never]], 'h1', undefined, hostile, undefined, hostile);
       handler.handleLLMEnd(hostile as never, 'h1');

@@ -17,11 +17,14 @@ describe('langchain handler: logging', () => {
     const logger = recordDiag();
     const { provider } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider });
-    const hostile = new Proxy({}, {
-      get: () => {
-        throw new Error('hostile getter');
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('hostile getter');
+        },
       },
-    });
+    );
     for (let i = 0; i < 20; i += 1) handler.handleAgentAction(hostile as never, 'run');
     expect(handler.stats.callbackErrors).to.equal(20);
     const lines = logger.calls.filter((call) => call.args.some((arg) => String(arg).includes('handleAgentAction failed')));

@@ -428,7 +428,10 @@ describe('provider HTTP spans under the chat span (ChatOpenAI, fake OpenAI serve
         .addEdge('model', '__end__')
         .compile();
       await inApp('app', async () => {
-        for await (const chunk of await graph.stream({ messages: [new HumanMessage('Why is the sky blue?')] }, { streamMode: 'messages', callbacks: [handler] })) {
+        for await (const chunk of await graph.stream(
+          { messages: [new HumanMessage('Why is the sky blue?')] },
+          { streamMode: 'messages', callbacks: [handler] },
+        )) {
           expect(chunk).to.not.equal(undefined);
         }
       });

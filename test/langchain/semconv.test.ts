@@ -92,8 +92,27 @@ describe('langchain handler: GenAI semantic conventions', () => {
   it('falls back to llmOutput.tokenUsage when the message has no usage_metadata', () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider });
-    handler._createRunForChatModelStart({ lc: 1, type: 'not_implemented', id: ['x', 'ChatOpenAI'] }, [[]], 'run-1', undefined, { invocation_params: { model: 'gpt-4o', top_p: 0.9, seed: 7, n: 2, frequency_penalty: 0.5, presence_penalty: 0.1 } }, [], {});
-    handler.handleLLMEnd({ generations: [[{ text: 'a', generationInfo: { finish_reason: 'length' } }, { text: 'b', generationInfo: { finish_reason: 'tool_calls' } }]], llmOutput: { tokenUsage: { promptTokens: 11, completionTokens: 7 }, id: 'chatcmpl-1' } }, 'run-1');
+    handler._createRunForChatModelStart(
+      { lc: 1, type: 'not_implemented', id: ['x', 'ChatOpenAI'] },
+      [[]],
+      'run-1',
+      undefined,
+      { invocation_params: { model: 'gpt-4o', top_p: 0.9, seed: 7, n: 2, frequency_penalty: 0.5, presence_penalty: 0.1 } },
+      [],
+      {},
+    );
+    handler.handleLLMEnd(
+      {
+        generations: [
+          [
+            { text: 'a', generationInfo: { finish_reason: 'length' } },
+            { text: 'b', generationInfo: { finish_reason: 'tool_calls' } },
+          ],
+        ],
+        llmOutput: { tokenUsage: { promptTokens: 11, completionTokens: 7 }, id: 'chatcmpl-1' },
+      },
+      'run-1',
+    );
     const span = one(spans(), 'chat gpt-4o');
     expect(span.attributes).to.include({
       [A.ATTR_GEN_AI_PROVIDER_NAME]: 'openai',
@@ -124,7 +143,15 @@ describe('langchain handler: GenAI semantic conventions', () => {
   it('text-completion spans for LLMs', () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider });
-    handler._createRunForLLMStart({ lc: 1, type: 'not_implemented', id: ['x', 'OpenAI'] }, ['2+2='], 'run-2', undefined, { invocation_params: { model_name: 'gpt-3.5-turbo-instruct' } }, [], { ls_provider: 'openai' });
+    handler._createRunForLLMStart(
+      { lc: 1, type: 'not_implemented', id: ['x', 'OpenAI'] },
+      ['2+2='],
+      'run-2',
+      undefined,
+      { invocation_params: { model_name: 'gpt-3.5-turbo-instruct' } },
+      [],
+      { ls_provider: 'openai' },
+    );
     handler.handleLLMEnd({ generations: [[{ text: '4' }]] }, 'run-2');
     const span = one(spans(), 'text_completion gpt-3.5-turbo-instruct');
     expect(span.kind).to.equal(SpanKind.CLIENT);
@@ -134,7 +161,11 @@ describe('langchain handler: GenAI semantic conventions', () => {
   it('tool spans: execute_tool {name}, INTERNAL, tool name, call id and type', async () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider });
-    const add = tool((input: { a: number; b: number }) => String(input.a + input.b), { name: 'add', description: 'adds', schema: z.object({ a: z.number(), b: z.number() }) });
+    const add = tool((input: { a: number; b: number }) => String(input.a + input.b), {
+      name: 'add',
+      description: 'adds',
+      schema: z.object({ a: z.number(), b: z.number() }),
+    });
     await add.invoke({ id: 'call_42', name: 'add', args: { a: 1, b: 2 }, type: 'tool_call' }, { callbacks: [handler] });
     await awaitAllCallbacks();
     const span = one(spans(), 'execute_tool add');

@@ -32,7 +32,9 @@ describe('langchain handler: streaming', () => {
     const span = one(spans(), 'chat gpt-test');
     const ttfc = span.attributes[A.ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK];
     expect(ttfc).to.be.a('number');
-    expect(Number(ttfc)).to.be.greaterThan(0.01).and.below(durationMs(span) / 1000);
+    expect(Number(ttfc))
+      .to.be.greaterThan(0.01)
+      .and.below(durationMs(span) / 1000);
     expect(span.attributes[A.ATTR_GEN_AI_REQUEST_STREAM]).to.equal(true);
     expect(span.attributes).to.include({ [A.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 40, [A.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 5 });
   });
@@ -55,9 +57,21 @@ describe('langchain handler: streaming', () => {
   it('sums usage reported on streamed chunks when the final output carries none', () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider });
-    handler._createRunForChatModelStart({ lc: 1, type: 'not_implemented', id: ['ChatX'] }, [[]], 'r1', undefined, {}, [], { ls_provider: 'openai', ls_model_name: 'm' });
-    for (const [text, tokens] of [['a', { input_tokens: 10, output_tokens: 1 }], ['b', { input_tokens: 0, output_tokens: 2 }]] as const) {
-      const chunk = new ChatGenerationChunk({ text, message: new AIMessageChunk({ content: text, usage_metadata: { ...tokens, total_tokens: tokens.input_tokens + tokens.output_tokens } } as ConstructorParameters<typeof AIMessageChunk>[0]) });
+    handler._createRunForChatModelStart({ lc: 1, type: 'not_implemented', id: ['ChatX'] }, [[]], 'r1', undefined, {}, [], {
+      ls_provider: 'openai',
+      ls_model_name: 'm',
+    });
+    for (const [text, tokens] of [
+      ['a', { input_tokens: 10, output_tokens: 1 }],
+      ['b', { input_tokens: 0, output_tokens: 2 }],
+    ] as const) {
+      const chunk = new ChatGenerationChunk({
+        text,
+        message: new AIMessageChunk({
+          content: text,
+          usage_metadata: { ...tokens, total_tokens: tokens.input_tokens + tokens.output_tokens },
+        } as ConstructorParameters<typeof AIMessageChunk>[0]),
+      });
       handler.handleLLMNewToken(text, { prompt: 0, completion: 0 }, 'r1', undefined, [], { chunk });
     }
     handler.handleLLMEnd({ generations: [[{ text: 'ab' }]] }, 'r1');
@@ -111,7 +125,9 @@ describe('langchain handler: streaming', () => {
     }
     const model = new ScriptedChatModel({ responses: [{ content: 'hello world' }], chunkDelayMs: 5 });
     const controller = new AbortController();
-    setTimeout(() => { controller.abort(); }, 12);
+    setTimeout(() => {
+      controller.abort();
+    }, 12);
     let caught: unknown;
     try {
       await model.invoke('hi', { callbacks: [handler, new PrefersStreaming()], signal: controller.signal });
@@ -193,7 +209,9 @@ describe('langchain handler: GenAI metrics', () => {
     await model.invoke('hi', { callbacks: [handler] }).catch(() => undefined);
     await awaitAllCallbacks();
     const { resourceMetrics } = await reader.collect();
-    const duration = resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((metric) => metric.descriptor.name === 'gen_ai.client.operation.duration');
+    const duration = resourceMetrics.scopeMetrics
+      .flatMap((scope) => scope.metrics)
+      .find((metric) => metric.descriptor.name === 'gen_ai.client.operation.duration');
     expect(duration?.dataPoints[0]?.attributes[A.ATTR_ERROR_TYPE]).to.equal('TypeError');
   });
 });

@@ -97,7 +97,13 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
       'ai.prompt.messages': msg([
         { role: 'system', content: 'Be brief.' },
         { role: 'user', content: [{ type: 'text', text: 'add 1 and 2' }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'Adding.' }, { type: 'tool-call', toolCallId: 'c1', toolName: 'add', input: { a: 1, b: 2 } }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'Adding.' },
+            { type: 'tool-call', toolCallId: 'c1', toolName: 'add', input: { a: 1, b: 2 } },
+          ],
+        },
         { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c1', toolName: 'add', output: { type: 'json', value: 3 } }] },
       ]),
     }),
@@ -142,7 +148,7 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
   ],
   // --- Vercel AI SDK: the calls around the model calls
   [
-    'generateText: chain-like, no tokens (its ai.usage.* are the steps\' totals), ai.prompt as lines, ai.response.text as it is',
+    "generateText: chain-like, no tokens (its ai.usage.* are the steps' totals), ai.prompt as lines, ai.response.text as it is",
     span({
       'ai.operationId': 'ai.generateText',
       'ai.model.provider': 'openai.chat',
@@ -184,8 +190,23 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
   // --- Vercel AI SDK: tools, embeddings, the rest
   [
     'ai.toolCall: tool, name, call id, args, result',
-    span({ 'ai.operationId': 'ai.toolCall', 'ai.toolCall.name': 'add', 'ai.toolCall.id': 'call_1', 'ai.toolCall.args': '{"a":1,"b":2}', 'ai.toolCall.result': '3' }),
-    { role: 'tool', operation: 'execute_tool', model: undefined, provider: undefined, toolName: 'add', toolCallId: 'call_1', inputText: '{"a":1,"b":2}', outputText: '3' },
+    span({
+      'ai.operationId': 'ai.toolCall',
+      'ai.toolCall.name': 'add',
+      'ai.toolCall.id': 'call_1',
+      'ai.toolCall.args': '{"a":1,"b":2}',
+      'ai.toolCall.result': '3',
+    }),
+    {
+      role: 'tool',
+      operation: 'execute_tool',
+      model: undefined,
+      provider: undefined,
+      toolName: 'add',
+      toolCallId: 'call_1',
+      inputText: '{"a":1,"b":2}',
+      outputText: '3',
+    },
   ],
   [
     'ai.toolCall: ai.toolCall.input/output, a string result unquoted',
@@ -194,8 +215,22 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
   ],
   [
     'doEmbed: embeddings, ai.usage.tokens as input tokens, ai.values',
-    span({ 'ai.operationId': 'ai.embedMany.doEmbed', 'ai.model.provider': 'openai.embedding', 'ai.model.id': 'text-embedding-3-small', 'ai.values': ['"sunny day"', '"rain"'], 'ai.usage.tokens': 4 }),
-    { role: 'embedding', operation: 'embeddings', provider: 'openai', inputTokens: 4, outputTokens: undefined, inputText: 'sunny day\nrain', outputText: undefined },
+    span({
+      'ai.operationId': 'ai.embedMany.doEmbed',
+      'ai.model.provider': 'openai.embedding',
+      'ai.model.id': 'text-embedding-3-small',
+      'ai.values': ['"sunny day"', '"rain"'],
+      'ai.usage.tokens': 4,
+    }),
+    {
+      role: 'embedding',
+      operation: 'embeddings',
+      provider: 'openai',
+      inputTokens: 4,
+      outputTokens: undefined,
+      inputText: 'sunny day\nrain',
+      outputText: undefined,
+    },
   ],
   [
     'embed: chain-like, ai.value, no tokens',
@@ -221,7 +256,12 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
   [
     'gen_ai.content.prompt / gen_ai.content.completion events: OpenAI messages as lines',
     span({ 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o' }, [
-      event('gen_ai.content.prompt', { 'gen_ai.prompt': msg([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi?' }]) }),
+      event('gen_ai.content.prompt', {
+        'gen_ai.prompt': msg([
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi?' },
+        ]),
+      }),
       event('gen_ai.content.completion', { 'gen_ai.completion': msg([{ role: 'assistant', content: 'Hello!' }]) }, 1_000_000n),
     ]),
     { role: 'llm', inputText: 'system: Be brief.\nuser: Hi?', outputText: 'assistant: Hello!' },
@@ -232,7 +272,10 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
       event('gen_ai.content.prompt', { 'gen_ai.prompt': "[{'role': 'user', 'content': 'Hi?'}]" }),
       event('gen_ai.content.completion', {
         'gen_ai.completion': msg([
-          { index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'add', arguments: '{"a":1}' } }] } },
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'add', arguments: '{"a":1}' } }] },
+          },
         ]),
       }),
     ]),
@@ -265,7 +308,12 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
   ],
   [
     'OpenLLMetry legacy tool calls: gen_ai.completion.N.tool_calls.M.{name,arguments}',
-    span({ 'gen_ai.request.model': 'gpt-4o', 'gen_ai.completion.0.role': 'assistant', 'gen_ai.completion.0.tool_calls.0.name': 'add', 'gen_ai.completion.0.tool_calls.0.arguments': '{"a":1}' }),
+    span({
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.completion.0.role': 'assistant',
+      'gen_ai.completion.0.tool_calls.0.name': 'add',
+      'gen_ai.completion.0.tool_calls.0.arguments': '{"a":1}',
+    }),
     { outputText: 'assistant: add({"a":1})' },
   ],
   [
@@ -292,7 +340,7 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
     { operation: 'text_completion', model: 'gpt-3.5-turbo-instruct' },
   ],
   [
-    'OpenInference LLM with its content hidden: chat (OpenInference\'s own GenAI mapping says so too)',
+    "OpenInference LLM with its content hidden: chat (OpenInference's own GenAI mapping says so too)",
     span({ 'openinference.span.kind': 'LLM', 'input.value': '__REDACTED__', 'llm.model_name': 'gpt-4o' }),
     { operation: 'chat' },
   ],
@@ -317,23 +365,48 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
     span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'azure', 'llm.system': 'openai' }),
     { provider: 'azure.ai.openai' },
   ],
-  ['OpenInference: llm.system vertexai', span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'google', 'llm.system': 'vertexai' }), { provider: 'gcp.vertex_ai' }],
-  ['OpenInference: Anthropic on Azure is azure.ai.inference', span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'azure', 'llm.system': 'anthropic' }), { provider: 'azure.ai.inference' }],
+  [
+    'OpenInference: llm.system vertexai',
+    span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'google', 'llm.system': 'vertexai' }),
+    { provider: 'gcp.vertex_ai' },
+  ],
+  [
+    'OpenInference: Anthropic on Azure is azure.ai.inference',
+    span({ 'openinference.span.kind': 'LLM', 'llm.provider': 'azure', 'llm.system': 'anthropic' }),
+    { provider: 'azure.ai.inference' },
+  ],
   ['OpenInference: llm.system mistralai', span({ 'openinference.span.kind': 'LLM', 'llm.system': 'mistralai' }), { provider: 'mistral_ai' }],
   [
     'OpenLLMetry (older): llm.request.type completion is text_completion, capitalized gen_ai.system as a GenAI name',
     span({ 'llm.request.type': 'completion', 'gen_ai.system': 'OpenAI', 'gen_ai.request.model': 'gpt-3.5-turbo-instruct' }),
     { role: 'llm', operation: 'text_completion', provider: 'openai' },
   ],
-  ['OpenLLMetry (older): llm.request.type chat, gen_ai.system Anthropic', span({ 'llm.request.type': 'chat', 'gen_ai.system': 'Anthropic' }), { operation: 'chat', provider: 'anthropic' }],
+  [
+    'OpenLLMetry (older): llm.request.type chat, gen_ai.system Anthropic',
+    span({ 'llm.request.type': 'chat', 'gen_ai.system': 'Anthropic' }),
+    { operation: 'chat', provider: 'anthropic' },
+  ],
   ['OpenLLMetry (older): gen_ai.system AWS is aws.bedrock', span({ 'llm.request.type': 'chat', 'gen_ai.system': 'AWS' }), { provider: 'aws.bedrock' }],
-  ['older GenAI names: gen_ai.system az.ai.openai', span({ 'gen_ai.operation.name': 'chat', 'gen_ai.system': 'az.ai.openai' }), { provider: 'azure.ai.openai' }],
+  [
+    'older GenAI names: gen_ai.system az.ai.openai',
+    span({ 'gen_ai.operation.name': 'chat', 'gen_ai.system': 'az.ai.openai' }),
+    { provider: 'azure.ai.openai' },
+  ],
   ['a provider not known is kept, lower-cased', span({ 'gen_ai.operation.name': 'chat', 'gen_ai.system': 'Ollama' }), { provider: 'ollama' }],
-  ['no request model: the response model', span({ 'gen_ai.operation.name': 'chat', 'gen_ai.response.model': 'gpt-4o-2024-08-06' }), { model: 'gpt-4o-2024-08-06', request: {} }],
+  [
+    'no request model: the response model',
+    span({ 'gen_ai.operation.name': 'chat', 'gen_ai.response.model': 'gpt-4o-2024-08-06' }),
+    { model: 'gpt-4o-2024-08-06', request: {} },
+  ],
   // --- response facts
   [
     'gen_ai.response.*: id, model, finish reasons in GenAI terms (OpenAI tool_calls → tool_call)',
-    span({ 'gen_ai.request.model': 'm', 'gen_ai.response.id': 'r1', 'gen_ai.response.model': 'm-1', 'gen_ai.response.finish_reasons': ['stop', 'tool_calls', 'length'] }),
+    span({
+      'gen_ai.request.model': 'm',
+      'gen_ai.response.id': 'r1',
+      'gen_ai.response.model': 'm-1',
+      'gen_ai.response.finish_reasons': ['stop', 'tool_calls', 'length'],
+    }),
     { responseId: 'r1', responseModel: 'm-1', finishReasons: ['stop', 'tool_call', 'length'] },
   ],
   [
@@ -341,8 +414,16 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
     span({ 'gen_ai.request.model': 'm', 'gen_ai.response.finish_reasons': ['end_turn', 'tool_use', 'MAX_TOKENS', 'SAFETY', 'pause_turn'] }),
     { finishReasons: ['stop', 'tool_call', 'length', 'content_filter', 'pause_turn'] },
   ],
-  ['finish reasons: OpenLLMetry (older) gen_ai.completion.N.finish_reason', span({ 'gen_ai.request.model': 'm', 'gen_ai.completion.0.finish_reason': 'stop' }), { finishReasons: ['stop'] }],
-  ['finish reasons: OpenInference llm.finish_reason', span({ 'openinference.span.kind': 'LLM', 'llm.finish_reason': 'tool_calls' }), { finishReasons: ['tool_call'] }],
+  [
+    'finish reasons: OpenLLMetry (older) gen_ai.completion.N.finish_reason',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.completion.0.finish_reason': 'stop' }),
+    { finishReasons: ['stop'] },
+  ],
+  [
+    'finish reasons: OpenInference llm.finish_reason',
+    span({ 'openinference.span.kind': 'LLM', 'llm.finish_reason': 'tool_calls' }),
+    { finishReasons: ['tool_call'] },
+  ],
   [
     'finish reasons: the output messages when nothing else says',
     span({ 'gen_ai.request.model': 'm', 'gen_ai.output.messages': msg([{ role: 'assistant', parts: [], finish_reason: 'length' }]) }),
@@ -353,22 +434,44 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
     span({
       'openinference.span.kind': 'LLM',
       'output.mime_type': 'application/json',
-      'output.value': JSON.stringify({ id: 'chatcmpl-9', model: 'gpt-4o-2024-08-06', choices: [{ finish_reason: 'stop', message: { role: 'assistant', content: 'x' } }] }),
+      'output.value': JSON.stringify({
+        id: 'chatcmpl-9',
+        model: 'gpt-4o-2024-08-06',
+        choices: [{ finish_reason: 'stop', message: { role: 'assistant', content: 'x' } }],
+      }),
     }),
     { responseId: 'chatcmpl-9', finishReasons: ['stop'] },
   ],
   [
     'Vercel AI SDK model call: ai.response.id, ai.response.model, ai.response.finishReason, ai.usage.totalTokens',
-    span({ ...DO_GENERATE, 'ai.response.id': 'r2', 'ai.response.model': 'gpt-4o-mini-2024-07-18', 'ai.response.finishReason': 'content-filter', 'ai.usage.totalTokens': 30 }),
+    span({
+      ...DO_GENERATE,
+      'ai.response.id': 'r2',
+      'ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'ai.response.finishReason': 'content-filter',
+      'ai.usage.totalTokens': 30,
+    }),
     { responseId: 'r2', responseModel: 'gpt-4o-mini-2024-07-18', finishReasons: ['content_filter'], totalTokens: 30 },
   ],
   // --- total tokens
-  ['total tokens: gen_ai.usage.total_tokens as given', span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2, 'gen_ai.usage.total_tokens': 4 }), { totalTokens: 4 }],
+  [
+    'total tokens: gen_ai.usage.total_tokens as given',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 1, 'gen_ai.usage.output_tokens': 2, 'gen_ai.usage.total_tokens': 4 }),
+    { totalTokens: 4 },
+  ],
   ['total tokens: OpenLLMetry (older) llm.usage.total_tokens', span({ 'gen_ai.request.model': 'm', 'llm.usage.total_tokens': 7 }), { totalTokens: 7 }],
   ['total tokens: OpenInference llm.token_count.total', span({ 'openinference.span.kind': 'LLM', 'llm.token_count.total': 8 }), { totalTokens: 8 }],
-  ['total tokens: else input + output', span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 11, 'gen_ai.usage.output_tokens': 9 }), { totalTokens: 20 }],
+  [
+    'total tokens: else input + output',
+    span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 11, 'gen_ai.usage.output_tokens': 9 }),
+    { totalTokens: 20 },
+  ],
   ['total tokens: none with only one of them', span({ 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 11 }), { totalTokens: undefined }],
-  ['total tokens: not for the Vercel calls around the model calls', span({ 'ai.operationId': 'ai.generateText', 'ai.usage.totalTokens': 136 }), { totalTokens: undefined }],
+  [
+    'total tokens: not for the Vercel calls around the model calls',
+    span({ 'ai.operationId': 'ai.generateText', 'ai.usage.totalTokens': 136 }),
+    { totalTokens: undefined },
+  ],
   // --- request parameters
   [
     'request: OpenInference invocation parameters in GenAI names; objects and other parameters left out',
@@ -390,7 +493,17 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
       }),
     }),
     {
-      request: { model: 'gpt-4o', max_tokens: 100, top_p: 0.9, 'choice.count': 2, stop_sequences: ['END'], seed: 7, frequency_penalty: 0.5, presence_penalty: 0.1, stream: true },
+      request: {
+        model: 'gpt-4o',
+        max_tokens: 100,
+        top_p: 0.9,
+        'choice.count': 2,
+        stop_sequences: ['END'],
+        seed: 7,
+        frequency_penalty: 0.5,
+        presence_penalty: 0.1,
+        stream: true,
+      },
     },
   ],
   [
@@ -445,13 +558,16 @@ const CASES: [string, SpanRecord, Partial<GenAIFacts>][] = [
     },
   ],
   [
-    'tools: OpenInference llm.tools.N.tool.json_schema in Anthropic\'s shape (input_schema)',
+    "tools: OpenInference llm.tools.N.tool.json_schema in Anthropic's shape (input_schema)",
     span({ 'openinference.span.kind': 'LLM', 'llm.tools.0.tool.json_schema': '{"name": "add", "description": "Adds.", "input_schema": {"type": "object"}}' }),
     { toolDefinitions: [{ type: 'function', name: 'add', description: 'Adds.', parameters: { type: 'object' } }] },
   ],
   [
-    'tools: gen_ai.tool.definitions in OpenAI\'s chat shape; a tool without a name left out',
-    span({ 'gen_ai.request.model': 'm', 'gen_ai.tool.definitions': msg([{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }, { type: 'function' }]) }),
+    "tools: gen_ai.tool.definitions in OpenAI's chat shape; a tool without a name left out",
+    span({
+      'gen_ai.request.model': 'm',
+      'gen_ai.tool.definitions': msg([{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }, { type: 'function' }]),
+    }),
     { toolDefinitions: [{ type: 'function', name: 'f', parameters: { type: 'object' } }] },
   ],
   [
@@ -541,8 +657,27 @@ describe('provider names in GenAI terms', () => {
 
 describe('renderChatMessages: OpenAI and Vercel AI SDK messages as role: content lines', () => {
   const cases: [string, string | undefined, string | undefined][] = [
-    ['plain messages', msg([{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }]), 'user: Hi\nassistant: Hello'],
-    ['OpenAI content parts', msg([{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }]), 'user: a\nb'],
+    [
+      'plain messages',
+      msg([
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+      ]),
+      'user: Hi\nassistant: Hello',
+    ],
+    [
+      'OpenAI content parts',
+      msg([
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+      ]),
+      'user: a\nb',
+    ],
     ['OpenAI legacy function_call', msg([{ role: 'assistant', function_call: { name: 'f', arguments: '{"x":1}' } }]), 'assistant: f({"x":1})'],
     ['a message without a role', msg([{ content: 'x' }]), 'message: x'],
     ['not a list: kept', '{"role":"user"}', '{"role":"user"}'],

@@ -78,7 +78,13 @@ describe('planWrites: cost of model calls', () => {
   });
 
   it('is the same plan on a replay: the cost points land at the same steps and keys (Aim overwrites, nothing is added)', () => {
-    const chat = span('00000000000000c2', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-sonnet-4-5', 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 10 });
+    const chat = span('00000000000000c2', {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.model': 'claude-sonnet-4-5',
+      'gen_ai.usage.input_tokens': 100,
+      'gen_ai.usage.output_tokens': 10,
+    });
     expect(planWrites([chat], OPTIONS)).to.deep.equal(planWrites([chat], OPTIONS));
   });
 
@@ -86,14 +92,44 @@ describe('planWrites: cost of model calls', () => {
   const CONVENTIONS: [string, Attributes][] = [
     [
       'GenAI semconv v1.41.1',
-      { 'gen_ai.usage.input_tokens': 1_000, 'gen_ai.usage.output_tokens': 400, 'gen_ai.usage.cache_read.input_tokens': 600, 'gen_ai.usage.cache_creation.input_tokens': 100, 'gen_ai.usage.reasoning.output_tokens': 300 },
+      {
+        'gen_ai.usage.input_tokens': 1_000,
+        'gen_ai.usage.output_tokens': 400,
+        'gen_ai.usage.cache_read.input_tokens': 600,
+        'gen_ai.usage.cache_creation.input_tokens': 100,
+        'gen_ai.usage.reasoning.output_tokens': 300,
+      },
     ],
-    ['GenAI semconv, the queued cache_write name', { 'gen_ai.usage.input_tokens': 1_000, 'gen_ai.usage.output_tokens': 400, 'gen_ai.usage.cache_read.input_tokens': 600, 'gen_ai.usage.cache_write.input_tokens': 100, 'gen_ai.usage.reasoning.output_tokens': 300 }],
+    [
+      'GenAI semconv, the queued cache_write name',
+      {
+        'gen_ai.usage.input_tokens': 1_000,
+        'gen_ai.usage.output_tokens': 400,
+        'gen_ai.usage.cache_read.input_tokens': 600,
+        'gen_ai.usage.cache_write.input_tokens': 100,
+        'gen_ai.usage.reasoning.output_tokens': 300,
+      },
+    ],
     [
       'OpenLLMetry',
-      { 'gen_ai.usage.prompt_tokens': 1_000, 'gen_ai.usage.completion_tokens': 400, 'gen_ai.usage.cache_read_input_tokens': 600, 'gen_ai.usage.cache_creation_input_tokens': 100, 'gen_ai.usage.reasoning_tokens': 300 },
+      {
+        'gen_ai.usage.prompt_tokens': 1_000,
+        'gen_ai.usage.completion_tokens': 400,
+        'gen_ai.usage.cache_read_input_tokens': 600,
+        'gen_ai.usage.cache_creation_input_tokens': 100,
+        'gen_ai.usage.reasoning_tokens': 300,
+      },
     ],
-    ['OpenLLMetry, llm.usage.reasoning_tokens', { 'gen_ai.usage.input_tokens': 1_000, 'gen_ai.usage.output_tokens': 400, 'gen_ai.usage.cache_read_input_tokens': 600, 'gen_ai.usage.cache_creation_input_tokens': 100, 'llm.usage.reasoning_tokens': 300 }],
+    [
+      'OpenLLMetry, llm.usage.reasoning_tokens',
+      {
+        'gen_ai.usage.input_tokens': 1_000,
+        'gen_ai.usage.output_tokens': 400,
+        'gen_ai.usage.cache_read_input_tokens': 600,
+        'gen_ai.usage.cache_creation_input_tokens': 100,
+        'llm.usage.reasoning_tokens': 300,
+      },
+    ],
     [
       'OpenInference',
       {
@@ -120,12 +156,27 @@ describe('planWrites: cost of model calls', () => {
         'ai.usage.totalTokens': 1_400,
       },
     ],
-    ['Vercel AI SDK 5', { 'ai.operationId': 'ai.generateText.doGenerate', 'ai.model.provider': 'anthropic.messages', 'ai.usage.inputTokens': 1_000, 'ai.usage.cachedInputTokens': 600, 'ai.usage.outputTokens': 400, 'ai.usage.reasoningTokens': 300 }],
+    [
+      'Vercel AI SDK 5',
+      {
+        'ai.operationId': 'ai.generateText.doGenerate',
+        'ai.model.provider': 'anthropic.messages',
+        'ai.usage.inputTokens': 1_000,
+        'ai.usage.cachedInputTokens': 600,
+        'ai.usage.outputTokens': 400,
+        'ai.usage.reasoningTokens': 300,
+      },
+    ],
   ];
 
   for (const [convention, usage] of CONVENTIONS) {
     it(`reads the cached and reasoning counts of ${convention} and prices each token once`, () => {
-      const attributes: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.model': 'claude-sonnet-4-5', ...usage };
+      const attributes: Attributes = {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'anthropic',
+        'gen_ai.request.model': 'claude-sonnet-4-5',
+        ...usage,
+      };
       const facts = readGenAIFacts(span('00000000000000c3', attributes));
       const vercel5 = convention === 'Vercel AI SDK 5';
       expect(facts?.tokenDetails).to.deep.include({ cacheRead: 600, cacheWrite: vercel5 ? undefined : 100, reasoning: 300 });
@@ -140,7 +191,10 @@ describe('planWrites: cost of model calls', () => {
   it('one call costs the same from every real producer (the producer fixtures: 11 input and 9 output tokens of gpt-4o-mini)', () => {
     for (const name of PRODUCERS) {
       const plan = planWrites([spanRecord(loadFixture(name).calls.plain, '00000000000000a1')], OPTIONS);
-      const costs = points(plan.runs.flatMap((run) => run.metrics), 'gen_ai.usage.cost').map(([metric, value, context]) => [metric, value, context]);
+      const costs = points(
+        plan.runs.flatMap((run) => run.metrics),
+        'gen_ai.usage.cost',
+      ).map(([metric, value, context]) => [metric, value, context]);
       // gpt-4o-mini(-2024-07-18): 11·0.15 + 9·0.60 = 1.65 + 5.4 = 7.05 µ$
       const context = { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai' };
       expect(costs, name).to.deep.equal([
@@ -153,11 +207,24 @@ describe('planWrites: cost of model calls', () => {
 
   it('two stacked spans of one call (a framework’s over a provider instrumentation’s) write its cost once and count it unpriced once', () => {
     const usage = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.usage.input_tokens': 100, 'gen_ai.usage.output_tokens': 50 };
-    const outer = span('00000000000000d1', { ...usage, 'gen_ai.request.model': 'gpt-4o' }, { origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge/langchain' } });
-    const inner = span('00000000000000d2', { ...usage, 'gen_ai.request.model': 'gpt-4o' }, { parentSpanId: outer.spanId, startTimeUnixNano: MS + 1_000_000n, endTimeUnixNano: MS + 700_000_000n });
+    const outer = span(
+      '00000000000000d1',
+      { ...usage, 'gen_ai.request.model': 'gpt-4o' },
+      { origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge/langchain' } },
+    );
+    const inner = span(
+      '00000000000000d2',
+      { ...usage, 'gen_ai.request.model': 'gpt-4o' },
+      { parentSpanId: outer.spanId, startTimeUnixNano: MS + 1_000_000n, endTimeUnixNano: MS + 700_000_000n },
+    );
     const priced = planWrites([inner, outer], OPTIONS);
     // gpt-4o: 100·2.5 + 50·10 = 250 + 500 = 750 µ$, once
-    expect(priced.runs.flatMap((run) => run.metrics).filter((m) => m.name === 'gen_ai.usage.cost').map((m) => m.value)).to.deep.equal([0.00075]);
+    expect(
+      priced.runs
+        .flatMap((run) => run.metrics)
+        .filter((m) => m.name === 'gen_ai.usage.cost')
+        .map((m) => m.value),
+    ).to.deep.equal([0.00075]);
     const unpriced = planWrites(
       [
         { ...inner, attributes: { ...inner.attributes, 'gen_ai.request.model': 'acme-1' } },
@@ -187,7 +254,13 @@ describe('planWrites: cost of model calls', () => {
   it('no cost for spans that are no model calls, for model calls without token counts, nor in the explicit layout', () => {
     const tool = span('00000000000000c5', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' });
     const noUsage = span('00000000000000c6', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o' });
-    const withUsage = span('00000000000000c7', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 5, 'aim.run_key': 'k' });
+    const withUsage = span('00000000000000c7', {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'gpt-4o',
+      'gen_ai.usage.input_tokens': 5,
+      'aim.run_key': 'k',
+    });
     const plan = planWrites([tool, noUsage], OPTIONS);
     expect(plan.runs.flatMap((run) => run.metrics).filter((m) => m.name.startsWith('gen_ai.usage.cost'))).to.deep.equal([]);
     expect(plan.pricing).to.deep.equal({ unpriced: [], adjusted: 0 });

@@ -22,12 +22,42 @@ describe('GenAI content events (log records, span events) read into one shape', 
       ['a system message', 'gen_ai.system.message', { content: 'Be terse.' }, { input: ['system: Be terse.'], output: [] }],
       ['a user message', 'gen_ai.user.message', { content: 'Hi' }, { input: ['user: Hi'], output: [] }],
       ['a user message with a role of its own', 'gen_ai.user.message', { role: 'developer', content: 'Hi' }, { input: ['developer: Hi'], output: [] }],
-      ['content as OpenAI-style parts', 'gen_ai.user.message', { content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, { input: ['user: a\nb'], output: [] }],
-      ['an assistant message with a tool call', 'gen_ai.assistant.message', { tool_calls: [TOOL_CALL] }, { input: ['assistant: get_weather({"city":"Paris"})'], output: [] }],
-      ['an assistant message with text and a tool call', 'gen_ai.assistant.message', { content: 'Let me look.', tool_calls: [TOOL_CALL] }, { input: ['assistant: Let me look.\nget_weather({"city":"Paris"})'], output: [] }],
+      [
+        'content as OpenAI-style parts',
+        'gen_ai.user.message',
+        {
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
+        { input: ['user: a\nb'], output: [] },
+      ],
+      [
+        'an assistant message with a tool call',
+        'gen_ai.assistant.message',
+        { tool_calls: [TOOL_CALL] },
+        { input: ['assistant: get_weather({"city":"Paris"})'], output: [] },
+      ],
+      [
+        'an assistant message with text and a tool call',
+        'gen_ai.assistant.message',
+        { content: 'Let me look.', tool_calls: [TOOL_CALL] },
+        { input: ['assistant: Let me look.\nget_weather({"city":"Paris"})'], output: [] },
+      ],
       ['a tool result', 'gen_ai.tool.message', { content: '{"sky": "sunny"}', id: 'call_1' }, { input: ['tool: {"sky": "sunny"}'], output: [] }],
-      ['a choice with text', 'gen_ai.choice', { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hello.' } }, { input: [], output: ['assistant: Hello.'] }],
-      ['a choice with a tool call', 'gen_ai.choice', { index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', tool_calls: [TOOL_CALL] } }, { input: [], output: ['assistant: get_weather({"city":"Paris"})'] }],
+      [
+        'a choice with text',
+        'gen_ai.choice',
+        { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hello.' } },
+        { input: [], output: ['assistant: Hello.'] },
+      ],
+      [
+        'a choice with a tool call',
+        'gen_ai.choice',
+        { index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', tool_calls: [TOOL_CALL] } },
+        { input: [], output: ['assistant: get_weather({"city":"Paris"})'] },
+      ],
       ['a choice without a role', 'gen_ai.choice', { index: 0, message: { content: 'Hello.' } }, { input: [], output: ['assistant: Hello.'] }],
     ];
     for (const [title, name, body, expected] of cases) {
@@ -38,7 +68,11 @@ describe('GenAI content events (log records, span events) read into one shape', 
 
     it('reads the fields from the attributes when there is no body (span events)', () => {
       expect(read('gen_ai.user.message', null, { content: 'Hi' })).to.deep.equal({ timeUnixNano: T, input: ['user: Hi'], output: [] });
-      expect(read('gen_ai.choice', null, { message: { role: 'assistant', content: 'Yo' } })).to.deep.equal({ timeUnixNano: T, input: [], output: ['assistant: Yo'] });
+      expect(read('gen_ai.choice', null, { message: { role: 'assistant', content: 'Yo' } })).to.deep.equal({
+        timeUnixNano: T,
+        input: [],
+        output: ['assistant: Yo'],
+      });
     });
 
     it('reads content that is not text as JSON', () => {
@@ -93,9 +127,13 @@ describe('GenAI content events (log records, span events) read into one shape', 
     });
 
     it('prefers the attributes over the body', () => {
-      const event = read(OPERATION_DETAILS_EVENT, { 'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'body' }] }] }, {
-        'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'attribute' }] }],
-      });
+      const event = read(
+        OPERATION_DETAILS_EVENT,
+        { 'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'body' }] }] },
+        {
+          'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'attribute' }] }],
+        },
+      );
       expect(event?.output).to.deep.equal(['assistant: attribute']);
     });
 
@@ -111,8 +149,17 @@ describe('GenAI content events (log records, span events) read into one shape', 
     });
 
     it('reads only what is there (output only, instructions only) and nothing when there is no content', () => {
-      expect(read(OPERATION_DETAILS_EVENT, null, { 'gen_ai.output.messages': output })).to.deep.equal({ timeUnixNano: T, input: [], output: ['assistant: Sunny.'] });
-      expect(read(OPERATION_DETAILS_EVENT, null, { 'gen_ai.system_instructions': 'Be terse.' })).to.deep.equal({ timeUnixNano: T, instructions: 'system: Be terse.', input: [], output: [] });
+      expect(read(OPERATION_DETAILS_EVENT, null, { 'gen_ai.output.messages': output })).to.deep.equal({
+        timeUnixNano: T,
+        input: [],
+        output: ['assistant: Sunny.'],
+      });
+      expect(read(OPERATION_DETAILS_EVENT, null, { 'gen_ai.system_instructions': 'Be terse.' })).to.deep.equal({
+        timeUnixNano: T,
+        instructions: 'system: Be terse.',
+        input: [],
+        output: [],
+      });
       expect(read(OPERATION_DETAILS_EVENT, null, { 'gen_ai.operation.name': 'chat', 'gen_ai.usage.input_tokens': 11 })).to.equal(undefined);
       expect(read(OPERATION_DETAILS_EVENT, null, { 'gen_ai.input.messages': null })).to.equal(undefined);
     });
@@ -148,7 +195,10 @@ describe('GenAI content events (log records, span events) read into one shape', 
     });
 
     it('puts an event’s instructions before its input messages', () => {
-      expect(renderContentEvents([event(T, ['user: Hi'], ['assistant: Yo'], 'system: Be terse.')])).to.deep.equal({ input: 'system: Be terse.\nuser: Hi', output: 'assistant: Yo' });
+      expect(renderContentEvents([event(T, ['user: Hi'], ['assistant: Yo'], 'system: Be terse.')])).to.deep.equal({
+        input: 'system: Be terse.\nuser: Hi',
+        output: 'assistant: Yo',
+      });
     });
 
     it('gives no text for a side without messages', () => {

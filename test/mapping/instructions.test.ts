@@ -63,7 +63,10 @@ describe('explicit Aim instructions on spans (aim.params, aim.track events)', ()
       ]),
     );
     expect(got.problems).to.have.length(6);
-    expect(got.problems.join('\n')).to.match(/aim\.params is not a JSON object/).and.match(/aim\.name must be a non-empty string/).and.match(/exactly one/);
+    expect(got.problems.join('\n'))
+      .to.match(/aim\.params is not a JSON object/)
+      .and.match(/aim\.name must be a non-empty string/)
+      .and.match(/exactly one/);
     expect(got.tracks.map((t) => t.name)).to.deep.equal(['fine']);
   });
 
@@ -93,7 +96,9 @@ describe('explicit Aim instructions on spans (aim.params, aim.track events)', ()
   it('the default layout adds the instructions to what it reads from the conventions, and maps a non-GenAI span that carries some', () => {
     const plain = span({ 'aim.run_key': 'k' }, [track({ 'aim.name': 'custom', 'aim.value': 2 }, START + 5_000_000n)]);
     const plan = planWrites([plain]);
-    expect(plan.runs[0]?.metrics.map((m) => [m.name, m.value, m.step])).to.deep.equal([['custom', 2, spanStep({ ...plain, startTimeUnixNano: START + 5_000_000n })]]);
+    expect(plan.runs[0]?.metrics.map((m) => [m.name, m.value, m.step])).to.deep.equal([
+      ['custom', 2, spanStep({ ...plain, startTimeUnixNano: START + 5_000_000n })],
+    ]);
     expect(plan.runs[0]?.params.map((p) => p.path.join('.'))).to.include('otel.resource');
   });
 });

@@ -87,7 +87,11 @@ describe('planMetricWrites', () => {
     [
       'token usage histograms, input and output',
       [
-        histogram('gen_ai.client.token.usage', { ...CALL, 'gen_ai.token.type': 'input' }, { unit: '{token}', count: 2n, sum: 13, min: 3, max: 10, bucketCounts: [0n, 1n, 1n, 0n], explicitBounds: [1, 4, 16] }),
+        histogram(
+          'gen_ai.client.token.usage',
+          { ...CALL, 'gen_ai.token.type': 'input' },
+          { unit: '{token}', count: 2n, sum: 13, min: 3, max: 10, bucketCounts: [0n, 1n, 1n, 0n], explicitBounds: [1, 4, 16] },
+        ),
         histogram('gen_ai.client.token.usage', { ...CALL, 'gen_ai.token.type': 'output' }, { unit: '{token}', count: 1n, sum: 7, min: 7, max: 7 }),
       ],
       [
@@ -108,14 +112,32 @@ describe('planMetricWrites', () => {
       [
         histogram(
           'gen_ai.client.operation.duration',
-          { 'gen_ai.operation.name': 'chat', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.response.model': 'gpt-4o-2024-08-06', 'error.type': 'timeout' },
+          {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.system': 'openai',
+            'gen_ai.request.model': 'gpt-4o',
+            'gen_ai.response.model': 'gpt-4o-2024-08-06',
+            'error.type': 'timeout',
+          },
           { count: 4n, sum: 3 },
         ),
       ],
       [
-        ['gen_ai.client.operation.duration.count', 4n, { operation: 'chat', model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', provider: 'openai', error_type: 'timeout', instance: 'i-1' }],
-        ['gen_ai.client.operation.duration.sum', 3, { operation: 'chat', model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', provider: 'openai', error_type: 'timeout', instance: 'i-1' }],
-        ['gen_ai.client.operation.duration.mean', 0.75, { operation: 'chat', model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', provider: 'openai', error_type: 'timeout', instance: 'i-1' }],
+        [
+          'gen_ai.client.operation.duration.count',
+          4n,
+          { operation: 'chat', model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', provider: 'openai', error_type: 'timeout', instance: 'i-1' },
+        ],
+        [
+          'gen_ai.client.operation.duration.sum',
+          3,
+          { operation: 'chat', model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', provider: 'openai', error_type: 'timeout', instance: 'i-1' },
+        ],
+        [
+          'gen_ai.client.operation.duration.mean',
+          0.75,
+          { operation: 'chat', model: 'gpt-4o', response_model: 'gpt-4o-2024-08-06', provider: 'openai', error_type: 'timeout', instance: 'i-1' },
+        ],
       ],
     ],
     [
@@ -131,7 +153,11 @@ describe('planMetricWrites', () => {
       [
         ['gen_ai.server.time_to_first_token.count', 3n, { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', instance: 'i-1', stream: true }],
         ['gen_ai.server.time_to_first_token.sum', 0.6, { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', instance: 'i-1', stream: true }],
-        ['gen_ai.server.time_to_first_token.mean', 0.19999999999999998, { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', instance: 'i-1', stream: true }],
+        [
+          'gen_ai.server.time_to_first_token.mean',
+          0.19999999999999998,
+          { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', instance: 'i-1', stream: true },
+        ],
         ['gen_ai.server.time_to_first_token.min', 0.1, { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', instance: 'i-1', stream: true }],
         ['gen_ai.server.time_to_first_token.max', 0.3, { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', instance: 'i-1', stream: true }],
         ['llm.chat_completions.streaming_time_to_generate.count', 5n, { instance: 'i-1' }],
@@ -148,14 +174,33 @@ describe('planMetricWrites', () => {
     [
       'counters (int and double) and a gauge under the metric name; list and unsafe-int attributes',
       [
-        number('sum', 'gen_ai.client.generation.choices', 2n, { attributes: { 'gen_ai.response.finish_reasons': ['stop', 'length'], big: 2n ** 60n, 'gen_ai.response.finish_reason': 'stop' } }),
+        number('sum', 'gen_ai.client.generation.choices', 2n, {
+          attributes: { 'gen_ai.response.finish_reasons': ['stop', 'length'], big: 2n ** 60n, 'gen_ai.response.finish_reason': 'stop' },
+        }),
         number('sum', 'llm.openai.embeddings.vector_size', 1536),
-        number('gauge', 'gen_ai.server.queue.depth', -1.5, { attributes: Object.fromEntries([['__proto__', 'x'], ['constructor', 1]]) as Attributes }),
+        number('gauge', 'gen_ai.server.queue.depth', -1.5, {
+          attributes: Object.fromEntries([
+            ['__proto__', 'x'],
+            ['constructor', 1],
+          ]) as Attributes,
+        }),
       ],
       [
-        ['gen_ai.client.generation.choices', 2n, { finish_reason: 'stop', instance: 'i-1', big: '1152921504606846976', gen_ai_response_finish_reasons: 'stop,length' }],
+        [
+          'gen_ai.client.generation.choices',
+          2n,
+          { finish_reason: 'stop', instance: 'i-1', big: '1152921504606846976', gen_ai_response_finish_reasons: 'stop,length' },
+        ],
         ['llm.openai.embeddings.vector_size', 1536, { instance: 'i-1' }],
-        ['gen_ai.server.queue.depth', -1.5, Object.fromEntries([['instance', 'i-1'], ['__proto__', 'x'], ['constructor', 1]]) as PlanContext],
+        [
+          'gen_ai.server.queue.depth',
+          -1.5,
+          Object.fromEntries([
+            ['instance', 'i-1'],
+            ['__proto__', 'x'],
+            ['constructor', 1],
+          ]) as PlanContext,
+        ],
       ],
     ],
     [
@@ -218,7 +263,9 @@ describe('planMetricWrites', () => {
   it('keys a point by its series and times, the same for every sequence of the point', () => {
     const run = onlyRun([histogram('gen_ai.client.token.usage', { 'gen_ai.token.type': 'input', n: 1n, b: new Uint8Array([1, 255]) }, { count: 1n, sum: 2 })]);
     const keys = new Set(run.metrics.map((metric) => metric.key));
-    expect([...keys]).to.deep.equal([['gen_ai.client.token.usage', 'genai', '{"b":0x01ff,"gen_ai.token.type":"input","n":1n}', String(START), String(TIME)].join('\u0000')]);
+    expect([...keys]).to.deep.equal([
+      ['gen_ai.client.token.usage', 'genai', '{"b":0x01ff,"gen_ai.token.type":"input","n":1n}', String(START), String(TIME)].join('\u0000'),
+    ]);
   });
 
   it('gives two series that share a context and a step different keys', () => {
@@ -251,7 +298,15 @@ describe('planMetricWrites', () => {
       histogram('gen_ai.client.operation.duration', {}, { count: 4n }, {}),
     ]);
     expect(plan.runs.map((run) => [run.key, run.name, run.experiment, run.metrics.map((metric) => [metric.value, metric.context])])).to.deep.equal([
-      ['metrics/b', 'b metrics', 'b', [[1n, {}], [3n, { instance: 'i-2' }]]],
+      [
+        'metrics/b',
+        'b metrics',
+        'b',
+        [
+          [1n, {}],
+          [3n, { instance: 'i-2' }],
+        ],
+      ],
       ['metrics/a', 'a metrics', 'a', [[2n, {}]]],
       ['metrics/unknown_service', 'unknown_service metrics', 'unknown_service', [[4n, {}]]],
     ]);

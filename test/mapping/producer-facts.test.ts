@@ -97,11 +97,12 @@ describe('one call looks the same from every producer (real attribute dumps)', (
         expect(facts(name, 'tool_call')).to.deep.equal({ ...TOOL_CALL, ...GAPS[name] });
       });
 
-      it('in Aim: token metrics (with the total) and a gen_ai.response text in the call context, the first call\'s params', () => {
+      it("in Aim: token metrics (with the total) and a gen_ai.response text in the call context, the first call's params", () => {
         const plan = run(name);
         const plainStep = plan.metrics.find((m) => m.spanId === '00000000000000a1')?.step;
         const toolStep = plan.metrics.find((m) => m.spanId === '00000000000000a3')?.step;
-        const inTimeOrder = <T extends { step: bigint }>(points: readonly T[]): T[] => [...points].sort((a, b) => (a.step < b.step ? -1 : a.step > b.step ? 1 : 0));
+        const inTimeOrder = <T extends { step: bigint }>(points: readonly T[]): T[] =>
+          [...points].sort((a, b) => (a.step < b.step ? -1 : a.step > b.step ? 1 : 0));
         expect(inTimeOrder(plan.metrics.filter((m) => m.name.startsWith('gen_ai.usage.'))).map((m) => [m.name, m.value, m.context, m.step])).to.deep.equal([
           ['gen_ai.usage.input_tokens', 11n, CONTEXT, plainStep],
           ['gen_ai.usage.output_tokens', 9n, CONTEXT, plainStep],

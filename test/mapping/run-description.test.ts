@@ -49,7 +49,7 @@ function plain(run: RunWritePlan): Record<string, unknown> {
 }
 
 describe('RunDescription: names that tell runs apart', () => {
-  it('a run per trace: the root span name, the UTC start time of the root and the trace id\'s first 8 hex digits; eleven such runs get eleven names', () => {
+  it("a run per trace: the root span name, the UTC start time of the root and the trace id's first 8 hex digits; eleven such runs get eleven names", () => {
     const spans = Array.from({ length: 11 }, (_, i) => span(CHAT, { traceId: traceId(i + 1), startTimeUnixNano: START + BigInt(i) * 61_000_000_000n }));
     const names = runs(spans).map((run) => run.name);
     expect(names[0]).to.equal('chat m-alpha · 16:00:00 · trace 00000001');
@@ -58,21 +58,32 @@ describe('RunDescription: names that tell runs apart', () => {
   });
 
   it('a conversation run: the agent the root span is, and the conversation id', () => {
-    const root = span({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support', 'gen_ai.conversation.id': 'c-17' }, { name: 'invoke_agent support' });
+    const root = span(
+      { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'support', 'gen_ai.conversation.id': 'c-17' },
+      { name: 'invoke_agent support' },
+    );
     const chat = span({ ...CHAT, 'gen_ai.conversation.id': 'c-17' }, { parentSpanId: root.spanId, startTimeUnixNano: START + 5n });
     expect(only([chat, root]).name).to.equal('support · conversation c-17');
   });
 
-  it('a session run (OpenInference): the AGENT root span\'s name and the session id', () => {
+  it("a session run (OpenInference): the AGENT root span's name and the session id", () => {
     const root = span({ 'openinference.span.kind': 'AGENT', 'session.id': 's-4' }, { name: 'AgentExecutor' });
     expect(only([root]).name).to.equal('AgentExecutor · session s-4');
   });
 
-  it('the workflow of the root: gen_ai.workflow.name, OpenLLMetry\'s workflow span (traceloop.entity.name)', () => {
-    const genai = span({ 'gen_ai.operation.name': 'invoke_workflow', 'gen_ai.workflow.name': 'triage', 'gen_ai.conversation.id': 'c-1' }, { name: 'invoke_workflow triage' });
+  it("the workflow of the root: gen_ai.workflow.name, OpenLLMetry's workflow span (traceloop.entity.name)", () => {
+    const genai = span(
+      { 'gen_ai.operation.name': 'invoke_workflow', 'gen_ai.workflow.name': 'triage', 'gen_ai.conversation.id': 'c-1' },
+      { name: 'invoke_workflow triage' },
+    );
     expect(only([genai]).name).to.equal('triage · conversation c-1');
     const traceloop = span(
-      { 'traceloop.span.kind': 'workflow', 'traceloop.entity.name': 'joke_generator', 'traceloop.workflow.name': 'joke_generator', 'gen_ai.conversation.id': 'c-2' },
+      {
+        'traceloop.span.kind': 'workflow',
+        'traceloop.entity.name': 'joke_generator',
+        'traceloop.workflow.name': 'joke_generator',
+        'gen_ai.conversation.id': 'c-2',
+      },
       { name: 'joke_generator.workflow' },
     );
     expect(only([traceloop]).name).to.equal('joke_generator · conversation c-2');
@@ -83,13 +94,13 @@ describe('RunDescription: names that tell runs apart', () => {
     expect(only([span({ ...CHAT, 'aim.run_key': 'c-9', 'gen_ai.conversation.id': 'c-9' })]).name).to.equal('chat m-alpha · conversation c-9');
   });
 
-  it('a conversation id on the resource counts as the span\'s', () => {
+  it("a conversation id on the resource counts as the span's", () => {
     const run = only([span(CHAT, {}, { 'gen_ai.conversation.id': 'c-r' })]);
     expect(run.name).to.equal('chat m-alpha · conversation c-r');
     expect(plain(run)['gen_ai.conversation.id']).to.equal('c-r');
   });
 
-  it('under the conversation strategy, spans that follow their trace\'s key (no attribute in the batch) still name a conversation', () => {
+  it("under the conversation strategy, spans that follow their trace's key (no attribute in the batch) still name a conversation", () => {
     const memo = new Map([['aaaaaaaa00000000000000000000000a', 'c-5']]);
     const plan = planWrites([span(CHAT)], { runKey: 'conversation' }, { get: (id) => memo.get(id), set: () => undefined });
     expect(plan.runs[0]?.name).to.equal('chat m-alpha · conversation c-5');
@@ -113,8 +124,11 @@ describe('RunDescription: names that tell runs apart', () => {
     expect(only([span(CHAT, { parentSpanId: 'ffffffffffffffff' })]).defaultName).to.equal('chat m-alpha · trace aaaaaaaa');
   });
 
-  it('the default name prefers an agent or workflow of the batch (OpenLLMetry propagates the workflow name) to the earliest span\'s name', () => {
-    const task = span({ 'traceloop.span.kind': 'task', 'traceloop.workflow.name': 'weather_chat', 'gen_ai.conversation.id': 'c-1' }, { name: 'plain.task', parentSpanId: 'ffffffffffffffff', startTimeUnixNano: START + 9n });
+  it("the default name prefers an agent or workflow of the batch (OpenLLMetry propagates the workflow name) to the earliest span's name", () => {
+    const task = span(
+      { 'traceloop.span.kind': 'task', 'traceloop.workflow.name': 'weather_chat', 'gen_ai.conversation.id': 'c-1' },
+      { name: 'plain.task', parentSpanId: 'ffffffffffffffff', startTimeUnixNano: START + 9n },
+    );
     const chat = span({ ...CHAT, 'gen_ai.conversation.id': 'c-1' }, { parentSpanId: task.spanId });
     expect(only([chat, task]).defaultName).to.equal('weather_chat · conversation c-1');
     expect(only([chat]).defaultName).to.equal('chat m-alpha · conversation c-1');
@@ -127,14 +141,19 @@ describe('RunDescription: names that tell runs apart', () => {
 
   it('neither the default name nor the traces are params', () => {
     const run = only([span({ ...CHAT, 'gen_ai.conversation.id': 'c-1' }, { parentSpanId: 'ffffffffffffffff' })]);
-    expect(run.params.map((p) => p.path.join('.'))).to.include('gen_ai.conversation.id').and.not.include.members(['', 'otel.traces']);
+    expect(run.params.map((p) => p.path.join('.')))
+      .to.include('gen_ai.conversation.id')
+      .and.not.include.members(['', 'otel.traces']);
     expect(run.defaultName).to.be.a('string');
     expect(run.traces?.marks).to.have.length(1);
   });
 
   it('the same spans in any order give the same name and params (replays)', () => {
     const root = span({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'a', 'gen_ai.conversation.id': 'c' }, { name: 'root-1' });
-    const root2 = span({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'b', 'gen_ai.conversation.id': 'c' }, { traceId: traceId(2), name: 'root-2', startTimeUnixNano: START + 1_000n });
+    const root2 = span(
+      { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'b', 'gen_ai.conversation.id': 'c' },
+      { traceId: traceId(2), name: 'root-2', startTimeUnixNano: START + 1_000n },
+    );
     const chat = span({ ...CHAT, 'gen_ai.conversation.id': 'c', 'user.id': 'u-1' }, { parentSpanId: root.spanId, startTimeUnixNano: START + 10n });
     const forward = only([root, chat, root2]);
     const backward = only([root2, chat, root]);
@@ -146,7 +165,10 @@ describe('RunDescription: names that tell runs apart', () => {
 
   it('a window run (unkeyed root-level model calls): service, model and window, from the key alone', () => {
     const options: MappingOptions = { unkeyed: { grouping: 'window' } };
-    const calls = [span(CHAT, { traceId: traceId(1) }, { 'deployment.environment.name': 'prod' }), span(CHAT, { traceId: traceId(2), startTimeUnixNano: START + 60_000_000_000n }, { 'deployment.environment.name': 'prod' })];
+    const calls = [
+      span(CHAT, { traceId: traceId(1) }, { 'deployment.environment.name': 'prod' }),
+      span(CHAT, { traceId: traceId(2), startTimeUnixNano: START + 60_000_000_000n }, { 'deployment.environment.name': 'prod' }),
+    ];
     const run = only(calls, options);
     expect(run.key).to.equal(windowRunKey(calls[0] as SpanRecord, { provider: 'openai', model: 'm-alpha' }));
     expect(run.name).to.equal('svc (prod) · openai/m-alpha · 2025-11-24 16:00 UTC, 1h');
@@ -177,7 +199,10 @@ describe('RunDescription: ids as params Aim queries reach', () => {
   it('OpenLLMetry association properties and Langfuse attributes', () => {
     const run = only([span({ ...CHAT, 'traceloop.association.properties.session_id': 's-t', 'traceloop.association.properties.user_id': 'u-t' })]);
     expect(plain(run)).to.deep.include({ 'session.id': 's-t', 'user.id': 'u-t' });
-    expect(plain(only([span({ ...CHAT, 'langfuse.session.id': 's-l', 'langfuse.user.id': 'u-l' })]))).to.deep.include({ 'session.id': 's-l', 'user.id': 'u-l' });
+    expect(plain(only([span({ ...CHAT, 'langfuse.session.id': 's-l', 'langfuse.user.id': 'u-l' })]))).to.deep.include({
+      'session.id': 's-l',
+      'user.id': 'u-l',
+    });
   });
 
   it('the first span of the batch that carries an id gives it; a span without ids adds none', () => {
@@ -186,15 +211,20 @@ describe('RunDescription: ids as params Aim queries reach', () => {
   });
 });
 
-describe('RunDescription: the batch\'s traces, for the bounded otel.traces', () => {
-  it('the plan\'s traces: every trace of the run once, at the start of its earliest span seen (ms), in id order; no otel.trace_ids.<id> or otel.traces param', () => {
+describe("RunDescription: the batch's traces, for the bounded otel.traces", () => {
+  it("the plan's traces: every trace of the run once, at the start of its earliest span seen (ms), in id order; no otel.trace_ids.<id> or otel.traces param", () => {
     const spans = [
       span({ ...CHAT, 'gen_ai.conversation.id': 'c' }, { traceId: traceId(2), startTimeUnixNano: START + 7_000_000n }),
       span({ ...CHAT, 'gen_ai.conversation.id': 'c' }, { traceId: traceId(1), startTimeUnixNano: START + 3_000_000n }),
       span({ ...CHAT, 'gen_ai.conversation.id': 'c' }, { traceId: traceId(2), startTimeUnixNano: START + 2_000_000n }),
     ];
     const run = only(spans);
-    expect(run.traces).to.deep.equal({ marks: [{ traceId: traceId(1), startMs: START_MS + 3 }, { traceId: traceId(2), startMs: START_MS + 2 }] });
+    expect(run.traces).to.deep.equal({
+      marks: [
+        { traceId: traceId(1), startMs: START_MS + 3 },
+        { traceId: traceId(2), startMs: START_MS + 2 },
+      ],
+    });
     expect(run.params.filter((p) => p.path[0] === 'otel' && p.path[1] !== 'resource')).to.deep.equal([]);
   });
 
@@ -292,7 +322,7 @@ describe('TraceSummary: otel.traces, bounded and idempotent', () => {
     expect(ids(got.first)).to.deep.equal([traceId(5), traceId(1), traceId(2)]);
   });
 
-  it('read back from the stored param (as Aim\'s client decodes it: Maps): merging goes on; the listed traces are known, others count again after a restart (best effort)', () => {
+  it("read back from the stored param (as Aim's client decodes it: Maps): merging goes on; the listed traces are known, others count again after a restart (best effort)", () => {
     const summary = new TraceSummary();
     summary.merge(marks(1, 21));
     const stored = toAimMaps(summary.toParam());

@@ -8,7 +8,12 @@ import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
 const HOUR_13 = Date.UTC(2026, 11, 1, 13);
 const WINDOW = { grouping: 'window' } as const;
 
-const CHAT: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini', 'gen_ai.usage.input_tokens': 12 };
+const CHAT: Attributes = {
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'openai',
+  'gen_ai.request.model': 'gpt-4o-mini',
+  'gen_ai.usage.input_tokens': 12,
+};
 
 /** A root chat span of service "checkout" that starts at `startMs` (+ 456 789 ns). */
 function call(startMs: number, more: { attributes?: Attributes; resource?: Attributes; traceId?: string; parentSpanId?: string } = {}): SpanRecord {
@@ -73,9 +78,15 @@ describe('unkeyedRunKey: where root-level model calls with no run key go', () =>
       keyOf(call(HOUR_13)),
       keyOf(call(HOUR_13, { attributes: { ...CHAT, 'gen_ai.request.model': 'gpt-4o' } })),
       keyOf(call(HOUR_13, { attributes: { ...CHAT, 'gen_ai.provider.name': 'azure.ai.openai' } })),
-      keyOf(call(HOUR_13, { attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'text-embedding-3-small' } })),
+      keyOf(
+        call(HOUR_13, {
+          attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'text-embedding-3-small' },
+        }),
+      ),
       // No request model: the response model names the variant.
-      keyOf(call(HOUR_13, { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18' } })),
+      keyOf(
+        call(HOUR_13, { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.response.model': 'gpt-4o-mini-2024-07-18' } }),
+      ),
     ];
     expect(new Set(keys).size).to.equal(keys.length);
     expect(keys.every((key) => key.startsWith('unkeyed:'))).to.equal(true);
@@ -97,9 +108,16 @@ describe('unkeyedRunKey: where root-level model calls with no run key go', () =>
     );
   });
 
-  it('values that contain the key\'s separators cannot make two runs share a key', () => {
-    const a = keyOf(call(HOUR_13, { resource: { 'service.name': 'a;provider=x' }, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' } }));
-    const b = keyOf(call(HOUR_13, { resource: { 'service.name': 'a' }, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'x', 'gen_ai.request.model': 'm' } }));
+  it("values that contain the key's separators cannot make two runs share a key", () => {
+    const a = keyOf(
+      call(HOUR_13, { resource: { 'service.name': 'a;provider=x' }, attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' } }),
+    );
+    const b = keyOf(
+      call(HOUR_13, {
+        resource: { 'service.name': 'a' },
+        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'x', 'gen_ai.request.model': 'm' },
+      }),
+    );
     expect(a).to.not.equal(b);
     expect(a).to.equal('unkeyed:service=a%3Bprovider%3Dx;model=m;window=2026-12-01T13:00:00.000Z/PT1H');
   });
@@ -114,7 +132,7 @@ describe('unkeyedRunKey: where root-level model calls with no run key go', () =>
     expect(unkeyedRunKey(call(HOUR_13, { attributes: {} }), undefined, WINDOW)).to.equal('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
-  it('windowRunKey keeps start times out of JavaScript\'s date range within it (no throw)', () => {
+  it("windowRunKey keeps start times out of JavaScript's date range within it (no throw)", () => {
     const facts: Pick<GenAIFacts, 'provider' | 'model'> = { provider: 'openai', model: 'm' };
     expect(windowRunKey({ ...call(0), startTimeUnixNano: 2n ** 64n - 1n }, facts)).to.match(/window=2554-07-21T23:00:00\.000Z\/PT1H$/);
     expect(windowRunKey({ ...call(0), startTimeUnixNano: 10n ** 25n }, facts)).to.match(/window=\+275760-09-13T00:00:00\.000Z\/PT1H$/);

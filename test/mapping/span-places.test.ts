@@ -50,7 +50,8 @@ class Store {
       for (const text of run.texts) {
         this.texts.set(`${run.hash}|${text.name}|${JSON.stringify(text.context)}|${String(text.step)}`, { step: text.step, text: String(text.text) });
       }
-      for (const metric of run.metrics) this.metrics.set(`${run.hash}|${metric.name}|${JSON.stringify(metric.context)}|${metric.key ?? metric.spanId}`, metric.value);
+      for (const metric of run.metrics)
+        this.metrics.set(`${run.hash}|${metric.name}|${JSON.stringify(metric.context)}|${metric.key ?? metric.spanId}`, metric.value);
     }
   }
 
@@ -86,7 +87,13 @@ describe('span places: no text lost or duplicated by replays, one call counted o
       // Span ids whose last 12 bits repeat among the spans of one millisecond (the case a step derived from the span alone cannot separate).
       const spanId = `${i.toString(16).padStart(13, '0')}${(i < 150 ? i % 20 : i).toString(16).padStart(3, '0')}`;
       const start = i < 150 ? MS : MS + BigInt(i) * 1_000_000n;
-      spans.push(record(spanId, { ...chat(`prompt ${String(i)}`, `answer ${String(i)}`, i), 'gen_ai.conversation.id': 'c-1' }, { startTimeUnixNano: start, endTimeUnixNano: start + 1_000_000n }));
+      spans.push(
+        record(
+          spanId,
+          { ...chat(`prompt ${String(i)}`, `answer ${String(i)}`, i), 'gen_ai.conversation.id': 'c-1' },
+          { startTimeUnixNano: start, endTimeUnixNano: start + 1_000_000n },
+        ),
+      );
     }
     const unique = new Set(spans.map((span) => span.spanId));
 
@@ -127,20 +134,30 @@ describe('span places: no text lost or duplicated by replays, one call counted o
 
     it('any batch composition and order, replays included (property, 60 runs)', () => {
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.nat(299), fc.nat(299)), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(299), { minLength: 300, maxLength: 300 }), (cuts, order) => {
-          const { send, store } = bridge();
-          const shuffled = spans.map((span, i) => ({ span, key: order[i] ?? 0 })).sort((a, b) => a.key - b.key).map((entry) => entry.span);
-          for (const [a, b] of cuts) send(shuffled.slice(Math.min(a, b), Math.max(a, b) + 1));
-          send(shuffled); // the last batch makes sure every span came at least once
-          expectEveryTextOnce(store);
-        }),
+        fc.property(
+          fc.array(fc.tuple(fc.nat(299), fc.nat(299)), { minLength: 1, maxLength: 8 }),
+          fc.array(fc.nat(299), { minLength: 300, maxLength: 300 }),
+          (cuts, order) => {
+            const { send, store } = bridge();
+            const shuffled = spans
+              .map((span, i) => ({ span, key: order[i] ?? 0 }))
+              .sort((a, b) => a.key - b.key)
+              .map((entry) => entry.span);
+            for (const [a, b] of cuts) send(shuffled.slice(Math.min(a, b), Math.max(a, b) + 1));
+            send(shuffled); // the last batch makes sure every span came at least once
+            expectEveryTextOnce(store);
+          },
+        ),
         { numRuns: 60 },
       );
     });
   });
 
   describe('a framework model-call span with a provider model-call span under it', () => {
-    const outer = record('00000000000000a1', chat('hi (framework)', 'hello (framework)', 10), { name: 'chat gpt-4o-mini', origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge/langchain' } });
+    const outer = record('00000000000000a1', chat('hi (framework)', 'hello (framework)', 10), {
+      name: 'chat gpt-4o-mini',
+      origin: { resource: { 'service.name': 'svc' }, scopeName: 'aim-otel-bridge/langchain' },
+    });
     const inner = record('00000000000000b2', chat('hi', 'hello', 12), {
       parentSpanId: outer.spanId,
       startTimeUnixNano: MS + 1_000_000n,
@@ -169,7 +186,8 @@ describe('span places: no text lost or duplicated by replays, one call counted o
     }
 
     // OpenTelemetry's openai instrumentation: no content on its span; OpenLLMetry's on a streamed call: no token counts.
-    const without = (attributes: Attributes, names: readonly string[]): Attributes => Object.fromEntries(Object.entries(attributes).filter(([name]) => !names.includes(name)));
+    const without = (attributes: Attributes, names: readonly string[]): Attributes =>
+      Object.fromEntries(Object.entries(attributes).filter(([name]) => !names.includes(name)));
     const noContent = without(chat('', '', 12), ['gen_ai.input.messages', 'gen_ai.output.messages']);
     const noUsage = without(chat('hi', 'hello', 0), ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens']);
     for (const [lacks, attributes, tokens, prompt] of [
@@ -202,16 +220,28 @@ describe('span places: no text lost or duplicated by replays, one call counted o
       send([keyed]); // the conversation's run
       expect(store.metricValues('gen_ai.usage.input_tokens').sort()).to.deep.equal([10n, 12n]);
       expect(new Set([...store.metrics.keys()].map((key) => key.split('|')[0])).size).to.equal(2);
-      expect(store.textsNamed('on_llm_start').map((t) => t.text).sort()).to.deep.equal(['user: hi', 'user: hi (framework)']);
+      expect(
+        store
+          .textsNamed('on_llm_start')
+          .map((t) => t.text)
+          .sort(),
+      ).to.deep.equal(['user: hi', 'user: hi (framework)']);
     });
 
-    it('chat spans of an app\'s own scope nested in each other are separate calls (only a framework\'s span stacks)', () => {
+    it("chat spans of an app's own scope nested in each other are separate calls (only a framework's span stacks)", () => {
       const root = record('00000000000000e5', chat('plan', 'steps', 3));
-      const calls = [1, 2, 3].map((n) => record(`00000000000000e${String(5 + n)}`, chat(`q${String(n)}`, `a${String(n)}`, 10 * n), { parentSpanId: root.spanId }));
+      const calls = [1, 2, 3].map((n) =>
+        record(`00000000000000e${String(5 + n)}`, chat(`q${String(n)}`, `a${String(n)}`, 10 * n), { parentSpanId: root.spanId }),
+      );
       for (const batches of [[calls, [root]], [[root], calls], [[root, ...calls]]]) {
         const { send, store } = bridge();
         for (const batch of batches) send(batch);
-        expect(store.metricValues('gen_ai.usage.input_tokens').map(Number).sort((a, b) => a - b)).to.deep.equal([3, 10, 20, 30]);
+        expect(
+          store
+            .metricValues('gen_ai.usage.input_tokens')
+            .map(Number)
+            .sort((a, b) => a - b),
+        ).to.deep.equal([3, 10, 20, 30]);
         expect(store.textsNamed('on_llm_start')).to.have.length(4);
       }
     });

@@ -57,7 +57,9 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     const chat = span(CHAT, { name: 'chat gpt-4o-mini' });
     const run = onlyRun([chat]);
     expect(run.key).to.equal(TRACE_A);
-    expect(run.hash).to.equal(runHash(TRACE_A)).and.match(/^[0-9a-f]{24}$/);
+    expect(run.hash)
+      .to.equal(runHash(TRACE_A))
+      .and.match(/^[0-9a-f]{24}$/);
     expect(run.experiment).to.equal('svc');
     // A run per trace: the root's name, its start (UTC) and the trace id's first 8 digits.
     expect(run.name).to.equal('chat gpt-4o-mini · 16:00:00 · trace aaaaaaaa');
@@ -90,7 +92,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     expect(planWrites(spans).runs[0]?.metrics.map((m) => m.step)).to.deep.equal([s1, s1, s1, s1, s2, s2, s2, s2]);
   });
 
-  it('a step is the start in ms x 4096 + the span id\'s last 12 bits: in time order, below 2^53', () => {
+  it("a step is the start in ms x 4096 + the span id's last 12 bits: in time order, below 2^53", () => {
     const a = span(CHAT, { spanId: '0000000000000fff', startTimeUnixNano: START });
     const b = span(CHAT, { spanId: '0000000000000001', startTimeUnixNano: START + 1_000_000n });
     expect(spanStep(a)).to.equal((START / 1_000_000n) * 4096n + 4095n);
@@ -101,7 +103,11 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
   it('spans of one sequence that share a step within a batch get the next free steps, whatever the batch order', () => {
     const a = span(CHAT, { spanId: '1000000000000abc' });
     const b = span(CHAT, { spanId: '2000000000000abc' }); // same ms, same last 12 bits
-    const steps = (spans: SpanRecord[]): bigint[] => (planWrites(spans).runs[0]?.texts ?? []).filter((t) => t.name === 'on_llm_start').map((t) => t.step).sort();
+    const steps = (spans: SpanRecord[]): bigint[] =>
+      (planWrites(spans).runs[0]?.texts ?? [])
+        .filter((t) => t.name === 'on_llm_start')
+        .map((t) => t.step)
+        .sort();
     expect(steps([a, b])).to.deep.equal([spanStep(a), spanStep(a) + 1n]);
     expect(steps([b, a])).to.deep.equal(steps([a, b]));
     expect(planWrites([b, a]).runs[0]?.texts.find((t) => t.spanId === b.spanId && t.name === 'on_llm_start')?.step).to.equal(spanStep(a) + 1n);
@@ -131,7 +137,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
       expect(planWrites([keyed('c1', TRACE_A)], { runKey: (s) => s.name }).runs.map((r) => r.key)).to.deep.equal(['span']);
     });
 
-    it('the memo carries a trace\'s key to spans of later batches', () => {
+    it("the memo carries a trace's key to spans of later batches", () => {
       const memo = new Map<string, string>();
       planWrites([keyed('c1', TRACE_A)], {}, memo);
       const late = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' });
@@ -146,7 +152,7 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
   it('aim.experiment, aim.run_name, aim.tags and aim.run_description are honoured', () => {
     const run = onlyRun([span({ ...CHAT, 'aim.experiment': 'exp', 'aim.run_name': 'my run', 'aim.tags': ['a', 'b'], 'aim.run_description': 'd' })]);
     expect([run.experiment, run.name, run.tags, run.description]).to.deep.equal(['exp', 'my run', ['a', 'b'], 'd']);
-    expect(onlyRun([span(CHAT)], ).experiment).to.equal('svc');
+    expect(onlyRun([span(CHAT)]).experiment).to.equal('svc');
     expect(planWrites([span(CHAT)], { experiment: 'configured' }).runs[0]?.experiment).to.equal('configured');
   });
 
@@ -158,9 +164,11 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
 
   it('a failed model call counts an error with its type', () => {
     const failed = span({ ...CHAT, 'error.type': 'RateLimitError' }, { status: { code: 'error', message: '429' } });
-    expect(onlyRun([failed]).metrics.filter((m) => m.name === 'errors').map((m) => [m.value, m.context])).to.deep.equal([
-      [1n, { ...CALL, role: 'llm', error_type: 'RateLimitError' }],
-    ]);
+    expect(
+      onlyRun([failed])
+        .metrics.filter((m) => m.name === 'errors')
+        .map((m) => [m.value, m.context]),
+    ).to.deep.equal([[1n, { ...CALL, role: 'llm', error_type: 'RateLimitError' }]]);
   });
 
   it('a tool a model called: on_tool_start/end and on_agent_action, with the tool in the context', () => {
@@ -196,7 +204,11 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
         ['gen_ai.usage.input_tokens', 7n, context],
         ['gen_ai.usage.output_tokens', 9n, context],
       ]);
-      expect(run.texts.map((t) => [t.name, t.text])).to.deep.equal([['on_llm_start', 'question'], ['on_llm_end', 'answer'], ['gen_ai.response', 'model: claude-x']]);
+      expect(run.texts.map((t) => [t.name, t.text])).to.deep.equal([
+        ['on_llm_start', 'question'],
+        ['on_llm_end', 'answer'],
+        ['gen_ai.response', 'model: claude-x'],
+      ]);
     });
 
     it('OpenLLMetry: gen_ai.system, gen_ai.prompt.N.*, gen_ai.completion.N.*, llm.usage.*', () => {
@@ -227,7 +239,9 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
       { role: 'tool', parts: [{ type: 'tool_call_response', response: '3', id: 'c' }] },
     ];
     expect(renderMessages(JSON.stringify(messages))).to.equal('user: add 1 and 2\nassistant: add({"a":1,"b":2})\ntool: 3');
-    expect(renderMessages('[{"role": "user", "parts": [{"type": "text", "content": "trunc')).to.equal('[{"role": "user", "parts": [{"type": "text", "content": "trunc');
+    expect(renderMessages('[{"role": "user", "parts": [{"type": "text", "content": "trunc')).to.equal(
+      '[{"role": "user", "parts": [{"type": "text", "content": "trunc',
+    );
   });
 });
 
@@ -256,7 +270,14 @@ describe('planWrites: content carried as span events', () => {
         key: TRACE_A,
         hash: runHash(TRACE_A),
         modelCall: true,
-        wrote: ['gen_ai.usage.input_tokens', 'gen_ai.usage.output_tokens', 'gen_ai.usage.total_tokens', 'gen_ai.client.operation.duration', 'on_llm_start', 'on_llm_end'],
+        wrote: [
+          'gen_ai.usage.input_tokens',
+          'gen_ai.usage.output_tokens',
+          'gen_ai.usage.total_tokens',
+          'gen_ai.client.operation.duration',
+          'on_llm_start',
+          'on_llm_end',
+        ],
         experiment: 'svc',
         context: { operation: 'chat', model: 'gpt-4o-mini', provider: 'openai' },
         step: spanStep(record),
@@ -274,21 +295,32 @@ describe('planWrites: content carried as span events', () => {
         'gen_ai.output.messages': [{ role: 'assistant', parts: [{ type: 'text', content: 'Event answer.' }], finish_reason: 'stop' }],
       },
     };
-    expect(planWrites([span(CALL_ONLY, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal(['user: from the event', 'assistant: Event answer.']);
-    expect(planWrites([span(CHAT, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal(['user: Hi?', 'assistant: Hello!', 'finish_reasons: stop']);
+    expect(planWrites([span(CALL_ONLY, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal([
+      'user: from the event',
+      'assistant: Event answer.',
+    ]);
+    expect(planWrites([span(CHAT, { events: [details] })]).runs[0]?.texts.map((t) => t.text)).to.deep.equal([
+      'user: Hi?',
+      'assistant: Hello!',
+      'finish_reasons: stop',
+    ]);
   });
 });
 
 describe('planWrites: LangChain handler specifics', () => {
   it('chain inputs/outputs attributes feed on_chain_start/on_chain_end', () => {
-    const chain = span({ 'gen_ai.operation.name': 'invoke_workflow', 'langchain.chain.inputs': '{"input":"hi"}', 'langchain.chain.outputs': '{"output":"yo"}' });
+    const chain = span({
+      'gen_ai.operation.name': 'invoke_workflow',
+      'langchain.chain.inputs': '{"input":"hi"}',
+      'langchain.chain.outputs': '{"output":"yo"}',
+    });
     expect(onlyRun([chain]).texts.map((t) => [t.name, t.text])).to.deep.equal([
       ['on_chain_start', '{"input":"hi"}'],
       ['on_chain_end', '{"output":"yo"}'],
     ]);
   });
 
-  it('legacy agent action/finish events become on_agent_action/on_agent_finish in the Python handler\'s text form', () => {
+  it("legacy agent action/finish events become on_agent_action/on_agent_finish in the Python handler's text form", () => {
     const t = START + 5_000_000n;
     const agent = span(
       { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'exec', 'langchain.chain.outputs': '{"output":"4"}' },
@@ -310,13 +342,18 @@ describe('planWrites: LangChain handler specifics', () => {
 
 describe('planWrites: content recorded as JSON', () => {
   it('a tool result recorded as a JSON string literal reads as its text; JSON objects stay JSON', () => {
-    const tool = span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't', 'gen_ai.tool.call.arguments': '{"a":1}', 'gen_ai.tool.call.result': '"3"' });
+    const tool = span({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 't',
+      'gen_ai.tool.call.arguments': '{"a":1}',
+      'gen_ai.tool.call.result': '"3"',
+    });
     expect(onlyRun([tool]).texts.map((t) => t.text)).to.deep.equal(['{"a":1}', '3']);
   });
 });
 
 describe('planWrites: LangChain metadata and tags as params', () => {
-  it('keeps the user\'s metadata and tags, leaves out LangGraph\'s per-step bookkeeping and LangChain\'s step tags', () => {
+  it("keeps the user's metadata and tags, leaves out LangGraph's per-step bookkeeping and LangChain's step tags", () => {
     const run = onlyRun([
       span({
         ...CHAT,
@@ -335,7 +372,7 @@ describe('planWrites: LangChain metadata and tags as params', () => {
     expect(params['langchain.tags']).to.deep.equal(['experiment-a']);
   });
 
-  it('writes no tags param when a span has only step tags (it would overwrite the user\'s)', () => {
+  it("writes no tags param when a span has only step tags (it would overwrite the user's)", () => {
     const run = onlyRun([span({ ...CHAT, 'langchain.tags': ['seq:step:3'] })]);
     expect(run.params.map((p) => p.path.join('.'))).to.not.include('langchain.tags');
   });
@@ -344,7 +381,8 @@ describe('planWrites: LangChain metadata and tags as params', () => {
 describe('planWrites: unkeyed root-level model calls under `unkeyed: { grouping: "window" }`', () => {
   const WINDOW = { unkeyed: { grouping: 'window' } } as const;
   /** START is 2025-11-24 16:00:00.123 UTC: its window run (service svc, environment test). */
-  const windowKey = (model: string, hour = '16'): string => `unkeyed:service=svc;environment=test;provider=openai;model=${model};window=2025-11-24T${hour}:00:00.000Z/PT1H`;
+  const windowKey = (model: string, hour = '16'): string =>
+    `unkeyed:service=svc;environment=test;provider=openai;model=${model};window=2025-11-24T${hour}:00:00.000Z/PT1H`;
   const trace = (n: number): string => n.toString(16).padStart(32, '0');
 
   it('independent calls of one service and model within an hour share one run, each at its own step; another model or hour is another run', () => {
@@ -359,14 +397,19 @@ describe('planWrites: unkeyed root-level model calls under `unkeyed: { grouping:
     ]);
     const [hourly] = plan.runs;
     expect(hourly?.experiment).to.equal('svc');
-    expect(hourly?.metrics.filter((m) => m.name === 'gen_ai.usage.input_tokens').map((m) => [m.step, m.value])).to.deep.equal(calls.map((call) => [spanStep(call), 12n]));
+    expect(hourly?.metrics.filter((m) => m.name === 'gen_ai.usage.input_tokens').map((m) => [m.step, m.value])).to.deep.equal(
+      calls.map((call) => [spanStep(call), 12n]),
+    );
     // Where each call went: its trace id finds it.
     expect(plan.placements.filter((p) => p.key === windowKey('gpt-4o-mini')).map((p) => p.traceId)).to.deep.equal([trace(1), trace(2), trace(3)]);
   });
 
   it('keyed calls, keyed traces and traces with structure keep their runs', () => {
     const conversation = span({ ...CHAT, 'gen_ai.conversation.id': 'conv-1' }, { traceId: trace(1) });
-    const keyedTrace = [span(CHAT, { traceId: trace(2) }), span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't', 'aim.run_key': 'k-2' }, { traceId: trace(2), parentSpanId: '0000000000000001' })];
+    const keyedTrace = [
+      span(CHAT, { traceId: trace(2) }),
+      span({ 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 't', 'aim.run_key': 'k-2' }, { traceId: trace(2), parentSpanId: '0000000000000001' }),
+    ];
     const chainRoot = span({ 'gen_ai.operation.name': 'invoke_workflow' }, { traceId: trace(3), spanId: '00000000000000c0' });
     const chainCall = span(CHAT, { traceId: trace(3), parentSpanId: '00000000000000c0' });
     const plan = planWrites([conversation, ...keyedTrace, chainCall, chainRoot], WINDOW);
@@ -377,7 +420,7 @@ describe('planWrites: unkeyed root-level model calls under `unkeyed: { grouping:
     ]);
   });
 
-  it('the later spans of a window call\'s trace follow it into its run (the trace-key memo), in another batch too', () => {
+  it("the later spans of a window call's trace follow it into its run (the trace-key memo), in another batch too", () => {
     const memo = new Map<string, string>();
     const root = span(CHAT, { traceId: trace(7), spanId: '0000000000000070' });
     expect(planWrites([root], WINDOW, memo).runs.map((run) => run.key)).to.deep.equal([windowKey('gpt-4o-mini')]);
@@ -391,10 +434,23 @@ describe('planWrites: the call facts of model calls', () => {
 
   it('gen_ai.request, gen_ai.tool.definitions and gen_ai.response.model come from the first call (by start time) that has each, set once', () => {
     const first = span({ ...CHAT, 'gen_ai.response.model': 'gpt-4o-mini-1' }, { startTimeUnixNano: START });
-    const withTools = span({ ...CHAT, 'gen_ai.request.temperature': 0.9, 'gen_ai.tool.definitions': TOOLS, 'gen_ai.response.model': 'gpt-4o-mini-2' }, { startTimeUnixNano: START + 2_000_000_000n });
-    const laterTools = span({ ...CHAT, 'gen_ai.tool.definitions': JSON.stringify([{ type: 'function', name: 'mul' }]) }, { startTimeUnixNano: START + 4_000_000_000n });
-    for (const order of [[first, withTools, laterTools], [laterTools, withTools, first]]) {
-      const params = Object.fromEntries(onlyRun(order).params.filter((p) => p.path[0] === 'gen_ai' && p.once === true).map((p) => [p.path.join('.'), p.value]));
+    const withTools = span(
+      { ...CHAT, 'gen_ai.request.temperature': 0.9, 'gen_ai.tool.definitions': TOOLS, 'gen_ai.response.model': 'gpt-4o-mini-2' },
+      { startTimeUnixNano: START + 2_000_000_000n },
+    );
+    const laterTools = span(
+      { ...CHAT, 'gen_ai.tool.definitions': JSON.stringify([{ type: 'function', name: 'mul' }]) },
+      { startTimeUnixNano: START + 4_000_000_000n },
+    );
+    for (const order of [
+      [first, withTools, laterTools],
+      [laterTools, withTools, first],
+    ]) {
+      const params = Object.fromEntries(
+        onlyRun(order)
+          .params.filter((p) => p.path[0] === 'gen_ai' && p.once === true)
+          .map((p) => [p.path.join('.'), p.value]),
+      );
       expect(params).to.deep.equal({
         'gen_ai.request': { model: 'gpt-4o-mini', temperature: 0.2, max_tokens: 256n },
         'gen_ai.tool.definitions': [{ type: 'function', name: 'add', parameters: { type: 'object' } }],
@@ -403,10 +459,18 @@ describe('planWrites: the call facts of model calls', () => {
     }
   });
 
-  it('gen_ai.usage.total_tokens as given, and a gen_ai.response text with the lines known, at the call\'s step and context', () => {
-    const call = span({ ...CHAT, 'gen_ai.usage.total_tokens': 50, 'gen_ai.response.id': 'r-1', 'gen_ai.response.model': 'gpt-4o-mini-2', 'gen_ai.response.finish_reasons': ['stop', 'length'] });
+  it("gen_ai.usage.total_tokens as given, and a gen_ai.response text with the lines known, at the call's step and context", () => {
+    const call = span({
+      ...CHAT,
+      'gen_ai.usage.total_tokens': 50,
+      'gen_ai.response.id': 'r-1',
+      'gen_ai.response.model': 'gpt-4o-mini-2',
+      'gen_ai.response.finish_reasons': ['stop', 'length'],
+    });
     const run = onlyRun([call]);
-    expect(run.metrics.filter((m) => m.name === 'gen_ai.usage.total_tokens').map((m) => [m.value, m.context, m.step])).to.deep.equal([[50n, CALL, spanStep(call)]]);
+    expect(run.metrics.filter((m) => m.name === 'gen_ai.usage.total_tokens').map((m) => [m.value, m.context, m.step])).to.deep.equal([
+      [50n, CALL, spanStep(call)],
+    ]);
     expect(run.texts.filter((t) => t.name === 'gen_ai.response').map((t) => [t.text, t.context, t.step])).to.deep.equal([
       ['id: r-1\nmodel: gpt-4o-mini-2\nfinish_reasons: stop, length', CALL, spanStep(call)],
     ]);

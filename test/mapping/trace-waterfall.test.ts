@@ -79,7 +79,14 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
       ws('0000000000000009', 50, 55, { parentSpanId: 'ffffffffffffffff', name: 'orphan' }),
     ];
     const { bars, layout } = built(spans);
-    expect(rowsOf(bars)).to.deep.equal(['0000000000000001', '0000000000000002', '0000000000000005', '0000000000000003', '0000000000000004', '0000000000000009']);
+    expect(rowsOf(bars)).to.deep.equal([
+      '0000000000000001',
+      '0000000000000002',
+      '0000000000000005',
+      '0000000000000003',
+      '0000000000000004',
+      '0000000000000009',
+    ]);
     expect(depthsOf(layout)).to.deep.equal([-1, 0, 1, 1, 2, 1, 0]);
     expect(layout.yaxis.ticktext.map((t) => t.replace(/\u00a0/g, ' ').trim())).to.deep.equal([
       '<span style="color:#888888">trace aaaaaaaa · 2025-11-24 16:00:00Z</span>',
@@ -107,7 +114,11 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
   });
 
   it('traces one under the other, oldest first, each from 0 s, under a header row (id and start), with a separator between', () => {
-    const spans = [ws('000000000000000b', 5_000, 5_300, { traceId: TRACE_B }), ws('000000000000000a', 0, 400), ws('000000000000000c', 5_100, 5_200, { traceId: TRACE_B, parentSpanId: '000000000000000b' })];
+    const spans = [
+      ws('000000000000000b', 5_000, 5_300, { traceId: TRACE_B }),
+      ws('000000000000000a', 0, 400),
+      ws('000000000000000c', 5_100, 5_200, { traceId: TRACE_B, parentSpanId: '000000000000000b' }),
+    ];
     const { bars, layout, traces, spans: shown } = built(spans);
     expect([traces, shown]).to.deep.equal([2, 3]);
     expect(rowsOf(bars)).to.deep.equal(['000000000000000a', '000000000000000b', '000000000000000c']);
@@ -121,7 +132,9 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
       'span 000000000000000b',
       '└ span 000000000000000c',
     ]);
-    expect(layout.shapes).to.deep.equal([{ type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: 1.5, y1: 1.5, line: { color: '#bbbbbb', width: 1, dash: 'dot' } }]);
+    expect(layout.shapes).to.deep.equal([
+      { type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: 1.5, y1: 1.5, line: { color: '#bbbbbb', width: 1, dash: 'dot' } },
+    ]);
   });
 
   it('one bar trace per operation category, in legend order, each with its colour; unknown operations are other', () => {
@@ -142,13 +155,24 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
       ['other', '#bcbd22', [3, 10]],
     ]);
     expect(bars.every((bar) => bar.type === 'bar' && (bar as unknown as { orientation: string }).orientation === 'h')).to.equal(true);
-    expect(['generate_content', 'tool', 'agent', 'workflow', 'RETRIEVER', 'toString'].map(categoryOf)).to.deep.equal(['chat', 'execute_tool', 'invoke_agent', 'workflow', 'other', 'other']);
+    expect(['generate_content', 'tool', 'agent', 'workflow', 'RETRIEVER', 'toString'].map(categoryOf)).to.deep.equal([
+      'chat',
+      'execute_tool',
+      'invoke_agent',
+      'workflow',
+      'other',
+      'other',
+    ]);
   });
 
   it('a failed span: red outline, a red x at its end, error type and status message in its hover', () => {
     const spans = [
       ws('0000000000000001', 0, 100, { operation: 'invoke_agent' }),
-      ws('0000000000000002', 10, 30, { parentSpanId: '0000000000000001', operation: 'execute_tool', error: { type: 'ValueError', message: 'division by <zero>' } }),
+      ws('0000000000000002', 10, 30, {
+        parentSpanId: '0000000000000001',
+        operation: 'execute_tool',
+        error: { type: 'ValueError', message: 'division by <zero>' },
+      }),
       ws('0000000000000003', 40, 50, { parentSpanId: '0000000000000001', operation: 'execute_tool' }),
       ws('0000000000000004', 60, 90, { parentSpanId: '0000000000000001', error: {} }),
     ];
@@ -186,10 +210,18 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
     ];
     const { bars } = built(spans);
     const [chat, workflow] = [bars.find((bar) => bar.name === 'chat') as Bar, bars.find((bar) => bar.name === 'workflow / chain') as Bar];
-    expect(chat.hovertext[0]).to.equal(['<b>chat gpt-4o</b>', 'chat · gpt-4o · openai', 'start +0.250 s · duration 1.234 s', 'tokens: 120 in · 30 out · 150 total', 'cost: $0.000613'].join('<br>'));
-    expect(chat.hovertext[1]).to.equal(['<b>span 0000000000000003</b>', 'chat', 'start +1.500 s · duration 0.100 s', 'tokens: 7 in', 'cost: $1.5000'].join('<br>'));
+    expect(chat.hovertext[0]).to.equal(
+      ['<b>chat gpt-4o</b>', 'chat · gpt-4o · openai', 'start +0.250 s · duration 1.234 s', 'tokens: 120 in · 30 out · 150 total', 'cost: $0.000613'].join(
+        '<br>',
+      ),
+    );
+    expect(chat.hovertext[1]).to.equal(
+      ['<b>span 0000000000000003</b>', 'chat', 'start +1.500 s · duration 0.100 s', 'tokens: 7 in', 'cost: $1.5000'].join('<br>'),
+    );
     expect(workflow.hovertext[0]).to.equal(['<b>chain &lt;root&gt; &amp; co</b>', 'invoke_workflow', 'start +0.000 s · duration 2.000 s'].join('<br>'));
-    expect((chat as unknown as { hovertemplate: string }).hovertemplate).to.equal('%{hovertext}<br>trace %{customdata[0]}<br>span %{customdata[1]}<extra></extra>');
+    expect((chat as unknown as { hovertemplate: string }).hovertemplate).to.equal(
+      '%{hovertext}<br>trace %{customdata[0]}<br>span %{customdata[1]}<extra></extra>',
+    );
   });
 
   it('instant spans get a bar wide enough to see and hover (the hover keeps the real duration)', () => {
@@ -245,7 +277,11 @@ describe('buildTraceWaterfall: a run’s traces as a Plotly waterfall', () => {
   });
 
   it('step = end of the latest span (ms) × 1024 + spans shown; time = that end (s): growing figures go later, fewer spans never take a fuller one’s step', () => {
-    const spans = [ws('0000000000000001', 0, 100), ws('0000000000000002', 10, 30, { parentSpanId: '0000000000000001' }), ws('0000000000000003', 40, 60, { parentSpanId: '0000000000000001' })];
+    const spans = [
+      ws('0000000000000001', 0, 100),
+      ws('0000000000000002', 10, 30, { parentSpanId: '0000000000000001' }),
+      ws('0000000000000003', 40, 60, { parentSpanId: '0000000000000001' }),
+    ];
     const full = built(spans);
     const endMs = 1_764_000_000_000n + 100n;
     expect(full.step).to.equal(endMs * 1024n + 3n);
@@ -284,7 +320,13 @@ describe('withWaterfallSpans: the plan’s GenAI spans summarized for the waterf
       span('0000000000000001', { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'calc' }, { name: 'invoke_agent calc' }),
       span(
         '0000000000000002',
-        { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 3 },
+        {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.usage.input_tokens': 12,
+          'gen_ai.usage.output_tokens': 3,
+        },
         { parentSpanId: '0000000000000001', name: 'chat gpt-4o', startTimeUnixNano: T0 + MS },
       ),
       span(

@@ -134,7 +134,9 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
     const outer = only(named('ai.streamText'));
     const msToFirstChunk = call.attributes['ai.response.msToFirstChunk'];
     if (typeof msToFirstChunk !== 'number') throw new Error('no ai.response.msToFirstChunk');
-    expect(msToFirstChunk).to.be.greaterThan(FIRST_CHUNK_DELAY_MS / 2).and.lessThan(seconds(call) * 1000);
+    expect(msToFirstChunk)
+      .to.be.greaterThan(FIRST_CHUNK_DELAY_MS / 2)
+      .and.lessThan(seconds(call) * 1000);
 
     expect(run.metrics.map((m) => [m.name, m.value, m.context, m.spanId])).to.deep.equal([
       ['gen_ai.usage.input_tokens', 8n, CALL, call.spanId],
@@ -189,6 +191,11 @@ describe('Vercel AI SDK (ai 6.x, real, mock model) → planWrites', () => {
     const tools = run.params.find((p) => p.path.join('/') === 'gen_ai/tool/definitions');
     expect(tools?.once).to.equal(true);
     const [add] = tools?.value as { type: string; name: string; description: string; parameters: { properties: Record<string, unknown> } }[];
-    expect([add?.type, add?.name, add?.description, Object.keys(add?.parameters.properties ?? {})]).to.deep.equal(['function', 'add', 'adds two numbers', ['a', 'b']]);
+    expect([add?.type, add?.name, add?.description, Object.keys(add?.parameters.properties ?? {})]).to.deep.equal([
+      'function',
+      'add',
+      'adds two numbers',
+      ['a', 'b'],
+    ]);
   });
 });

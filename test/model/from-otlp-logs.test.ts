@@ -14,7 +14,10 @@ const SPAN_ID = 'b7ad6b7169203331';
 /** Log records made by the OTel JS SDK, as the SDK's own OTLP serializers encode them. */
 function sdkLogs(): { protobuf: unknown; json: unknown } {
   const exporter = new InMemoryLogRecordExporter();
-  const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'logs-test' }), processors: [new SimpleLogRecordProcessor({ exporter })] });
+  const provider = new LoggerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'logs-test' }),
+    processors: [new SimpleLogRecordProcessor({ exporter })],
+  });
   const logger = provider.getLogger('genai-events', '1.2.3');
   const context = trace.setSpanContext(ROOT_CONTEXT, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: TraceFlags.SAMPLED });
   logger.emit({
@@ -64,7 +67,15 @@ describe('fromOtlpLogsRequest', () => {
       resourceLogs: [
         {
           scopeLogs: [
-            { logRecords: [{ attributes: [{ key: 'event.name', value: { stringValue: 'gen_ai.choice' } }], observedTimeUnixNano: '1760000000456000000', severityNumber: 'SEVERITY_NUMBER_WARN' }] },
+            {
+              logRecords: [
+                {
+                  attributes: [{ key: 'event.name', value: { stringValue: 'gen_ai.choice' } }],
+                  observedTimeUnixNano: '1760000000456000000',
+                  severityNumber: 'SEVERITY_NUMBER_WARN',
+                },
+              ],
+            },
           ],
         },
       ],

@@ -49,7 +49,11 @@ async function sdkMetrics(temporality: AggregationTemporality, exponential = fal
     readers: [reader],
   });
   const meter = provider.getMeter('genai', '1.2.3');
-  const tokens = meter.createHistogram('gen_ai.client.token.usage', { unit: '{token}', description: 'tokens', advice: { explicitBucketBoundaries: [1, 4, 16] } });
+  const tokens = meter.createHistogram('gen_ai.client.token.usage', {
+    unit: '{token}',
+    description: 'tokens',
+    advice: { explicitBucketBoundaries: [1, 4, 16] },
+  });
   const call = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o', 'gen_ai.provider.name': 'openai' };
   tokens.record(10, { ...call, 'gen_ai.token.type': 'input' });
   tokens.record(3, { ...call, 'gen_ai.token.type': 'input' });
@@ -214,7 +218,14 @@ describe('fromOtlpMetricsRequest', () => {
     it('accepts enum names, numeric times and strings for 64-bit integers', () => {
       const [sum, summary] = convertedClean(
         request(
-          { name: 'c', sum: { aggregationTemporality: 'AGGREGATION_TEMPORALITY_DELTA', isMonotonic: true, dataPoints: [{ startTimeUnixNano: 5, timeUnixNano: T1, asInt: '9007199254740993' }] } },
+          {
+            name: 'c',
+            sum: {
+              aggregationTemporality: 'AGGREGATION_TEMPORALITY_DELTA',
+              isMonotonic: true,
+              dataPoints: [{ startTimeUnixNano: 5, timeUnixNano: T1, asInt: '9007199254740993' }],
+            },
+          },
           { name: 's', summary: { dataPoints: [{ timeUnixNano: T1, count: '3', sum: 'Infinity', quantileValues: [{ quantile: 0.5, value: 2 }, {}] }] } },
         ),
       );
@@ -244,8 +255,18 @@ describe('fromOtlpMetricsRequest', () => {
     const M = 'resourceMetrics[0].scopeMetrics[0].metrics[0]';
     const rejections: [string, Json, number, string][] = [
       ['a point without time', { name: 'g', gauge: { dataPoints: [{ asDouble: 1 }, good] } }, 1, `${M}.gauge.dataPoints[0].timeUnixNano is missing (0)`],
-      ['a start after the time', { name: 'g', gauge: { dataPoints: [good, { ...good, startTimeUnixNano: '1700000000000000002' }] } }, 1, `${M}.gauge.dataPoints[1].startTimeUnixNano is after timeUnixNano`],
-      ['a bad time', { name: 'g', gauge: { dataPoints: [{ ...good, timeUnixNano: 'soon' }, good] } }, 1, `${M}.gauge.dataPoints[0].timeUnixNano must be an unsigned 64-bit integer (a decimal string or number)`],
+      [
+        'a start after the time',
+        { name: 'g', gauge: { dataPoints: [good, { ...good, startTimeUnixNano: '1700000000000000002' }] } },
+        1,
+        `${M}.gauge.dataPoints[1].startTimeUnixNano is after timeUnixNano`,
+      ],
+      [
+        'a bad time',
+        { name: 'g', gauge: { dataPoints: [{ ...good, timeUnixNano: 'soon' }, good] } },
+        1,
+        `${M}.gauge.dataPoints[0].timeUnixNano must be an unsigned 64-bit integer (a decimal string or number)`,
+      ],
       [
         'a bad attribute',
         { name: 'g', gauge: { dataPoints: [good, { ...good, attributes: [{ key: 'k', value: { intValue: 1.5 } }] }] } },
@@ -253,9 +274,24 @@ describe('fromOtlpMetricsRequest', () => {
         `${M}.gauge.dataPoints[1].attributes[0].value.intValue must be an integer`,
       ],
       ['no value', { name: 'g', gauge: { dataPoints: [{ timeUnixNano: T1 }, good] } }, 1, `${M}.gauge.dataPoints[0] has no value (asDouble or asInt)`],
-      ['two values', { name: 'g', gauge: { dataPoints: [{ ...good, asInt: 1 }, good] } }, 1, `${M}.gauge.dataPoints[0] must hold one value, not both asDouble and asInt`],
-      ['a bad double', { name: 'g', gauge: { dataPoints: [{ timeUnixNano: T1, asDouble: true }, good] } }, 1, `${M}.gauge.dataPoints[0].asDouble must be a number`],
-      ['a bad flags value', { name: 'g', gauge: { dataPoints: [{ ...good, flags: -1 }, good] } }, 1, `${M}.gauge.dataPoints[0].flags is out of the unsigned 32-bit range`],
+      [
+        'two values',
+        { name: 'g', gauge: { dataPoints: [{ ...good, asInt: 1 }, good] } },
+        1,
+        `${M}.gauge.dataPoints[0] must hold one value, not both asDouble and asInt`,
+      ],
+      [
+        'a bad double',
+        { name: 'g', gauge: { dataPoints: [{ timeUnixNano: T1, asDouble: true }, good] } },
+        1,
+        `${M}.gauge.dataPoints[0].asDouble must be a number`,
+      ],
+      [
+        'a bad flags value',
+        { name: 'g', gauge: { dataPoints: [{ ...good, flags: -1 }, good] } },
+        1,
+        `${M}.gauge.dataPoints[0].flags is out of the unsigned 32-bit range`,
+      ],
       [
         'bucket counts that do not fit the bounds',
         { name: 'h', histogram: { dataPoints: [{ timeUnixNano: T1, count: 1, bucketCounts: [1, 0], explicitBounds: [1, 2] }, { timeUnixNano: T1 }] } },
@@ -270,7 +306,15 @@ describe('fromOtlpMetricsRequest', () => {
       ],
       [
         'a bad exponential scale',
-        { name: 'e', exponentialHistogram: { dataPoints: [{ timeUnixNano: T1, scale: 2 ** 31 }, { timeUnixNano: T1, positive: { offset: -3, bucketCounts: [1] } }] } },
+        {
+          name: 'e',
+          exponentialHistogram: {
+            dataPoints: [
+              { timeUnixNano: T1, scale: 2 ** 31 },
+              { timeUnixNano: T1, positive: { offset: -3, bucketCounts: [1] } },
+            ],
+          },
+        },
         1,
         `${M}.exponentialHistogram.dataPoints[0].scale is out of the signed 32-bit range`,
       ],
@@ -302,7 +346,12 @@ describe('fromOtlpMetricsRequest', () => {
         1,
         `${M}.sum.aggregationTemporality must be an integer (1 data point rejected)`,
       ],
-      ['a bad monotonic flag', { name: 'c', sum: { isMonotonic: 1, dataPoints: [good, good] } }, 2, `${M}.sum.isMonotonic must be a boolean (2 data points rejected)`],
+      [
+        'a bad monotonic flag',
+        { name: 'c', sum: { isMonotonic: 1, dataPoints: [good, good] } },
+        2,
+        `${M}.sum.isMonotonic must be a boolean (2 data points rejected)`,
+      ],
       ['data points that are not a list', { name: 'c', sum: { dataPoints: {} } }, 1, `${M}.sum.dataPoints must be an array (1 data point rejected)`],
       ['data that is not an object', { name: 'c', histogram: 'h' }, 1, `${M}.histogram must be an object (1 data point rejected)`],
     ];
@@ -312,7 +361,9 @@ describe('fromOtlpMetricsRequest', () => {
         expect(result.errors).to.deep.equal([reason]);
         expect(result.rejected).to.equal(rejected);
         const kept = result.points.filter((point) => point.name !== 'ok');
-        const sent = Object.values(metric).flatMap((data) => (typeof data === 'object' && data !== null && Array.isArray((data as Json).dataPoints) ? ((data as Json).dataPoints as unknown[]) : []));
+        const sent = Object.values(metric).flatMap((data) =>
+          typeof data === 'object' && data !== null && Array.isArray((data as Json).dataPoints) ? ((data as Json).dataPoints as unknown[]) : [],
+        );
         expect(kept.length + rejected).to.equal(Math.max(1, sent.length));
         expect(result.points.filter((point) => point.name === 'ok')).to.have.length(1);
       });
@@ -325,7 +376,11 @@ describe('fromOtlpMetricsRequest', () => {
 
     it('warns about a metric without data, rejecting nothing', () => {
       const result = fromOtlpMetricsRequest(request({ name: 'empty', unit: 's' }));
-      expect(result).to.deep.equal({ points: [], rejected: 0, errors: [`${M} has no data (gauge, sum, histogram, exponentialHistogram or summary): no points`] });
+      expect(result).to.deep.equal({
+        points: [],
+        rejected: 0,
+        errors: [`${M} has no data (gauge, sum, histogram, exponentialHistogram or summary): no points`],
+      });
     });
 
     it('keeps at most maxErrors reasons', () => {
@@ -348,7 +403,11 @@ describe('fromOtlpMetricsRequest', () => {
       ['a resource that is not an object', { resourceMetrics: [{ resource: 'r' }] }, 'resourceMetrics[0].resource must be an object'],
       ['scopeMetrics that is not a list', { resourceMetrics: [{ scopeMetrics: 1 }] }, 'resourceMetrics[0].scopeMetrics must be an array'],
       ['a scope entry that is not an object', { resourceMetrics: [{ scopeMetrics: [null] }] }, 'resourceMetrics[0].scopeMetrics[0] must be an object'],
-      ['metrics that is not a list', { resourceMetrics: [{ scopeMetrics: [{ metrics: 'm' }] }] }, 'resourceMetrics[0].scopeMetrics[0].metrics must be an array'],
+      [
+        'metrics that is not a list',
+        { resourceMetrics: [{ scopeMetrics: [{ metrics: 'm' }] }] },
+        'resourceMetrics[0].scopeMetrics[0].metrics must be an array',
+      ],
       ['a bad scope name', { resourceMetrics: [{ scopeMetrics: [{ scope: { name: 1 } }] }] }, 'resourceMetrics[0].scopeMetrics[0].scope.name must be a string'],
     ];
     for (const [what, body, message] of shapes) {

@@ -154,10 +154,19 @@ describe('fromOtlpTraceRequest', () => {
     });
 
     it('reads enums as integers (unknown ones as unspecified/unset) and also by proto name', () => {
-      const kinds = [0, 1, 2, 3, 4, 5, 9, -1, 'SPAN_KIND_SERVER', null].map(
-        (kind) => only(fromOtlpTraceRequest(request(span({ kind })))).kind,
-      );
-      expect(kinds).to.deep.equal(['unspecified', 'internal', 'server', 'client', 'producer', 'consumer', 'unspecified', 'unspecified', 'server', 'unspecified']);
+      const kinds = [0, 1, 2, 3, 4, 5, 9, -1, 'SPAN_KIND_SERVER', null].map((kind) => only(fromOtlpTraceRequest(request(span({ kind })))).kind);
+      expect(kinds).to.deep.equal([
+        'unspecified',
+        'internal',
+        'server',
+        'client',
+        'producer',
+        'consumer',
+        'unspecified',
+        'unspecified',
+        'server',
+        'unspecified',
+      ]);
       const codes = [0, 1, 2, 7, 'STATUS_CODE_ERROR'].map((code) => only(fromOtlpTraceRequest(request(span({ status: { code } })))).status);
       expect(codes).to.deep.equal([{ code: 'unset' }, { code: 'ok' }, { code: 'error' }, { code: 'unset' }, { code: 'error' }]);
     });
@@ -217,23 +226,51 @@ describe('fromOtlpTraceRequest', () => {
       ['key not a string', span({ attributes: [attr(1 as unknown as string, {})] }), `${at}.attributes[0].key must be a string`],
       ['value not an AnyValue', span({ attributes: [attr('a', 'plain')] }), `${at}.attributes[0].value must be an object (AnyValue)`],
       ['fractional int', span({ attributes: [attr('a', { intValue: 1.5 })] }), `${at}.attributes[0].value.intValue must be an integer`],
-      ['int text', span({ attributes: [attr('a', { intValue: '12a' })] }), `${at}.attributes[0].value.intValue must be a 64-bit integer (a decimal string or number)`],
-      ['int past int64', span({ attributes: [attr('a', { intValue: '9223372036854775808' })] }), `${at}.attributes[0].value.intValue is out of the signed 64-bit range`],
-      ['int number past int64', span({ attributes: [attr('a', { intValue: 2 ** 63 })] }), `${at}.attributes[0].value.intValue is out of the signed 64-bit range`],
+      [
+        'int text',
+        span({ attributes: [attr('a', { intValue: '12a' })] }),
+        `${at}.attributes[0].value.intValue must be a 64-bit integer (a decimal string or number)`,
+      ],
+      [
+        'int past int64',
+        span({ attributes: [attr('a', { intValue: '9223372036854775808' })] }),
+        `${at}.attributes[0].value.intValue is out of the signed 64-bit range`,
+      ],
+      [
+        'int number past int64',
+        span({ attributes: [attr('a', { intValue: 2 ** 63 })] }),
+        `${at}.attributes[0].value.intValue is out of the signed 64-bit range`,
+      ],
       ['double text', span({ attributes: [attr('a', { doubleValue: 'abc' })] }), `${at}.attributes[0].value.doubleValue must be a number`],
       ['bool text', span({ attributes: [attr('a', { boolValue: 'true' })] }), `${at}.attributes[0].value.boolValue must be a boolean`],
       ['string number', span({ attributes: [attr('a', { stringValue: 3 })] }), `${at}.attributes[0].value.stringValue must be a string`],
       ['bad base64', span({ attributes: [attr('a', { bytesValue: '!!!!' })] }), `${at}.attributes[0].value.bytesValue must be base64`],
-      ['two values', span({ attributes: [attr('a', { stringValue: 'x', intValue: 1 })] }), `${at}.attributes[0].value must hold one value, not both stringValue and intValue`],
-      ['array values not a list', span({ attributes: [attr('a', { arrayValue: { values: 'x' } })] }), `${at}.attributes[0].value.arrayValue.values must be an array`],
+      [
+        'two values',
+        span({ attributes: [attr('a', { stringValue: 'x', intValue: 1 })] }),
+        `${at}.attributes[0].value must hold one value, not both stringValue and intValue`,
+      ],
+      [
+        'array values not a list',
+        span({ attributes: [attr('a', { arrayValue: { values: 'x' } })] }),
+        `${at}.attributes[0].value.arrayValue.values must be an array`,
+      ],
       [
         'bad nested value',
         span({ attributes: [attr('ok', {}), attr('a', { kvlistValue: { values: [attr('k', { arrayValue: { values: [{}, { intValue: 'x' }] } })] } })] }),
         `${at}.attributes[1].value.kvlistValue.values[0].value.arrayValue.values[1].intValue must be a 64-bit integer (a decimal string or number)`,
       ],
       ['events not a list', span({ events: {} }), `${at}.events must be an array`],
-      ['bad event time', span({ events: [{ name: 'e' }, { timeUnixNano: 'x' }] }), `${at}.events[1].timeUnixNano must be an unsigned 64-bit integer (a decimal string or number)`],
-      ['bad event attribute', span({ events: [{ attributes: [attr('a', { boolValue: 1 })] }] }), `${at}.events[0].attributes[0].value.boolValue must be a boolean`],
+      [
+        'bad event time',
+        span({ events: [{ name: 'e' }, { timeUnixNano: 'x' }] }),
+        `${at}.events[1].timeUnixNano must be an unsigned 64-bit integer (a decimal string or number)`,
+      ],
+      [
+        'bad event attribute',
+        span({ events: [{ attributes: [attr('a', { boolValue: 1 })] }] }),
+        `${at}.events[0].attributes[0].value.boolValue must be a boolean`,
+      ],
       ['link not an object', span({ links: [3] }), `${at}.links[0] must be an object`],
       ['bad link attribute', span({ links: [{ traceId: TRACE, spanId: SPAN, attributes: 'x' }] }), `${at}.links[0].attributes must be an array`],
       ['status not an object', span({ status: 'error' }), `${at}.status must be an object`],
@@ -260,7 +297,9 @@ describe('fromOtlpTraceRequest', () => {
       expect(only(fromOtlpTraceRequest(request(span({ attributes: [attr('deep', nested(32))] })))).attributes).to.have.property('deep');
       const tooDeep = fromOtlpTraceRequest(request(span({ attributes: [attr('deep', nested(33))] })));
       expect(tooDeep.rejected).to.equal(1);
-      expect(tooDeep.errors[0]).to.match(/^resourceSpans\[0]\.scopeSpans\[0]\.spans\[0]\.attributes\[0]\.value(\.arrayValue\.values\[0]){32} is nested deeper than 32 levels$/);
+      expect(tooDeep.errors[0]).to.match(
+        /^resourceSpans\[0]\.scopeSpans\[0]\.spans\[0]\.attributes\[0]\.value(\.arrayValue\.values\[0]){32} is nested deeper than 32 levels$/,
+      );
       const veryDeep = fromOtlpTraceRequest(request(span({ attributes: [attr('deep', nested(100_000))] })));
       expect(veryDeep.rejected).to.equal(1);
       expect(fromOtlpTraceRequest(request(span({ attributes: [attr('deep', nested(3))] })), { maxValueDepth: 2 }).rejected).to.equal(1);
@@ -379,7 +418,12 @@ describe('fromOtlpTraceRequest', () => {
 
     it('reads a decoded message, its toObject() and its toObject({longs: String}) alike', () => {
       const message = type.decode(encoded);
-      for (const form of [message, type.toObject(message), type.toObject(message, { longs: String }), type.toObject(message, { longs: String, defaults: true })]) {
+      for (const form of [
+        message,
+        type.toObject(message),
+        type.toObject(message, { longs: String }),
+        type.toObject(message, { longs: String, defaults: true }),
+      ]) {
         expect(only(fromOtlpTraceRequest(form))).to.deep.equal(expected);
       }
     });

@@ -32,7 +32,9 @@ describe('fromReadableSpan (OTel JS SDK 2.x span → SpanRecord)', () => {
     const [childSpan, parentSpan] = memory.getFinishedSpans();
     if (!childSpan || !parentSpan) throw new Error('spans missing');
     const record = fromReadableSpan(childSpan);
-    expect(record.traceId).to.equal(parentSpan.spanContext().traceId).and.match(/^[0-9a-f]{32}$/);
+    expect(record.traceId)
+      .to.equal(parentSpan.spanContext().traceId)
+      .and.match(/^[0-9a-f]{32}$/);
     expect(record.spanId).to.equal(childSpan.spanContext().spanId);
     expect(record.parentSpanId).to.equal(parentSpan.spanContext().spanId);
     expect([record.name, record.kind]).to.deep.equal(['chat m', 'client']);

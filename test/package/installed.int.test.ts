@@ -93,8 +93,14 @@ describe('the package installed from its tarball into a fresh project', function
     it(`${entry} loads without LangChain, from CommonJS (require) and from an ES module (import)`, async () => {
       const timed = (load: string): string =>
         `const t = process.hrtime.bigint(); ${load}; console.log(JSON.stringify({ type: typeof m[${JSON.stringify(name)}], ms: Number(process.hrtime.bigint() - t) / 1e6 }));`;
-      const required = JSON.parse(await node(app, ['--no-warnings', '-e', timed(`const m = require(${JSON.stringify(entry)})`)])) as { type: string; ms: number };
-      const imported = JSON.parse(await node(app, ['--input-type=module', '-e', timed(`const m = await import(${JSON.stringify(entry)})`)])) as { type: string; ms: number };
+      const required = JSON.parse(await node(app, ['--no-warnings', '-e', timed(`const m = require(${JSON.stringify(entry)})`)])) as {
+        type: string;
+        ms: number;
+      };
+      const imported = JSON.parse(await node(app, ['--input-type=module', '-e', timed(`const m = await import(${JSON.stringify(entry)})`)])) as {
+        type: string;
+        ms: number;
+      };
       expect([required.type, imported.type]).to.deep.equal(['function', 'function']);
       console.log(`      ${entry}: require ${required.ms.toFixed(0)} ms, import ${imported.ms.toFixed(0)} ms (one cold process each)`);
     });
@@ -114,7 +120,10 @@ loaded.push(...Object.keys(createRequire(import.meta.url).cache));
 port1.close();
 console.log(JSON.stringify(loaded));`;
     const loaded = JSON.parse(await node(app, ['--input-type=module', '-e', script])) as string[];
-    expect(loaded.some((url) => url.includes('/aim-otel-bridge/dist/exporter/index.js')), 'the hook saw the exporter').to.equal(true);
+    expect(
+      loaded.some((url) => url.includes('/aim-otel-bridge/dist/exporter/index.js')),
+      'the hook saw the exporter',
+    ).to.equal(true);
     expect(loaded.filter((url) => /\/node_modules\/(@langchain|ws)\//.test(url))).to.deep.equal([]);
   });
 
@@ -122,7 +131,10 @@ console.log(JSON.stringify(loaded));`;
     const installed = join(app, 'node_modules', 'aim-otel-bridge');
     expect(existsSync(join(installed, 'src'))).to.equal(false);
     expect(existsSync(join(installed, 'test'))).to.equal(false);
-    const map = JSON.parse(readFileSync(join(installed, 'dist', 'exporter', 'aim-span-exporter.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: (string | null)[] };
+    const map = JSON.parse(readFileSync(join(installed, 'dist', 'exporter', 'aim-span-exporter.js.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: (string | null)[];
+    };
     expect(map.sourcesContent?.length).to.equal(map.sources.length);
     expect(map.sourcesContent?.[0]).to.contain('class AimSpanExporter');
   });
@@ -163,7 +175,7 @@ console.log(JSON.stringify(loaded));`;
       expect(installs).to.include.members(['aim-otel-bridge', '@opentelemetry/api', '@langchain/core']);
     });
 
-    it('`npx aim-otel-bridge up --demo --once` finds Aim, runs the demo agent into it (read back by Aim\'s SDK) and stops', async () => {
+    it("`npx aim-otel-bridge up --demo --once` finds Aim, runs the demo agent into it (read back by Aim's SDK) and stops", async () => {
       const dataDir = join(dir, 'aim-data');
       const up = new CliProcess(['up', '--demo', '--once', '--data-dir', dataDir, '--aim-port', '0', '--ui-port', '0', '--port', '0'], { installedIn: app });
       expect(await up.exited, `${up.stdout}\n${up.stderr}`).to.equal(0);
@@ -177,7 +189,9 @@ console.log(JSON.stringify(loaded));`;
     it('the root entry loads (it needs @langchain/core), from CommonJS and from an ES module', async () => {
       const probe = "console.log(typeof m.AimCallbackHandler, typeof m.GenAICallbackHandler, typeof m.AimSpanExporter, 'createReceiver' in m)";
       expect(await node(app, ['--no-warnings', '-e', `const m = require('aim-otel-bridge'); ${probe}`])).to.equal('function function function false');
-      expect(await node(app, ['--input-type=module', '-e', `const m = await import('aim-otel-bridge'); ${probe}`])).to.equal('function function function false');
+      expect(await node(app, ['--input-type=module', '-e', `const m = await import('aim-otel-bridge'); ${probe}`])).to.equal(
+        'function function function false',
+      );
     });
 
     describe("the README's TypeScript examples", () => {
@@ -189,7 +203,8 @@ console.log(JSON.stringify(loaded));`;
         examples.forEach((code, index) => {
           writeFileSync(join(app, 'examples', `example-${String(index + 1)}.mts`), code);
         });
-        const tsconfig = (compilerOptions: Record<string, unknown>): string => JSON.stringify({ compilerOptions: { ...TSCONFIG_BASE, ...compilerOptions }, include: ['examples/*.mts'] });
+        const tsconfig = (compilerOptions: Record<string, unknown>): string =>
+          JSON.stringify({ compilerOptions: { ...TSCONFIG_BASE, ...compilerOptions }, include: ['examples/*.mts'] });
         writeFileSync(join(app, 'tsconfig.nodenext.json'), tsconfig({ module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out' }));
         writeFileSync(join(app, 'tsconfig.bundler.json'), tsconfig({ module: 'esnext', moduleResolution: 'bundler', noEmit: true }));
       });
@@ -214,7 +229,9 @@ console.log(JSON.stringify(loaded));`;
             await run(process.execPath, [join(app, 'out', `example-${String(index)}.mjs`)], { cwd: app, timeout: 120_000 });
           } catch (error) {
             const failed = error as { stdout?: string; stderr?: string; message: string };
-            throw new Error(`README example ${String(index)} failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}\n--- code ---\n${examples[index - 1] ?? ''}`);
+            throw new Error(
+              `README example ${String(index)} failed: ${failed.message}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}\n--- code ---\n${examples[index - 1] ?? ''}`,
+            );
           }
           const after = (await readAimRepo(server.repoDir)).runs.map((r) => r.hash);
           expect(after.filter((hash) => !before.includes(hash)).length, `new runs of example ${String(index)}`).to.be.greaterThan(0);

@@ -42,7 +42,9 @@ export interface UiMetricTrace {
 
 /** The Runs explorer's run list for `query` (empty: every run), `limit` runs at most (the UI's page: 45). */
 export async function searchRuns(uiUrl: string, query: string, limit = 45): Promise<TimedAnswer<UiRun[]>> {
-  const answer = await getStream(`${uiUrl}/api/runs/search/run/?${new URLSearchParams({ q: query, limit: String(limit), report_progress: 'false' }).toString()}`);
+  const answer = await getStream(
+    `${uiUrl}/api/runs/search/run/?${new URLSearchParams({ q: query, limit: String(limit), report_progress: 'false' }).toString()}`,
+  );
   const runs = Object.entries(objectOf(answer.value)).map(([hash, run]) => {
     const fields = objectOf(run);
     return { hash, props: objectOf(fields['props'] ?? {}), params: objectOf(fields['params'] ?? {}), traces: objectOf(fields['traces'] ?? {}) };
@@ -61,7 +63,12 @@ export async function searchMetrics(uiUrl: string, query: string, p = 500): Prom
       (Array.isArray(traces) ? traces : []).map((trace) => {
         const fields = objectOf(trace);
         const name = fields['name'];
-        return { name: typeof name === 'string' ? name : '', context: objectOf(fields['context'] ?? {}), values: float64s(fields['values']), iters: float64s(fields['iters']) };
+        return {
+          name: typeof name === 'string' ? name : '',
+          context: objectOf(fields['context'] ?? {}),
+          values: float64s(fields['values']),
+          iters: float64s(fields['iters']),
+        };
       }),
     );
   }
@@ -74,7 +81,11 @@ export async function projectParams(uiUrl: string): Promise<TimedAnswer<{ params
   const response = await fetch(`${uiUrl}/api/projects/params/?sequence=metric`);
   const body = Buffer.from(await response.arrayBuffer());
   if (!response.ok) throw new Error(`GET /api/projects/params/ answered ${String(response.status)}: ${body.toString('utf8').slice(0, 500)}`);
-  return { value: JSON.parse(body.toString('utf8')) as { params: Record<string, unknown>; metric: Record<string, unknown[]> }, ms: performance.now() - started, bytes: body.length };
+  return {
+    value: JSON.parse(body.toString('utf8')) as { params: Record<string, unknown>; metric: Record<string, unknown[]> },
+    ms: performance.now() - started,
+    bytes: body.length,
+  };
 }
 
 /** GETs a binary stream of the UI's API and decodes it into one tree (`{}` when empty). */
@@ -90,7 +101,7 @@ async function getStream(url: string): Promise<TimedAnswer<PlainValue>> {
 /** Decodes a web API stream: records without the blob byte, folded like Aim's `decode_tree`. */
 export function decodeWebStream(body: Buffer): PlainValue {
   const records = [];
-  for (let at = 0; at < body.length; ) {
+  for (let at = 0; at < body.length;) {
     const keyLength = body.readUInt32LE(at);
     const key = body.subarray(at + 4, at + 4 + keyLength);
     const valueLength = body.readUInt32LE(at + 4 + keyLength);

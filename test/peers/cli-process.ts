@@ -24,15 +24,22 @@ export class CliProcess {
     this.ownGroup = options.npmStart === true || options.installedIn !== undefined;
     const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
     if (options.npmStart === true) this.child = spawn('npm', ['start', '--', ...args], { cwd: REPO_ROOT, stdio, detached: true });
-    else if (options.installedIn !== undefined) this.child = spawn('npx', ['--no-install', 'aim-otel-bridge', ...args], { cwd: options.installedIn, stdio, detached: true });
+    else if (options.installedIn !== undefined)
+      this.child = spawn('npx', ['--no-install', 'aim-otel-bridge', ...args], { cwd: options.installedIn, stdio, detached: true });
     else this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: REPO_ROOT, stdio });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.closed = new Promise((done) => this.child.on('close', () => { done(); }));
-    this.exited = new Promise((done) => this.child.on('exit', (code, signal) => {
-      this.exitSignal = signal;
-      done(code);
-    }));
+    this.closed = new Promise((done) =>
+      this.child.on('close', () => {
+        done();
+      }),
+    );
+    this.exited = new Promise((done) =>
+      this.child.on('exit', (code, signal) => {
+        this.exitSignal = signal;
+        done(code);
+      }),
+    );
   }
 
   /** Resolves with the output once it matches `pattern` (rejects if the output ends first, or after `timeoutMs`). */
@@ -66,7 +73,9 @@ export class CliProcess {
   /** Ctrl-C, and SIGKILL if it has not exited after `graceMs` (test cleanup). */
   async stop(graceMs = 30_000): Promise<void> {
     this.interrupt();
-    const timer = setTimeout(() => { this.signal('SIGKILL'); }, graceMs);
+    const timer = setTimeout(() => {
+      this.signal('SIGKILL');
+    }, graceMs);
     await this.exited;
     clearTimeout(timer);
   }
@@ -78,6 +87,7 @@ export function printed(stdout: string): { uiUrl: string; runHash: string; aimPo
   const runHash = /run:\s+([0-9a-f]{24})/.exec(stdout)?.[1];
   const aimPort = /aim server on aim:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
   const receiverPort = /bridge receiver on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1];
-  if (uiUrl === undefined || runHash === undefined || aimPort === undefined || receiverPort === undefined) throw new Error(`up did not print its addresses:\n${stdout}`);
+  if (uiUrl === undefined || runHash === undefined || aimPort === undefined || receiverPort === undefined)
+    throw new Error(`up did not print its addresses:\n${stdout}`);
   return { uiUrl, runHash, aimPort: Number(aimPort), receiverPort: Number(receiverPort) };
 }

@@ -33,10 +33,23 @@ describe('Collector peer (otelcol-aim built from collector-config/distribution)'
     const { stdout } = await run(requireGoPeer(COLLECTOR), ['components']);
     for (const type of [
       'otlp', // receiver
-      'batch', 'memory_limiter', 'transform', 'filter', 'attributes', 'tail_sampling', 'groupbytrace',
-      'otlp_grpc', 'otlp_http', 'debug', 'file', 'load_balancing',
-      'file_storage', 'health_check', 'bearertokenauth',
-      'span_metrics', 'forward',
+      'batch',
+      'memory_limiter',
+      'transform',
+      'filter',
+      'attributes',
+      'tail_sampling',
+      'groupbytrace',
+      'otlp_grpc',
+      'otlp_http',
+      'debug',
+      'file',
+      'load_balancing',
+      'file_storage',
+      'health_check',
+      'bearertokenauth',
+      'span_metrics',
+      'forward',
     ]) {
       expect(stdout, `component ${type}`).to.match(new RegExp(`name: ${type}\\n`));
     }

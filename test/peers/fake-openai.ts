@@ -182,14 +182,7 @@ function streamDeltas(answer: Answer): Record<string, unknown>[] {
   return [{ role: 'assistant', content: '', refusal: null }, ...streamPieces(answer.text ?? '').map((content) => ({ content }))];
 }
 
-async function streamCompletion(
-  response: ServerResponse,
-  id: string,
-  model: string,
-  answer: Answer,
-  includeUsage: boolean,
-  delayMs: number,
-): Promise<void> {
+async function streamCompletion(response: ServerResponse, id: string, model: string, answer: Answer, includeUsage: boolean, delayMs: number): Promise<void> {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const base = { id, object: 'chat.completion.chunk', created: FAKE_CREATED, model, system_fingerprint: FAKE_SYSTEM_FINGERPRINT, service_tier: 'default' };
   const send = (chunk: Record<string, unknown>): void => {

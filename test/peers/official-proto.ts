@@ -71,7 +71,9 @@ export async function downloadModule(module: OfficialModule): Promise<string> {
     }));
   } catch (error) {
     const failed = error as { stdout?: string; message: string };
-    throw new Error(`cannot fetch the official definitions ${module.path}@${module.version} through the Go module proxy (Go must be installed and the proxy reachable): ${failed.stdout ?? failed.message}`);
+    throw new Error(
+      `cannot fetch the official definitions ${module.path}@${module.version} through the Go module proxy (Go must be installed and the proxy reachable): ${failed.stdout ?? failed.message}`,
+    );
   }
   const info = JSON.parse(stdout) as { Dir?: string; Sum?: string; Error?: string };
   if (info.Error !== undefined || info.Dir === undefined) throw new Error(`go mod download ${module.path}@${module.version}: ${info.Error ?? 'no directory'}`);
@@ -82,7 +84,14 @@ export async function downloadModule(module: OfficialModule): Promise<string> {
 /** The bytes of the `FileDescriptorProto` a `.pb.go` file embeds (`rawDesc`, as a `[]byte{...}` literal or a Go string constant). */
 export function rawDescriptor(goSource: string, file: string): Uint8Array {
   const bytes = /\bvar file_\w+_rawDesc = \[\]byte\{([^}]*)\}/.exec(goSource);
-  if (bytes?.[1] !== undefined) return Uint8Array.from(bytes[1].split(',').map((b) => b.trim()).filter((b) => b !== '').map((b) => Number.parseInt(b, 16)));
+  if (bytes?.[1] !== undefined)
+    return Uint8Array.from(
+      bytes[1]
+        .split(',')
+        .map((b) => b.trim())
+        .filter((b) => b !== '')
+        .map((b) => Number.parseInt(b, 16)),
+    );
   const text = /\bconst file_\w+_rawDesc = ((?:"(?:[^"\\\n]|\\.)*"\s*\+?\s*)+)/.exec(goSource);
   if (text?.[1] !== undefined) {
     const out: number[] = [];

@@ -67,11 +67,7 @@ const ORACLE_SCRIPT = join(REPO_ROOT, 'test', 'peers', 'aim_oracle.py');
  * Reads the Aim repository in `repoDir` with Aim's own SDK and returns every run, or only
  * `runHashes` when given. Freshly written runs are indexed first unless `index` is false.
  */
-export async function readAimRepo(
-  repoDir: string,
-  runHashes: readonly string[] = [],
-  options: { index?: boolean } = {},
-): Promise<OracleReport> {
+export async function readAimRepo(repoDir: string, runHashes: readonly string[] = [], options: { index?: boolean } = {}): Promise<OracleReport> {
   const args = [ORACLE_SCRIPT, '--repo', repoDir, ...runHashes.flatMap((hash) => ['--run', hash])];
   if (options.index === false) args.push('--no-index');
   const { stdout } = await run(requireAim().python, args, { maxBuffer: 1024 * 1024 * 1024 });

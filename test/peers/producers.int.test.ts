@@ -34,9 +34,17 @@ describe('fake OpenAI server', () => {
 
   it('streams the same text and ends with a usage chunk only when include_usage is set', async () => {
     for (const includeUsage of [true, false]) {
-      const response = await chat(openai, { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: includeUsage } });
+      const response = await chat(openai, {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+        stream_options: { include_usage: includeUsage },
+      });
       expect(response.headers.get('content-type')).to.equal('text/event-stream');
-      const events = (await response.text()).split('\n\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6));
+      const events = (await response.text())
+        .split('\n\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6));
       expect(events.pop()).to.equal('[DONE]');
       const chunks = events.map((event) => JSON.parse(event) as { choices: { delta: { content?: string } }[]; usage?: unknown });
       expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).to.equal(FAKE_REPLY);

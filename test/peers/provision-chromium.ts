@@ -45,7 +45,7 @@ export async function provisionChromium(): Promise<string> {
   } catch (error) {
     throw new ProvisionError(
       `Chromium is needed for the browser test and could not be installed (${error instanceof Error ? error.message : String(error)}).\n` +
-        'Install Debian\'s chromium (`sudo apt-get install chromium`), or set AIM_OTEL_BRIDGE_CHROMIUM to a Chromium binary.',
+        "Install Debian's chromium (`sudo apt-get install chromium`), or set AIM_OTEL_BRIDGE_CHROMIUM to a Chromium binary.",
     );
   }
   const installed = findChromium();

@@ -41,7 +41,12 @@ const VENVS: Readonly<Record<ProducerVenv, VenvSpec>> = {
       `traceloop-sdk==${PEER_VERSIONS.traceloop}`,
       `openinference-instrumentation-openai==${PEER_VERSIONS.openinference}`,
     ],
-    imports: ['opentelemetry.instrumentation.openai_v2', 'traceloop.sdk', 'openinference.instrumentation.openai', 'opentelemetry.exporter.otlp.proto.http.trace_exporter'],
+    imports: [
+      'opentelemetry.instrumentation.openai_v2',
+      'traceloop.sdk',
+      'openinference.instrumentation.openai',
+      'opentelemetry.exporter.otlp.proto.http.trace_exporter',
+    ],
   },
   'util-genai-1': {
     requirements: join(PRODUCERS_DIR, 'requirements-util-genai-1.txt'),
@@ -68,7 +73,11 @@ export function requireProducers(venv: ProducerVenv = 'main'): ProducersInstall 
 }
 
 function checkPins(spec: VenvSpec): void {
-  const lines = new Set(readFileSync(spec.requirements, 'utf8').split('\n').map((line) => line.trim()));
+  const lines = new Set(
+    readFileSync(spec.requirements, 'utf8')
+      .split('\n')
+      .map((line) => line.trim()),
+  );
   const missing = spec.pins.filter((pin) => !lines.has(pin));
   if (missing.length > 0) throw new ProvisionError(`${spec.requirements} does not pin ${missing.join(', ')} (versions.ts says so)`);
 }

@@ -9,7 +9,13 @@ import { type CallUsage, priceUsage, splitUsage } from '../../src/pricing/call-c
 import type { ModelPricing } from '../../src/pricing/price-book.js';
 
 /** A model with every price distinct, so each part shows which price it got. */
-const PRICES: Pick<ModelPricing, 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning'> = { input: 2, cacheRead: 0.5, cacheWrite: 2.5, output: 8, reasoning: 12 };
+const PRICES: Pick<ModelPricing, 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'reasoning'> = {
+  input: 2,
+  cacheRead: 0.5,
+  cacheWrite: 2.5,
+  output: 8,
+  reasoning: 12,
+};
 
 interface Case {
   name: string;

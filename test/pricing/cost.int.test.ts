@@ -24,12 +24,21 @@ const CONVERSATION = 'cost-conversation';
 /** Three model calls under an agent span, in one conversation. */
 function recordCalls(): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': 'cost-test' }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'cost-test' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
   const tracer: Tracer = provider.getTracer('test');
   const agent = tracer.startSpan('invoke_agent helper', { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.conversation.id': CONVERSATION } });
   const parent = trace.setSpan(context.active(), agent);
   const call = (attributes: Attributes): void => {
-    tracer.startSpan(`chat ${String(attributes['gen_ai.request.model'])}`, { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.conversation.id': CONVERSATION, ...attributes } }, parent).end();
+    tracer
+      .startSpan(
+        `chat ${String(attributes['gen_ai.request.model'])}`,
+        { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.conversation.id': CONVERSATION, ...attributes } },
+        parent,
+      )
+      .end();
   };
   // Built-in o4-mini: input 1.10, cached 0.275, output 4.40 (reasoning as output). 3000 input of which 2048 cached; 800 output of which 512 reasoning.
   call({

@@ -41,7 +41,15 @@ const OVERRIDES = {
     { provider: ['openai', 'azure.ai.openai'], model: 'acme-1', input: 1, output: 2 },
     // Any provider, also a call naming none.
     { provider: '*', model: '/^my-ft-\\d+$/', input: 3, output: 4 },
-    { provider: 'gcp.vertex_ai', model: 'claude-sonnet-4-5@*', input: 3, cacheRead: 0.3, cacheWrite: 3.75, output: 15, longContext: { aboveInputTokens: 200_000, input: 6, output: 22.5 } },
+    {
+      provider: 'gcp.vertex_ai',
+      model: 'claude-sonnet-4-5@*',
+      input: 3,
+      cacheRead: 0.3,
+      cacheWrite: 3.75,
+      output: 15,
+      longContext: { aboveInputTokens: 200_000, input: 6, output: 22.5 },
+    },
   ],
 };
 
@@ -104,18 +112,53 @@ describe('pricing: price files', () => {
     ['prices not a list', { prices: {} }, '"prices" must be a list of entries', undefined],
     ['an entry that is no object', { prices: [1] }, 'prices[0]: an entry must be an object', 0],
     ['no output price', { prices: [{ provider: 'openai', model: 'm', input: 1 }] }, 'prices[0] (model "m"): "output" is missing', 0],
-    ['a negative price', { prices: [{ provider: 'openai', model: 'm', input: -1, output: 1 }] }, 'prices[0] (model "m"): "input" must be a number ≥ 0 (USD per million tokens), got -1', 0],
-    ['a price as text', { prices: [{ provider: 'openai', model: 'm', input: 1, output: '2' }] }, '"output" must be a number ≥ 0 (USD per million tokens), got "2"', 0],
-    ['a misspelt key', { prices: [{ provider: 'openai', model: 'm', input: 1, output: 1, cached_input: 0.5 }] }, 'prices[0] (model "m"): unknown key "cached_input"', 0],
+    [
+      'a negative price',
+      { prices: [{ provider: 'openai', model: 'm', input: -1, output: 1 }] },
+      'prices[0] (model "m"): "input" must be a number ≥ 0 (USD per million tokens), got -1',
+      0,
+    ],
+    [
+      'a price as text',
+      { prices: [{ provider: 'openai', model: 'm', input: 1, output: '2' }] },
+      '"output" must be a number ≥ 0 (USD per million tokens), got "2"',
+      0,
+    ],
+    [
+      'a misspelt key',
+      { prices: [{ provider: 'openai', model: 'm', input: 1, output: 1, cached_input: 0.5 }] },
+      'prices[0] (model "m"): unknown key "cached_input"',
+      0,
+    ],
     ['no provider', { prices: [{ model: 'm', input: 1, output: 1 }] }, '"provider" must be a provider name', 0],
     ['an empty model list', { prices: [{ provider: 'openai', model: [], input: 1, output: 1 }] }, '"model" must be a model pattern', 0],
-    ['a regular expression that does not compile', { prices: [{ provider: 'openai', model: '/([/', input: 1, output: 1 }] }, 'prices[0] (model "/([/"): regular expression /([/ does not compile', 0],
+    [
+      'a regular expression that does not compile',
+      { prices: [{ provider: 'openai', model: '/([/', input: 1, output: 1 }] },
+      'prices[0] (model "/([/"): regular expression /([/ does not compile',
+      0,
+    ],
     ['a regular expression flag not allowed', { prices: [{ provider: 'openai', model: '/a/g', input: 1, output: 1 }] }, 'only the flags i, u and s', 0],
-    ['a long-context tier without its threshold', { prices: [{ provider: 'openai', model: 'm', input: 1, output: 1, longContext: { input: 2, output: 2 } }] }, '"longContext.aboveInputTokens" must be a whole number', 0],
-    ['a long-context tier with an unknown key', { prices: [{ provider: 'openai', model: 'm', input: 1, output: 1, longContext: { aboveInputTokens: 5, input: 2, output: 2, cache: 1 } }] }, 'unknown key "longContext.cache"', 0],
+    [
+      'a long-context tier without its threshold',
+      { prices: [{ provider: 'openai', model: 'm', input: 1, output: 1, longContext: { input: 2, output: 2 } }] },
+      '"longContext.aboveInputTokens" must be a whole number',
+      0,
+    ],
+    [
+      'a long-context tier with an unknown key',
+      { prices: [{ provider: 'openai', model: 'm', input: 1, output: 1, longContext: { aboveInputTokens: 5, input: 2, output: 2, cache: 1 } }] },
+      'unknown key "longContext.cache"',
+      0,
+    ],
     [
       'the second entry malformed, the first fine',
-      { prices: [{ provider: 'openai', model: 'ok', input: 1, output: 1 }, { provider: 'openai', model: 'bad', input: 1, output: null }] },
+      {
+        prices: [
+          { provider: 'openai', model: 'ok', input: 1, output: 1 },
+          { provider: 'openai', model: 'bad', input: 1, output: null },
+        ],
+      },
       'prices[1] (model "bad"): "output" must be a number ≥ 0 (USD per million tokens), got null',
       1,
     ],
@@ -147,12 +190,18 @@ describe('pricing: price files', () => {
 
   it('the sink (the exporter and the receiver) refuses a malformed price file when it is made; the explicit layout, which writes no cost, does not read it', async () => {
     const bad = priceFile({ prices: [{ provider: 'openai', model: 'm', input: 1 }] });
-    expect(() => new AimSink({ url: 'aim://fake', prices: bad }, { writer: new FakeAimWriter() })).to.throw(PricesError, `invalid prices in ${bad}: prices[0] (model "m"): "output" is missing`);
+    expect(() => new AimSink({ url: 'aim://fake', prices: bad }, { writer: new FakeAimWriter() })).to.throw(
+      PricesError,
+      `invalid prices in ${bad}: prices[0] (model "m"): "output" is missing`,
+    );
     const explicit = new AimSink({ url: 'aim://fake', prices: bad, layout: 'explicit' }, { writer: new FakeAimWriter() });
     await explicit.shutdown();
   });
 
   it('entries given in code are checked the same way, named as the prices option', () => {
-    expect(() => parsePriceEntries([{ provider: 'openai', model: 'm', input: 1 }], PRICES_OPTION_SOURCE)).to.throw(PricesError, 'invalid prices in the prices option: prices[0] (model "m"): "output" is missing');
+    expect(() => parsePriceEntries([{ provider: 'openai', model: 'm', input: 1 }], PRICES_OPTION_SOURCE)).to.throw(
+      PricesError,
+      'invalid prices in the prices option: prices[0] (model "m"): "output" is missing',
+    );
   });
 });

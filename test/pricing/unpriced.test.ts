@@ -27,7 +27,14 @@ function chat(model: string, trace = 'cccccccccccccccccccccccccccccccc', extra: 
     kind: 'client',
     startTimeUnixNano: START + BigInt(id) * 1_000_000n,
     endTimeUnixNano: START + BigInt(id) * 1_000_000n + 500_000n,
-    attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': model, 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 5, ...extra },
+    attributes: {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': model,
+      'gen_ai.usage.input_tokens': 10,
+      'gen_ai.usage.output_tokens': 5,
+      ...extra,
+    },
     events: [],
     links: [],
     status: { code: 'unset' },
@@ -104,7 +111,11 @@ describe('pricing: models without a price', () => {
       expect(lines.filter((line) => line[0] === 'aim-otel-bridge/pricing')).to.have.length(1);
       const tracked = writer.calls.filter((call) => call.startsWith('track ')).map((call) => call.split(' ')[2]);
       // One priced call: its total and its two parts with tokens (input, output).
-      expect(tracked.filter((name) => name?.startsWith('gen_ai.usage.cost'))).to.have.members(['gen_ai.usage.cost', 'gen_ai.usage.cost.input', 'gen_ai.usage.cost.output']);
+      expect(tracked.filter((name) => name?.startsWith('gen_ai.usage.cost'))).to.have.members([
+        'gen_ai.usage.cost',
+        'gen_ai.usage.cost.input',
+        'gen_ai.usage.cost.output',
+      ]);
     } finally {
       await sink.shutdown();
     }

@@ -11,7 +11,7 @@ import { freePort } from '../../src/up/ports.js';
 
 const CONFIG = join(REPO_ROOT, 'test', 'peers', 'fixtures', 'collector-to-bridge.yaml');
 
-describe('the built Collector\'s otlp_http exporter → receiver → real aim server', function () {
+describe("the built Collector's otlp_http exporter → receiver → real aim server", function () {
   this.timeout(120_000);
 
   for (const encoding of ['proto', 'json']) {

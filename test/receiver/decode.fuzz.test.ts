@@ -48,7 +48,11 @@ function decodeBodyProperty(body: Uint8Array, format: OtlpFormat): void {
 
 // ---- mutations of real payloads ----
 
-type Edit = { kind: 'set'; at: number; byte: number } | { kind: 'insert'; at: number; bytes: Uint8Array } | { kind: 'delete'; at: number; length: number } | { kind: 'truncate'; at: number };
+type Edit =
+  | { kind: 'set'; at: number; byte: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array }
+  | { kind: 'delete'; at: number; length: number }
+  | { kind: 'truncate'; at: number };
 
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
@@ -82,7 +86,8 @@ function mutate(base: Buffer, edits: readonly Edit[]): Buffer {
 // ---- OTLP-shaped JSON whose every field may hold anything ----
 
 /** Mostly a plausible value, sometimes any JSON value at all. */
-const orAnything = <T>(plausible: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 15, arbitrary: plausible }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
+const orAnything = <T>(plausible: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
+  fc.oneof({ weight: 15, arbitrary: plausible }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
 const hexId = (digits: number): fc.Arbitrary<string> =>
   fc.oneof(
     { weight: 8, arbitrary: fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${digits}}$`)) },
@@ -92,7 +97,12 @@ const hexId = (digits: number): fc.Arbitrary<string> =>
 const u64 = orAnything(fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n }).map(String), fc.nat(), fc.integer()));
 /** Start and end times: mostly a valid pair (end ≥ start > 0), as strings or numbers. */
 const times = fc.oneof(
-  { weight: 4, arbitrary: fc.tuple(fc.bigInt({ min: 1n, max: 2n ** 63n }), fc.bigInt({ min: 0n, max: 10n ** 12n })).map(([start, d]) => ({ startTimeUnixNano: String(start), endTimeUnixNano: String(start + d) })) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.bigInt({ min: 1n, max: 2n ** 63n }), fc.bigInt({ min: 0n, max: 10n ** 12n }))
+      .map(([start, d]) => ({ startTimeUnixNano: String(start), endTimeUnixNano: String(start + d) })),
+  },
   { weight: 1, arbitrary: fc.record({ startTimeUnixNano: u64, endTimeUnixNano: u64 }, { requiredKeys: [] }) },
 );
 const { keyValue } = fc.letrec((tie) => ({
@@ -122,7 +132,9 @@ const span = fc
         kind: orAnything(fc.integer({ min: -1, max: 7 })),
         attributes,
         events: orAnything(fc.array(fc.record({ name: orAnything(fc.string()), timeUnixNano: u64, attributes }, { requiredKeys: [] }), { maxLength: 2 })),
-        links: orAnything(fc.array(fc.record({ traceId: orAnything(hexId(32)), spanId: orAnything(hexId(16)), attributes }, { requiredKeys: [] }), { maxLength: 2 })),
+        links: orAnything(
+          fc.array(fc.record({ traceId: orAnything(hexId(32)), spanId: orAnything(hexId(16)), attributes }, { requiredKeys: [] }), { maxLength: 2 }),
+        ),
         status: orAnything(fc.record({ code: orAnything(fc.integer({ min: -1, max: 4 })), message: orAnything(fc.string()) }, { requiredKeys: [] })),
       },
       { requiredKeys: ['traceId', 'spanId'] },
@@ -139,7 +151,10 @@ const otlpJson = fc.record({
           scopeSpans: orAnything(
             fc.array(
               fc.record(
-                { scope: orAnything(fc.record({ name: orAnything(fc.string()), version: orAnything(fc.string()) }, { requiredKeys: [] })), spans: orAnything(fc.array(span, { maxLength: 4 })) },
+                {
+                  scope: orAnything(fc.record({ name: orAnything(fc.string()), version: orAnything(fc.string()) }, { requiredKeys: [] })),
+                  spans: orAnything(fc.array(span, { maxLength: 4 })),
+                },
                 { requiredKeys: [] },
               ),
               { maxLength: 2 },
@@ -177,7 +192,13 @@ const { pbKeyValue } = fc.letrec((tie) => ({
   pbKeyValue: fc.record({ key: fc.string(), value: tie('pbValue') }, { requiredKeys: [] }),
 }));
 const idBytes = (size: number): fc.Arbitrary<Buffer> =>
-  fc.oneof({ weight: 6, arbitrary: fc.uint8Array({ minLength: size, maxLength: size }) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 20 }) }, { weight: 1, arbitrary: fc.constant(new Uint8Array(size)) }).map((bytes) => Buffer.from(bytes));
+  fc
+    .oneof(
+      { weight: 6, arbitrary: fc.uint8Array({ minLength: size, maxLength: size }) },
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 20 }) },
+      { weight: 1, arbitrary: fc.constant(new Uint8Array(size)) },
+    )
+    .map((bytes) => Buffer.from(bytes));
 const pbU64 = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String);
 const pbSpanEdits = fc.record(
   {
@@ -307,7 +328,15 @@ describe('decoder fuzzing (fast-check)', function () {
         fc.constantFrom(...protobufBases, ...jsonBases),
         fc.constantFrom(...(Object.keys(compressions) as (keyof typeof compressions)[])),
         fc.array(editArb, { maxLength: 3 }),
-        fc.constantFrom('application/x-protobuf', 'application/json', 'application/json; charset=utf-8', 'text/plain', '', undefined, 'application/x-protobuf;;'),
+        fc.constantFrom(
+          'application/x-protobuf',
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          '',
+          undefined,
+          'application/x-protobuf;;',
+        ),
         fc.constantFrom(undefined, '', 'identity', 'gzip', 'deflate', 'zlib', 'br', 'gzip, deflate'),
         fc.integer({ min: 0, max: 8192 }),
         async (base, compression, edits, contentType, contentEncoding, maxBodyBytes) => {

@@ -427,11 +427,13 @@ describe('decodeTraceRequest', () => {
         return Buffer.from(message(1, message(2, concat(...spansBytes)))); // Request.resource_spans{scope_spans}
       }
 
-      it('protobuf: depth 32 accepted, 33 rejected per span; past protobufjs\' 100 message levels: 400', async () => {
+      it("protobuf: depth 32 accepted, 33 rejected per span; past protobufjs' 100 message levels: 400", async () => {
         const decoded = await decode(protobufNested([32, 33, 1]), PB);
         expect(decoded.spans.map((span) => span.name)).to.deep.equal(['depth 32', 'depth 1']);
         expect(decoded.rejected).to.equal(1);
-        expect(decoded.errors[0]).to.match(/^resourceSpans\[0]\.scopeSpans\[0]\.spans\[1]\.attributes\[0]\.value(\.arrayValue\.values\[0]){32} is nested deeper than 32 levels$/);
+        expect(decoded.errors[0]).to.match(
+          /^resourceSpans\[0]\.scopeSpans\[0]\.spans\[1]\.attributes\[0]\.value(\.arrayValue\.values\[0]){32} is nested deeper than 32 levels$/,
+        );
         const error = await rejection(decode(protobufNested([60]), PB));
         expect(error).to.be.instanceOf(InvalidRequestError);
         expect(error.message).to.equal('protobuf: messages nested too deeply (protobufjs allows 100 levels)');

@@ -109,7 +109,9 @@ function traceObject(count: number): { resourceSpans: unknown[] } {
     ],
   }));
   return {
-    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'error-bodies-test' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] }],
+    resourceSpans: [
+      { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'error-bodies-test' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] },
+    ],
   };
 }
 
@@ -125,7 +127,16 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
     if (format === 'json') return Buffer.from(JSON.stringify(object));
     // The official types take ids as bytes: re-spell the hex ids.
     const spans = (object.resourceSpans[0] as { scopeSpans: { spans: { traceId: string; spanId: string }[] }[] }).scopeSpans[0]?.spans ?? [];
-    const binary = { resourceSpans: [{ ...(object.resourceSpans[0] as object), scopeSpans: [{ scope: { name: 'test' }, spans: spans.map((s) => ({ ...s, traceId: Buffer.from(s.traceId, 'hex'), spanId: Buffer.from(s.spanId, 'hex') })) }] }] };
+    const binary = {
+      resourceSpans: [
+        {
+          ...(object.resourceSpans[0] as object),
+          scopeSpans: [
+            { scope: { name: 'test' }, spans: spans.map((s) => ({ ...s, traceId: Buffer.from(s.traceId, 'hex'), spanId: Buffer.from(s.spanId, 'hex') })) },
+          ],
+        },
+      ],
+    };
     return Buffer.from(TraceRequest.encode(TraceRequest.fromObject(binary)).finish());
   };
 
@@ -174,35 +185,166 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
 
   /** [title, request, status, format of the answer, google.rpc.Code, message]. */
   const cases: [string, () => Ask, number, Format, number, RegExp][] = [
-    ['random bytes as protobuf', () => ({ path: '/v1/traces', headers: { 'content-type': PROTOBUF, ...AUTH }, body: Buffer.from([0xff, 0xff, 0xff, 0x07, 0x01]) }), 400, 'protobuf', CODE.INVALID_ARGUMENT, /protobuf/],
-    ['truncated protobuf on /v1/logs', () => ({ path: '/v1/logs', headers: { 'content-type': PROTOBUF, ...AUTH }, body: Buffer.from([0x0a, 0x80, 0x01, 0x0a]) }), 400, 'protobuf', CODE.INVALID_ARGUMENT, /protobuf/],
-    ['malformed JSON', () => ({ path: '/v1/traces', headers: { 'content-type': JSON_TYPE, ...AUTH }, body: '{"resourceSpans": [' }), 400, 'json', CODE.INVALID_ARGUMENT, /JSON/],
-    ['JSON of the wrong shape on /v1/metrics', () => ({ path: '/v1/metrics', headers: { 'content-type': `${JSON_TYPE}; charset=utf-8`, ...AUTH }, body: '{"resourceMetrics": 5}' }), 400, 'json', CODE.INVALID_ARGUMENT, /resourceMetrics/],
+    [
+      'random bytes as protobuf',
+      () => ({ path: '/v1/traces', headers: { 'content-type': PROTOBUF, ...AUTH }, body: Buffer.from([0xff, 0xff, 0xff, 0x07, 0x01]) }),
+      400,
+      'protobuf',
+      CODE.INVALID_ARGUMENT,
+      /protobuf/,
+    ],
+    [
+      'truncated protobuf on /v1/logs',
+      () => ({ path: '/v1/logs', headers: { 'content-type': PROTOBUF, ...AUTH }, body: Buffer.from([0x0a, 0x80, 0x01, 0x0a]) }),
+      400,
+      'protobuf',
+      CODE.INVALID_ARGUMENT,
+      /protobuf/,
+    ],
+    [
+      'malformed JSON',
+      () => ({ path: '/v1/traces', headers: { 'content-type': JSON_TYPE, ...AUTH }, body: '{"resourceSpans": [' }),
+      400,
+      'json',
+      CODE.INVALID_ARGUMENT,
+      /JSON/,
+    ],
+    [
+      'JSON of the wrong shape on /v1/metrics',
+      () => ({ path: '/v1/metrics', headers: { 'content-type': `${JSON_TYPE}; charset=utf-8`, ...AUTH }, body: '{"resourceMetrics": 5}' }),
+      400,
+      'json',
+      CODE.INVALID_ARGUMENT,
+      /resourceMetrics/,
+    ],
     ...bothFormats.map((format): [string, () => Ask, number, Format, number, RegExp] => [
-      `corrupt gzip (${format})`, () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], 'content-encoding': 'gzip', ...AUTH }, body: Buffer.from('not gzip at all') }), 400, format, CODE.INVALID_ARGUMENT, /gzip/,
+      `corrupt gzip (${format})`,
+      () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], 'content-encoding': 'gzip', ...AUTH }, body: Buffer.from('not gzip at all') }),
+      400,
+      format,
+      CODE.INVALID_ARGUMENT,
+      /gzip/,
     ]),
-    ['an invalid request target', () => ({ path: 'http://receiver:99999/v1/traces', headers: { 'content-type': JSON_TYPE, ...AUTH }, body: '{}' }), 400, 'json', CODE.INVALID_ARGUMENT, /not a valid URL/],
+    [
+      'an invalid request target',
+      () => ({ path: 'http://receiver:99999/v1/traces', headers: { 'content-type': JSON_TYPE, ...AUTH }, body: '{}' }),
+      400,
+      'json',
+      CODE.INVALID_ARGUMENT,
+      /not a valid URL/,
+    ],
     ...bothFormats.flatMap((format): [string, () => Ask, number, Format, number, RegExp][] => [
-      [`no token (${format})`, () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format] }, body: traceBody(format, 1) }), 401, format, CODE.UNAUTHENTICATED, /bearer token/],
-      [`a wrong token (${format})`, () => ({ path: '/v1/logs', headers: { 'content-type': TYPE[format], authorization: 'Bearer nope' }, body: '' }), 401, format, CODE.UNAUTHENTICATED, /bearer token/],
-      [`an unknown path (${format})`, () => ({ path: '/v1/profiles', headers: { 'content-type': TYPE[format], ...AUTH }, body: '' }), 404, format, CODE.UNIMPLEMENTED, /not found: \/v1\/profiles/],
-      [`GET /v1/traces (${format})`, () => ({ method: 'GET', path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH } }), 405, format, CODE.UNIMPLEMENTED, /POST/],
-      [`a body over the limit, by Content-Length (${format})`, () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH }, body: over }), 413, format, CODE.RESOURCE_EXHAUSTED, /limit/],
-      [`a body over the limit, chunked (${format})`, () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH }, body: over, chunked: true }), 413, format, CODE.RESOURCE_EXHAUSTED, /limit/],
-      [`a gzip bomb (${format})`, () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], 'content-encoding': 'gzip', ...AUTH }, body: bomb }), 413, format, CODE.RESOURCE_EXHAUSTED, /gzip-decompressed body exceeds the limit/],
-      [`more spans than the queue holds (${format})`, () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH }, body: traceBody(format, 3) }), 413, format, CODE.RESOURCE_EXHAUSTED, /3 spans, more than the bridge queues/],
-      [`an unsupported Content-Encoding (${format})`, () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], 'content-encoding': 'br', ...AUTH }, body: 'x' }), 415, format, CODE.UNIMPLEMENTED, /Content-Encoding "br"/],
+      [
+        `no token (${format})`,
+        () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format] }, body: traceBody(format, 1) }),
+        401,
+        format,
+        CODE.UNAUTHENTICATED,
+        /bearer token/,
+      ],
+      [
+        `a wrong token (${format})`,
+        () => ({ path: '/v1/logs', headers: { 'content-type': TYPE[format], authorization: 'Bearer nope' }, body: '' }),
+        401,
+        format,
+        CODE.UNAUTHENTICATED,
+        /bearer token/,
+      ],
+      [
+        `an unknown path (${format})`,
+        () => ({ path: '/v1/profiles', headers: { 'content-type': TYPE[format], ...AUTH }, body: '' }),
+        404,
+        format,
+        CODE.UNIMPLEMENTED,
+        /not found: \/v1\/profiles/,
+      ],
+      [
+        `GET /v1/traces (${format})`,
+        () => ({ method: 'GET', path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH } }),
+        405,
+        format,
+        CODE.UNIMPLEMENTED,
+        /POST/,
+      ],
+      [
+        `a body over the limit, by Content-Length (${format})`,
+        () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH }, body: over }),
+        413,
+        format,
+        CODE.RESOURCE_EXHAUSTED,
+        /limit/,
+      ],
+      [
+        `a body over the limit, chunked (${format})`,
+        () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH }, body: over, chunked: true }),
+        413,
+        format,
+        CODE.RESOURCE_EXHAUSTED,
+        /limit/,
+      ],
+      [
+        `a gzip bomb (${format})`,
+        () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], 'content-encoding': 'gzip', ...AUTH }, body: bomb }),
+        413,
+        format,
+        CODE.RESOURCE_EXHAUSTED,
+        /gzip-decompressed body exceeds the limit/,
+      ],
+      [
+        `more spans than the queue holds (${format})`,
+        () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], ...AUTH }, body: traceBody(format, 3) }),
+        413,
+        format,
+        CODE.RESOURCE_EXHAUSTED,
+        /3 spans, more than the bridge queues/,
+      ],
+      [
+        `an unsupported Content-Encoding (${format})`,
+        () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], 'content-encoding': 'br', ...AUTH }, body: 'x' }),
+        415,
+        format,
+        CODE.UNIMPLEMENTED,
+        /Content-Encoding "br"/,
+      ],
     ]),
     // No Content-Type, or one that is not OTLP: the format cannot be told, so protobuf.
     ['no token and no Content-Type', () => ({ path: '/v1/metrics', body: 'x' }), 401, 'protobuf', CODE.UNAUTHENTICATED, /bearer token/],
     ['GET / (a browser)', () => ({ method: 'GET', path: '/', headers: { accept: 'text/html' } }), 404, 'protobuf', CODE.UNIMPLEMENTED, /not found/],
     ['PUT /v1/logs without a Content-Type', () => ({ method: 'PUT', path: '/v1/logs', headers: AUTH, body: 'x' }), 405, 'protobuf', CODE.UNIMPLEMENTED, /POST/],
-    ['Content-Type text/plain', () => ({ path: '/v1/traces', headers: { 'content-type': 'text/plain', ...AUTH }, body: 'x' }), 415, 'protobuf', CODE.UNIMPLEMENTED, /text\/plain.*not supported/],
+    [
+      'Content-Type text/plain',
+      () => ({ path: '/v1/traces', headers: { 'content-type': 'text/plain', ...AUTH }, body: 'x' }),
+      415,
+      'protobuf',
+      CODE.UNIMPLEMENTED,
+      /text\/plain.*not supported/,
+    ],
     ['no Content-Type', () => ({ path: '/v1/logs', headers: AUTH, body: 'x' }), 415, 'protobuf', CODE.UNIMPLEMENTED, /Content-Type is missing/],
-    ['a body over the limit with Content-Type text/plain', () => ({ path: '/v1/traces', headers: { 'content-type': 'text/plain', ...AUTH }, body: over }), 413, 'protobuf', CODE.RESOURCE_EXHAUSTED, /limit/],
+    [
+      'a body over the limit with Content-Type text/plain',
+      () => ({ path: '/v1/traces', headers: { 'content-type': 'text/plain', ...AUTH }, body: over }),
+      413,
+      'protobuf',
+      CODE.RESOURCE_EXHAUSTED,
+      /limit/,
+    ],
     // JSON, though not acceptable JSON: answered in JSON, which the sender reads.
-    ['JSON in another charset', () => ({ path: '/v1/traces', headers: { 'content-type': `${JSON_TYPE}; charset=latin1`, ...AUTH }, body: '{}' }), 415, 'json', CODE.UNIMPLEMENTED, /UTF-8/],
-    ['JSON with a malformed Content-Type', () => ({ path: '/v1/traces', headers: { 'content-type': `${JSON_TYPE};;`, ...AUTH }, body: '{}' }), 415, 'json', CODE.UNIMPLEMENTED, /not a valid media type/],
+    [
+      'JSON in another charset',
+      () => ({ path: '/v1/traces', headers: { 'content-type': `${JSON_TYPE}; charset=latin1`, ...AUTH }, body: '{}' }),
+      415,
+      'json',
+      CODE.UNIMPLEMENTED,
+      /UTF-8/,
+    ],
+    [
+      'JSON with a malformed Content-Type',
+      () => ({ path: '/v1/traces', headers: { 'content-type': `${JSON_TYPE};;`, ...AUTH }, body: '{}' }),
+      415,
+      'json',
+      CODE.UNIMPLEMENTED,
+      /not a valid media type/,
+    ],
   ];
   for (const [title, request, status, format, code, message] of cases) {
     it(`${String(status)} to ${title}: a ${format} Status`, async () => {
@@ -224,7 +366,14 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
   it('503 (Aim does not acknowledge) and 429 (queue full) carry a Status in either format, with Retry-After', async () => {
     // Aim unreachable: a request's spans stay queued (and retried) until the work deadline, 4 s
     // here so that close() does not wait long; the queue holds 2 spans.
-    const bridge = await createReceiver({ url: `aim://127.0.0.1:${String(await closedPort())}`, port: 0, maxQueueSpans: 2, writeTimeoutMs: 300, retryDeadlineMs: 4_000, retryAfterSeconds: 7 });
+    const bridge = await createReceiver({
+      url: `aim://127.0.0.1:${String(await closedPort())}`,
+      port: 0,
+      maxQueueSpans: 2,
+      writeTimeoutMs: 300,
+      retryDeadlineMs: 4_000,
+      retryAfterSeconds: 7,
+    });
     try {
       for (const format of bothFormats) {
         const answer = await ask(bridge.url, { path: '/v1/traces', headers: { 'content-type': TYPE[format] }, body: traceBody(format, 1) });

@@ -51,15 +51,23 @@ export function futureSpan(): SpanContext {
 
 /** Exports openai-v2's per-message events for the call of `spanContext` through the OTLP/protobuf logs exporter. */
 export async function sendEvents(receiverUrl: string, spanContext: SpanContext): Promise<void> {
-  const provider = new LoggerProvider({ resource: RESOURCE, processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` }) })] });
+  const provider = new LoggerProvider({
+    resource: RESOURCE,
+    processors: [new SimpleLogRecordProcessor({ exporter: new OTLPLogExporter({ url: `${receiverUrl}/v1/logs` }) })],
+  });
   const logger = provider.getLogger('opentelemetry.instrumentation.openai_v2');
   const context = trace.setSpanContext(ROOT_CONTEXT, spanContext);
   const attributes = { 'gen_ai.system': 'openai' };
   const base = Date.now();
   logger.emit({ eventName: 'gen_ai.system.message', context, attributes, timestamp: base, body: { content: 'You are terse.' } });
   logger.emit({ eventName: 'gen_ai.user.message', context, attributes, timestamp: base + 1, body: { content: 'Colour of the sky?' } });
-  logger.emit({ eventName: 'gen_ai.choice', context, attributes, timestamp: base + 2, body: { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Blue.' } } });
+  logger.emit({
+    eventName: 'gen_ai.choice',
+    context,
+    attributes,
+    timestamp: base + 2,
+    body: { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Blue.' } },
+  });
   logger.emit({ eventName: 'app.log', context, body: 'not GenAI: accepted, not written' });
   await provider.shutdown();
 }
-

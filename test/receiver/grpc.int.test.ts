@@ -45,9 +45,20 @@ function chatSpans(conversation: string, inputTokens: readonly number[]): Readab
   for (const tokens of inputTokens) {
     provider
       .getTracer('test')
-      .startSpan('chat m', {
-        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.provider.name': 'openai', 'gen_ai.conversation.id': conversation, 'gen_ai.usage.input_tokens': tokens, 'gen_ai.usage.output_tokens': 7 },
-      }, ROOT_CONTEXT)
+      .startSpan(
+        'chat m',
+        {
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.request.model': 'm',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.conversation.id': conversation,
+            'gen_ai.usage.input_tokens': tokens,
+            'gen_ai.usage.output_tokens': 7,
+          },
+        },
+        ROOT_CONTEXT,
+      )
       .end();
   }
   return memory.getFinishedSpans();
@@ -89,7 +100,10 @@ async function call(url: string, service: string, body: Buffer, metadata: grpc.M
           const detailsBin = error.metadata.get(STATUS_DETAILS_TRAILER)[0];
           if (Buffer.isBuffer(detailsBin)) {
             const { Status, RetryInfo } = otlpTypes();
-            const status = Status.toObject(Status.decode(detailsBin), { longs: Number }) as { code: number; details?: { typeUrl: string; value: Uint8Array }[] };
+            const status = Status.toObject(Status.decode(detailsBin), { longs: Number }) as {
+              code: number;
+              details?: { typeUrl: string; value: Uint8Array }[];
+            };
             expect(status.code, 'the Status in the trailer has the call’s code').to.equal(error.code);
             const retry = status.details?.find((d) => d.typeUrl === RETRY_INFO_TYPE_URL);
             if (retry !== undefined) {
@@ -136,7 +150,15 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
   let receiver: Receiver;
   before(async () => {
     server = await startAimServer();
-    receiver = await createReceiver({ url: server.url, port: 0, grpcPort: 0, token: TOKEN, maxBodyBytes: 1024 * 1024, logJoin: { windowMs: 3_000 }, unkeyed: { grouping: 'trace' } });
+    receiver = await createReceiver({
+      url: server.url,
+      port: 0,
+      grpcPort: 0,
+      token: TOKEN,
+      maxBodyBytes: 1024 * 1024,
+      logJoin: { windowMs: 3_000 },
+      unkeyed: { grouping: 'trace' },
+    });
   });
   after(async () => {
     await receiver.close();
@@ -156,7 +178,12 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
       // No waiting: the success was answered after Aim acknowledged.
       const run = await readAimRun(server.repoDir, runHash('grpc-conv'));
       expect(run.experiment).to.equal('grpc-test');
-      expect(run.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens')?.values.slice().sort()).to.deep.equal([100, 101, 102]);
+      expect(
+        run.sequences
+          .find((s) => s.name === 'gen_ai.usage.input_tokens')
+          ?.values.slice()
+          .sort(),
+      ).to.deep.equal([100, 101, 102]);
     } finally {
       await exporter.shutdown();
     }
@@ -199,7 +226,10 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
     const memory = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
     const reader = new PeriodicExportingMetricReader({ exporter: memory, exportIntervalMillis: 3_600_000 });
     const provider = new MeterProvider({ resource: RESOURCE, readers: [reader] });
-    provider.getMeter('test').createHistogram('gen_ai.client.token.usage', { unit: '{token}' }).record(11, { 'gen_ai.operation.name': 'chat', 'gen_ai.token.type': 'input' });
+    provider
+      .getMeter('test')
+      .createHistogram('gen_ai.client.token.usage', { unit: '{token}' })
+      .record(11, { 'gen_ai.operation.name': 'chat', 'gen_ai.token.type': 'input' });
     await reader.forceFlush();
     const exporter = new OTLPMetricExporter({ url: grpcUrl(receiver), metadata: bearer() });
     try {
@@ -207,7 +237,10 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
       if (metrics === undefined) throw new Error('no metrics collected');
       const result = await exported(exporter, metrics);
       // While metrics are not ingested yet, the Ingest answers INVALID_ARGUMENT; either way the service is served.
-      if (result.code !== ExportResultCode.SUCCESS) expect(String(result.error)).to.not.match(/UNIMPLEMENTED|unknown service/i).and.to.match(/metrics/);
+      if (result.code !== ExportResultCode.SUCCESS)
+        expect(String(result.error))
+          .to.not.match(/UNIMPLEMENTED|unknown service/i)
+          .and.to.match(/metrics/);
     } finally {
       await exporter.shutdown();
       await provider.shutdown();
@@ -276,7 +309,15 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
 
   it('a retried call makes progress: while Aim does not acknowledge, its retry joins the first attempt (not queued twice), new calls are shed before decoding, and once Aim answers the retry is answered from the written spans, in Aim once', async () => {
     const aim = await startAimServer();
-    const bridge = await createReceiver({ url: aim.url, port: 0, grpcPort: 0, maxQueueSpans: 2, writeTimeoutMs: 1_500, retryAfterSeconds: 3, unkeyed: { grouping: 'trace' } });
+    const bridge = await createReceiver({
+      url: aim.url,
+      port: 0,
+      grpcPort: 0,
+      maxQueueSpans: 2,
+      writeTimeoutMs: 1_500,
+      retryAfterSeconds: 3,
+      unkeyed: { grouping: 'trace' },
+    });
     const metric = async (pattern: RegExp): Promise<number> => Number(pattern.exec(await (await fetch(`${bridge.url}/metrics`)).text())?.[1] ?? 0);
     try {
       aim.process.signal('SIGSTOP');
@@ -300,7 +341,9 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
       expect(answered.code, answered.details).to.equal(grpc.status.OK);
       expect(await metric(/^aim_otel_bridge_requests_retried_total\{answered="from-written"\} (\d+)/m)).to.equal(1);
       expect(bridge.stats.received, 'spans taken by the sink').to.equal(2);
-      const sent = otlpTypes().signals.traces.request.toObject(otlpTypes().signals.traces.request.decode(body), { bytes: String }) as { resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[] };
+      const sent = otlpTypes().signals.traces.request.toObject(otlpTypes().signals.traces.request.decode(body), { bytes: String }) as {
+        resourceSpans: { scopeSpans: { spans: { traceId: string }[] }[] }[];
+      };
       const traceId = Buffer.from(sent.resourceSpans[0]?.scopeSpans[0]?.spans[0]?.traceId ?? '', 'base64').toString('hex');
       const run = await readAimRun(aim.repoDir, runHash(traceId));
       const durations = run.sequences.find((s) => s.name === 'gen_ai.client.operation.duration');
@@ -315,7 +358,13 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
   it('unavailable: UNAVAILABLE with RetryInfo while Aim does not answer', async () => {
     // The request's spans stay queued after its answer (a retry is answered from them) until the
     // retry deadline: 3 s here, so that closing the bridge does not wait for the default 120 s.
-    const bridge = await createReceiver({ url: `aim://127.0.0.1:${String(await freePort())}`, port: 0, grpcPort: 0, writeTimeoutMs: 1_500, retryDeadlineMs: 3_000 });
+    const bridge = await createReceiver({
+      url: `aim://127.0.0.1:${String(await freePort())}`,
+      port: 0,
+      grpcPort: 0,
+      writeTimeoutMs: 1_500,
+      retryDeadlineMs: 3_000,
+    });
     try {
       const answer = await call(grpcUrl(bridge), TRACES, traceRequest('while down'), new grpc.Metadata());
       expect(answer.code).to.equal(grpc.status.UNAVAILABLE);

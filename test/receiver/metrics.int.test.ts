@@ -21,7 +21,7 @@ describe('OTLP/HTTP metrics: GenAI metrics land in the service’s metrics run (
   });
 
   it('writes token usage and duration histograms as count/sum/mean series with the GenAI context; other metrics are counted, not written', async () => {
-    const exporter = new OTLPMetricExporter({ url: `${receiver.url}/v1/metrics` }) // cumulative, the SDK's default;
+    const exporter = new OTLPMetricExporter({ url: `${receiver.url}/v1/metrics` }); // cumulative, the SDK's default;
     const provider = new MeterProvider({
       resource: resourceFromAttributes({ 'service.name': 'metrics-test' }),
       readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 })],
@@ -47,7 +47,12 @@ describe('OTLP/HTTP metrics: GenAI metrics land in the service’s metrics run (
     expect(series('gen_ai.client.token.usage.sum', 'input')?.values).to.deep.equal([74]);
     expect(series('gen_ai.client.token.usage.mean', 'input')?.values).to.deep.equal([37]);
     expect(series('gen_ai.client.token.usage.sum', 'output')?.values).to.deep.equal([9]);
-    expect(series('gen_ai.client.token.usage.count', 'input')?.context).to.deep.include({ operation: 'chat', model: 'gpt-4o-mini', provider: 'openai', token_type: 'input' });
+    expect(series('gen_ai.client.token.usage.count', 'input')?.context).to.deep.include({
+      operation: 'chat',
+      model: 'gpt-4o-mini',
+      provider: 'openai',
+      token_type: 'input',
+    });
     expect(series('gen_ai.client.operation.duration.sum')?.values).to.deep.equal([0.25]);
     expect(run?.sequences.some((s) => s.name.startsWith('http.'))).to.equal(false);
   });

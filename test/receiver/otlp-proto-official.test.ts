@@ -22,7 +22,9 @@ function* nested(namespace: protobuf.NamespaceBase): Generator<protobuf.Reflecti
  * Fields our subset declares as `int32` where the official type is an enum: the same varint on the
  * wire (proto3 enums are open), read as a number either way. Listed so that each is a decision.
  */
-const INT32_FOR_ENUM: ReadonlyMap<string, string> = new Map([['.opentelemetry.proto.logs.v1.LogRecord.severityNumber', '.opentelemetry.proto.logs.v1.SeverityNumber']]);
+const INT32_FOR_ENUM: ReadonlyMap<string, string> = new Map([
+  ['.opentelemetry.proto.logs.v1.LogRecord.severityNumber', '.opentelemetry.proto.logs.v1.SeverityNumber'],
+]);
 
 /** What a field is, independent of how its type was spelled: scalar name or the resolved full name. */
 function fieldShape(field: protobuf.Field): Record<string, unknown> {
@@ -47,10 +49,23 @@ describe(`our OTLP subset agrees with the official definitions (${OFFICIAL_MODUL
 
   it('our subset has the messages, enums and services it is meant to have', () => {
     const names = objects.map((o) => o.fullName);
-    for (const name of ['.opentelemetry.proto.trace.v1.Span', '.opentelemetry.proto.logs.v1.LogRecord', '.opentelemetry.proto.metrics.v1.Metric', '.google.rpc.Status', '.google.rpc.RetryInfo', '.google.protobuf.Duration', '.google.protobuf.Any']) {
+    for (const name of [
+      '.opentelemetry.proto.trace.v1.Span',
+      '.opentelemetry.proto.logs.v1.LogRecord',
+      '.opentelemetry.proto.metrics.v1.Metric',
+      '.google.rpc.Status',
+      '.google.rpc.RetryInfo',
+      '.google.protobuf.Duration',
+      '.google.protobuf.Any',
+    ]) {
       expect(names).to.include(name);
     }
-    expect(objects.filter((o) => o instanceof protobuf.Service).map((s) => s.fullName).sort()).to.deep.equal([
+    expect(
+      objects
+        .filter((o) => o instanceof protobuf.Service)
+        .map((s) => s.fullName)
+        .sort(),
+    ).to.deep.equal([
       '.opentelemetry.proto.collector.logs.v1.LogsService',
       '.opentelemetry.proto.collector.metrics.v1.MetricsService',
       '.opentelemetry.proto.collector.trace.v1.TraceService',

@@ -41,7 +41,12 @@ const toolConversation = (toolResult: string, toolCall = TOOL_CALL): string => `
 /** The four calls drive.py makes: plain, stream, tool call, tool result. */
 const TOKENS = {
   input: [FAKE_USAGE.text.prompt_tokens, FAKE_USAGE.text.prompt_tokens, FAKE_USAGE.toolCall.prompt_tokens, FAKE_USAGE.toolAnswer.prompt_tokens],
-  output: [FAKE_USAGE.text.completion_tokens, FAKE_USAGE.text.completion_tokens, FAKE_USAGE.toolCall.completion_tokens, FAKE_USAGE.toolAnswer.completion_tokens],
+  output: [
+    FAKE_USAGE.text.completion_tokens,
+    FAKE_USAGE.text.completion_tokens,
+    FAKE_USAGE.toolCall.completion_tokens,
+    FAKE_USAGE.toolAnswer.completion_tokens,
+  ],
   total: [FAKE_USAGE.text.total_tokens, FAKE_USAGE.text.total_tokens, FAKE_USAGE.toolCall.total_tokens, FAKE_USAGE.toolAnswer.total_tokens],
 };
 /** Why each call ended, in GenAI terms (the fake server's `tool_calls` is `tool_call`). */
@@ -166,7 +171,13 @@ const workflowChains = (run: OracleRun, summary: ProducerSummary): void => {
   const workflow = texts(run, 'on_chain_end', { operation: 'workflow' });
   expect(workflow).to.have.length(1);
   expect((JSON.parse(workflow[0] ?? '') as unknown[]).length).to.equal(4);
-  expect(summary.spans.map((s) => s.name).filter((n) => !n.startsWith('openai.'))).to.deep.equal(['plain.task', 'stream.task', 'tool_call.task', 'tool_result.task', 'weather_chat.workflow']);
+  expect(summary.spans.map((s) => s.name).filter((n) => !n.startsWith('openai.'))).to.deep.equal([
+    'plain.task',
+    'stream.task',
+    'tool_call.task',
+    'tool_result.task',
+    'weather_chat.workflow',
+  ]);
 };
 
 const OPENINFERENCE = { runs: 'conversation', name: 'ChatCompletion', metrics: false, ttft: true, joinedEvents: 0 } as const;
@@ -302,7 +313,10 @@ function texts(run: OracleRun, name: string, context: Record<string, string> = {
 
 function only(run: OracleRun, name: string): OracleSequence {
   const found = sequences(run, name);
-  expect(found.map((s) => s.context), `one ${name} sequence in run ${run.name ?? run.hash}`).to.have.length(1);
+  expect(
+    found.map((s) => s.context),
+    `one ${name} sequence in run ${run.name ?? run.hash}`,
+  ).to.have.length(1);
   return found[0] as OracleSequence;
 }
 
@@ -318,7 +332,8 @@ function checkSpanRun(run: OracleRun, e: Expectation, calls: readonly number[]):
   const tokensTotal = only(run, 'gen_ai.usage.total_tokens');
   const duration = only(run, 'gen_ai.client.operation.duration');
   const response = only(run, 'gen_ai.response');
-  for (const sequence of [tokensIn, tokensOut, tokensTotal, duration, response]) expect(sequence.context, `${sequence.name} context in ${label}`).to.deep.equal(e.context);
+  for (const sequence of [tokensIn, tokensOut, tokensTotal, duration, response])
+    expect(sequence.context, `${sequence.name} context in ${label}`).to.deep.equal(e.context);
   expect(tokensIn.values, label).to.deep.equal(calls.map((i) => TOKENS.input[i]));
   expect(tokensOut.values, label).to.deep.equal(calls.map((i) => TOKENS.output[i]));
   expect(tokensTotal.values, label).to.deep.equal(calls.map((i) => TOKENS.total[i]));
@@ -445,8 +460,13 @@ describe('real GenAI producers → receiver → aim server: what users get in Ai
         // cost.* and usage.*: the run totals, summed from the stored series (test/exporter/run-totals.int.test.ts).
         const { cost, usage, ...others } = run.params;
         expect(Object.keys(others).sort()).to.deep.equal([...e.params]);
-        expect([cost, usage].map((totals) => typeof totals), 'run totals').to.deep.equal(['object', 'object']);
-        expect(run.params['otel']).to.have.property('resource').that.deep.includes({ 'service.name': service, 'drive.producer': c.producer, 'drive.mode': c.mode });
+        expect(
+          [cost, usage].map((totals) => typeof totals),
+          'run totals',
+        ).to.deep.equal(['object', 'object']);
+        expect(run.params['otel'])
+          .to.have.property('resource')
+          .that.deep.includes({ 'service.name': service, 'drive.producer': c.producer, 'drive.mode': c.mode });
         checkSpanRun(run, e, calls);
         e.extra?.(run, summary);
       }

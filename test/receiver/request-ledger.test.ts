@@ -34,9 +34,11 @@ describe('RequestLedger: a retried request makes progress', () => {
     expect(await ledger.settle('k', 100, () => Promise.resolve({ ok: false }))).to.deep.include({ kind: 'outcome', from: 'new' });
     expect(ledger.known('k')).to.equal(undefined);
     let error: unknown;
-    await ledger.settle('k', 100, () => Promise.reject(new Error('boom'))).catch((caught: unknown) => {
-      error = caught;
-    });
+    await ledger
+      .settle('k', 100, () => Promise.reject(new Error('boom')))
+      .catch((caught: unknown) => {
+        error = caught;
+      });
     expect(String(error)).to.include('boom');
     expect(ledger.known('k')).to.equal(undefined);
     expect(await ledger.settle('k', 100, () => Promise.resolve({ ok: true }))).to.deep.equal({ kind: 'outcome', outcome: { ok: true }, from: 'new' });

@@ -28,7 +28,9 @@ export function makeBatches(options: { spans: number; batchSize: number; convers
     const spans = [];
     for (let i = start; i < Math.min(start + options.batchSize, first + options.spans); i++) {
       tokens.push(i);
-      const id = createHash('sha256').update(`${options.service}/${String(i)}`).digest();
+      const id = createHash('sha256')
+        .update(`${options.service}/${String(i)}`)
+        .digest();
       spans.push({
         traceId: id.subarray(0, 16),
         spanId: id.subarray(16, 24),
@@ -45,7 +47,12 @@ export function makeBatches(options: { spans: number; batchSize: number; convers
       });
     }
     const message = ExportTraceServiceRequest.fromObject({
-      resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: options.service } }] }, scopeSpans: [{ scope: { name: 'retrying-sender' }, spans }] }],
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: options.service } }] },
+          scopeSpans: [{ scope: { name: 'retrying-sender' }, spans }],
+        },
+      ],
     });
     batches.push({ body: Buffer.from(ExportTraceServiceRequest.encode(message).finish()), tokens });
   }

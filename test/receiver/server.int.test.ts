@@ -75,11 +75,29 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
     ['no token', () => post(`${receiver.url}/v1/traces`, '{}', JSON_TYPE), 401, /bearer token/],
     ['a wrong token', () => post(`${receiver.url}/v1/traces`, '{}', { ...JSON_TYPE, authorization: 'Bearer nope' }), 401, /bearer token/],
     ['an unknown path', () => post(`${receiver.url}/v1/profiles`, '{}', { ...JSON_TYPE, ...auth }), 404, /not found/],
-    ['GET /v1/traces', async () => { const r = await fetch(`${receiver.url}/v1/traces`); return { status: r.status, headers: r.headers, body: Buffer.from(await r.arrayBuffer()) }; }, 405, /POST/],
+    [
+      'GET /v1/traces',
+      async () => {
+        const r = await fetch(`${receiver.url}/v1/traces`);
+        return { status: r.status, headers: r.headers, body: Buffer.from(await r.arrayBuffer()) };
+      },
+      405,
+      /POST/,
+    ],
     ['a wrong content type', () => post(`${receiver.url}/v1/traces`, 'x', { 'content-type': 'text/plain', ...auth }), 415, /application\/x-protobuf/],
-    ['random bytes as protobuf', () => post(`${receiver.url}/v1/traces`, Buffer.from([0xff, 0xff, 0xff, 0x07, 0x01]), { 'content-type': 'application/x-protobuf', ...auth }), 400, /protobuf/],
+    [
+      'random bytes as protobuf',
+      () => post(`${receiver.url}/v1/traces`, Buffer.from([0xff, 0xff, 0xff, 0x07, 0x01]), { 'content-type': 'application/x-protobuf', ...auth }),
+      400,
+      /protobuf/,
+    ],
     ['JSON with wrong types', () => post(`${receiver.url}/v1/traces`, '{"resourceSpans": 5}', { ...JSON_TYPE, ...auth }), 400, /resourceSpans/],
-    ['a gzip bomb', () => post(`${receiver.url}/v1/traces`, gzipSync(Buffer.alloc(64 * 1024 * 1024)), { ...JSON_TYPE, 'content-encoding': 'gzip', ...auth }), 413, /limit/],
+    [
+      'a gzip bomb',
+      () => post(`${receiver.url}/v1/traces`, gzipSync(Buffer.alloc(64 * 1024 * 1024)), { ...JSON_TYPE, 'content-encoding': 'gzip', ...auth }),
+      413,
+      /limit/,
+    ],
     ['a body over the limit', () => post(`${receiver.url}/v1/traces`, Buffer.alloc(2 * 1024 * 1024, 0x20), { ...JSON_TYPE, ...auth }), 413, /limit/],
   ];
   for (const [title, request, code, message] of cases) {
@@ -129,7 +147,7 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
         // Retried as a Collector does: the first attempt is still queued (in the sink's backoff),
         // so a retry waits for it and may be answered 503 again until it is written.
         let status = 0;
-        for (const until = Date.now() + 30_000; status !== 200 && Date.now() < until; ) {
+        for (const until = Date.now() + 30_000; status !== 200 && Date.now() < until;) {
           status = (await post(`${bridge.url}/v1/traces`, trace.body, JSON_TYPE)).status;
           if (status !== 200) await new Promise((wait) => setTimeout(wait, 1_000));
         }
@@ -200,7 +218,20 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
 
   it('aim-otel-bridge serve --help lists every option with its environment variable', async () => {
     const { stdout: help } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve', '--help'], { cwd: REPO_ROOT });
-    for (const env of ['AIM_URL', 'HOST', 'PORT', 'TOKEN', 'MAX_BODY_BYTES', 'WRITE_TIMEOUT_MS', 'MAX_QUEUE_SPANS', 'EXPERIMENT', 'RUN_KEY', 'NAMESPACE', 'IDLE_CLOSE_MS', 'LOG_LEVEL']) {
+    for (const env of [
+      'AIM_URL',
+      'HOST',
+      'PORT',
+      'TOKEN',
+      'MAX_BODY_BYTES',
+      'WRITE_TIMEOUT_MS',
+      'MAX_QUEUE_SPANS',
+      'EXPERIMENT',
+      'RUN_KEY',
+      'NAMESPACE',
+      'IDLE_CLOSE_MS',
+      'LOG_LEVEL',
+    ]) {
       expect(help.replace(/\s+/g, ' ')).to.contain(`AIM_OTEL_BRIDGE_${env}`);
     }
   });
@@ -217,7 +248,12 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       const deadline = Date.now() + 30_000;
-      while (!(await fetch(`http://127.0.0.1:${String(port)}/healthz`).then((r) => r.ok, () => false))) {
+      while (
+        !(await fetch(`http://127.0.0.1:${String(port)}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
         if (Date.now() > deadline) throw new Error(`serve did not start: ${stderr}`);
         await new Promise((wait) => setTimeout(wait, 200));
       }
@@ -227,7 +263,10 @@ describe('OTLP/HTTP receiver against the real aim server', function () {
       child.kill('SIGTERM');
     }
     expect(await exited).to.equal(0);
-    const logs = stderr.trim().split('\n').map((line) => JSON.parse(line) as { level: string; msg: string });
+    const logs = stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: string; msg: string });
     expect(logs.some((line) => line.level === 'info' && line.msg.includes('SIGTERM'))).to.equal(true);
   });
 });

@@ -51,7 +51,9 @@ function windowKey(model: string, window: number): string {
 function chatRequest(service: string, calls: readonly (Call & { readonly i: number })[]): Buffer {
   const { ExportTraceServiceRequest } = otlpTypes();
   const spans = calls.map((c) => {
-    const id = createHash('sha256').update(`${service}/${String(c.i)}`).digest();
+    const id = createHash('sha256')
+      .update(`${service}/${String(c.i)}`)
+      .digest();
     const start = BigInt(c.startMs) * 1_000_000n;
     return {
       traceId: id.subarray(0, 16),
@@ -70,7 +72,12 @@ function chatRequest(service: string, calls: readonly (Call & { readonly i: numb
     };
   });
   const message = ExportTraceServiceRequest.fromObject({
-    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: 'opentelemetry.instrumentation.openai_v2' }, spans }] }],
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [{ scope: { name: 'opentelemetry.instrumentation.openai_v2' }, spans }],
+      },
+    ],
   });
   return Buffer.from(ExportTraceServiceRequest.encode(message).finish());
 }
@@ -115,7 +122,9 @@ describe('runs that stay few: independent calls without conversation ids through
       expect(sent.delivered).to.equal(CALLS / BATCH);
       expect(receiver.stats.written).to.equal(CALLS);
       expect(receiver.stats.openRuns, 'runs the bridge opened').to.equal(expected.size);
-      console.log(`      ingest: ${String(CALLS)} calls in ${seconds(sent.elapsedMs)} (${(CALLS / (sent.elapsedMs / 1_000)).toFixed(0)} calls/s), answers ${JSON.stringify(sent.answers)}`);
+      console.log(
+        `      ingest: ${String(CALLS)} calls in ${seconds(sent.elapsedMs)} (${(CALLS / (sent.elapsedMs / 1_000)).toFixed(0)} calls/s), answers ${JSON.stringify(sent.answers)}`,
+      );
       await receiver.close();
 
       // aim up on the repository: it indexes the new runs itself, as for a user.
@@ -145,17 +154,26 @@ describe('runs that stay few: independent calls without conversation ids through
       const metrics = await searchMetrics(uiUrl, 'metric.name == "gen_ai.usage.input_tokens"');
       expect([...metrics.value.keys()].sort()).to.deep.equal([...expected.keys()].sort());
       for (const [hash, traces] of metrics.value) {
-        expect(traces.map((t) => [t.name, t.context]), hash).to.deep.equal([['gen_ai.usage.input_tokens', { operation: 'chat', model: expected.get(hash)?.model ?? '', provider: 'openai' }]]);
+        expect(
+          traces.map((t) => [t.name, t.context]),
+          hash,
+        ).to.deep.equal([['gen_ai.usage.input_tokens', { operation: 'chat', model: expected.get(hash)?.model ?? '', provider: 'openai' }]]);
         expect(traces[0]?.values.length).to.be.within(1, 500);
         expect(traces[0]?.iters.length).to.equal(traces[0]?.values.length);
       }
       const metricsAgain = await searchMetrics(uiUrl, 'metric.name == "gen_ai.usage.input_tokens"');
       const runListAgain = await searchRuns(uiUrl, '');
       const cpuAfter = treeCpuSeconds(ui.process.pid ?? 0);
-      console.log(`      aim up: ready in ${seconds(upReady)}, the ${String(expected.size)} runs listed ${seconds(indexed)} after its start (CPU of aim up from ready to the end of the queries: ${(cpuAfter - cpuAtReady).toFixed(1)} s)`);
+      console.log(
+        `      aim up: ready in ${seconds(upReady)}, the ${String(expected.size)} runs listed ${seconds(indexed)} after its start (CPU of aim up from ready to the end of the queries: ${(cpuAfter - cpuAtReady).toFixed(1)} s)`,
+      );
       console.log(`      GET /api/projects/params/?sequence=metric: ${seconds(params.ms)} (${String(params.bytes)} bytes)`);
-      console.log(`      GET /api/runs/search/run/?q=&limit=45: ${seconds(runList.ms)}, again ${seconds(runListAgain.ms)} (${String(runList.bytes)} bytes); q=run.experiment=="${SERVICE}": ${seconds(runListByExperiment.ms)}`);
-      console.log(`      GET /api/runs/search/metric/?q=metric.name=="gen_ai.usage.input_tokens"&p=500: ${seconds(metrics.ms)}, again ${seconds(metricsAgain.ms)} (${String(metrics.bytes)} bytes)`);
+      console.log(
+        `      GET /api/runs/search/run/?q=&limit=45: ${seconds(runList.ms)}, again ${seconds(runListAgain.ms)} (${String(runList.bytes)} bytes); q=run.experiment=="${SERVICE}": ${seconds(runListByExperiment.ms)}`,
+      );
+      console.log(
+        `      GET /api/runs/search/metric/?q=metric.name=="gen_ai.usage.input_tokens"&p=500: ${seconds(metrics.ms)}, again ${seconds(metricsAgain.ms)} (${String(metrics.bytes)} bytes)`,
+      );
       await ui.process.stop();
       ui = undefined;
 
@@ -167,8 +185,14 @@ describe('runs that stay few: independent calls without conversation ids through
         const values = (name: string): number[] => run.sequences.filter((s) => s.name === name).flatMap((s) => s.values as number[]);
         expect(run.experiment).to.equal(SERVICE);
         expect(values('gen_ai.usage.input_tokens').length, want?.key).to.equal(want?.calls);
-        expect(values('gen_ai.usage.input_tokens').reduce((a, b) => a + b, 0), want?.key).to.equal(want?.input);
-        expect(values('gen_ai.usage.output_tokens').reduce((a, b) => a + b, 0), want?.key).to.equal(want?.output);
+        expect(
+          values('gen_ai.usage.input_tokens').reduce((a, b) => a + b, 0),
+          want?.key,
+        ).to.equal(want?.input);
+        expect(
+          values('gen_ai.usage.output_tokens').reduce((a, b) => a + b, 0),
+          want?.key,
+        ).to.equal(want?.output);
         expect(values('gen_ai.client.operation.duration').length).to.equal(want?.calls);
       }
     } finally {
@@ -185,13 +209,27 @@ describe('runs that stay few: independent calls without conversation ids through
     try {
       // Four calls over two quarter hours of one hour: two runs of 15 minutes.
       const calls = [0, 14, 15, 29].map((minute, i) => ({ ...call(0), startMs: FIRST_HOUR + minute * 60_000, i }));
-      const post = async (url: string, body: Buffer): Promise<number> => (await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })).status;
+      const post = async (url: string, body: Buffer): Promise<number> =>
+        (await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })).status;
       expect(await post(quarters.url, chatRequest('quarters', calls))).to.equal(200);
       expect(await post(perTrace.url, chatRequest('per-trace', calls))).to.equal(200);
-      const quarter = (minute: number): string => runHash(`unkeyed:service=quarters;provider=openai;model=gpt-4o-mini;window=${new Date(FIRST_HOUR + minute * 60_000).toISOString()}/PT15M`);
-      const traceRuns = calls.map((c) => runHash(createHash('sha256').update(`per-trace/${String(c.i)}`).digest().subarray(0, 16).toString('hex')));
+      const quarter = (minute: number): string =>
+        runHash(`unkeyed:service=quarters;provider=openai;model=gpt-4o-mini;window=${new Date(FIRST_HOUR + minute * 60_000).toISOString()}/PT15M`);
+      const traceRuns = calls.map((c) =>
+        runHash(
+          createHash('sha256')
+            .update(`per-trace/${String(c.i)}`)
+            .digest()
+            .subarray(0, 16)
+            .toString('hex'),
+        ),
+      );
       const report = await readAimRepo(aim.repoDir);
-      const runsOf = (experiment: string): string[] => report.runs.filter((run) => run.experiment === experiment).map((run) => run.hash).sort();
+      const runsOf = (experiment: string): string[] =>
+        report.runs
+          .filter((run) => run.experiment === experiment)
+          .map((run) => run.hash)
+          .sort();
       expect(runsOf('quarters')).to.deep.equal([quarter(0), quarter(15)].sort());
       expect(runsOf('per-trace')).to.deep.equal([...traceRuns].sort());
     } finally {

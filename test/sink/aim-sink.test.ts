@@ -39,7 +39,15 @@ function chatSpan(attributes: Attributes = CHAT): SpanRecord {
 
 /** A plan for run `hash` with one metric point (writePlans bypasses the mapping). */
 function planFor(hash: string): RunWritePlan {
-  return { key: hash, hash, tags: [], params: [], metrics: [{ name: 'loss', context: {}, step: 0n, time: 1, spanId: '01', value: 1 }], texts: [], spanCount: 0 };
+  return {
+    key: hash,
+    hash,
+    tags: [],
+    params: [],
+    metrics: [{ name: 'loss', context: {}, step: 0n, time: 1, spanId: '01', value: 1 }],
+    texts: [],
+    spanCount: 0,
+  };
 }
 
 const FAST: NonNullable<AimSinkSeams['retry']> = { initialDelayMs: 1, maxDelayMs: 4 };
@@ -189,7 +197,7 @@ describe('AimSink against a fake Aim', () => {
     expect(clock.now() - 1_764_000_000_000).to.be.within(55_000, 66_000);
   });
 
-  it('writes sent after their batch\'s deadline (it waited that long in the queue) get the flush grace: acknowledged, they count as written, not unavailable', async () => {
+  it("writes sent after their batch's deadline (it waited that long in the queue) get the flush grace: acknowledged, they count as written, not unavailable", async () => {
     const writer = new FakeAimWriter();
     writer.latencyMs = 40; // opening the run and the flush each take 40 ms: past the 5 ms deadline
     const sink = track(sinkWith(writer, {}, { flushGraceMs: 2_000 }));

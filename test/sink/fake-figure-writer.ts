@@ -25,7 +25,14 @@ export class FakeFigureWriter extends FakeAimWriter {
     const hash = settings.hash ?? 'random';
     const trackFigure = async (figure: unknown, options: FigureTrackOptions): Promise<void> => {
       this.record('track', `trackFigure ${hash} ${options.name}`, hash);
-      this.figures.push({ hash, name: options.name, step: options.step, time: options.time, context: options.context, json: typeof figure === 'string' ? figure : JSON.stringify(figure) });
+      this.figures.push({
+        hash,
+        name: options.name,
+        step: options.step,
+        time: options.time,
+        context: options.context,
+        json: typeof figure === 'string' ? figure : JSON.stringify(figure),
+      });
       await Promise.resolve();
     };
     return Object.assign(run, { trackFigure });

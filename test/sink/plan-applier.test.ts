@@ -56,7 +56,13 @@ describe('applyPlan: one write plan onto its run', () => {
       { path: ['langchain', 'metadata', 'c'], value: true },
     ];
     await applyPlan(plan({ params, metrics: [], texts: [] }), writer, new OpenRunCache());
-    expect(writer.calls).to.deep.equal(['createRun h1', 'set h1 otel.resource', 'setEntries h1 langchain.metadata a,b', 'set h1 gen_ai.request', 'set h1 langchain.metadata.c']);
+    expect(writer.calls).to.deep.equal([
+      'createRun h1',
+      'set h1 otel.resource',
+      'setEntries h1 langchain.metadata a,b',
+      'set h1 gen_ai.request',
+      'set h1 langchain.metadata.c',
+    ]);
   });
 
   it("a span's metric points share one point key, hashed from the span id (or the point's own key)", async () => {
@@ -102,7 +108,6 @@ describe('applyPlans: the plans of one batch', () => {
     expect(writer.created).to.have.length(3);
   });
 });
-
 
 /** A fake Aim that also keeps param values, and whose runs can be resumed ones holding stored params (as `AimRun.resumed` / `AimRun.get`). */
 class StoringAimWriter extends FakeAimWriter {
@@ -198,7 +203,7 @@ describe('applyPlan: the bounded trace summary (otel.traces)', () => {
     expect(ids(got.last)).to.deep.equal([4, 5, 6]);
   });
 
-  it('writes the summary before the plan\'s params; a plan without traces leaves otel.traces alone', async () => {
+  it("writes the summary before the plan's params; a plan without traces leaves otel.traces alone", async () => {
     const writer = new StoringAimWriter();
     const runs = new OpenRunCache();
     const params: ParamWrite[] = [
@@ -207,7 +212,14 @@ describe('applyPlan: the bounded trace summary (otel.traces)', () => {
     ];
     await applyPlan(bare(traces(marks(1)), { params }), writer, runs);
     await applyPlan(plan({ params, metrics: [], texts: [] }), writer, runs);
-    expect(writer.calls).to.deep.equal(['createRun h1', 'set h1 otel.traces', 'set h1 otel.resource', 'set h1 gen_ai.conversation.id', 'set h1 otel.resource', 'set h1 gen_ai.conversation.id']);
+    expect(writer.calls).to.deep.equal([
+      'createRun h1',
+      'set h1 otel.traces',
+      'set h1 otel.resource',
+      'set h1 gen_ai.conversation.id',
+      'set h1 otel.resource',
+      'set h1 gen_ai.conversation.id',
+    ]);
   });
 
   it('a new run reads nothing back (no round trip for the runs most plans open)', async () => {
@@ -222,12 +234,18 @@ describe('applyPlan: the bounded trace summary (otel.traces)', () => {
 
 describe('applyPlan: default names', () => {
   const bare = (defaultName: string | undefined, more: Partial<RunWritePlan> = {}): RunWritePlan => {
-    const unnamed: { -readonly [K in keyof RunWritePlan]?: RunWritePlan[K] } = plan({ tags: [], params: [], ...(defaultName !== undefined ? { defaultName } : {}), metrics: [], texts: [] });
+    const unnamed: { -readonly [K in keyof RunWritePlan]?: RunWritePlan[K] } = plan({
+      tags: [],
+      params: [],
+      ...(defaultName !== undefined ? { defaultName } : {}),
+      metrics: [],
+      texts: [],
+    });
     delete unnamed.name;
     return { ...(unnamed as RunWritePlan), ...more };
   };
 
-  it('a new run the plan names not otherwise gets the default name; a later default does not rename it; a plan\'s name does', async () => {
+  it("a new run the plan names not otherwise gets the default name; a later default does not rename it; a plan's name does", async () => {
     const writer = new StoringAimWriter();
     const runs = new OpenRunCache();
     await applyPlan(bare('chat · conversation c'), writer, runs);
@@ -254,7 +272,7 @@ describe('applyPlan: default names', () => {
   });
 });
 
-describe('TraceSummaries: bounded memory of the runs\' trace summaries', () => {
+describe("TraceSummaries: bounded memory of the runs' trace summaries", () => {
   it('forgets the least recently used runs beyond maxRuns, and beyond the trace ids of all runs', () => {
     const memory = new TraceSummaries({ maxRuns: 3, maxTraceIds: 10 });
     const summary = (n: number): TraceSummary => {

@@ -203,7 +203,12 @@ describe('RunTotals: a run’s usage totals recomputed from what Aim stores', ()
       'closeRun h1',
     ]);
     await runs.closeAll();
-    expect(writer.calls.slice(-4)).to.deep.equal(['readMetrics h2', 'setEntries h2 cost total_usd,priced_calls', 'setEntries h2 usage input_tokens,output_tokens,total_tokens,calls', 'closeRun h2']);
+    expect(writer.calls.slice(-4)).to.deep.equal([
+      'readMetrics h2',
+      'setEntries h2 cost total_usd,priced_calls',
+      'setEntries h2 usage input_tokens,output_tokens,total_tokens,calls',
+      'closeRun h2',
+    ]);
     expect(totals(store, 'h1')).to.deep.equal(expected(range(0, 3)));
     expect(totals(store, 'h2')).to.deep.equal(expected(range(0, 2)));
     expect(runs.totals.size).to.equal(0);
@@ -255,7 +260,13 @@ describe('RunTotals: a run’s usage totals recomputed from what Aim stores', ()
     const store = new FakeAimStore();
     const clock = new FakeClock();
     const warnings: string[] = [];
-    const logger = { warn: (line: string) => warnings.push(line), error: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined };
+    const logger = {
+      warn: (line: string) => warnings.push(line),
+      error: () => undefined,
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    };
     const { writer, runs } = bridge(store, clock, { log: new RateLimitedLog(logger, { intervalMs: 0, now: () => clock.now() }) });
     await applyPlan(plan(range(0, 3)), writer, runs);
     writer.fail('read', new Error('aim server hiccup'));
@@ -275,7 +286,9 @@ describe('RunTotals: a run’s usage totals recomputed from what Aim stores', ()
     writer.fail('read', new Error('down again'));
     await runs.closeAll(); // one more try at the close: logged, and the run closes all the same
     expect(writer.count('closeRun')).to.equal(1);
-    expect(warnings.at(-1)).to.equal(`recomputing run totals failed: run ${HASH}: Error: down again (the run closes with the totals it had: the next writer of the run recomputes them)`);
+    expect(warnings.at(-1)).to.equal(
+      `recomputing run totals failed: run ${HASH}: Error: down again (the run closes with the totals it had: the next writer of the run recomputes them)`,
+    );
   });
 
   it('no totals for plans without usage points, for a writer that cannot read runs back, or after a detach', async () => {

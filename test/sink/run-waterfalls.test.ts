@@ -19,7 +19,16 @@ function ws(spanId: string, start: number, end: number, more: Partial<WaterfallS
 }
 
 function plan(hash: string, waterfall: readonly WaterfallSpan[]): RunWritePlan {
-  return { key: hash, hash, tags: [], params: [], metrics: [{ name: 'tokens', context: {}, step: 1n, time: 1, spanId: '01', value: 1n }], texts: [], spanCount: waterfall.length, waterfall };
+  return {
+    key: hash,
+    hash,
+    tags: [],
+    params: [],
+    metrics: [{ name: 'tokens', context: {}, step: 1n, time: 1, spanId: '01', value: 1n }],
+    texts: [],
+    spanCount: waterfall.length,
+    waterfall,
+  };
 }
 
 const A1 = ws('0000000000000001', 0, 100, { operation: 'invoke_agent' });
@@ -35,7 +44,9 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
     await applyPlan(plan('h1', [A1, A2]), writer, runs, waterfalls);
     expect(writer.calls).to.deep.equal(['createRun h1', 'track h1 tokens', `trackFigure h1 ${TRACE_WATERFALL_SEQUENCE}`]);
     const expected = buildTraceWaterfall([A1, A2]);
-    expect(writer.figures).to.deep.equal([{ hash: 'h1', name: TRACE_WATERFALL_SEQUENCE, step: expected?.step, time: expected?.time, context: {}, json: JSON.stringify(expected?.figure) }]);
+    expect(writer.figures).to.deep.equal([
+      { hash: 'h1', name: TRACE_WATERFALL_SEQUENCE, step: expected?.step, time: expected?.time, context: {}, json: JSON.stringify(expected?.figure) },
+    ]);
     clock.advance(60_000);
     await applyPlan(plan('h1', [A2, A1]), writer, runs, waterfalls);
     expect(writer.figures).to.have.length(1);
@@ -84,7 +95,10 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
     writer.calls.length = 0;
     await runs.closeAll();
     expect(writer.calls).to.deep.equal([`trackFigure h1 ${TRACE_WATERFALL_SEQUENCE}`, 'closeRun h1']);
-    expect(writer.figures.map((figure) => figure.json)).to.deep.equal([JSON.stringify(buildTraceWaterfall([A1])?.figure), JSON.stringify(buildTraceWaterfall([A1, A2])?.figure)]);
+    expect(writer.figures.map((figure) => figure.json)).to.deep.equal([
+      JSON.stringify(buildTraceWaterfall([A1])?.figure),
+      JSON.stringify(buildTraceWaterfall([A1, A2])?.figure),
+    ]);
     writer.calls.length = 0;
     await applyPlan(stale[0] as RunWritePlan, writer, runs, waterfalls);
     expect(writer.calls).to.deep.equal([]);
@@ -129,7 +143,15 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
     const runs = new OpenRunCache({ clock });
     const traces = ['1', '2', '3'].map((t) => t.repeat(32)) as [string, string, string];
     // Three traces of one span: the oldest is forgotten at once, the figure says spans were left out.
-    await applyPlan(plan('h1', traces.map((traceId, i) => ws(`000000000000000${String(i)}`, i * 100, i * 100 + 50, { traceId }))), writer, runs, waterfalls);
+    await applyPlan(
+      plan(
+        'h1',
+        traces.map((traceId, i) => ws(`000000000000000${String(i)}`, i * 100, i * 100 + 50, { traceId })),
+      ),
+      writer,
+      runs,
+      waterfalls,
+    );
     expect([waterfalls.size, waterfalls.spans]).to.deep.equal([1, 2]);
     const first = JSON.parse(writer.figures[0]?.json ?? '{}') as { layout: { title: { text: string } } };
     expect(first.layout.title.text).to.equal('Trace waterfall: 2 traces, 2 spans (older traces and spans left out: the last 2 traces, 3 spans at most)');
@@ -172,8 +194,16 @@ function span(spanId: string, attributes: Attributes, more: Partial<SpanRecord> 
 }
 
 const AGENT = span('0000000000000001', { 'gen_ai.operation.name': 'invoke_agent' }, { name: 'invoke_agent calc' });
-const CHAT = span('0000000000000002', { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' }, { name: 'chat m', parentSpanId: '0000000000000001', startTimeUnixNano: T0 + 10n * MS, endTimeUnixNano: T0 + 40n * MS });
-const TOOL = span('0000000000000003', { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' }, { name: 'execute_tool add', parentSpanId: '0000000000000001', startTimeUnixNano: T0 + 50n * MS, endTimeUnixNano: T0 + 90n * MS });
+const CHAT = span(
+  '0000000000000002',
+  { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm' },
+  { name: 'chat m', parentSpanId: '0000000000000001', startTimeUnixNano: T0 + 10n * MS, endTimeUnixNano: T0 + 40n * MS },
+);
+const TOOL = span(
+  '0000000000000003',
+  { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'add' },
+  { name: 'execute_tool add', parentSpanId: '0000000000000001', startTimeUnixNano: T0 + 50n * MS, endTimeUnixNano: T0 + 90n * MS },
+);
 
 describe('AimSink: trace waterfalls of the runs it writes', () => {
   const sinks: AimSink[] = [];
@@ -223,7 +253,11 @@ describe('AimSink: trace waterfalls of the runs it writes', () => {
     expect(writer.figures).to.have.length(3);
     expect(writer.figures[2]?.json).to.contain('0000000000000003');
     // Held back at shutdown: written before the run closes.
-    const late = span('0000000000000004', { 'gen_ai.operation.name': 'chat' }, { parentSpanId: '0000000000000001', startTimeUnixNano: T0 + 95n * MS, endTimeUnixNano: T0 + 99n * MS });
+    const late = span(
+      '0000000000000004',
+      { 'gen_ai.operation.name': 'chat' },
+      { parentSpanId: '0000000000000001', startTimeUnixNano: T0 + 95n * MS, endTimeUnixNano: T0 + 99n * MS },
+    );
     await sink.write([late], 1_000);
     expect(writer.figures).to.have.length(3);
     await sink.shutdown();

@@ -23,7 +23,7 @@ describe('SpanPlacements: the memory of where spans went', () => {
     expect(memory.modelCallUnder(TRACE, 's2')).to.equal(undefined);
   });
 
-  it('a call that took its outer span\'s place holds no step of its own', () => {
+  it("a call that took its outer span's place holds no step of its own", () => {
     const memory = new SpanPlacements();
     memory.record([placed('outer', 10n, { modelCall: true }), placed('inner', 10n, { parentSpanId: 'outer', modelCall: true, callKey: 'outer' })]);
     expect(memory.stepHolder('h1', 10n)).to.equal('outer');

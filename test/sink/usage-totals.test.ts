@@ -145,7 +145,22 @@ describe('sumUsage / usageTotalsParams: a run’s totals from its stored usage s
   });
 
   it('token counts stored as floats: whole ones still sum to an int, others to the exact float sum', () => {
-    expect(sumUsage([series('gen_ai.usage.input_tokens', 1n, [[1n, 3], [2n, 4n]])]).usage?.inputTokens).to.equal(7n);
-    expect(sumUsage([series('gen_ai.usage.input_tokens', 1n, [[1n, 0.1], [2n, 0.2], [3n, 1n]])]).usage?.inputTokens).to.equal(1.3);
+    expect(
+      sumUsage([
+        series('gen_ai.usage.input_tokens', 1n, [
+          [1n, 3],
+          [2n, 4n],
+        ]),
+      ]).usage?.inputTokens,
+    ).to.equal(7n);
+    expect(
+      sumUsage([
+        series('gen_ai.usage.input_tokens', 1n, [
+          [1n, 0.1],
+          [2n, 0.2],
+          [3n, 1n],
+        ]),
+      ]).usage?.inputTokens,
+    ).to.equal(1.3);
   });
 });

@@ -176,9 +176,7 @@ export class RecordStreamParser {
    */
   end(): void {
     if (this.pendingLength > 0) {
-      throw new AimCodecError(
-        `truncated record stream: it ended ${String(this.pendingLength)} bytes into a record at offset ${String(this.offset)}`,
-      );
+      throw new AimCodecError(`truncated record stream: it ended ${String(this.pendingLength)} bytes into a record at offset ${String(this.offset)}`);
     }
   }
 
@@ -297,7 +295,7 @@ export function packArrayOfPacked(items: readonly Uint8Array[], counts: readonly
   let pos = RECORD_OVERHEAD + 1;
   items.forEach((item, index) => {
     const source = Buffer.from(item.buffer, item.byteOffset, item.byteLength);
-    for (let at = 0; at < source.length; ) {
+    for (let at = 0; at < source.length;) {
       const keyLength = source.readUInt32LE(at);
       const keyStart = at + 4;
       const valueLength = source.readUInt32LE(keyStart + keyLength + 1);
@@ -341,7 +339,7 @@ export function packArrayOfItems(items: readonly Uint8Array[]): Buffer {
     const end = pos + item.length;
     if (index > 0) {
       // Each record: u32 key length, key (FE, i64 BE index, FE, ...), blob byte, u32 value length, value.
-      for (let at = pos; at < end; ) {
+      for (let at = pos; at < end;) {
         const keyLength = view.getUint32(at, true);
         view.setUint32(at + 9, index, false);
         at += RECORD_OVERHEAD + keyLength + view.getUint32(at + 5 + keyLength, true);

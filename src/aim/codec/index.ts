@@ -16,18 +16,17 @@ export {
   recordSize,
 } from './framing.js';
 export { PATH_SENTINEL, decodePath, encodePath, keyProblem } from './path.js';
+export { ARRAY_MARKER, type AimMarker, type AimScalar, AimTag, OBJECT_MARKER, customMarker, decodeValue, encodeValue, isI64, isMarker } from './value.js';
 export {
-  ARRAY_MARKER,
-  type AimMarker,
-  type AimScalar,
-  AimTag,
-  OBJECT_MARKER,
-  customMarker,
-  decodeValue,
-  encodeValue,
-  isI64,
-  isMarker,
-} from './value.js';
-export { DEFAULT_MAX_LIST_PADDING, type DecodeTreeOptions, MAX_TREE_DEPTH, type PackedArrayItem, decodeTree, encodeTree, packArrayItem, packTree, unpackTree } from './tree.js';
+  DEFAULT_MAX_LIST_PADDING,
+  type DecodeTreeOptions,
+  MAX_TREE_DEPTH,
+  type PackedArrayItem,
+  decodeTree,
+  encodeTree,
+  packArrayItem,
+  packTree,
+  unpackTree,
+} from './tree.js';
 export { AimBlob, type AimKey, AimObject, type AimPath, type AimValue, aimResource, aimText } from './values.js';
 export { AimCodecError, AimEncodeError } from '../errors.js';

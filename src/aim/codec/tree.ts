@@ -562,7 +562,9 @@ export function decodeTree(records: readonly AimRecord[], options: DecodeTreeOpt
       }
       const gap = key - length;
       if (gap > paddingBudget) {
-        throw new AimCodecError(`list index ${key.toString()} at ${formatKeys(keys.slice(0, depth))} needs more than the allowed list padding (a hash-keyed array?)`);
+        throw new AimCodecError(
+          `list index ${key.toString()} at ${formatKeys(keys.slice(0, depth))} needs more than the allowed list padding (a hash-keyed array?)`,
+        );
       }
       paddingBudget -= gap;
       for (let i = 0n; i < gap; i++) list.push(null);

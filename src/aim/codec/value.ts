@@ -26,10 +26,7 @@ export type AimScalar = null | boolean | bigint | number | string | Uint8Array;
  * custom object with this alias starts here" (CUSTOM_OBJECT). Their elements or fields follow as
  * child records.
  */
-export type AimMarker =
-  | { readonly kind: 'array' }
-  | { readonly kind: 'object' }
-  | { readonly kind: 'custom'; readonly alias: string };
+export type AimMarker = { readonly kind: 'array' } | { readonly kind: 'object' } | { readonly kind: 'custom'; readonly alias: string };
 
 /** The ARRAY marker (tag 0x06). */
 export const ARRAY_MARKER: AimMarker = Object.freeze({ kind: 'array' });

@@ -214,18 +214,43 @@ export class AimCallbackHandler extends GenAICallbackHandler {
 
   // ---- callbacks: the GenAI span first (super), then Python's counters and text ------------------
 
-  override handleLLMStart(llm: Serialized, prompts: string[], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, tags?: string[], metadata?: Record<string, unknown>, runName?: string): void {
+  override handleLLMStart(
+    llm: Serialized,
+    prompts: string[],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
     super.handleLLMStart(llm, prompts, runId, parentRunId, extraParams, tags, metadata, runName);
     this._count(runId, 'on_llm_start', () => [...prompts]);
   }
 
-  override handleChatModelStart(llm: Serialized, messages: BaseMessage[][], runId: string, parentRunId?: string, extraParams?: Record<string, unknown>, tags?: string[], metadata?: Record<string, unknown>, runName?: string): void {
+  override handleChatModelStart(
+    llm: Serialized,
+    messages: BaseMessage[][],
+    runId: string,
+    parentRunId?: string,
+    extraParams?: Record<string, unknown>,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+  ): void {
     super.handleChatModelStart(llm, messages, runId, parentRunId, extraParams, tags, metadata, runName);
     // Python's handler has no chat-model callback: LangChain calls on_llm_start with buffer strings.
     this._count(runId, 'on_llm_start', () => chatPrompts(messages));
   }
 
-  override handleLLMNewToken(token: string, idx: unknown, runId: string, parentRunId?: string, tags?: string[], fields?: HandleLLMNewTokenCallbackFields): void {
+  override handleLLMNewToken(
+    token: string,
+    idx: unknown,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    fields?: HandleLLMNewTokenCallbackFields,
+  ): void {
     this._count(runId, 'on_llm_new_token');
     super.handleLLMNewToken(token, idx, runId, parentRunId, tags, fields);
   }
@@ -240,7 +265,17 @@ export class AimCallbackHandler extends GenAICallbackHandler {
     super.handleLLMError(error, runId);
   }
 
-  override handleChainStart(chain: Serialized, inputs: ChainValues, runId: string, parentRunId?: string, tags?: string[], metadata?: Record<string, unknown>, runType?: string, runName?: string, extra?: Record<string, unknown>): void {
+  override handleChainStart(
+    chain: Serialized,
+    inputs: ChainValues,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runType?: string,
+    runName?: string,
+    extra?: Record<string, unknown>,
+  ): void {
     super.handleChainStart(chain, inputs, runId, parentRunId, tags, metadata, runType, runName, extra);
     // Python tracks inputs["input"]; chains without one get no text (Python's KeyError).
     this._count(runId, 'on_chain_start', fieldText(inputs, 'input'));
@@ -256,7 +291,16 @@ export class AimCallbackHandler extends GenAICallbackHandler {
     super.handleChainError(error, runId, parentRunId, tags, kwargs);
   }
 
-  override handleToolStart(tool: Serialized, input: string, runId: string, parentRunId?: string, tags?: string[], metadata?: Record<string, unknown>, runName?: string, toolCallId?: string): void {
+  override handleToolStart(
+    tool: Serialized,
+    input: string,
+    runId: string,
+    parentRunId?: string,
+    tags?: string[],
+    metadata?: Record<string, unknown>,
+    runName?: string,
+    toolCallId?: string,
+  ): void {
     super.handleToolStart(tool, input, runId, parentRunId, tags, metadata, runName, toolCallId);
     this._count(runId, 'on_tool_start', () => toolInputText(input));
   }
@@ -379,7 +423,8 @@ function resolveSettings(options: AimCallbackHandlerOptions): Settings {
     throw new AimUsageError(`systemTrackingInterval must be a number of seconds > 0, or null to turn system metrics off (got ${String(interval)})`);
   }
   const retryDeadlineMs = options.retryDeadlineMs ?? DEFAULT_FACADE_RETRY_DEADLINE_MS;
-  if (!(Number.isFinite(retryDeadlineMs) && retryDeadlineMs >= 0)) throw new AimUsageError(`retryDeadlineMs must be a number of ms ≥ 0 (got ${String(retryDeadlineMs)})`);
+  if (!(Number.isFinite(retryDeadlineMs) && retryDeadlineMs >= 0))
+    throw new AimUsageError(`retryDeadlineMs must be a number of ms ≥ 0 (got ${String(retryDeadlineMs)})`);
   return { repo, retryDeadlineMs, experimentName: options.experimentName, systemTrackingInterval: interval, logSystemParams: options.logSystemParams ?? true };
 }
 
@@ -388,7 +433,7 @@ function newSession(experiment: string | undefined): Session {
 }
 
 /** `value[field]` as text, or undefined when there is no such field. */
-function fieldText(values: unknown, field: string): (() => string | undefined) {
+function fieldText(values: unknown, field: string): () => string | undefined {
   return () => (typeof values === 'object' && values !== null && field in values ? asText((values as Record<string, unknown>)[field]) : undefined);
 }
 

@@ -5,13 +5,7 @@
  * change while the provider stays, so the handler's tracer never goes stale.
  */
 import type { Context } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type Span,
-  type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AimSpanExporter } from '../../exporter/index.js';
 
 /** The Aim run spans go to now. */

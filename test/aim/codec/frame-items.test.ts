@@ -42,20 +42,113 @@ const trace = ['meta', 'chunks', H, 'traces', CTX, 'gen_ai.usage.input_tokens'];
 /** The instruction shapes the bridge sends (coalesced columns, metadata, params, props), and odd ones. */
 const INSTRUCTIONS: Instruction[] = [
   { handler: 'S', method: 'make_array', args: [[...series, 'val']] },
-  { handler: 'S', method: 'update', args: [[...series, 'val'], [[HASH0, 120n], [-1n, 2n ** 63n - 1n], [-(2n ** 63n), -7n]]] },
-  { handler: 'S', method: 'update', args: [[...series, 'time'], [[HASH0, 1_700_000_000.25], [5n, Number.NaN], [6n, -Infinity], [7n, -0], [8n, 5e-324]]] },
-  { handler: 'S', method: 'update', args: [[...series, 'epoch'], [[HASH0, null], [1n, null]]] },
-  { handler: 'S', method: 'update', args: [[...texts, 'val'], [[0n, aimText('user: what is 2+2?\nassistant: 4')], [1n, aimText('ünïcödé ✓ 日本語 😀')], [2n, aimText('')]]] },
-  { handler: 'S', method: 'update', args: [[...texts, 'val'], [[3n, [aimText('a'), aimText('b')]], [4n, []]]] },
-  { handler: 'M', method: 'update', args: [trace, [['last', 120n], ['last_step', 7_000_000_000_000n], ['max', 0.5], ['dtype', 'int'], ['version', 2n], ['first', true]]] },
-  { handler: 'M', method: '__setitem__', args: [['meta', 'contexts', CTX], new Map<AimKey, AimValue>([['operation', 'chat'], ['model', 'gpt-bench'], ['n', 3n]])] },
-  { handler: 'M', method: '__setitem__', args: [['meta', 'chunks', H, 'contexts', CTX], {}] },
-  { handler: 'M', method: '__setitem__', args: [['meta', 'chunks', H, 'end_time'], null] },
-  { handler: 'M', method: 'update', args: [['meta', 'attrs', 'otel', 'trace_ids'], [['0af7651916cd43dd8448eb211c80319c', true], ['ü-trace', false]]] },
+  {
+    handler: 'S',
+    method: 'update',
+    args: [
+      [...series, 'val'],
+      [
+        [HASH0, 120n],
+        [-1n, 2n ** 63n - 1n],
+        [-(2n ** 63n), -7n],
+      ],
+    ],
+  },
+  {
+    handler: 'S',
+    method: 'update',
+    args: [
+      [...series, 'time'],
+      [
+        [HASH0, 1_700_000_000.25],
+        [5n, Number.NaN],
+        [6n, -Infinity],
+        [7n, -0],
+        [8n, 5e-324],
+      ],
+    ],
+  },
+  {
+    handler: 'S',
+    method: 'update',
+    args: [
+      [...series, 'epoch'],
+      [
+        [HASH0, null],
+        [1n, null],
+      ],
+    ],
+  },
+  {
+    handler: 'S',
+    method: 'update',
+    args: [
+      [...texts, 'val'],
+      [
+        [0n, aimText('user: what is 2+2?\nassistant: 4')],
+        [1n, aimText('ünïcödé ✓ 日本語 😀')],
+        [2n, aimText('')],
+      ],
+    ],
+  },
+  {
+    handler: 'S',
+    method: 'update',
+    args: [
+      [...texts, 'val'],
+      [
+        [3n, [aimText('a'), aimText('b')]],
+        [4n, []],
+      ],
+    ],
+  },
+  {
+    handler: 'M',
+    method: 'update',
+    args: [
+      trace,
+      [
+        ['last', 120n],
+        ['last_step', 7_000_000_000_000n],
+        ['max', 0.5],
+        ['dtype', 'int'],
+        ['version', 2n],
+        ['first', true],
+      ],
+    ],
+  },
   {
     handler: 'M',
     method: '__setitem__',
-    args: [['meta', 'attrs', 'otel', 'resource'], { 'service.name': 'bench', nested: { deep: [1n, 2.5, 'x', null, {}, []] }, bytes: Uint8Array.of(0, 0xfe, 0xff) }],
+    args: [
+      ['meta', 'contexts', CTX],
+      new Map<AimKey, AimValue>([
+        ['operation', 'chat'],
+        ['model', 'gpt-bench'],
+        ['n', 3n],
+      ]),
+    ],
+  },
+  { handler: 'M', method: '__setitem__', args: [['meta', 'chunks', H, 'contexts', CTX], {}] },
+  { handler: 'M', method: '__setitem__', args: [['meta', 'chunks', H, 'end_time'], null] },
+  {
+    handler: 'M',
+    method: 'update',
+    args: [
+      ['meta', 'attrs', 'otel', 'trace_ids'],
+      [
+        ['0af7651916cd43dd8448eb211c80319c', true],
+        ['ü-trace', false],
+      ],
+    ],
+  },
+  {
+    handler: 'M',
+    method: '__setitem__',
+    args: [
+      ['meta', 'attrs', 'otel', 'resource'],
+      { 'service.name': 'bench', nested: { deep: [1n, 2.5, 'x', null, {}, []] }, bytes: Uint8Array.of(0, 0xfe, 0xff) },
+    ],
   },
   { handler: 'P', method: 'name.setter', args: ['a run — with ünïcödé'] },
   { handler: 'P', method: 'add_tag', args: [aimResource('h1'), new AimBlob(Uint8Array.of(1, 2))] },

@@ -137,9 +137,12 @@ describe('codec framing (spec §6)', () => {
       for (const cut of [1, 3, 4, 5, 9, 11, 14, 19, PAYLOAD.length - 1]) {
         const parser = new RecordStreamParser();
         parser.push(PAYLOAD.subarray(0, cut));
-        expect(() => {
-          parser.end();
-        }, `cut at ${String(cut)}`).to.throw(AimCodecError, /truncated/);
+        expect(
+          () => {
+            parser.end();
+          },
+          `cut at ${String(cut)}`,
+        ).to.throw(AimCodecError, /truncated/);
       }
     });
 

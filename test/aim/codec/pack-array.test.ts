@@ -16,7 +16,10 @@ describe('packArrayOfPacked (frames from instructions packed one by one)', () =>
     for (const count of [0, 1, items.length]) {
       const chosen = items.slice(0, count);
       const packed = chosen.map((item) => packTree(item));
-      const frame = packArrayOfPacked(packed, packed.map((p) => countRecords(p)));
+      const frame = packArrayOfPacked(
+        packed,
+        packed.map((p) => countRecords(p)),
+      );
       expect(frame.equals(packTree(chosen)), `${String(count)} items`).to.equal(true);
     }
   });
@@ -31,6 +34,11 @@ describe('packArrayOfPacked (frames from instructions packed one by one)', () =>
   it('keeps item indexes above 255 in big-endian key order', () => {
     const many: AimValue[] = Array.from({ length: 300 }, (_, i) => BigInt(i));
     const packed = many.map((item) => packTree(item));
-    expect(packArrayOfPacked(packed, packed.map((p) => countRecords(p))).equals(packTree(many))).to.equal(true);
+    expect(
+      packArrayOfPacked(
+        packed,
+        packed.map((p) => countRecords(p)),
+      ).equals(packTree(many)),
+    ).to.equal(true);
   });
 });

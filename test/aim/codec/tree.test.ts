@@ -27,7 +27,12 @@ const TREEVIEW_META = { name: 'meta', sub: 'abc123', read_only: false, index: fa
 
 /** [label, value, base64, byte length] — every base64 vector of §13 (T1–T16) and §8.2. */
 const VECTORS: [string, AimValue, string, number][] = [
-  ['T1 TreeView meta kwargs', TREEVIEW_META, 'BQAAAG5hbWX+AAUAAAAEbWV0YQQAAABzdWL+AAcAAAAEYWJjMTIzCgAAAHJlYWRfb25sef4AAgAAAAEABgAAAGluZGV4/gACAAAAAQAIAAAAdGltZW91dP4AAQAAAAA=', 95],
+  [
+    'T1 TreeView meta kwargs',
+    TREEVIEW_META,
+    'BQAAAG5hbWX+AAUAAAAEbWV0YQQAAABzdWL+AAcAAAAEYWJjMTIzCgAAAHJlYWRfb25sef4AAgAAAAEABgAAAGluZGV4/gACAAAAAQAIAAAAdGltZW91dP4AAQAAAAA=',
+    95,
+  ],
   [
     'T1b with from_union / no_cache (3.28 order)',
     { name: 'meta', sub: 'abc123', read_only: false, from_union: false, index: false, timeout: null, no_cache: false },
@@ -40,7 +45,12 @@ const VECTORS: [string, AimValue, string, number][] = [
     'AAAAAAABAAAABgoAAAD+AAAAAAAAAAD+AA0AAAAPYWltLnJlc291cmNlEgAAAP4AAAAAAAAAAP5oYW5kbGVy/gAlAAAABDVmMGM0ZDJlLThhNDEtNGYzYi05Yzc3LTFlMmQzYTRiNWM2ZA==',
     106,
   ],
-  ["T2 [aim.resource] (handler 'h1')", [aimResource('h1')], 'AAAAAAABAAAABgoAAAD+AAAAAAAAAAD+AA0AAAAPYWltLnJlc291cmNlEgAAAP4AAAAAAAAAAP5oYW5kbGVy/gADAAAABGgx', 72],
+  [
+    "T2 [aim.resource] (handler 'h1')",
+    [aimResource('h1')],
+    'AAAAAAABAAAABgoAAAD+AAAAAAAAAAD+AA0AAAAPYWltLnJlc291cmNlEgAAAP4AAAAAAAAAAP5oYW5kbGVy/gADAAAABGgx',
+    72,
+  ],
   ['T2 a bare aim.resource root', aimResource('h1'), 'AAAAAAANAAAAD2FpbS5yZXNvdXJjZQgAAABoYW5kbGVy/gADAAAABGgx', 42],
   ['T3 float 0.5', 0.5, 'AAAAAAAJAAAAAwAAAAAAAOA/', 18],
   ['T4 int 42', 42n, 'AAAAAAAJAAAAAioAAAAAAAAA', 18],
@@ -54,7 +64,12 @@ const VECTORS: [string, AimValue, string, number][] = [
   ['T9c {}', {}, 'AAAAAAABAAAABw==', 10],
   ['T9c {} as an empty Map', new Map(), 'AAAAAAABAAAABw==', 10],
   ['T9c []', [], 'AAAAAAABAAAABg==', 10],
-  ["T10 the path ('traces', 123, 'loss') as a value (LE ints)", ['traces', 123n, 'loss'], 'AAAAAAABAAAABgoAAAD+AAAAAAAAAAD+AAcAAAAEdHJhY2VzCgAAAP4AAAAAAAAAAf4ACQAAAAJ7AAAAAAAAAAoAAAD+AAAAAAAAAAL+AAUAAAAEbG9zcw==', 88],
+  [
+    "T10 the path ('traces', 123, 'loss') as a value (LE ints)",
+    ['traces', 123n, 'loss'],
+    'AAAAAAABAAAABgoAAAD+AAAAAAAAAAD+AAcAAAAEdHJhY2VzCgAAAP4AAAAAAAAAAf4ACQAAAAJ7AAAAAAAAAAoAAAD+AAAAAAAAAAL+AAUAAAAEbG9zcw==',
+    88,
+  ],
   ["T11 aim.Text('hi')", aimText('hi'), 'AAAAAAAJAAAAD2FpbS50ZXh0BQAAAGRhdGH+AQMAAAAEaGk=', 35],
   ["T11 [Text('hi')]", [aimText('hi')], 'AAAAAAABAAAABgoAAAD+AAAAAAAAAAD+AAkAAAAPYWltLnRleHQPAAAA/gAAAAAAAAAA/mRhdGH+AQMAAAAEaGk=', 65],
   [
@@ -75,13 +90,18 @@ const VECTORS: [string, AimValue, string, number][] = [
     'DAAAAG1vZHVsZV9uYW1l/gAJAAAABGJ1aWx0aW5zCwAAAGNsYXNzX25hbWX+AAkAAAAES2V5RXJyb3IFAAAAYXJnc/4ACQAAAARbIm5hbWUiXQgAAABtZXNzYWdl/gAHAAAABCduYW1lJw==',
     106,
   ],
-  ['T16 StructuredRun kwargs', { hash_: 'abc123', read_only: false, created_at: null }, 'BgAAAGhhc2hf/gAHAAAABGFiYzEyMwoAAAByZWFkX29ubHn+AAIAAAABAAsAAABjcmVhdGVkX2F0/gABAAAAAA==', 64],
+  [
+    'T16 StructuredRun kwargs',
+    { hash_: 'abc123', read_only: false, created_at: null },
+    'BgAAAGhhc2hf/gAHAAAABGFiYzEyMwoAAAByZWFkX29ubHn+AAIAAAABAAsAAABjcmVhdGVkX2F0/gABAAAAAA==',
+    64,
+  ],
   ['T16 Lock / RunHeartbeat kwargs', { run_hash: 'abc123' }, 'CQAAAHJ1bl9oYXNo/gAHAAAABGFiYzEyMw==', 25],
   ['T16 Repo / FileManager kwargs {}', {}, 'AAAAAAABAAAABw==', 10],
   ['T16 lock(False) args', [false], 'AAAAAAABAAAABgoAAAD+AAAAAAAAAAD+AAIAAAABAA==', 31],
   ['T16 empty args [] (also the §4.2 no-op write message)', [], 'AAAAAAABAAAABg==', 10],
   [
-    "T16 TreeView seqs kwargs",
+    'T16 TreeView seqs kwargs',
     { ...TREEVIEW_META, name: 'seqs' },
     'BQAAAG5hbWX+AAUAAAAEc2VxcwQAAABzdWL+AAcAAAAEYWJjMTIzCgAAAHJlYWRfb25sef4AAgAAAAEABgAAAGluZGV4/gACAAAAAQAIAAAAdGltZW91dP4AAQAAAAA=',
     95,
@@ -137,7 +157,18 @@ describe('codec trees (spec §8.2, §8.3, §13)', () => {
       const packed = packTree([['H', '__setitem__', [['meta', 'chunks', 'abc123', 'end_time'], null]]]);
       expect(packed.length).to.equal(436);
       expect(packed.subarray(0, 54).toString('hex')).to.equal(
-        '00000000' + '00' + '01000000' + '06' + '0a000000' + 'fe0000000000000000fe' + '00' + '01000000' + '06' + '14000000' + 'fe0000000000000000fe' + 'fe0000000000000000fe',
+        '00000000' +
+          '00' +
+          '01000000' +
+          '06' +
+          '0a000000' +
+          'fe0000000000000000fe' +
+          '00' +
+          '01000000' +
+          '06' +
+          '14000000' +
+          'fe0000000000000000fe' +
+          'fe0000000000000000fe',
       );
       expect(packed.subarray(54, 61).toString('hex')).to.equal('00' + '02000000' + '04' + '48');
     });
@@ -150,7 +181,20 @@ describe('codec trees (spec §8.2, §8.3, §13)', () => {
 
     it("T14 a keys_eager answer ['attrs', 5]", () => {
       const body = Buffer.from(
-        '00000000' + '00' + '01000000' + '06' + '0a000000' + 'fe0000000000000000fe' + '00' + '06000000' + '046174747273' + '0a000000' + 'fe0000000000000001fe' + '00' + '09000000' + '020500000000000000',
+        '00000000' +
+          '00' +
+          '01000000' +
+          '06' +
+          '0a000000' +
+          'fe0000000000000000fe' +
+          '00' +
+          '06000000' +
+          '046174747273' +
+          '0a000000' +
+          'fe0000000000000001fe' +
+          '00' +
+          '09000000' +
+          '020500000000000000',
         'hex',
       );
       expect(packTree(['attrs', 5n]).equals(body)).to.equal(true);
@@ -307,7 +351,11 @@ describe('codec trees (spec §8.2, §8.3, §13)', () => {
       ['a repeated root record right after the root is ignored', [rec([], ARRAY_MARKER), rec([], OBJECT_MARKER)], []],
       ['an earlier list slot written later', [rec([], ARRAY_MARKER), rec([3n], 1n), rec([1n, 'x'], 2n)], [null, map(['x', 2n]), null, 1n]],
       ['an int-keyed dict', [rec([5n], 1n), rec(['a'], 2n)], map([5n, 1n], ['a', 2n])],
-      ['a custom object with nested storage', [rec([], customMarker('x.y')), rec(['l'], ARRAY_MARKER), rec(['l', 0n], 1.5)], new AimObject('x.y', map(['l', [1.5]]))],
+      [
+        'a custom object with nested storage',
+        [rec([], customMarker('x.y')), rec(['l'], ARRAY_MARKER), rec(['l', 0n], 1.5)],
+        new AimObject('x.y', map(['l', [1.5]])),
+      ],
       ['an unknown alias gives an AimObject (Aim: KeyError)', [rec([], customMarker('no.such.alias'))], new AimObject('no.such.alias', {})],
       ['a BLOB record gives an AimBlob', [rec(['a'], 's', true)], map(['a', new AimBlob('s')])],
       ['a BLOB of NONE', [rec([], null, true)], new AimBlob(null)],
@@ -406,9 +454,39 @@ describe('codec trees (spec §8.2, §8.3, §13)', () => {
     });
 
     const values: [string, AimValue][] = [
-      ['scalars', [null, true, false, 0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 0, -0, 0.1, Number.NaN, Infinity, -Infinity, 5e-324, '', 'ü😀', new Uint8Array(0), Uint8Array.of(0, 254, 255)]],
+      [
+        'scalars',
+        [
+          null,
+          true,
+          false,
+          0n,
+          -1n,
+          2n ** 63n - 1n,
+          -(2n ** 63n),
+          0,
+          -0,
+          0.1,
+          Number.NaN,
+          Infinity,
+          -Infinity,
+          5e-324,
+          '',
+          'ü😀',
+          new Uint8Array(0),
+          Uint8Array.of(0, 254, 255),
+        ],
+      ],
       ['nested', map(['a', [map(['b', [[], map(), [map()]]])]], [-7n, map([0n, 'zero'])])],
-      ['custom objects and blobs', [aimText('hi'), aimText(''), aimResource('h'), new AimObject('aim.image', map(['data', new AimBlob(Uint8Array.of(1, 2))], ['width', 2n], ['caption', '']))]],
+      [
+        'custom objects and blobs',
+        [
+          aimText('hi'),
+          aimText(''),
+          aimResource('h'),
+          new AimObject('aim.image', map(['data', new AimBlob(Uint8Array.of(1, 2))], ['width', 2n], ['caption', ''])),
+        ],
+      ],
       ['a BLOB root', new AimBlob('x')],
       ['the track batch', trackBatch()],
     ];

@@ -1,15 +1,6 @@
 import { expect } from 'chai';
 import { AimCodecError, AimEncodeError } from '../../../src/aim/errors.js';
-import {
-  ARRAY_MARKER,
-  type AimMarker,
-  type AimScalar,
-  OBJECT_MARKER,
-  customMarker,
-  decodeValue,
-  encodeValue,
-  isMarker,
-} from '../../../src/aim/codec/value.js';
+import { ARRAY_MARKER, type AimMarker, type AimScalar, OBJECT_MARKER, customMarker, decodeValue, encodeValue, isMarker } from '../../../src/aim/codec/value.js';
 
 const bytes = (hex: string): Buffer => Buffer.from(hex.replace(/\s/g, ''), 'hex');
 

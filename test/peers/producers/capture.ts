@@ -36,9 +36,7 @@ function parseArgs(argv: string[]): { out: string; targets: Target[] } {
       i += 1;
     } else wanted.push(arg);
   }
-  const targets = allTargets().filter(
-    ({ producer, mode }) => wanted.length === 0 || wanted.includes(producer) || wanted.includes(`${producer}:${mode}`),
-  );
+  const targets = allTargets().filter(({ producer, mode }) => wanted.length === 0 || wanted.includes(producer) || wanted.includes(`${producer}:${mode}`));
   if (targets.length === 0) throw new Error(`nothing matches ${wanted.join(' ')}; producers: ${Object.keys(PRODUCER_MODES).join(', ')}`);
   return { out, targets };
 }
@@ -73,7 +71,12 @@ async function captureOne(target: Target, outDir: string): Promise<string> {
     }
     for (const decoded of capture.decoded()) {
       counts[decoded.signal] = (counts[decoded.signal] ?? 0) + 1;
-      writeJson(join(dir, `${decoded.signal}-${String(counts[decoded.signal])}.json`), { path: decoded.path, contentType: decoded.contentType, complete: decoded.complete, request: decoded.request });
+      writeJson(join(dir, `${decoded.signal}-${String(counts[decoded.signal])}.json`), {
+        path: decoded.path,
+        contentType: decoded.contentType,
+        complete: decoded.complete,
+        request: decoded.request,
+      });
       if (!decoded.complete) notes.push(`${decoded.signal}-${String(counts[decoded.signal])}: fields the decoder does not know`);
       const key = decoded.signal === 'traces' ? 'spans' : decoded.signal;
       flat[key]?.push(...summarizeRequest(decoded.signal, decoded.request));

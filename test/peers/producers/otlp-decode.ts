@@ -22,7 +22,6 @@ const REQUEST_TYPES: Readonly<Record<OtlpSignal, string>> = {
 
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
-
 /** The signal of an OTLP/HTTP path (`/v1/traces` → `traces`), or `undefined`. */
 export function signalOfPath(path: string): OtlpSignal | undefined {
   const match = /\/v1\/(traces|logs|metrics)$/.exec(path);
@@ -113,7 +112,12 @@ function withoutUndefined(entries: Record<string, Json | undefined>): JsonObject
 }
 
 /** Each (resource, scope, item) of a request, with the resource and scope summarised. */
-function items(request: JsonObject, resources: string, scopes: string, list: string): { resource: JsonObject; scope: string; scopeSchemaUrl: Json | undefined; item: JsonObject }[] {
+function items(
+  request: JsonObject,
+  resources: string,
+  scopes: string,
+  list: string,
+): { resource: JsonObject; scope: string; scopeSchemaUrl: Json | undefined; item: JsonObject }[] {
   return asArray(request[resources]).flatMap((resourceEntry) => {
     const resource = asObject(resourceEntry);
     const resourceAttributes = plainAttributes(asObject(resource['resource'])['attributes']);
