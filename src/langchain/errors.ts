@@ -43,3 +43,14 @@ export function errorMessage(error: unknown): string {
   const message = asString(asRecord(error)?.['message']);
   return message ?? errorType(error);
 }
+
+/**
+ * Whether `error` is LangChain's output parser failure (`OutputParserException`, error code
+ * `OUTPUT_PARSING_FAILURE`): its message quotes the model output it could not parse, so it is
+ * content, not only an error description.
+ */
+export function quotesModelOutput(error: unknown): boolean {
+  const record = asRecord(error);
+  if (record === undefined) return false;
+  return record['name'] === 'OutputParserException' || record['lc_error_code'] === 'OUTPUT_PARSING_FAILURE' || typeof record['llmOutput'] === 'string';
+}

@@ -16,7 +16,7 @@ import { recordChainValues } from './chain-values.js';
 import type { RunScope } from './chain-values.js';
 import type { ContentFormat, ContentPolicy } from './content.js';
 import { registerRun, unregisterRun } from './context-bridge.js';
-import { bubbleUpName, errorMessage, errorType } from './errors.js';
+import { bubbleUpName, errorMessage, errorType, quotesModelOutput } from './errors.js';
 import { outputMessages, toolResponseValue } from './messages.js';
 import type { PartOptions } from './messages.js';
 import { limitedLog } from './log.js';
@@ -263,7 +263,10 @@ export class RunRecorder {
     else span.end();
   }
 
-  /** Ends `span` for `error`; LangGraph control flow is not an error. Returns the `error.type` set. */
+  /**
+   * Ends `span` for `error`; LangGraph control flow is not an error. With capture off, the message of
+   * an output parser failure (which quotes the model output) is withheld. Returns the `error.type` set.
+   */
   private _fail(span: Span, error: unknown): string | undefined {
     const bubbleUp = bubbleUpName(error);
     if (bubbleUp !== undefined) {
@@ -272,8 +275,16 @@ export class RunRecorder {
       return undefined;
     }
     const type = errorType(error);
-    const message = errorMessage(error).slice(0, MAX_STATUS_MESSAGE);
     span.setAttribute(this._names.errorType, type);
+    if (!this._content.capture && quotesModelOutput(error)) {
+      // The parser's message (and the stack, which repeats it) quotes the model output: content.
+      const withheld = `${type}: the message is withheld, it quotes the model output (content capture is off)`;
+      span.recordException({ name: type, message: withheld });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: withheld });
+      span.end();
+      return type;
+    }
+    const message = errorMessage(error).slice(0, MAX_STATUS_MESSAGE);
     span.recordException(error instanceof Error ? error : { name: type, message });
     span.setStatus({ code: SpanStatusCode.ERROR, message });
     span.end();

@@ -17,9 +17,10 @@
  * Errors: an exception message is not message content in the GenAI conventions (it is the
  * `exception.message` of the general exception conventions), and the handler records it whatever
  * the capture switch says — as the span status message and in the `exception` event. So markers
- * planted in error messages are only allowed there; the last test pins that behaviour, including its
- * consequence that an error which quotes user content (LangChain's `OutputParserException` quotes
- * the model's completion) carries that content into the span with capture off.
+ * planted in error messages are only allowed there. One error is content: LangChain's
+ * `OutputParserException` quotes the model's completion it could not parse, so with capture off its
+ * message (and stack) is withheld from the parser span and the workflow span around it. The last two
+ * tests pin both.
  *
  * Not content, recorded by design and so not marked: run names, tool names, tags, metadata, custom
  * event names, tool call ids.
@@ -85,13 +86,15 @@ const M = {
  */
 const INTERRUPT_VALUE = 'SECRET-INTERRUPT-32';
 
-/** Markers planted in error messages (the second one reaches the message through LangChain's parser error). */
+/** A marker planted in an error message. */
 const E = {
   toolError: 'SECRET-ERROR-30',
-  parsedCompletion: 'SECRET-PARSED-COMPLETION-31',
 } as const;
 
-const CONTENT_MARKERS: readonly string[] = Object.values(M);
+/** A completion the output parser cannot parse: content, which reaches an error message through LangChain's `OutputParserException`. */
+const PARSED_COMPLETION = 'SECRET-PARSED-COMPLETION-31';
+
+const CONTENT_MARKERS: readonly string[] = [...Object.values(M), PARSED_COMPLETION];
 const ERROR_MARKERS: readonly string[] = Object.values(E);
 
 // ---- the workload -------------------------------------------------------------------------------
@@ -227,7 +230,7 @@ async function runWorkload(handler: GenAICallbackHandler): Promise<void> {
     () => expect.fail('the failing tool must throw'),
     () => undefined,
   );
-  const parsing = new ScriptedChatModel({ responses: [{ content: `not json: ${E.parsedCompletion}` }] }).pipe(
+  const parsing = new ScriptedChatModel({ responses: [{ content: `not json: ${PARSED_COMPLETION}` }] }).pipe(
     StructuredOutputParser.fromZodSchema(z.object({ answer: z.string() })),
   );
   await parsing.invoke('answer in JSON', config).then(
@@ -378,7 +381,7 @@ describe('langchain handler: content off means off everywhere', () => {
     });
   }
 
-  it('records error messages whatever capture says (not content in the conventions) — also when they quote the completion', async () => {
+  it('records error messages whatever capture says (not content in the conventions)', async () => {
     const { spans } = await record({}, undefined);
     const where = (marker: string): string[] =>
       findMarkers(spans, [marker])
@@ -389,15 +392,29 @@ describe('langchain handler: content off means off everywhere', () => {
       'execute_tool failing: event exception attribute exception.stacktrace',
       'execute_tool failing: status',
     ]);
-    // LangChain's OutputParserException message quotes the completion it could not parse, so the
-    // completion reaches the parser span and the workflow span around it, capture off or not.
-    expect(where(E.parsedCompletion)).to.deep.equal([
+    expect(where(PARSED_COMPLETION)).to.deep.equal([]);
+  });
+
+  it("withholds an output parser failure's message only with capture off: it quotes the completion", async () => {
+    const found = (spans: ReadableSpan[]): string[] =>
+      findMarkers(spans, [PARSED_COMPLETION])
+        .filter((finding) => ERROR_PLACES.has(finding.where))
+        .map((finding) => `${finding.span}: ${finding.where}`)
+        .sort();
+    const parserFailure = [
       'StructuredOutputParser: event exception attribute exception.message',
       'StructuredOutputParser: event exception attribute exception.stacktrace',
       'StructuredOutputParser: status',
       'invoke_workflow RunnableSequence: event exception attribute exception.message',
       'invoke_workflow RunnableSequence: event exception attribute exception.stacktrace',
       'invoke_workflow RunnableSequence: status',
-    ]);
+    ];
+    expect(found((await record({ captureMessageContent: true }, undefined)).spans)).to.deep.equal(parserFailure);
+    const { spans } = await record({}, undefined);
+    expect(found(spans)).to.deep.equal([]);
+    const parser = spans.find((span) => span.name === 'StructuredOutputParser');
+    expect(parser?.status.message).to.equal('OutputParserException: the message is withheld, it quotes the model output (content capture is off)');
+    expect(parser?.attributes['error.type']).to.equal('OutputParserException');
+    expect(parser?.events.find((event) => event.name === 'exception')?.attributes).to.deep.include({ 'exception.type': 'OutputParserException' });
   });
 });
