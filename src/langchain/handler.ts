@@ -92,6 +92,7 @@ export class GenAICallbackHandler extends BaseCallbackHandler {
       runs: this._runs,
       includeHidden: resolved.includeHiddenRuns,
       chainSteps: resolved.captureChainSteps,
+      bridgeContext: resolved.bridgeContext,
       guard: (fn) => {
         this._guard('streamCancelled', fn);
       },

@@ -48,7 +48,9 @@ export interface GenAICallbackHandlerOptions {
    * Make a model / tool / retriever span the active context while LangChain runs the real call, so
    * provider SDK and HTTP spans nest under it, and end a streamed model call that its consumer
    * abandons (`break`, abort) right away. Works by wrapping LangChain's worker methods once per class
-   * (see `context-bridge.ts`); `false` leaves LangChain untouched.
+   * (see `context-bridge.ts`); `false` leaves LangChain untouched by this handler: the wrapping is
+   * process-wide once another handler installed it, but this handler's runs are never made active
+   * by it (their provider spans then nest where the caller's context is).
    * @default true
    */
   bridgeContext?: boolean;

@@ -46,6 +46,8 @@ export interface RecorderParts {
   readonly runs: RunRegistry;
   readonly includeHidden: boolean;
   readonly chainSteps: boolean;
+  /** Whether this handler's model / tool / retriever spans are made active around the real call (`bridgeContext`). */
+  readonly bridgeContext: boolean;
   /** Runs a deferred piece of work (stream cancellation) under the handler's guard. */
   readonly guard: (fn: () => void) => void;
 }
@@ -61,6 +63,7 @@ export class RunRecorder {
   private readonly _includeHidden: boolean;
   private readonly _guard: (fn: () => void) => void;
   private readonly _scope: RunScope;
+  private readonly _bridgeContext: boolean;
 
   constructor(parts: RecorderParts) {
     this._tracer = parts.tracer;
@@ -71,6 +74,7 @@ export class RunRecorder {
     this._runs = parts.runs;
     this._includeHidden = parts.includeHidden;
     this._guard = parts.guard;
+    this._bridgeContext = parts.bridgeContext;
     this._scope = { names: parts.names, content: parts.content, parts: parts.parts, chainSteps: parts.chainSteps };
   }
 
@@ -155,8 +159,10 @@ export class RunRecorder {
     const record = this._register(call.runId, span, ctx, parent, run.kind, run.agentName, startedAt);
     if (run.inference !== undefined) record.inference = run.inference;
     if (this._content.active) kind.content?.(this._scope, record, span, call);
-    if (kind.bridge === 'model') record.onCancel = this._cancel;
-    if (kind.bridge !== undefined) registerRun(call.runId, record);
+    if (kind.bridge !== undefined && this._bridgeContext) {
+      if (kind.bridge === 'model') record.onCancel = this._cancel;
+      registerRun(call.runId, record);
+    }
   }
 
   /** Ends a model run whose stream its consumer abandoned (called by the context bridge). */

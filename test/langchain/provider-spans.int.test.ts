@@ -476,12 +476,13 @@ describe('provider HTTP spans under the chat span (ChatOpenAI, fake OpenAI serve
       expect(renderTree(spans)).to.equal(tree('app [app]', '  POST [undici]', `  ${CHAT} [ours]`));
     });
 
-    it('bridgeContext: false is no opt-out once another handler has installed the bridge: the bridge is process-wide, so the POST span still nests', async () => {
+    it('bridgeContext: false also while another handler has installed the bridge: this handler’s runs are not made active, so the POST span stays under the caller’s span', async () => {
       handlerWith(); // installs the bridge (default bridgeContext: true); never used for a call
+      expect(isBridgeInstalled()).to.equal(true);
       const handler = handlerWith({ bridgeContext: false });
       await inApp('app', () => chatModel().invoke('Why is the sky blue?', { callbacks: [handler] }));
       const spans = await finished();
-      expect(renderTree(spans)).to.equal(tree('app [app]', `  ${CHAT} [ours]`, '    POST [undici]'));
+      expect(renderTree(spans)).to.equal(tree('app [app]', '  POST [undici]', `  ${CHAT} [ours]`));
     });
 
     it('a model called outside any LangChain callbacks: no chat span; the POST span sits under the caller’s span', async () => {
