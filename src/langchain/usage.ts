@@ -47,19 +47,25 @@ const RAW_USAGE = new KeyFamilies({
   cacheCreation: ['cache_creation_input_tokens'],
 });
 
-/** Usage from a provider's `llmOutput.tokenUsage` (OpenAI-style) and `llmOutput.usage` (Anthropic- or OpenAI-style). */
+/**
+ * Usage from a provider's `llmOutput.tokenUsage` (OpenAI-style) and `llmOutput.usage` (Anthropic- or
+ * OpenAI-style). Anthropic's own `input_tokens` leaves out the tokens read from and written to its
+ * cache (`cache_read_input_tokens`, `cache_creation_input_tokens`); the conventions' input count
+ * includes them, so they are added to it.
+ */
 export function usageFromLlmOutput(tokenUsageRecord: UnknownRecord | undefined, usageRecord: UnknownRecord | undefined): Usage | undefined {
   const tokenUsage = TOKEN_USAGE.read(tokenUsageRecord);
   const raw = RAW_USAGE.read(usageRecord);
   if (tokenUsage === undefined && raw === undefined) return undefined;
   const usage: Usage = {};
-  const input = TOKEN_USAGE.number(tokenUsage, 'input') ?? RAW_USAGE.number(raw, 'input');
+  const cacheRead = RAW_USAGE.number(raw, 'cacheRead');
+  const cacheCreation = RAW_USAGE.number(raw, 'cacheCreation');
+  const rawInput = RAW_USAGE.number(raw, 'input');
+  const input = TOKEN_USAGE.number(tokenUsage, 'input') ?? (rawInput === undefined ? undefined : rawInput + (cacheRead ?? 0) + (cacheCreation ?? 0));
   if (input !== undefined) usage.input = input;
   const output = TOKEN_USAGE.number(tokenUsage, 'output') ?? RAW_USAGE.number(raw, 'output');
   if (output !== undefined) usage.output = output;
-  const cacheRead = RAW_USAGE.number(raw, 'cacheRead');
   if (cacheRead !== undefined) usage.cacheRead = cacheRead;
-  const cacheCreation = RAW_USAGE.number(raw, 'cacheCreation');
   if (cacheCreation !== undefined) usage.cacheCreation = cacheCreation;
   return isEmpty(usage) ? undefined : usage;
 }

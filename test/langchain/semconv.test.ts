@@ -89,6 +89,27 @@ describe('langchain handler: GenAI semantic conventions', () => {
     });
   });
 
+  it("falls back to Anthropic's llmOutput.usage, whose input_tokens leave the cache out: the input count includes cache reads and writes", () => {
+    const { provider, spans } = createTracing();
+    const handler = new GenAICallbackHandler({ tracerProvider: provider });
+    handler._createRunForChatModelStart({ lc: 1, type: 'not_implemented', id: ['x', 'ChatAnthropic'] }, [[]], 'run-a', undefined, {
+      invocation_params: { model: 'claude-sonnet-4-5' },
+    });
+    handler.handleLLMEnd(
+      {
+        generations: [[{ text: 'a' }]],
+        llmOutput: { usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 } },
+      },
+      'run-a',
+    );
+    expect(one(spans(), 'chat claude-sonnet-4-5').attributes).to.include({
+      [A.ATTR_GEN_AI_USAGE_INPUT_TOKENS]: 130,
+      [A.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: 5,
+      'gen_ai.usage.cache_read.input_tokens': 100,
+      'gen_ai.usage.cache_creation.input_tokens': 20,
+    });
+  });
+
   it('falls back to llmOutput.tokenUsage when the message has no usage_metadata', () => {
     const { provider, spans } = createTracing();
     const handler = new GenAICallbackHandler({ tracerProvider: provider });
