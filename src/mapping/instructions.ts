@@ -12,10 +12,19 @@
  *   - exactly one value: `aim.text` (string), `aim.texts` (string array: one point holding a list
  *     of texts, Aim dtype `list(aim.text)`) or `aim.value` (number: a float metric point).
  *
+ * Bounded: a sequence name of more than {@link MAX_SEQUENCE_NAME_LENGTH} (256) characters, a
+ * context of more than {@link MAX_CONTEXT_ENTRIES} (32) entries, with an empty key or one of more
+ * than {@link MAX_CONTEXT_KEY_LENGTH} (256) characters, or a value of more than
+ * {@link MAX_CONTEXT_VALUE_LENGTH} (1 024), and a step beyond 2^63 − 1 make the event malformed.
+ * The params' bounds (how many per run, key length, value size) are the sink's, see param-limits.ts.
+ * Names, keys and values are data only: Aim's key encoding keeps every string key within its own
+ * path segment (UTF-8 never holds the separator byte 0xFE), so no name reaches another sequence or run.
+ *
  * Pure. Malformed instructions are returned as problems (the caller counts and logs them).
  */
 import type { AttributeValue, SpanEventRecord, SpanRecord } from '../model/span-record.js';
 import type { PlanContext, PlanValue } from './aim-plan.js';
+import { MAX_CONTEXT_ENTRIES, MAX_CONTEXT_KEY_LENGTH, MAX_CONTEXT_VALUE_LENGTH, MAX_SEQUENCE_NAME_LENGTH, setEntry } from './param-limits.js';
 import { toPlanValue } from './plan-value.js';
 
 export const ATTR_AIM_PARAMS = 'aim.params';
@@ -26,6 +35,9 @@ export const ATTR_AIM_TRACK_STEP = 'aim.step';
 export const ATTR_AIM_TRACK_TEXT = 'aim.text';
 export const ATTR_AIM_TRACK_TEXTS = 'aim.texts';
 export const ATTR_AIM_TRACK_VALUE = 'aim.value';
+
+/** The largest step Aim can store (an i64 key). */
+const MAX_STEP = 2n ** 63n - 1n;
 
 /** One `aim.track` event, read. */
 export interface TrackInstruction {
@@ -86,18 +98,29 @@ export function readInstructions(span: SpanRecord): SpanInstructions {
 /** One `aim.track` event, or why it is malformed. */
 function readTrack(event: SpanEventRecord): TrackInstruction | string {
   const attributes = event.attributes;
-  const name = attributes[ATTR_AIM_TRACK_NAME];
-  if (typeof name !== 'string' || name === '') return `${ATTR_AIM_TRACK_NAME} must be a non-empty string`;
+  const rawName = attributes[ATTR_AIM_TRACK_NAME];
+  if (typeof rawName !== 'string' || rawName === '') return `${ATTR_AIM_TRACK_NAME} must be a non-empty string`;
+  if (rawName.length > MAX_SEQUENCE_NAME_LENGTH)
+    return `${ATTR_AIM_TRACK_NAME} of ${String(rawName.length)} characters (at most ${String(MAX_SEQUENCE_NAME_LENGTH)}): '${rawName.slice(0, 40)}…'`;
+  const name = rawName;
 
   let context: PlanContext = {};
   const rawContext = attributes[ATTR_AIM_TRACK_CONTEXT];
   if (rawContext !== undefined) {
     const parsed = parseJsonObject(rawContext);
     if (parsed === undefined) return `${ATTR_AIM_TRACK_CONTEXT} of '${name}' is not a JSON object`;
+    const entries = Object.entries(parsed);
+    if (entries.length > MAX_CONTEXT_ENTRIES)
+      return `${ATTR_AIM_TRACK_CONTEXT} of '${name}' has ${String(entries.length)} entries (at most ${String(MAX_CONTEXT_ENTRIES)})`;
     const flat: Record<string, string | number | boolean> = {};
-    for (const [key, value] of Object.entries(parsed)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') flat[key] = value;
-      else flat[key] = JSON.stringify(value); // Aim contexts are flat: nested values are kept as JSON text
+    for (const [key, value] of entries) {
+      if (key === '' || key.length > MAX_CONTEXT_KEY_LENGTH)
+        return `${ATTR_AIM_TRACK_CONTEXT} of '${name}' has a key of ${String(key.length)} characters (1 to ${String(MAX_CONTEXT_KEY_LENGTH)})`;
+      // Aim contexts are flat: nested values are kept as JSON text.
+      const item = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
+      if (typeof item === 'string' && item.length > MAX_CONTEXT_VALUE_LENGTH)
+        return `${ATTR_AIM_TRACK_CONTEXT} of '${name}' has a value of ${String(item.length)} characters (at most ${String(MAX_CONTEXT_VALUE_LENGTH)})`;
+      setEntry(flat, key, item); // own data, `__proto__` too
     }
     context = flat;
   }
@@ -105,7 +128,7 @@ function readTrack(event: SpanEventRecord): TrackInstruction | string {
   let step: bigint | undefined;
   const rawStep = attributes[ATTR_AIM_TRACK_STEP];
   if (rawStep !== undefined) {
-    if (typeof rawStep === 'bigint' && rawStep >= 0n) step = rawStep;
+    if (typeof rawStep === 'bigint' && rawStep >= 0n && rawStep <= MAX_STEP) step = rawStep;
     else if (typeof rawStep === 'number' && Number.isSafeInteger(rawStep) && rawStep >= 0) step = BigInt(rawStep);
     else return `${ATTR_AIM_TRACK_STEP} of '${name}' must be an integer ≥ 0`;
   }

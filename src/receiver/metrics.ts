@@ -34,6 +34,13 @@ export class ReceiverMetrics {
     help: 'OTLP requests refused with 429 because the queue was full (load shedding)',
     registers: [this.registry],
   });
+  /** Requests refused with 403 / `PERMISSION_DENIED`: they named an experiment outside their token's tenant scope (`tenant`: the scope's name). */
+  readonly forbiddenRequests = new Counter({
+    name: 'aim_otel_bridge_forbidden_requests_total',
+    help: 'OTLP requests refused with 403 (PERMISSION_DENIED) because they named an experiment outside their token’s tenant scope, by tenant',
+    labelNames: ['tenant'],
+    registers: [this.registry],
+  });
   /** Retried requests answered from their earlier attempt (`answered`: `from-written`, `joined-in-flight`), not queued again. */
   readonly retries = new Counter({
     name: 'aim_otel_bridge_requests_retried_total',
@@ -107,6 +114,18 @@ export class ReceiverMetrics {
       'aim_otel_bridge_cost_usage_adjusted_calls_total',
       'Priced model calls whose token totals left their cached or reasoning parts out (read so)',
       () => stats().costUsageAdjusted,
+    );
+    mirroredCounter(
+      this.registry,
+      'aim_otel_bridge_params_cut_total',
+      'Params dropped because they broke a bound (too many for their run, a key too long, a value too big, deep or wide)',
+      () => stats().paramsCut,
+    );
+    mirroredCounter(
+      this.registry,
+      'aim_otel_bridge_strings_repaired_total',
+      'Strings with lone UTF-16 surrogates written with U+FFFD in their place',
+      () => stats().stringsRepaired,
     );
     this.aimSessionHealthy.set(1);
     gauge(this.registry, 'aim_otel_bridge_queue_spans', 'Spans (and other items) waiting to be written to Aim', () => stats().queued);

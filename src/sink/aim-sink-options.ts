@@ -1,5 +1,6 @@
 /** The public shapes of `AimSink`: its options, its counters, the outcome of an awaited write. */
 import type { AimTransportOptions } from '../aim/index.js';
+import type { ParamLimits } from '../mapping/param-limits.js';
 import type { MappingOptions } from '../mapping/to-aim.js';
 import type { PricesOption } from '../pricing/price-file.js';
 import type { LogJoinOptions } from './log-join.js';
@@ -38,6 +39,14 @@ export interface AimSinkOptions extends Omit<MappingOptions, 'priceBook'> {
    * in the `explicit` layout (it writes no cost).
    */
   prices?: PricesOption;
+  /**
+   * Bounds of the params a run gets from telemetry (`aim.params`, `langchain.metadata.*`, resource
+   * attributes, request parameters): distinct param paths per run (default 1 000; the bridge's own
+   * `otel.*` and `gen_ai.*` params do not count), characters per key (256), a value's size (about
+   * its JSON length: 65 536), depth (16 levels) and width (1 000 entries per dict or list). A param
+   * beyond them is dropped whole, counted (`paramsCut`) and logged. See `ParamLimits`.
+   */
+  paramLimits?: Partial<ParamLimits>;
 }
 
 /** What the sink did so far. */
@@ -72,6 +81,10 @@ export interface AimSinkStats {
   costUnpriced: number;
   /** Priced model calls whose token totals left their cached or reasoning parts out (read so, see `splitUsage`). */
   costUsageAdjusted: number;
+  /** Params dropped because they broke a bound of {@link AimSinkOptions.paramLimits} (too many for their run, a key too long, a value too big, deep or wide). */
+  paramsCut: number;
+  /** Strings with lone UTF-16 surrogates (which Aim cannot store) written with U+FFFD in their place. */
+  stringsRepaired: number;
 }
 
 /** How an awaited write (`AimSink.write`) ended. */

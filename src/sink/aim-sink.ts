@@ -184,6 +184,7 @@ export class AimSink {
       clock: this.clock,
       log: this.limited,
       ...(seams.totals ? { totals: seams.totals } : {}),
+      ...(rest.paramLimits ? { params: { limits: rest.paramLimits } } : {}),
     });
     this.totalsTimer = context.with(SINK_CONTEXT, () =>
       setInterval(() => {
@@ -223,7 +224,14 @@ export class AimSink {
 
   /** Counters of received, written and dropped spans, the queue depth and the open runs. */
   get stats(): AimSinkStats {
-    return { ...this.counters, queued: this.queue.queued, openRuns: this.runs.size, eventsHeld: this.join.held };
+    return {
+      ...this.counters,
+      queued: this.queue.queued,
+      openRuns: this.runs.size,
+      eventsHeld: this.join.held,
+      paramsCut: this.runs.bounds.cut,
+      stringsRepaired: this.runs.bounds.repaired,
+    };
   }
 
   /**

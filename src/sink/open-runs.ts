@@ -7,6 +7,17 @@
  * ({@link TraceSummaries}); a run's usage totals (`cost.*`, `usage.*`) are recomputed from Aim
  * before it closes, if its usage changed ({@link RunTotals}).
  */
+import type { ParamWrite, PlanContext } from '../mapping/aim-plan.js';
+import {
+  type ParamLimits,
+  countsTowardLimit,
+  isWellFormedText,
+  paramPathDigest,
+  paramProblem,
+  resolveParamLimits,
+  wellFormed,
+  wellFormedValue,
+} from '../mapping/param-limits.js';
 import { DEFAULT_COUNTED_TRACES, type TraceSummary } from '../mapping/run-description.js';
 import { type Clock, systemClock } from './clock.js';
 import type { RunWriter } from './aim-writer.js';
@@ -45,6 +56,8 @@ export interface OpenRunCacheOptions {
   traceSummaries?: TraceSummariesOptions;
   /** When the runs' usage totals are recomputed ({@link RunTotals}). */
   totals?: RunTotalsOptions;
+  /** Bounds of the runs' params ({@link RunInputBounds}). */
+  params?: RunInputBoundsOptions;
 }
 
 /** See the module documentation. */
@@ -59,9 +72,12 @@ export class OpenRunCache {
   readonly traces: TraceSummaries;
   /** The open runs' usage totals: recomputed from Aim when due ({@link RunTotals.tick}, the owner calls it) and before a run closes. */
   readonly totals: RunTotals;
+  /** What the runs' params may be and the paths each run has, remembered longer than the runs stay open (see {@link RunInputBounds}). */
+  readonly bounds: RunInputBounds;
 
   constructor(options: OpenRunCacheOptions = {}) {
     this.traces = new TraceSummaries(options.traceSummaries);
+    this.bounds = new RunInputBounds(options.params, options.log);
     this.maxOpenRuns = Math.max(1, options.maxOpenRuns ?? 1_000);
     this.idleCloseMs = options.idleCloseMs ?? 30_000;
     this.clock = options.clock ?? systemClock;
@@ -203,4 +219,139 @@ export class TraceSummaries {
       this.weight -= entry.weight;
     }
   }
+}
+
+/** Options of {@link RunInputBounds}. */
+export interface RunInputBoundsOptions {
+  /** The bounds of a run's params (see {@link ParamLimits}; each default there). */
+  limits?: Partial<ParamLimits>;
+  /** Runs whose counted param paths are remembered, at most. Default 10 000. */
+  maxRuns?: number;
+  /** Param paths remembered, over all runs, at most (one number each). Default 1 000 000. */
+  maxPaths?: number;
+}
+
+/**
+ * Keeps what telemetry makes the sink write within bounds (see param-limits.ts): a param that breaks
+ * a bound of {@link ParamLimits} (key length, value size, depth, width) is dropped, and so is a new
+ * param path beyond `maxPathsPerRun` of its run; each drop is counted ({@link cut}) and logged,
+ * rate-limited, with the run, the path (its keys cut to 64 characters) and the reason, never the
+ * value. Strings with lone UTF-16 surrogates (which Aim's encoder refuses, failing the whole write)
+ * are made well-formed and counted ({@link repaired}).
+ *
+ * The paths a run has are counted over every batch while the run is remembered: by run hash, least
+ * recently used first, at most `maxRuns` runs and `maxPaths` paths over all (a 53-bit digest each),
+ * longer than runs stay open. A run forgotten (or written by another replica, or before a restart)
+ * starts its count afresh: it can then get up to `maxPathsPerRun` paths more.
+ */
+export class RunInputBounds {
+  readonly limits: ParamLimits;
+  /** Params dropped so far (over a bound, or beyond a run's path count). */
+  cut = 0;
+  /** Strings made well-formed so far. */
+  repaired = 0;
+  /** By hash, least recently used first: the digests of the counted paths each run has. */
+  private readonly runs = new Map<string, Set<number>>();
+  private paths = 0;
+  private readonly maxRuns: number;
+  private readonly maxPaths: number;
+  private readonly onRepair = (): void => {
+    this.repaired += 1;
+  };
+
+  constructor(
+    options: RunInputBoundsOptions = {},
+    private readonly log?: RateLimitedLog,
+  ) {
+    this.limits = resolveParamLimits(options.limits);
+    this.maxRuns = Math.max(1, options.maxRuns ?? 10_000);
+    this.maxPaths = Math.max(this.limits.maxPathsPerRun, options.maxPaths ?? 1_000_000);
+  }
+
+  /** Runs whose paths are remembered. */
+  get size(): number {
+    return this.runs.size;
+  }
+
+  /** The params of run `hash` that fit its bounds, in order, made well-formed; the others are counted and logged. */
+  admit(hash: string, params: readonly ParamWrite[]): ParamWrite[] {
+    const kept: ParamWrite[] = [];
+    let paths: Set<number> | undefined;
+    for (const param of params) {
+      const problem = paramProblem(param, this.limits);
+      if (problem !== undefined) {
+        this.drop(hash, param.path, problem);
+        continue;
+      }
+      if (countsTowardLimit(param.path)) {
+        paths ??= this.pathsOf(hash);
+        const digest = paramPathDigest(param.path);
+        if (!paths.has(digest)) {
+          if (paths.size >= this.limits.maxPathsPerRun) {
+            this.drop(hash, param.path, `the run has ${String(paths.size)} params already (at most ${String(this.limits.maxPathsPerRun)})`);
+            continue;
+          }
+          paths.add(digest);
+          this.paths += 1;
+        }
+      }
+      kept.push(this.wellFormedParam(param));
+    }
+    if (paths) this.forgetBeyondBounds();
+    return kept;
+  }
+
+  /** `text` made well-formed (counted when it was not). */
+  text(text: string): string {
+    if (isWellFormedText(text)) return text;
+    this.repaired += 1;
+    return wellFormed(text);
+  }
+
+  /** `texts` made well-formed; `texts` itself when they were. */
+  texts(texts: readonly string[]): readonly string[] {
+    return texts.every(isWellFormedText) ? texts : texts.map((item) => this.text(item));
+  }
+
+  /** `context` made well-formed (keys and string values); `context` itself when it was (the Aim client knows contexts by identity). */
+  context(context: PlanContext): PlanContext {
+    for (const key in context) {
+      const value = context[key];
+      if (!isWellFormedText(key) || (typeof value === 'string' && !isWellFormedText(value))) return wellFormedValue(context, this.onRepair) as PlanContext;
+    }
+    return context;
+  }
+
+  private wellFormedParam(param: ParamWrite): ParamWrite {
+    const value = wellFormedValue(param.value, this.onRepair);
+    const path = param.path.every(isWellFormedText) ? param.path : param.path.map((key) => this.text(key));
+    return value === param.value && path === param.path ? param : { ...param, path, value };
+  }
+
+  private pathsOf(hash: string): Set<number> {
+    let paths = this.runs.get(hash);
+    if (paths) this.runs.delete(hash);
+    else paths = new Set();
+    this.runs.set(hash, paths);
+    return paths;
+  }
+
+  private forgetBeyondBounds(): void {
+    while (this.runs.size > this.maxRuns || (this.paths > this.maxPaths && this.runs.size > 1)) {
+      const [oldest, paths] = this.runs.entries().next().value as [string, Set<number>];
+      this.runs.delete(oldest);
+      this.paths -= paths.size;
+    }
+  }
+
+  private drop(hash: string, path: readonly string[], reason: string): void {
+    this.cut += 1;
+    this.log?.warn('params cut', () => `run ${hash}: ${describePath(path)}: ${reason}`);
+  }
+}
+
+/** A param path for a log line: its keys cut to 64 characters, at most 4 of them, as JSON strings. */
+function describePath(path: readonly string[]): string {
+  const keys = path.slice(0, 4).map((key) => JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key));
+  return `[${keys.join(', ')}${path.length > 4 ? ', …' : ''}]`;
 }

@@ -13,6 +13,10 @@
  * A plan with points on the usage series makes its run's usage totals dirty (`OpenRunCache.totals`,
  * see run-totals.ts): they are recomputed from Aim later, not here.
  *
+ * What telemetry chose is kept within bounds (`OpenRunCache.bounds`, see `RunInputBounds`):
+ * params beyond a run's bounds are dropped (counted, logged), and every string the plan writes (run
+ * attributes, param keys and values, sequence names, contexts, texts) is made well-formed.
+ *
  * With `waterfalls` (the sink keeps the runs' trace waterfalls): a run is held open wrapped by it
  * (its closing writes the figure's changes held back), and after its points the plan's waterfall
  * spans are merged and the figure written if due (`RunWaterfalls.apply`); its write-only plans
@@ -60,13 +64,17 @@ export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: Ope
   const open = await openRun(plan, writer, runs, waterfalls);
   const { run, setOnce } = open;
   if (plan.traces) await run.set(TRACES_PARAM, await mergeTraces(plan.hash, open, plan.traces, runs));
-  const params = plan.params.filter((param) => {
-    if (param.once !== true) return true;
-    const key = param.path.join('\u0000');
-    if (setOnce.has(key)) return false;
-    setOnce.add(key);
-    return true;
-  });
+  const bounds = runs.bounds;
+  const params = bounds.admit(
+    plan.hash,
+    plan.params.filter((param) => {
+      if (param.once !== true) return true;
+      const key = param.path.join('\u0000');
+      if (setOnce.has(key)) return false;
+      setOnce.add(key);
+      return true;
+    }),
+  );
   // Consecutive plain params under one parent (e.g. `langchain.metadata.*`) are one write: same order, same result.
   for (let i = 0; i < params.length;) {
     const first = params[i] as ParamWrite;
@@ -90,11 +98,11 @@ export async function applyPlan(plan: RunWritePlan, writer: AimWriter, runs: Ope
       keySource = source;
       pointKey = hashAuto(source);
     }
-    await run.track(metric.value, { name: metric.name, step: metric.step, context: metric.context, time: metric.time, pointKey });
+    await run.track(metric.value, { name: bounds.text(metric.name), step: metric.step, context: bounds.context(metric.context), time: metric.time, pointKey });
   }
   for (const text of plan.texts) {
-    const where = { name: text.name, step: text.step, context: text.context, time: text.time };
-    await (typeof text.text === 'string' ? run.trackText(text.text, where) : run.trackTexts(text.text, where));
+    const where = { name: bounds.text(text.name), step: text.step, context: bounds.context(text.context), time: text.time };
+    await (typeof text.text === 'string' ? run.trackText(bounds.text(text.text), where) : run.trackTexts(bounds.texts(text.text), where));
   }
   runs.totals.noteWrites(plan, open);
   if (waterfalls) await waterfalls.apply(plan, run);
@@ -107,7 +115,8 @@ function sameParent(a: ParamWrite, b: ParamWrite): boolean {
   return true;
 }
 
-async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache, waterfalls: RunWaterfalls | undefined): Promise<OpenRun> {
+async function openRun(given: RunWritePlan, writer: AimWriter, runs: OpenRunCache, waterfalls: RunWaterfalls | undefined): Promise<OpenRun> {
+  const plan = wellFormedRun(given, runs);
   const cached = runs.use(plan.hash);
   if (cached) {
     // Only what changed: addTag is a read (a round trip that waits for every queued write).
@@ -138,6 +147,27 @@ async function openRun(plan: RunWritePlan, writer: AimWriter, runs: OpenRunCache
   const name = plan.name ?? (resumed ? undefined : plan.defaultName);
   if (plan.name === undefined && name !== undefined) await run.setName(name);
   return runs.add(plan.hash, waterfalls ? waterfalls.wrap(plan.hash, run) : run, name, plan.tags, resumed, run);
+}
+
+/** The plan's run attributes (experiment, names, description, tags) made well-formed: Aim's encoder refuses lone surrogates. */
+function wellFormedRun(plan: RunWritePlan, runs: OpenRunCache): RunWritePlan {
+  const { bounds } = runs;
+  const fix = (text: string | undefined): string | undefined => (text === undefined ? undefined : bounds.text(text));
+  const experiment = fix(plan.experiment);
+  const name = fix(plan.name);
+  const description = fix(plan.description);
+  const defaultName = fix(plan.defaultName);
+  const tags = bounds.texts(plan.tags);
+  if (experiment === plan.experiment && name === plan.name && description === plan.description && defaultName === plan.defaultName && tags === plan.tags)
+    return plan;
+  return {
+    ...plan,
+    tags,
+    ...(experiment !== undefined ? { experiment } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(description !== undefined ? { description } : {}),
+    ...(defaultName !== undefined ? { defaultName } : {}),
+  };
 }
 
 /**
