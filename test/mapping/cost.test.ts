@@ -11,6 +11,7 @@ import { readGenAIFacts } from '../../src/mapping/conventions.js';
 import { planWrites } from '../../src/mapping/to-aim.js';
 import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
 import { PriceBook } from '../../src/pricing/price-book.js';
+import { testSpan } from '../support/span-record.js';
 import { PRODUCERS, loadFixture, spanRecord } from './fixtures/producers/fixture.js';
 
 const TRACE = 'dddddddddddddddddddddddddddddddd';
@@ -18,20 +19,7 @@ const MS = 1_764_000_000_000n * 1_000_000n;
 const OPTIONS = { priceBook: PriceBook.builtIn() };
 
 function span(spanId: string, attributes: Attributes, more: Partial<SpanRecord> = {}): SpanRecord {
-  return {
-    traceId: TRACE,
-    spanId,
-    name: 'chat',
-    kind: 'client',
-    startTimeUnixNano: MS,
-    endTimeUnixNano: MS + 800_000_000n,
-    attributes,
-    events: [],
-    links: [],
-    status: { code: 'unset' },
-    origin: { resource: { 'service.name': 'svc' }, scopeName: 'test' },
-    ...more,
-  };
+  return testSpan(spanId, attributes, { traceId: TRACE, startTimeUnixNano: MS, endTimeUnixNano: MS + 800_000_000n, ...more });
 }
 
 /** The metric points of a plan named `gen_ai.usage.*` or the duration, as [name, value, context, step]. */

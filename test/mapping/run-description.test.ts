@@ -4,6 +4,7 @@ import { RunDescription, TRACES_AT_EACH_END, TraceSummary, traceLink } from '../
 import { windowRunKey } from '../../src/mapping/run-key.js';
 import { type MappingOptions, planWrites } from '../../src/mapping/to-aim.js';
 import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
+import { shuffled, testSpan } from '../support/span-record.js';
 
 const START_MS = 1_764_000_000_123; // 2025-11-24T16:00:00.123Z
 const START = BigInt(START_MS) * 1_000_000n;
@@ -12,20 +13,14 @@ const CHAT: Attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.nam
 let nextSpan = 1;
 function span(attributes: Attributes, more: Partial<SpanRecord> = {}, resource: Attributes = {}): SpanRecord {
   const spanId = (nextSpan++).toString(16).padStart(16, '0');
-  return {
+  return testSpan(spanId, attributes, {
     traceId: 'aaaaaaaa00000000000000000000000a',
-    spanId,
     name: 'chat m-alpha',
-    kind: 'client',
     startTimeUnixNano: START,
     endTimeUnixNano: START + 1_000_000_000n,
-    attributes,
-    events: [],
-    links: [],
-    status: { code: 'unset' },
     origin: { resource: { 'service.name': 'svc', ...resource }, scopeName: 'test' },
     ...more,
-  };
+  });
 }
 
 /** The trace id of trace `n` (32 hex digits, distinct first 8). */
@@ -252,18 +247,6 @@ function param(summary: TraceSummary, link?: string): SummaryParam {
 }
 
 const ids = (entries: { trace_id: string }[]): string[] => entries.map((e) => e.trace_id);
-
-/** Deterministic shuffle (a small LCG), so a failure can be replayed. */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
-}
 
 describe('TraceSummary: otel.traces, bounded and idempotent', () => {
   it('the layout: count (an Aim int), the 3 earliest and 3 latest traces with ISO start times (last leaves out what first lists), the link to the latest', () => {

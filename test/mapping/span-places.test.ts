@@ -9,25 +9,13 @@ import type { AimWritePlan } from '../../src/mapping/aim-plan.js';
 import { planWrites, type MappingOptions } from '../../src/mapping/to-aim.js';
 import type { Attributes, SpanRecord } from '../../src/model/span-record.js';
 import { SpanPlacements } from '../../src/sink/span-placements.js';
+import { testSpan } from '../support/span-record.js';
 
 const TRACE = 'cccccccccccccccccccccccccccccccc';
 const MS = 1_764_000_000_000n * 1_000_000n; // a whole millisecond, in ns
 
 function record(spanId: string, attributes: Attributes, more: Partial<SpanRecord> = {}): SpanRecord {
-  return {
-    traceId: TRACE,
-    spanId,
-    name: 'chat',
-    kind: 'client',
-    startTimeUnixNano: MS,
-    endTimeUnixNano: MS + 5_000_000n,
-    attributes,
-    events: [],
-    links: [],
-    status: { code: 'unset' },
-    origin: { resource: { 'service.name': 'svc' }, scopeName: 'test' },
-    ...more,
-  };
+  return testSpan(spanId, attributes, { traceId: TRACE, startTimeUnixNano: MS, endTimeUnixNano: MS + 5_000_000n, ...more });
 }
 
 const chat = (prompt: string, completion: string, tokens: number): Attributes => ({

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { StoredMetric } from '../../src/aim/run.js';
 import { exactSum, sumUsage, usageTotalsParams } from '../../src/sink/usage-totals.js';
+import { shuffled } from '../support/span-record.js';
 
 /**
  * The exact sum of doubles, rounded to the nearest double (ties to even), computed another way
@@ -35,18 +36,6 @@ function referenceSum(values: readonly number[]): number {
   }
   const rounded = Number(magnitude) * 2 ** (shift - 1074);
   return negative ? -rounded : rounded;
-}
-
-/** A deterministic shuffle (a fixed linear congruential sequence). */
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let state = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    const j = state % (i + 1);
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
 }
 
 function series(name: string, contextId: bigint, points: [bigint, number | bigint][]): StoredMetric {
