@@ -78,7 +78,7 @@ function pemCertificates(pem: Buffer, file: string, what: string): X509Certifica
   const text = pem.toString('latin1');
   const blocks = text.match(PEM_CERTIFICATE) ?? [];
   const begun = text.split('-----BEGIN ').length - 1;
-  if (blocks.length === 0) throw new TlsConfigError(file, `the ${what} file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (begun === 0) throw new TlsConfigError(file, `the ${what} file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   if (begun !== blocks.length) throw new TlsConfigError(file, `the ${what} file ${file} is truncated or holds something other than PEM certificates`);
   return blocks.map((block) => {
     try {
