@@ -17,6 +17,7 @@ import { componentLogger } from './logging/component-logger.js';
 import { jsonLogger } from './logging/json-logger.js';
 import { PRICES_ENV, PricesError, readPriceFile } from './pricing/price-file.js';
 import { createReceiver } from './receiver/index.js';
+import { type ReceiverTlsOptions, TlsConfigError } from './receiver/tls.js';
 import { AIM_VERSION } from './up/aim-constraints.js';
 import type { UpOptions } from './up/up.js';
 import { VERSION } from './version.js';
@@ -67,6 +68,29 @@ function exitOnPricesError(command: string, error: unknown): void {
   process.exit(1);
 }
 
+/**
+ * The receiver's TLS from `--tls-cert`, `--tls-key` and `--tls-client-ca`: none without them;
+ * exits 1, saying why, when only one of certificate and key is given, or a client CA without them.
+ */
+function tlsOf(command: string, flags: { tlsCert?: string; tlsKey?: string; tlsClientCa?: string }): ReceiverTlsOptions | undefined {
+  const { tlsCert, tlsKey, tlsClientCa } = flags;
+  if (tlsCert === undefined && tlsKey === undefined && tlsClientCa === undefined) return undefined;
+  if (tlsCert === undefined || tlsKey === undefined) {
+    console.error(
+      `aim-otel-bridge ${command}: TLS needs both --tls-cert and --tls-key (AIM_OTEL_BRIDGE_TLS_CERT, AIM_OTEL_BRIDGE_TLS_KEY)${tlsClientCa !== undefined ? '; --tls-client-ca only adds client certificates to them' : ''}`,
+    );
+    process.exit(1);
+  }
+  return { certFile: tlsCert, keyFile: tlsKey, ...(tlsClientCa !== undefined ? { clientCaFile: tlsClientCa } : {}) };
+}
+
+/** Exits with the error's line (naming the file) when the TLS files cannot be used; returns on anything else. */
+function exitOnTlsError(command: string, error: unknown): void {
+  if (!(error instanceof TlsConfigError)) return;
+  console.error(`aim-otel-bridge ${command}: ${error.message}`);
+  process.exit(1);
+}
+
 const program = new Command()
   .name('aim-otel-bridge')
   .description('GenAI telemetry from LangChain.js and OpenTelemetry into the Aim experiment tracker')
@@ -92,6 +116,17 @@ program
     ).argParser(integer('--grpc-port', 0)),
   )
   .addOption(option('--token <token>', 'require "Authorization: Bearer <token>" on /v1/* (and gRPC) and /metrics', 'AIM_OTEL_BRIDGE_TOKEN'))
+  .addOption(
+    option('--tls-cert <file>', 'serve OTLP/HTTP (and gRPC) over TLS with this PEM certificate (chain); re-read when it changes', 'AIM_OTEL_BRIDGE_TLS_CERT'),
+  )
+  .addOption(option('--tls-key <file>', 'the PEM private key of --tls-cert; re-read when it changes', 'AIM_OTEL_BRIDGE_TLS_KEY'))
+  .addOption(
+    option(
+      '--tls-client-ca <file>',
+      'require client certificates (mutual TLS) issued by this PEM CA, verified on every connection; re-read when it changes',
+      'AIM_OTEL_BRIDGE_TLS_CLIENT_CA',
+    ),
+  )
   .addOption(
     option('--max-body-bytes <bytes>', 'largest request body, after decompression', 'AIM_OTEL_BRIDGE_MAX_BODY_BYTES')
       .default(64 * 1024 * 1024)
@@ -169,6 +204,7 @@ program
       jsonLogger((line) => process.stderr.write(line)),
       { logLevel: LOG_LEVELS[flags.logLevel] ?? DiagLogLevel.INFO, suppressOverrideMessage: true },
     );
+    const tls = tlsOf('serve', flags);
     const receiver = await createReceiver({
       url: flags.aimUrl,
       host: flags.host,
@@ -183,12 +219,14 @@ program
       logJoin: { windowMs: flags.logJoinWindowMs, ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}) },
       ...(flags.token !== undefined ? { token: flags.token } : {}),
       ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       ...(flags.experiment !== undefined ? { experiment: flags.experiment } : {}),
       ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
       ...(flags.traceLink !== undefined ? { traceLink: flags.traceLink } : {}),
       ...(flags.prices !== undefined ? { prices: flags.prices } : {}),
     }).catch((error: unknown) => {
       exitOnPricesError('serve', error);
+      exitOnTlsError('serve', error);
       throw error;
     });
     console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP on ${receiver.url}/v1/{traces,logs,metrics}, writing to ${flags.aimUrl}`);
@@ -218,6 +256,9 @@ interface ServeFlags {
   stateDir?: string;
   logJoinWindowMs: number;
   token?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
   maxBodyBytes: number;
   writeTimeoutMs: number;
   maxQueueSpans: number;

@@ -19,6 +19,7 @@ import { type Ingest, requestKey } from './ingest.js';
 import type { ReceiverMetrics } from './metrics.js';
 import { componentLogger } from '../logging/component-logger.js';
 import type { RateLimitedLog } from '../logging/rate-limited-log.js';
+import type { ReceiverTls } from './tls.js';
 import { type OtlpSignal, otlpTypes } from './schema.js';
 
 const log = componentLogger('receiver');
@@ -39,6 +40,8 @@ export interface GrpcReceiverOptions {
   readonly keepaliveTimeMs?: number;
   /** Server keepalive: drop the connection when a ping is not answered within this, in ms. Default 20 000. */
   readonly keepaliveTimeoutMs?: number;
+  /** TLS (and mutual TLS with a client CA), following the reloads of its files. Default: none, insecure gRPC. */
+  readonly tls?: ReceiverTls;
 }
 
 /** What the gRPC receiver shares with the HTTP one. */
@@ -51,7 +54,7 @@ export interface GrpcReceiverDeps {
 
 /** A running gRPC receiver. */
 export interface GrpcReceiver {
-  /** `http://host:port` (insecure gRPC), as OTel gRPC exporters take it. */
+  /** `http://host:port` (insecure gRPC), or `https://host:port` with TLS, as OTel gRPC exporters take it. */
   readonly url: string;
   readonly port: number;
   /**
@@ -185,12 +188,13 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
   }
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${bracketed(options.host)}:${String(options.port)}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+    const credentials = options.tls?.grpcCredentials() ?? grpc.ServerCredentials.createInsecure();
+    server.bindAsync(`${bracketed(options.host)}:${String(options.port)}`, credentials, (error, bound) => {
       if (error) reject(error);
       else resolve(bound);
     });
   });
-  const url = `http://${bracketed(options.host)}:${String(port)}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://${bracketed(options.host)}:${String(port)}`;
   log.info(`OTLP/gRPC receiver listening on ${url}`);
 
   let closing: Promise<void> | undefined;

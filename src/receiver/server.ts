@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseAimUrl } from '../aim/url.js';
 import { componentLogger } from '../logging/component-logger.js';
@@ -13,6 +14,7 @@ import { type GrpcReceiver, startGrpcReceiver } from './grpc-server.js';
 import { Ingest, requestKey } from './ingest.js';
 import { ReceiverMetrics } from './metrics.js';
 import type { OtlpSignal } from './schema.js';
+import { ReceiverTls, type ReceiverTlsOptions, registerTlsMetrics } from './tls.js';
 
 const log = componentLogger('receiver');
 
@@ -45,6 +47,13 @@ export interface ReceiverOptions extends AimSinkOptions {
    * otherwise make one Aim run per call. `{ grouping: 'trace' }` keeps one run per trace.
    */
   unkeyed?: NonNullable<AimSinkOptions['unkeyed']>;
+  /**
+   * TLS for OTLP/HTTP (then `https://`) and OTLP/gRPC: certificate and key files, optionally a
+   * client CA whose certificates clients must present (mutual TLS); the files are read again while
+   * the receiver runs (`ReceiverTlsOptions`). Unusable files at start make `createReceiver` reject
+   * with a `TlsConfigError` naming the file. Default: none, plain HTTP and insecure gRPC.
+   */
+  tls?: ReceiverTlsOptions;
 }
 
 /** The receiver's grouping of root-level model calls with no run key: `window`, unless the options say otherwise. */
@@ -54,15 +63,17 @@ function receiverUnkeyed(unkeyed: AimSinkOptions['unkeyed']): NonNullable<AimSin
 
 /** A running receiver. */
 export interface Receiver {
-  /** `http://host:port`. */
+  /** `http://host:port`, or `https://host:port` with `tls`. */
   readonly url: string;
   readonly port: number;
-  /** `http://host:port` of the OTLP/gRPC receiver (insecure), when `grpcPort` was given. */
+  /** `http://host:port` of the OTLP/gRPC receiver (insecure; `https://` with `tls`), when `grpcPort` was given. */
   readonly grpcUrl?: string;
   /** The port of the OTLP/gRPC receiver, when `grpcPort` was given. */
   readonly grpcPort?: number;
   /** Counters of the spans it took and wrote. */
   readonly stats: AimSinkStats;
+  /** Whether every client must present a certificate verified against `tls.clientCaFile` (mutual TLS, over HTTP and gRPC). */
+  readonly clientCertificatesRequired: boolean;
   /** Stops accepting, answers what is in flight, writes what is queued, closes the Aim runs. Idempotent. */
   close(): Promise<void>;
 }
@@ -99,8 +110,11 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     retryAfterSeconds = 5,
     grpcPort,
     grpcHost = host,
+    tls: tlsOptions,
     ...sinkOptions
   } = options;
+  // First: files that cannot be used fail the start before anything listens or connects to Aim.
+  const tls = tlsOptions === undefined ? undefined : await ReceiverTls.start(tlsOptions);
   const maxQueueSpans = options.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS;
   // The Aim session's trouble (a restore the server refuses, a run storage it cannot open):
   // reported on /readyz and /metrics until it is over.
@@ -201,7 +215,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     }
   };
 
-  const server: Server = createServer((request, response) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     handle(request, response)
       .catch((error: unknown) => {
         answers.error('receiver request failed', String(error));
@@ -215,26 +229,39 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
         if (response.statusCode >= 300)
           answers.warn(`${request.method ?? '?'} ${request.url ?? '?'} → ${String(response.statusCode)}`, REASONS.get(response) ?? '');
       });
-  });
+  };
+  const server: Server = tls === undefined ? createServer(onRequest) : httpsServer(tls, onRequest, answers);
   server.keepAliveTimeout = 65_000;
+  if (tls !== undefined) registerTlsMetrics(metrics.registry, tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
+  }).catch((error: unknown) => {
+    tls?.close();
+    throw error;
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${String(address.port)}`;
+  const url = `${tls === undefined ? 'http' : 'https'}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${String(address.port)}`;
   log.info(`receiver listening on ${url}, writing to ${options.url}`);
   let grpcReceiver: GrpcReceiver | undefined;
   if (grpcPort !== undefined) {
     try {
       grpcReceiver = await startGrpcReceiver(
         { ingest, metrics, answers },
-        { host: grpcHost, port: grpcPort, maxReceiveBytes: maxBodyBytes, retryAfterSeconds, ...(token !== undefined ? { token } : {}) },
+        {
+          host: grpcHost,
+          port: grpcPort,
+          maxReceiveBytes: maxBodyBytes,
+          retryAfterSeconds,
+          ...(token !== undefined ? { token } : {}),
+          ...(tls !== undefined ? { tls } : {}),
+        },
       );
     } catch (error) {
+      tls?.close();
       await new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
@@ -253,8 +280,10 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     get stats() {
       return sink.stats;
     },
+    clientCertificatesRequired: tls?.clientCertificatesRequired ?? false,
     close() {
       closing ??= (async () => {
+        tls?.close();
         const grpcClosed = grpcReceiver?.close();
         await new Promise<void>((resolve) => {
           server.close(() => {
@@ -274,6 +303,23 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
 }
 
 class BodyTooLargeError extends Error {}
+
+/**
+ * The HTTPS server of a receiver with TLS: the material in use, replaced by each reload for new
+ * connections (`setSecureContext`); with a client CA, a client certificate it verifies is
+ * required. Refused handshakes are logged, rate-limited.
+ */
+function httpsServer(tls: ReceiverTls, onRequest: (request: IncomingMessage, response: ServerResponse) => void, answers: RateLimitedLog): Server {
+  const required = tls.clientCertificatesRequired;
+  const server = createHttpsServer({ ...tls.secureContextOptions(), requestCert: required, rejectUnauthorized: required }, onRequest);
+  tls.onChange(() => {
+    server.setSecureContext(tls.secureContextOptions());
+  });
+  server.on('tlsClientError', (error) => {
+    answers.warn('TLS handshake refused', error.message);
+  });
+  return server;
+}
 
 /** The path of a request's target; `undefined` when the target is not a valid URL (e.g. `http://host:99999`). */
 function pathOf(request: IncomingMessage): string | undefined {
