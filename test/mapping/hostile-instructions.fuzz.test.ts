@@ -30,7 +30,7 @@ import {
 } from '../../src/mapping/param-limits.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { type MappingOptions, planWrites } from '../../src/mapping/to-aim.js';
-import type { AttributeValue, Attributes, SpanEventRecord, SpanRecord } from '../../src/model/span-record.js';
+import type { AttributeValue, SpanEventRecord, SpanRecord } from '../../src/model/span-record.js';
 import { RunInputBounds } from '../../src/sink/open-runs.js';
 
 const START = 1_764_000_000_123_000_000n;
