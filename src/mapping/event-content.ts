@@ -4,16 +4,20 @@
  * else in the documented fallback place ({@link planUnplacedContent}). Pure: no I/O, no clock.
  */
 import type { LogRecord } from '../model/log-record.js';
-import type { AttributeValue, Attributes } from '../model/span-record.js';
+import type { AttributeValue, Attributes, RecordTenant } from '../model/span-record.js';
 import type { PlanContext, RunWritePlan, SpanPlacement, TextWrite } from './aim-plan.js';
 import { type ContentEvent, readContentEvent, renderContentEvents } from './genai-events.js';
 import { attributeRunKey, runHash } from './run-key.js';
 import { spanKey, stepAt } from './span-places.js';
+import { namedExperiment, tenantExperiment, tenantRunKey, tenantTraceKey } from './tenant-keys.js';
 import type { MappingOptions, TraceKeyMemo } from './to-aim.js';
 
 /** The content events of one span (or of one trace, or none, for records outside a span), as received. */
 export interface EventGroup {
-  /** `traceId/spanId` (either may be empty): what the group waits for. */
+  /**
+   * `traceId/spanId` (either may be empty): what the group waits for; for a tenant's records, the
+   * trace id is its trace key (`tenantTraceKey`), as the log join keeps the tenant's placements.
+   */
   readonly id: string;
   readonly traceId?: string;
   readonly spanId?: string;
@@ -21,6 +25,8 @@ export interface EventGroup {
   /** Attributes and resource of the group's first record (the fallback's run key, experiment and context). */
   readonly attributes: Attributes;
   readonly resource: Attributes;
+  /** The tenant of the group's records (one group never mixes tenants). */
+  readonly tenant?: RecordTenant;
 }
 
 /** The GenAI content events of log records, grouped by the span they belong to; `ignored` counts records without any. */
@@ -33,7 +39,7 @@ export function groupContentEvents(records: readonly LogRecord[]): { groups: Eve
       ignored++;
       continue;
     }
-    const id = spanKey(record.traceId, record.spanId);
+    const id = spanKey(record.tenant === undefined ? record.traceId : tenantTraceKey(record.traceId ?? '', record.tenant), record.spanId);
     const group = groups.get(id);
     if (group) group.events.push(event);
     else {
@@ -44,6 +50,7 @@ export function groupContentEvents(records: readonly LogRecord[]): { groups: Eve
         events: [event],
         attributes: record.attributes,
         resource: record.origin.resource,
+        ...(record.tenant !== undefined ? { tenant: record.tenant } : {}),
       });
     }
   }
@@ -71,9 +78,13 @@ export function planPlacedContent(placement: SpanPlacement, events: readonly Con
  * `gen_ai.*` attributes; the step derives from the first event's time and the span id.
  */
 export function planUnplacedContent(group: EventGroup, options: MappingOptions, memo?: TraceKeyMemo): RunWritePlan {
+  const { tenant } = group;
+  const own = attributeRunKey(group.attributes, group.resource, options.runKey ?? 'auto');
+  const remembered = own === undefined && group.traceId !== undefined ? memo?.get(tenantTraceKey(group.traceId, tenant)) : undefined;
   const key =
-    attributeRunKey(group.attributes, group.resource, options.runKey ?? 'auto') ??
-    (group.traceId !== undefined ? (memo?.get(group.traceId) ?? group.traceId) : `service/${text(group.resource['service.name']) ?? 'unknown_service'}`);
+    own !== undefined
+      ? tenantRunKey(own, tenant)
+      : (remembered ?? tenantRunKey(group.traceId ?? `service/${text(group.resource['service.name']) ?? 'unknown_service'}`, tenant));
   const context = compact({
     operation: text(group.attributes['gen_ai.operation.name']),
     model: text(group.attributes['gen_ai.request.model']) ?? text(group.attributes['gen_ai.response.model']),
@@ -83,7 +94,10 @@ export function planUnplacedContent(group: EventGroup, options: MappingOptions, 
   const step = stepAt(first, group.spanId ?? '');
   const texts = contentTexts(group.events, context, step, Number(first) / 1e9, group.spanId ?? '');
   const experiment =
-    text(group.attributes['aim.experiment']) ?? text(group.resource['aim.experiment']) ?? options.experiment ?? text(group.resource['service.name']);
+    namedExperiment(group.attributes, group.resource) ??
+    tenantExperiment(tenant, group.resource, options.experiment) ??
+    options.experiment ??
+    text(group.resource['service.name']);
   return textPlan(key, runHash(key, options.namespace), experiment, texts);
 }
 

@@ -26,7 +26,9 @@
  * metrics run sits beside its conversation/trace runs), name `<service.name> metrics`, no params,
  * tags or texts. Metric points are aggregates over many calls: they carry no trace, conversation
  * or session, so they cannot join the runs spans go to, and a run per export or per series would
- * bury the UI in runs. Processes of one service are told apart by the context (`instance`).
+ * bury the UI in runs. Processes of one service are told apart by the context (`instance`). A
+ * tenant's points (`MetricPoint.tenant`) go to its own run of the service: the key in its namespace
+ * and, when the resource names no experiment, the tenant's experiment (see tenant-keys.ts).
  *
  * **Sequences.** Per point, by kind:
  *
@@ -68,6 +70,7 @@ import type { MetricPoint } from '../model/metric-point.js';
 import type { AttributeValue, Attributes } from '../model/span-record.js';
 import type { MetricWrite, PlanContext, RunWritePlan } from './aim-plan.js';
 import { runHash } from './run-key.js';
+import { namedExperiment, tenantExperiment, tenantRunKey } from './tenant-keys.js';
 import type { MappingOptions } from './to-aim.js';
 
 /** The plan for a batch of metric points. */
@@ -110,10 +113,11 @@ export function planMetricWrites(points: readonly MetricPoint[], options: Mappin
     written++;
     const resource = point.origin.resource;
     const service = text(resource['service.name']) ?? 'unknown_service';
-    const key = METRICS_RUN_KEY_PREFIX + service;
+    const key = tenantRunKey(METRICS_RUN_KEY_PREFIX + service, point.tenant);
     let run = runs.get(key);
     if (!run) {
-      run = new MetricRunBuilder(key, runHash(key, options.namespace), text(resource['aim.experiment']) ?? options.experiment ?? service, `${service} metrics`);
+      const experiment = namedExperiment({}, resource) ?? tenantExperiment(point.tenant, resource, options.experiment) ?? options.experiment ?? service;
+      run = new MetricRunBuilder(key, runHash(key, options.namespace), experiment, `${service} metrics`);
       runs.set(key, run);
     }
     run.metrics.push(...writes);

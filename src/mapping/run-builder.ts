@@ -9,6 +9,7 @@ import { type GenAIFacts, agentEvents } from './conventions.js';
 import { type TrackInstruction, readInstructions } from './instructions.js';
 import { toPlanValue } from './plan-value.js';
 import { RunDescription } from './run-description.js';
+import { localRunKey, namedExperiment, tenantExperiment } from './tenant-keys.js';
 import { type SpanPlace, callContextOf, isFrameworkCall, isModelCall, spanStep, stepAt } from './span-places.js';
 import type { MappingOptions, PricingReport, UnpricedCallNote } from './to-aim.js';
 import type { CallParts } from '../pricing/call-cost.js';
@@ -42,13 +43,14 @@ export class RunBuilder {
     readonly hash: string,
     options: MappingOptions,
   ) {
-    this.findable = new RunDescription(key, options);
+    this.findable = new RunDescription(localRunKey(key), options);
   }
 
   /** The run's `aim.*` attributes (experiment, name, tags, description): all the `explicit` layout reads besides instructions. */
   addRunAttributes(span: SpanRecord, options: MappingOptions): void {
     this.spanCount += 1;
-    this.experiment ??= text(attr(span, 'aim.experiment')) ?? options.experiment;
+    this.experiment ??=
+      namedExperiment(span.attributes, span.origin.resource) ?? tenantExperiment(span.tenant, span.origin.resource, options.experiment) ?? options.experiment;
     this.name ??= text(attr(span, 'aim.run_name'));
     this.description ??= text(attr(span, 'aim.run_description'));
     for (const tag of tagList(attr(span, 'aim.tags'))) this.tags.add(tag);

@@ -7,6 +7,7 @@ import { hasInstructions } from './instructions.js';
 import { RunBuilder } from './run-builder.js';
 import { type RunKeyStrategy, type UnkeyedRunOptions, explicitRunKey, runHash, unkeyedRunKey } from './run-key.js';
 import { type PlacedSpan, type PlacementMemo, type SpanPlace, placeSpans, spanKey } from './span-places.js';
+import { tenantPlacements, tenantRunKey, tenantTraceKey } from './tenant-keys.js';
 
 /**
  * What the mapping writes:
@@ -89,6 +90,9 @@ export interface TraceKeyMemo {
  * - **run**: one per run key ({@link RunKeyStrategy}), hash derived from the key; a trace's spans
  *   without a key follow the key another span of the trace carries.
  * - **experiment**: `aim.experiment` (span, then resource), else `options.experiment`, else `service.name`.
+ * - **tenants**: a span carrying a tenant (`SpanRecord.tenant`, set by the receiver from its token's
+ *   scope) gets its run key in the tenant's namespace, what is remembered of its trace under the
+ *   tenant's trace key, and when it names no experiment the tenant's (see tenant-keys.ts).
  * - **name / tags / description**: `aim.run_name` (else a name that tells runs apart, see
  *   run-description.ts), `aim.tags`, `aim.run_description`.
  * - **params**: `otel.resource`, `otel.traces` (bounded: count, first and last traces, link),
@@ -126,11 +130,16 @@ export interface TraceKeyMemo {
  */
 export function planWrites(spans: readonly SpanRecord[], options: MappingOptions = {}, memo?: TraceKeyMemo, placements?: PlacementMemo): SpanWritePlan {
   const strategy = options.runKey ?? 'auto';
-  const explicit = spans.map((span) => explicitRunKey(span, strategy));
+  // A tenant's keys live in its namespace; what is remembered by trace id, under its trace key (tenant-keys.ts).
+  const explicit = spans.map((span) => {
+    const key = explicitRunKey(span, strategy);
+    return key === undefined ? undefined : tenantRunKey(key, span.tenant);
+  });
   const traceKeys = new Map<string, string>();
   spans.forEach((span, i) => {
     const key = explicit[i];
-    if (key !== undefined && !traceKeys.has(span.traceId)) traceKeys.set(span.traceId, key);
+    const trace = tenantTraceKey(span.traceId, span.tenant);
+    if (key !== undefined && !traceKeys.has(trace)) traceKeys.set(trace, key);
   });
   const builders = new Map<string, RunBuilder>();
   const problems: string[] = [];
@@ -140,13 +149,14 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
     const facts = explicitOnly ? undefined : readGenAIFacts(span);
     if (!facts && !hasInstructions(span) && (explicitOnly || options.includeNonGenAI !== true)) continue;
     // A span placed before stays in its run (a replay must not move its points to another).
+    const trace = tenantTraceKey(span.traceId, span.tenant);
     const key =
-      placements?.placement(span.traceId, span.spanId)?.key ??
+      tenantPlacements(placements, span.tenant)?.placement(span.traceId, span.spanId)?.key ??
       explicit[i] ??
-      traceKeys.get(span.traceId) ??
-      memo?.get(span.traceId) ??
-      unkeyedRunKey(span, facts, options.unkeyed);
-    memo?.set(span.traceId, key);
+      traceKeys.get(trace) ??
+      memo?.get(trace) ??
+      tenantRunKey(unkeyedRunKey(span, facts, options.unkeyed), span.tenant);
+    memo?.set(trace, key);
     let builder = builders.get(key);
     if (!builder) {
       builder = new RunBuilder(key, runHash(key, options.namespace), options);
@@ -156,7 +166,7 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
   }
   const placed: (PlacedSpan & { builder: RunBuilder })[] = [];
   for (const { span, facts, builder } of mapped) if (facts) placed.push({ span, facts, hash: builder.hash, builder });
-  const places = placeSpans(placed, placements);
+  const places = placeTenantSpans(placed, placements);
   const placeOf = new Map<SpanRecord, SpanPlace>();
   for (const entry of placed) {
     const place = places.get(entry);
@@ -184,6 +194,21 @@ export function planWrites(spans: readonly SpanRecord[], options: MappingOptions
     adjusted += report.adjusted;
   }
   return { runs, placements: [...builders.values()].flatMap((builder) => builder.placements()), problems, pricing: { unpriced, adjusted } };
+}
+
+/**
+ * {@link placeSpans} for each tenant's spans (and the unscoped ones) apart, each seeing only its
+ * own placements (`tenantPlacements`). One request is one tenant's: the usual batch is one call.
+ */
+function placeTenantSpans(placed: readonly PlacedSpan[], placements: PlacementMemo | undefined): Map<PlacedSpan, SpanPlace> {
+  const tenants = new Set(placed.map((entry) => entry.span.tenant?.namespace));
+  if (tenants.size <= 1) return placeSpans(placed, tenantPlacements(placements, placed[0]?.span.tenant));
+  const places = new Map<PlacedSpan, SpanPlace>();
+  for (const namespace of tenants) {
+    const own = placed.filter((entry) => entry.span.tenant?.namespace === namespace);
+    for (const [entry, place] of placeSpans(own, tenantPlacements(placements, own[0]?.span.tenant))) places.set(entry, place);
+  }
+  return places;
 }
 
 /**

@@ -3,7 +3,7 @@
  * send their events as log records: `gen_ai.client.inference.operation.details`, or one record per
  * message (`gen_ai.user.message`, `gen_ai.choice`, ...), tied to their span by trace and span id.
  */
-import type { AttributeValue, Attributes, SpanOrigin } from './span-record.js';
+import type { AttributeValue, Attributes, RecordTenant, SpanOrigin } from './span-record.js';
 
 /** One log record. Ids are lowercase hex, absent when the record was not emitted inside a span. */
 export interface LogRecord {
@@ -18,4 +18,6 @@ export interface LogRecord {
   readonly body: AttributeValue;
   readonly attributes: Attributes;
   readonly origin: SpanOrigin;
+  /** The tenant of the record (see {@link RecordTenant}); absent when unscoped. */
+  readonly tenant?: RecordTenant;
 }

@@ -6,7 +6,7 @@
  * {@link MetricPoint} that repeats the metric's name, unit, description and temporality, so a
  * point can be mapped on its own.
  */
-import type { Attributes, SpanOrigin } from './span-record.js';
+import type { Attributes, RecordTenant, SpanOrigin } from './span-record.js';
 
 /** The OTLP metric data kinds (the `Metric.data` oneof). */
 export type MetricKind = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
@@ -42,6 +42,8 @@ interface MetricPointCommon {
   readonly noRecordedValue: boolean;
   /** The resource and scope the point came from. */
   readonly origin: SpanOrigin;
+  /** The tenant of the point (see {@link RecordTenant}); absent when unscoped. */
+  readonly tenant?: RecordTenant;
 }
 
 /** A gauge or sum point: `bigint` for an integer point (`as_int`), `number` for a double (`as_double`). */

@@ -42,6 +42,21 @@ export interface SpanOrigin {
   readonly scopeVersion?: string;
 }
 
+/**
+ * The tenant a record belongs to: set by the receiver, after conversion, from the scope of the
+ * token that authenticated the request (never read from the telemetry, which cannot forge it).
+ * Absent for records of unscoped tokens, of a receiver without tokens, and of the in-process
+ * exporter: their run keys and hashes are what they always were.
+ */
+export interface RecordTenant {
+  /** The namespace of the tenant's run keys: part of every run key (and so run hash) of its records. */
+  readonly namespace: string;
+  /** The one experiment the tenant writes to (also that of its runs whose records name none). */
+  readonly experiment?: string;
+  /** Or: the prefix of every experiment it writes to (its runs whose records name none go to `prefix` + the default experiment name). */
+  readonly experimentPrefix?: string;
+}
+
 /** One finished span. Ids are lowercase hex: 32 digits for traces, 16 for spans. */
 export interface SpanRecord {
   readonly traceId: string;
@@ -57,6 +72,8 @@ export interface SpanRecord {
   readonly links: readonly SpanLinkRecord[];
   readonly status: SpanStatusRecord;
   readonly origin: SpanOrigin;
+  /** The tenant of the span (see {@link RecordTenant}); absent when unscoped. */
+  readonly tenant?: RecordTenant;
 }
 
 /** Whether `id` is a valid trace id (32 lowercase hex digits, not all zero). */

@@ -172,6 +172,8 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
           return { code: GrpcCode.RESOURCE_EXHAUSTED, message: outcome.message, retry: true };
         case 'unavailable':
           return { code: GrpcCode.UNAVAILABLE, message: outcome.message, retry: true };
+        case 'forbidden':
+          return { code: GrpcCode.PERMISSION_DENIED, message: outcome.message, retry: false };
       }
     } catch (error) {
       if (!isReceiverError(error)) throw error;

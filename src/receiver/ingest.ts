@@ -4,7 +4,9 @@
  * to answer. 200/OK only once Aim holds what the request carried (with partial success for items
  * rejected as invalid); "busy" (429 / RESOURCE_EXHAUSTED with retry info) when the bridge cannot
  * take more now; "unavailable" (503 / UNAVAILABLE) when Aim did not acknowledge in time; "too large"
- * (413 / RESOURCE_EXHAUSTED without retry info) when the request can never fit.
+ * (413 / RESOURCE_EXHAUSTED without retry info) when the request can never fit; "forbidden" (403 /
+ * PERMISSION_DENIED) when a request of a scoped token names an experiment outside its tenant's
+ * scope (see tenant-scope.ts: nothing of it is written).
  */
 import { createHash } from 'node:crypto';
 import { fromOtlpLogsRequest } from '../model/from-otlp-logs.js';
@@ -19,6 +21,8 @@ import type { OtlpFormat } from './errors.js';
 import type { ReceiverMetrics } from './metrics.js';
 import { RequestLedger } from './request-ledger.js';
 import type { OtlpSignal } from './schema.js';
+import { type TenantScope, experimentOutside, forbiddenMessage, recordTenantOf, scopeIdentity, withTenant } from './tenant-scope.js';
+import { namedExperiment } from '../mapping/tenant-keys.js';
 
 const log = componentLogger('receiver');
 
@@ -31,7 +35,9 @@ export type IngestOutcome =
   /** The bridge is busy (queue full, too many events waiting): retry later. */
   | { readonly kind: 'busy'; readonly message: string }
   /** Aim did not acknowledge in time, refused, or the bridge is stopping: retry later. */
-  | { readonly kind: 'unavailable'; readonly message: string };
+  | { readonly kind: 'unavailable'; readonly message: string }
+  /** The request names an experiment outside its token's tenant scope: nothing of it was written (the message says what the scope allows, never the token). */
+  | { readonly kind: 'forbidden'; readonly message: string };
 
 /** Limits of {@link Ingest}. */
 export interface IngestOptions {
@@ -79,11 +85,14 @@ export class Ingest {
    * of queueing it twice; a new request is refused (busy) without parsing while the queue is full.
    * The items of a request answered "unavailable" because Aim did not acknowledge them within
    * `writeTimeoutMs` stay queued (until `workDeadlineMs`): the retry is answered from them.
+   * `scope` is the tenant scope of the request's token (none: unscoped); it is part of the
+   * request's identity, so two tenants' identical requests are two requests.
    * @throws `InvalidRequestError` (400 / INVALID_ARGUMENT) when the request is not of the signal's shape
    */
-  async exportOnce(signal: OtlpSignal, key: string, parse: () => unknown, format: OtlpFormat): Promise<IngestOutcome> {
-    if (this.ledger.known(key) === undefined && this.sink.stats.queued >= this.options.maxQueueItems) return this.shed();
-    const answer = await this.ledger.settle(key, this.options.writeTimeoutMs, () => this.export(signal, parse(), format, this.workDeadlineMs));
+  async exportOnce(signal: OtlpSignal, key: string, parse: () => unknown, format: OtlpFormat, scope?: TenantScope): Promise<IngestOutcome> {
+    const identity = scope === undefined ? key : `${key}\u0000${scopeIdentity(scope)}`;
+    if (this.ledger.known(identity) === undefined && this.sink.stats.queued >= this.options.maxQueueItems) return this.shed();
+    const answer = await this.ledger.settle(identity, this.options.writeTimeoutMs, () => this.export(signal, parse(), format, this.workDeadlineMs, scope));
     if (answer.from === 'done') this.metrics.retries.inc({ answered: 'from-written' });
     else if (answer.from === 'in-flight') this.metrics.retries.inc({ answered: 'joined-in-flight' });
     if (answer.kind === 'outcome') return answer.outcome;
@@ -107,25 +116,64 @@ export class Ingest {
   }
 
   /**
-   * Takes one decoded export request of `signal` (a protobufjs message or parsed OTLP JSON).
+   * Takes one decoded export request of `signal` (a protobufjs message or parsed OTLP JSON). With
+   * a tenant `scope`, its records are checked against the scope once converted (one naming an
+   * experiment outside it: the request is forbidden, nothing written) and carry the tenant, which
+   * puts their runs in the scope's namespace (see tenant-scope.ts).
    * @throws `InvalidRequestError` (400 / INVALID_ARGUMENT) when the request is not of the signal's shape
    */
-  async export(signal: OtlpSignal, request: unknown, format: OtlpFormat, deadlineMs = this.options.writeTimeoutMs): Promise<IngestOutcome> {
+  async export(
+    signal: OtlpSignal,
+    request: unknown,
+    format: OtlpFormat,
+    deadlineMs = this.options.writeTimeoutMs,
+    scope?: TenantScope,
+  ): Promise<IngestOutcome> {
     const maxValueDepth = this.options.maxValueDepth ?? DEFAULT_MAX_VALUE_DEPTH;
     switch (signal) {
       case 'traces': {
         const { spans, rejected, errors } = converted(format, () => fromOtlpTraceRequest(request, { maxValueDepth }));
-        return this.accept(signal, spans.length, rejected, errors, () => this.sink.write(spans, deadlineMs));
+        if (scope === undefined) return this.accept(signal, spans.length, rejected, errors, () => this.sink.write(spans, deadlineMs));
+        const outside = experimentOutside(
+          scope,
+          spans.map((span) => namedExperiment(span.attributes, span.origin.resource)),
+        );
+        if (outside !== undefined) return this.forbid(scope, outside);
+        const scoped = withTenant(spans, recordTenantOf(scope));
+        return this.accept(signal, scoped.length, rejected, errors, () => this.sink.write(scoped, deadlineMs));
       }
       case 'logs': {
         const { items, rejected, errors } = converted(format, () => fromOtlpLogsRequest(request, { maxValueDepth }));
-        return this.accept(signal, items.length, rejected, errors, () => this.sink.writeLogs(items, deadlineMs));
+        if (scope === undefined) return this.accept(signal, items.length, rejected, errors, () => this.sink.writeLogs(items, deadlineMs));
+        const outside = experimentOutside(
+          scope,
+          items.map((record) => namedExperiment(record.attributes, record.origin.resource)),
+        );
+        if (outside !== undefined) return this.forbid(scope, outside);
+        const scoped = withTenant(items, recordTenantOf(scope));
+        return this.accept(signal, scoped.length, rejected, errors, () => this.sink.writeLogs(scoped, deadlineMs));
       }
       case 'metrics': {
         const { points, rejected, errors } = converted(format, () => fromOtlpMetricsRequest(request, { maxValueDepth }));
-        return this.accept(signal, points.length, rejected, errors, () => this.sink.writeMetricPoints(points, deadlineMs));
+        if (scope === undefined) return this.accept(signal, points.length, rejected, errors, () => this.sink.writeMetricPoints(points, deadlineMs));
+        // Metric points name their experiment on the resource only (as the mapping reads it).
+        const outside = experimentOutside(
+          scope,
+          points.map((point) => namedExperiment({}, point.origin.resource)),
+        );
+        if (outside !== undefined) return this.forbid(scope, outside);
+        const scoped = withTenant(points, recordTenantOf(scope));
+        return this.accept(signal, scoped.length, rejected, errors, () => this.sink.writeMetricPoints(scoped, deadlineMs));
       }
     }
+  }
+
+  /** A refusal because the request names an experiment outside its tenant's scope: counted by tenant, logged (rate-limited, per tenant). */
+  private forbid(scope: TenantScope, experiment: string): IngestOutcome {
+    const message = forbiddenMessage(scope, experiment);
+    this.metrics.forbiddenRequests.inc({ tenant: scope.name });
+    this.limited.warn(`forbidden request (403, PERMISSION_DENIED) of tenant ${JSON.stringify(scope.name)}`, message);
+    return { kind: 'forbidden', message };
   }
 
   private async accept(

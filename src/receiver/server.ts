@@ -202,6 +202,9 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
         case 'unavailable':
           status(response, 503, format, GrpcCode.UNAVAILABLE, outcome.message, retryAfter);
           break;
+        case 'forbidden':
+          status(response, 403, format, GrpcCode.PERMISSION_DENIED, outcome.message);
+          break;
       }
     } catch (error) {
       if (error instanceof BodyTooLargeError) {

@@ -13,6 +13,10 @@
  *   already written for a placed span are kept (within `maxRetainedBytes`) so a later one rewrites
  *   the span's text with all of them, not only itself.
  *
+ * - **Tenants** stay apart: a tenant's placements, and the events waiting for them, are keyed by
+ *   the trace id in the tenant's namespace (see `tenantTraceKey`), so a tenant's log event never
+ *   joins another tenant's span, whatever trace and span ids it carries.
+ *
  * - With `stateDir`, placements are also kept on disk ({@link PlacementJournal}), so a restarted
  *   bridge still joins events to the spans it wrote before it stopped.
  *
@@ -20,6 +24,8 @@
  */
 import type { SpanPlacement } from '../mapping/aim-plan.js';
 import type { ContentEvent } from '../mapping/genai-events.js';
+import { spanKey } from '../mapping/span-places.js';
+import { placementTraceKey } from '../mapping/tenant-keys.js';
 import { SpanPlacements } from './span-placements.js';
 
 /** Limits of the {@link LogJoin}. */
@@ -79,11 +85,20 @@ export class LogJoin {
     return !this.closed && this.heldEvents + count <= this.maxHeldEvents;
   }
 
-  /** Records where spans went (also in the journal) and wakes the events waiting for them. */
+  /**
+   * Records where spans went (also in the journal) and wakes the events waiting for them. A
+   * tenant's placements are kept under their trace key (`placementTraceKey`: the trace id in the
+   * tenant's namespace), which is what its log events wait for and its later spans look up: a
+   * tenant never finds, nor replaces, another tenant's placement of the same trace and span ids.
+   */
   place(placements: readonly SpanPlacement[]): void {
-    this.placements.record(placements);
-    for (const placement of placements) {
-      const id = `${placement.traceId}/${placement.spanId}`;
+    const kept = placements.map((placement) => {
+      const trace = placementTraceKey(placement);
+      return trace === placement.traceId ? placement : { ...placement, traceId: trace };
+    });
+    this.placements.record(kept);
+    for (const placement of kept) {
+      const id = spanKey(placement.traceId, placement.spanId);
       const waiters = this.waiting.get(id);
       if (waiters) {
         this.waiting.delete(id);
