@@ -7,6 +7,7 @@ import { AimSpanExporter } from '../../src/exporter/aim-span-exporter.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { type OracleRun, readAimRepo } from '../peers/oracle.js';
+import { exportNow } from '../support/readable-span.js';
 
 /** Spans of `count` chat calls, each with a tool call, in conversation `conversation`. */
 function recordChats(count: number, conversation: string): ReadableSpan[] {
@@ -58,14 +59,6 @@ function recordChats(count: number, conversation: string): ReadableSpan[] {
     }
   }
   return memory.getFinishedSpans();
-}
-
-function exportNow(exporter: AimSpanExporter, spans: ReadableSpan[]): Promise<ExportResultCode> {
-  return new Promise((resolve) => {
-    exporter.export(spans, (result) => {
-      resolve(result.code);
-    });
-  });
 }
 
 async function theRun(server: AimServer, conversation: string): Promise<OracleRun> {

@@ -5,15 +5,15 @@
  * Collector retrying after a partial failure, or a second bridge replica, sends. Aim's own SDK
  * (the oracle) reads the run back and compares every prompt and completion with what was sent.
  */
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, hrTimeToNanoseconds } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { AimSpanExporter } from '../../src/exporter/aim-span-exporter.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { type OracleSequence, readAimRun } from '../peers/oracle.js';
+import { exportNow, testReadableSpan } from '../support/readable-span.js';
 
 const CONVERSATION = 'replayed-texts';
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
@@ -23,16 +23,14 @@ const START_MS = 1_764_590_000_000;
 function chatSpan(i: number): ReadableSpan {
   const spanId = `${i.toString(16).padStart(13, '0')}${(i < 150 ? i % 20 : i).toString(16).padStart(3, '0')}`;
   const startMs = i < 150 ? START_MS : START_MS + i;
-  const start: [number, number] = [Math.floor(startMs / 1000), (startMs % 1000) * 1_000_000];
-  const end: [number, number] = [start[0], start[1] + 500_000];
-  return {
+  const startNs = BigInt(startMs) * 1_000_000n;
+  return testReadableSpan({
+    traceId: TRACE,
+    spanId,
     name: 'chat gpt-4o-mini',
     kind: SpanKind.CLIENT,
-    spanContext: () => ({ traceId: TRACE, spanId, traceFlags: 1 }),
-    startTime: start,
-    endTime: end,
-    duration: [0, 500_000],
-    status: { code: SpanStatusCode.UNSET },
+    startNs,
+    endNs: startNs + 500_000n,
     attributes: {
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'openai',
@@ -43,22 +41,7 @@ function chatSpan(i: number): ReadableSpan {
       'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `prompt ${String(i)}` }] }]),
       'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: `answer ${String(i)}` }] }]),
     },
-    links: [],
-    events: [],
-    resource: resourceFromAttributes({ 'service.name': 'replay-test' }),
-    instrumentationScope: { name: 'test' },
-    ended: true,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
-}
-
-function exportNow(exporter: AimSpanExporter, spans: ReadableSpan[]): Promise<ExportResultCode> {
-  return new Promise((resolve) => {
-    exporter.export(spans, (result) => {
-      resolve(result.code);
-    });
+    service: 'replay-test',
   });
 }
 

@@ -17,6 +17,7 @@ import { AimSpanExporter } from '../../src/exporter/aim-span-exporter.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { type AimServer, requireAim, startAimServer } from '../peers/aim.js';
 import { type OracleRun, readAimRun } from '../peers/oracle.js';
+import { exportNow } from '../support/readable-span.js';
 
 const run = promisify(execFile);
 
@@ -55,14 +56,6 @@ function recordCalls(conversation: string): ReadableSpan[] {
     agent.end();
   }
   return memory.getFinishedSpans();
-}
-
-function exportNow(exporter: AimSpanExporter, spans: ReadableSpan[]): Promise<ExportResultCode> {
-  return new Promise((resolve) => {
-    exporter.export(spans, (result) => {
-      resolve(result.code);
-    });
-  });
 }
 
 /** Batches of 7 spans, as a BatchSpanProcessor might send them. */

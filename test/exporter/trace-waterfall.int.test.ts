@@ -7,9 +7,8 @@
  * nothing new; a bridge that starts over (a new exporter: no memory) writes a poorer figure on a
  * step of its own, before the fuller one, which stays as it was.
  */
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { AimSpanExporter } from '../../src/exporter/aim-span-exporter.js';
@@ -17,6 +16,7 @@ import { runHash } from '../../src/mapping/run-key.js';
 import { TRACE_WATERFALL_SEQUENCE } from '../../src/mapping/trace-waterfall.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { type OracleSequence, isOracleFigure, readAimRun } from '../peers/oracle.js';
+import { exportNow, testReadableSpan } from '../support/readable-span.js';
 
 const CONVERSATION = 'trace-waterfall-int';
 const START_MS = 1_764_590_000_000;
@@ -84,32 +84,19 @@ function traceSpecs(t: number): SpanSpec[] {
   ];
 }
 
-function hrTime(ms: number): [number, number] {
-  return [Math.floor(ms / 1000), (ms % 1000) * 1_000_000];
-}
-
 function readable(t: number, spec: SpanSpec): ReadableSpan {
-  const startMs = START_MS + t * 10_000 + spec.from;
-  const endMs = START_MS + t * 10_000 + spec.to;
-  return {
+  const traceStartNs = BigInt(START_MS + t * 10_000) * 1_000_000n;
+  return testReadableSpan({
+    traceId: TRACES[t] as string,
+    spanId: spec.id,
+    ...(spec.parent !== undefined ? { parentSpanId: spec.parent } : {}),
     name: spec.name,
-    kind: SpanKind.INTERNAL,
-    spanContext: () => ({ traceId: TRACES[t] as string, spanId: spec.id, traceFlags: 1 }),
-    ...(spec.parent !== undefined ? { parentSpanContext: { traceId: TRACES[t] as string, spanId: spec.parent, traceFlags: 1 } } : {}),
-    startTime: hrTime(startMs),
-    endTime: hrTime(endMs),
-    duration: hrTime(endMs - startMs),
-    status: spec.error !== undefined ? { code: SpanStatusCode.ERROR, message: spec.error } : { code: SpanStatusCode.UNSET },
+    startNs: traceStartNs + BigInt(spec.from) * 1_000_000n,
+    endNs: traceStartNs + BigInt(spec.to) * 1_000_000n,
+    ...(spec.error !== undefined ? { status: { code: SpanStatusCode.ERROR, message: spec.error } } : {}),
     attributes: { 'gen_ai.conversation.id': CONVERSATION, ...spec.attributes },
-    links: [],
-    events: [],
-    resource: resourceFromAttributes({ 'service.name': 'waterfall-test' }),
-    instrumentationScope: { name: 'test' },
-    ended: true,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
+    service: 'waterfall-test',
+  });
 }
 
 /** Trace `t`'s batch, children first (as a BatchSpanProcessor sends them: in end order). */
@@ -117,14 +104,6 @@ function batch(t: number): ReadableSpan[] {
   return traceSpecs(t)
     .map((spec) => readable(t, spec))
     .sort((a, b) => a.endTime[0] - b.endTime[0] || a.endTime[1] - b.endTime[1]);
-}
-
-function exportNow(exporter: AimSpanExporter, spans: ReadableSpan[]): Promise<ExportResultCode> {
-  return new Promise((resolve) => {
-    exporter.export(spans, (result) => {
-      resolve(result.code);
-    });
-  });
 }
 
 async function waterfallOf(server: AimServer): Promise<OracleSequence> {

@@ -18,6 +18,7 @@ import { AimSpanExporter } from '../../src/exporter/aim-span-exporter.js';
 import { runHash } from '../../src/mapping/run-key.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { type OracleRun, type OracleSequence, readAimRepo } from '../peers/oracle.js';
+import { exportNow } from '../support/readable-span.js';
 
 const CONVERSATION = 'cost-conversation';
 
@@ -56,14 +57,6 @@ function recordCalls(): ReadableSpan[] {
   call({ 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'mystery-7', 'gen_ai.usage.input_tokens': 10, 'gen_ai.usage.output_tokens': 10 });
   agent.end();
   return memory.getFinishedSpans();
-}
-
-function exportNow(exporter: AimSpanExporter, spans: ReadableSpan[]): Promise<ExportResultCode> {
-  return new Promise((resolve) => {
-    exporter.export(spans, (result) => {
-      resolve(result.code);
-    });
-  });
 }
 
 function sequence(run: OracleRun, name: string, model: string): OracleSequence | undefined {
