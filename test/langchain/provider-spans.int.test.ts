@@ -178,6 +178,16 @@ describe('provider HTTP spans under the chat span (ChatOpenAI, fake OpenAI serve
   const chatModel = (fields: { baseURL?: string; maxRetries?: number } = {}): ChatOpenAI =>
     new ChatOpenAI({ model: MODEL, apiKey: 'test-key', configuration: { baseURL: fields.baseURL ?? fake.url }, maxRetries: fields.maxRetries ?? 0 });
 
+  /** A LangGraph graph of one node that calls the chat model. */
+  const oneModelGraph = () => {
+    const model = chatModel();
+    return new StateGraph(MessagesAnnotation)
+      .addNode('model', async (state) => ({ messages: [await model.invoke(state.messages)] }))
+      .addEdge('__start__', 'model')
+      .addEdge('model', '__end__')
+      .compile();
+  };
+
   const handlerWith = (options: GenAICallbackHandlerOptions = {}): GenAICallbackHandler => new GenAICallbackHandler({ tracerProvider: provider, ...options });
 
   /** Runs `fn` inside an active application span named `name` (a request handler, say). */
@@ -421,12 +431,7 @@ describe('provider HTTP spans under the chat span (ChatOpenAI, fake OpenAI serve
 
     it('a LangGraph node, streamed with streamMode "messages" (v2): the POST span is a child of the chat span', async () => {
       const handler = handlerWith();
-      const model = chatModel();
-      const graph = new StateGraph(MessagesAnnotation)
-        .addNode('model', async (state) => ({ messages: [await model.invoke(state.messages)] }))
-        .addEdge('__start__', 'model')
-        .addEdge('model', '__end__')
-        .compile();
+      const graph = oneModelGraph();
       await inApp('app', async () => {
         for await (const chunk of await graph.stream(
           { messages: [new HumanMessage('Why is the sky blue?')] },
@@ -528,12 +533,7 @@ describe('provider HTTP spans under the chat span (ChatOpenAI, fake OpenAI serve
 
     it('LangGraph streamEvents version "v3": the POST span sits under the caller’s span, not the chat span', async () => {
       const handler = handlerWith();
-      const model = chatModel();
-      const graph = new StateGraph(MessagesAnnotation)
-        .addNode('model', async (state) => ({ messages: [await model.invoke(state.messages)] }))
-        .addEdge('__start__', 'model')
-        .addEdge('model', '__end__')
-        .compile();
+      const graph = oneModelGraph();
       await inApp('app', async () => {
         const run = await graph.streamEvents({ messages: [new HumanMessage('Why is the sky blue?')] }, { version: 'v3', callbacks: [handler] });
         for await (const event of run) expect(event).to.not.equal(undefined);
