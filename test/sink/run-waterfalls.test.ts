@@ -35,12 +35,16 @@ const A1 = ws('0000000000000001', 0, 100, { operation: 'invoke_agent' });
 const A2 = ws('0000000000000002', 10, 40, { parentSpanId: '0000000000000001' });
 const A3 = ws('0000000000000003', 50, 90, { parentSpanId: '0000000000000001', operation: 'execute_tool' });
 
+/** A fake figure writer, a fake clock, the waterfalls with `options` and the open runs on that clock. */
+function setup(options: ConstructorParameters<typeof RunWaterfalls>[0] = {}) {
+  const writer = new FakeFigureWriter();
+  const clock = new FakeClock();
+  return { writer, clock, waterfalls: new RunWaterfalls(options, clock), runs: new OpenRunCache({ clock }) };
+}
+
 describe('RunWaterfalls with the plan applier: when a run’s waterfall figure is written', () => {
   it('after the plan’s points, under otel.trace_waterfall, context {}, at the builder’s step and time; the same plan again writes nothing', async () => {
-    const writer = new FakeFigureWriter();
-    const clock = new FakeClock();
-    const waterfalls = new RunWaterfalls({}, clock);
-    const runs = new OpenRunCache({ clock });
+    const { writer, clock, waterfalls, runs } = setup();
     await applyPlan(plan('h1', [A1, A2]), writer, runs, waterfalls);
     expect(writer.calls).to.deep.equal(['createRun h1', 'track h1 tokens', `trackFigure h1 ${TRACE_WATERFALL_SEQUENCE}`]);
     const expected = buildTraceWaterfall([A1, A2]);
@@ -54,10 +58,7 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
   });
 
   it('changes within the interval wait; once due, a write-only plan writes the figure without opening a run; one such plan per run at a time', async () => {
-    const writer = new FakeFigureWriter();
-    const clock = new FakeClock();
-    const waterfalls = new RunWaterfalls({ intervalMs: 5_000 }, clock);
-    const runs = new OpenRunCache({ clock });
+    const { writer, clock, waterfalls, runs } = setup({ intervalMs: 5_000 });
     await applyPlan(plan('h1', [A1]), writer, runs, waterfalls);
     clock.advance(1_000);
     await applyPlan(plan('h1', [A2]), writer, runs, waterfalls);
@@ -84,10 +85,7 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
   });
 
   it('a run that closes writes what it held back first; a closed run’s write-only plan writes nothing and opens nothing', async () => {
-    const writer = new FakeFigureWriter();
-    const clock = new FakeClock();
-    const waterfalls = new RunWaterfalls({}, clock);
-    const runs = new OpenRunCache({ clock });
+    const { writer, clock, waterfalls, runs } = setup();
     await applyPlan(plan('h1', [A1]), writer, runs, waterfalls);
     await applyPlan(plan('h1', [A2]), writer, runs, waterfalls);
     clock.advance(10_000);
@@ -110,10 +108,7 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
   });
 
   it('a figure write failing at close does not keep the run from closing', async () => {
-    const writer = new FakeFigureWriter();
-    const clock = new FakeClock();
-    const waterfalls = new RunWaterfalls({}, clock);
-    const runs = new OpenRunCache({ clock });
+    const { writer, waterfalls, runs } = setup();
     await applyPlan(plan('h1', [A1]), writer, runs, waterfalls);
     await applyPlan(plan('h1', [A2]), writer, runs, waterfalls);
     writer.failRun('h1', new Error('boom'));
@@ -123,10 +118,7 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
   });
 
   it('a detached run (its writes may be lost) writes its figure again with its next plan: the same JSON at the same step', async () => {
-    const writer = new FakeFigureWriter();
-    const clock = new FakeClock();
-    const waterfalls = new RunWaterfalls({}, clock);
-    const runs = new OpenRunCache({ clock });
+    const { writer, waterfalls, runs } = setup();
     await applyPlan(plan('h1', [A1, A2]), writer, runs, waterfalls);
     runs.detachAll();
     expect(waterfalls.dueTicks(true)).to.deep.equal([]);
@@ -137,10 +129,7 @@ describe('RunWaterfalls with the plan applier: when a run’s waterfall figure i
   });
 
   it('remembers the bounds’ spans per run (cut noted) and a bounded total, forgetting the least recently used runs; a forgotten run starts over below the fuller figure', async () => {
-    const writer = new FakeFigureWriter();
-    const clock = new FakeClock();
-    const waterfalls = new RunWaterfalls({ maxTraces: 2, maxSpans: 3, maxRememberedSpans: 4 }, clock);
-    const runs = new OpenRunCache({ clock });
+    const { writer, clock, waterfalls, runs } = setup({ maxTraces: 2, maxSpans: 3, maxRememberedSpans: 4 });
     const traces = ['1', '2', '3'].map((t) => t.repeat(32)) as [string, string, string];
     // Three traces of one span: the oldest is forgotten at once, the figure says spans were left out.
     await applyPlan(
