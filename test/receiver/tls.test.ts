@@ -38,16 +38,21 @@ interface ClientTls {
   identity?: CertificateFiles;
 }
 
-/** `GET url/healthz` on a new connection: the status and the serial of the certificate the server presented; rejects when the handshake fails. */
-async function healthz(url: string, client: ClientTls): Promise<{ status: number; serial: string }> {
+/**
+ * `GET url/healthz` (or `path`) on a new connection: the status and the serial of the certificate
+ * the server presented (and the body, with `path`); rejects when the handshake fails.
+ */
+async function healthz(url: string, client: ClientTls, path?: string): Promise<{ status: number; serial: string; body?: string }> {
   const ca = client.trust === undefined ? undefined : await readFile(client.trust.certFile);
   const identity = client.identity === undefined ? {} : { cert: await readFile(client.identity.certFile), key: await readFile(client.identity.keyFile) };
   return new Promise((resolve, reject) => {
-    const call = request(`${url}/healthz`, { agent: false, ...(ca === undefined ? {} : { ca }), ...identity, timeout: 5_000 }, (response) => {
+    const call = request(`${url}${path ?? '/healthz'}`, { agent: false, ...(ca === undefined ? {} : { ca }), ...identity, timeout: 5_000 }, (response) => {
       const serial = (response.socket as TLSSocket).getPeerCertificate().serialNumber;
-      response.resume();
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
       response.on('end', () => {
-        resolve({ status: response.statusCode ?? 0, serial });
+        resolve({ status: response.statusCode ?? 0, serial, ...(path === undefined ? {} : { body }) });
       });
       response.on('error', reject);
     });
@@ -252,6 +257,34 @@ describe('receiver TLS (certificates made in the test)', function () {
       } finally {
         diag.disable();
       }
+      const { body } = await healthz(url, { trust: ca }, '/metrics');
+      expect(body).to.include('aim_otel_bridge_tls_reloads_total{outcome="reloaded"} 1');
+      // The broken file, and perhaps a poll that read the new key before the new certificate.
+      expect(body).to.match(/aim_otel_bridge_tls_reloads_total\{outcome="failed"\} [12]\n/);
+    });
+
+    it('reloads the client CA: after the CA file is replaced, clients of the new CA get in and those of the old one no longer do', async () => {
+      const dir = join(ca.dir, 'served-client-ca');
+      await mkdir(dir, { recursive: true });
+      const clientCaFile = join(dir, 'client-ca.pem');
+      await copyFile(ca.certFile, clientCaFile);
+      receiver = await createReceiver({
+        url: aimUrl,
+        port: 0,
+        tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile, reloadIntervalMs: 100 },
+      });
+      const url = receiver.url;
+      expect((await healthz(url, { trust: ca, identity: client })).status).to.equal(200);
+      expect(await failure(healthz(url, { trust: ca, identity: strangerClient }))).to.be.instanceOf(Error);
+      await copyFile(otherCa.certFile, clientCaFile);
+      await eventually(
+        'the client of the new CA admitted',
+        async () => ((await healthz(url, { trust: ca, identity: strangerClient })).status === 200 ? true : undefined),
+        10_000,
+      );
+      expect(await failure(healthz(url, { trust: ca, identity: client }))).to.be.instanceOf(Error);
+      // Still mutual TLS: no client certificate at all is refused.
+      expect(await failure(healthz(url, { trust: ca }))).to.be.instanceOf(Error);
     });
   });
 
