@@ -185,7 +185,9 @@ export class ReceiverTls {
     const interval = options.reloadIntervalMs ?? DEFAULT_TLS_RELOAD_INTERVAL_MS;
     if (interval > 0) {
       tls.timer = setInterval(() => {
-        void tls.poll();
+        tls.poll().catch((error: unknown) => {
+          log.warn(`reading the TLS files again failed, still serving the certificate in use: ${messageOf(error)}`);
+        });
       }, interval);
       tls.timer.unref();
     }
@@ -241,12 +243,11 @@ export class ReceiverTls {
     this.polling = true;
     try {
       let bytes: TlsFileBytes | undefined;
-      let problem: TlsConfigError | undefined;
+      let problem: Error | undefined;
       try {
         bytes = await readTlsFiles(this.options);
       } catch (error) {
-        if (!(error instanceof TlsConfigError)) throw error;
-        problem = error;
+        problem = asError(error);
       }
       const seen = bytes === undefined ? `unreadable ${problem?.message ?? ''}` : fingerprint(bytes);
       if (seen === this.lastSeen) return false;
@@ -256,8 +257,7 @@ export class ReceiverTls {
         try {
           material = checkTlsFiles(this.options, bytes);
         } catch (error) {
-          if (!(error instanceof TlsConfigError)) throw error;
-          problem = error;
+          problem = asError(error);
         }
       }
       if (material === undefined) {
@@ -386,6 +386,10 @@ function warnWhenNotValidNow(certificate: X509Certificate, file: string): void {
   if (Date.parse(certificate.validTo) < now) log.warn(`the TLS certificate in ${file} expired on ${certificate.validTo}; clients will refuse it`);
   else if (Date.parse(certificate.validFrom) > now)
     log.warn(`the TLS certificate in ${file} is not valid before ${certificate.validFrom}; clients will refuse it`);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function messageOf(error: unknown): string {
