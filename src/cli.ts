@@ -16,7 +16,7 @@ import { DEFAULT_RUN_WINDOW_MS, type RunKeyStrategy, type UnkeyedGrouping, parse
 import { componentLogger } from './logging/component-logger.js';
 import { jsonLogger } from './logging/json-logger.js';
 import { PRICES_ENV, PricesError, readPriceFile } from './pricing/price-file.js';
-import { createReceiver } from './receiver/index.js';
+import { CredentialsError, UnauthenticatedBindError, createReceiver } from './receiver/index.js';
 import { type ReceiverTlsOptions, TlsConfigError } from './receiver/tls.js';
 import { AIM_VERSION } from './up/aim-constraints.js';
 import type { UpOptions } from './up/up.js';
@@ -68,6 +68,25 @@ function exitOnPricesError(command: string, error: unknown): void {
   process.exit(1);
 }
 
+const ALLOW_UNAUTHENTICATED_ENV = 'AIM_OTEL_BRIDGE_ALLOW_UNAUTHENTICATED_NETWORK';
+
+/** `--allow-unauthenticated-network`, or its variable set to true/1/yes (false/0/no/empty: off; anything else exits 1, saying so). */
+function allowUnauthenticatedNetwork(flag: boolean | undefined): boolean {
+  if (flag === true) return true;
+  const value = (process.env[ALLOW_UNAUTHENTICATED_ENV] ?? '').trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no', ''].includes(value)) return false;
+  console.error(`aim-otel-bridge serve: ${ALLOW_UNAUTHENTICATED_ENV} must be true or false`);
+  process.exit(1);
+}
+
+/** Exits with the error's line when the receiver's tokens cannot be used or it would listen on a network unauthenticated; returns on anything else. */
+function exitOnAuthenticationError(command: string, error: unknown): void {
+  if (!(error instanceof CredentialsError) && !(error instanceof UnauthenticatedBindError)) return;
+  console.error(`aim-otel-bridge ${command}: ${error.message}`);
+  process.exit(1);
+}
+
 /**
  * The receiver's TLS from `--tls-cert`, `--tls-key` and `--tls-client-ca`: none without them;
  * exits 1, saying why, when only one of certificate and key is given, or a client CA without them.
@@ -103,7 +122,7 @@ program
   .addOption(
     option(
       '--host <host>',
-      'interface to listen on (loopback by default; aim server has no auth, keep both on trusted networks)',
+      'interface to listen on (loopback by default; any other needs --token-file, --tls-client-ca or --allow-unauthenticated-network: aim server has no auth)',
       'AIM_OTEL_BRIDGE_HOST',
     ).default('127.0.0.1'),
   )
@@ -115,7 +134,21 @@ program
       'AIM_OTEL_BRIDGE_GRPC_PORT',
     ).argParser(integer('--grpc-port', 0)),
   )
-  .addOption(option('--token <token>', 'require "Authorization: Bearer <token>" on /v1/* (and gRPC) and /metrics', 'AIM_OTEL_BRIDGE_TOKEN'))
+  .addOption(
+    option(
+      '--token-file <file>',
+      'require "Authorization: Bearer <token>" on /v1/* (and gRPC) and /metrics, with any token of this file (one a line, or JSON with tenant scopes; re-read when it changes). The recommended way to give tokens',
+      'AIM_OTEL_BRIDGE_TOKEN_FILE',
+    ),
+  )
+  .addOption(option('--token <token>', 'one accepted token, as --token-file (visible to other users in ps: prefer --token-file)', 'AIM_OTEL_BRIDGE_TOKEN'))
+  .addOption(
+    // Not commander's env(): it would turn the flag on for any value of the variable, "false" too.
+    new Option(
+      '--allow-unauthenticated-network',
+      `listen on a non-loopback --host without a token or client certificates (refused otherwise): anyone who reaches the port writes into Aim (env: ${ALLOW_UNAUTHENTICATED_ENV}=true)`,
+    ),
+  )
   .addOption(
     option('--tls-cert <file>', 'serve OTLP/HTTP (and gRPC) over TLS with this PEM certificate (chain); re-read when it changes', 'AIM_OTEL_BRIDGE_TLS_CERT'),
   )
@@ -218,6 +251,8 @@ program
       unkeyed: { grouping: flags.unkeyedRuns as UnkeyedGrouping, windowMs: flags.runWindow },
       logJoin: { windowMs: flags.logJoinWindowMs, ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}) },
       ...(flags.token !== undefined ? { token: flags.token } : {}),
+      ...(flags.tokenFile !== undefined ? { tokenFile: flags.tokenFile } : {}),
+      ...(allowUnauthenticatedNetwork(flags.allowUnauthenticatedNetwork) ? { allowUnauthenticatedNetwork: true } : {}),
       ...(flags.grpcPort !== undefined ? { grpcPort: flags.grpcPort } : {}),
       ...(tls !== undefined ? { tls } : {}),
       ...(flags.experiment !== undefined ? { experiment: flags.experiment } : {}),
@@ -227,6 +262,7 @@ program
     }).catch((error: unknown) => {
       exitOnPricesError('serve', error);
       exitOnTlsError('serve', error);
+      exitOnAuthenticationError('serve', error);
       throw error;
     });
     console.log(`aim-otel-bridge ${VERSION}: receiving OTLP/HTTP on ${receiver.url}/v1/{traces,logs,metrics}, writing to ${flags.aimUrl}`);
@@ -259,6 +295,8 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsClientCa?: string;
+  tokenFile?: string;
+  allowUnauthenticatedNetwork?: boolean;
   maxBodyBytes: number;
   writeTimeoutMs: number;
   maxQueueSpans: number;

@@ -10,17 +10,18 @@
  * first attempt or is answered from it, and new requests are shed before they are decoded while
  * the queue is full.
  */
-import { timingSafeEqual } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { parseBody } from './decode.js';
 import { MAX_MESSAGE_CHARS, encodeExportResponse } from './encode.js';
 import { type GrpcCodeValue, GrpcCode, isReceiverError } from './errors.js';
+import type { Credentials } from './credentials.js';
 import { type Ingest, requestKey } from './ingest.js';
 import type { ReceiverMetrics } from './metrics.js';
 import { componentLogger } from '../logging/component-logger.js';
 import type { RateLimitedLog } from '../logging/rate-limited-log.js';
 import type { ReceiverTls } from './tls.js';
 import { type OtlpSignal, otlpTypes } from './schema.js';
+import type { TenantScope } from './tenant-scope.js';
 
 const log = componentLogger('receiver');
 
@@ -30,8 +31,11 @@ export interface GrpcReceiverOptions {
   readonly host: string;
   /** Port; 0 picks a free one. */
   readonly port: number;
-  /** When set, every call needs `authorization: Bearer <token>` metadata. Default none. */
-  readonly token?: string;
+  /**
+   * The accepted bearer tokens (the HTTP receiver's): when they require a token, every call needs
+   * `authorization: Bearer <token>` metadata (else UNAUTHENTICATED). Default: none needed.
+   */
+  readonly credentials?: Credentials;
   /** Largest request message, in bytes, after decompression (`grpc.max_receive_message_length`). */
   readonly maxReceiveBytes: number;
   /** The `retry_delay` of the `RetryInfo` of RESOURCE_EXHAUSTED (busy) and UNAVAILABLE answers, in seconds. */
@@ -129,7 +133,6 @@ export function encodeGrpcStatus(code: GrpcCodeValue, message: string, retryDela
  */
 export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcReceiverOptions): Promise<GrpcReceiver> {
   const { ingest, metrics, answers } = deps;
-  const expectedAuth = options.token === undefined ? undefined : Buffer.from(`Bearer ${options.token}`);
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxReceiveBytes,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
@@ -150,19 +153,21 @@ export async function startGrpcReceiver(deps: GrpcReceiverDeps, options: GrpcRec
       trailer.set(STATUS_DETAILS_TRAILER, encodeGrpcStatus(result.code, result.message, result.retry ? options.retryAfterSeconds : undefined));
       callback({ code: GRPC_STATUS[result.code], details: cut(result.message), metadata: trailer });
     };
-    if (!authorized(call.metadata, expectedAuth)) {
+    const authenticated = authenticate(call.metadata, options.credentials);
+    if (authenticated === undefined) {
       finish({ code: GrpcCode.UNAUTHENTICATED, message: 'a valid bearer token is required (authorization: Bearer <token>)', retry: false });
       return;
     }
-    receive(signal, call.request).then(finish, (error: unknown) => {
+    receive(signal, call.request, authenticated.scope).then(finish, (error: unknown) => {
       answers.error('unexpected gRPC receiver error', String(error));
       finish({ code: GrpcCode.UNAVAILABLE, message: 'the bridge failed to handle the request; retry later', retry: true });
     });
   };
 
-  const receive = async (signal: OtlpSignal, bytes: Buffer): Promise<Answer> => {
+  /** Receives an authenticated call; `scope`: what its token may write (none: anything). */
+  const receive = async (signal: OtlpSignal, bytes: Buffer, scope: TenantScope | undefined): Promise<Answer> => {
     try {
-      const outcome = await ingest.exportOnce(signal, requestKey(signal, bytes), () => parseBody(signal, bytes, 'protobuf'), 'protobuf');
+      const outcome = await ingest.exportOnce(signal, requestKey(signal, bytes), () => parseBody(signal, bytes, 'protobuf'), 'protobuf', scope);
       switch (outcome.kind) {
         case 'accepted':
           return { body: encodeExportResponse(signal, 'protobuf', { rejected: outcome.rejected, errors: outcome.errors }) };
@@ -223,11 +228,11 @@ function bracketed(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-function authorized(metadata: grpc.Metadata, expected: Buffer | undefined): boolean {
-  if (expected === undefined) return true;
+/** What a call's `authorization` metadata authenticates as (`Credentials.authenticate`); `undefined`: refused. */
+function authenticate(metadata: grpc.Metadata, credentials: Credentials | undefined): { readonly scope?: TenantScope } | undefined {
+  if (credentials === undefined) return {};
   const value = metadata.get('authorization')[0];
-  const given = Buffer.from(typeof value === 'string' ? value : '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return credentials.authenticate(typeof value === 'string' ? value : undefined);
 }
 
 function cut(text: string): string {

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +5,9 @@ import { parseAimUrl } from '../aim/url.js';
 import { componentLogger } from '../logging/component-logger.js';
 import { RateLimitedLog } from '../logging/rate-limited-log.js';
 import { AimSink, type AimSinkOptions, type AimSinkStats, DEFAULT_MAX_QUEUE_SPANS } from '../sink/aim-sink.js';
+import { checkBind } from './bind-guard.js';
 import { CONTENT_TYPE, answerFormatOf } from './content.js';
+import { type Credential, Credentials, describeSet } from './credentials.js';
 import { DEFAULT_MAX_BODY_BYTES, parseBody, uncompressedBody } from './decode.js';
 import { encodeExportResponse, encodeStatus, statusOf } from './encode.js';
 import { GrpcCode, type GrpcCodeValue, type OtlpFormat, isReceiverError } from './errors.js';
@@ -14,6 +15,7 @@ import { type GrpcReceiver, startGrpcReceiver } from './grpc-server.js';
 import { Ingest, requestKey } from './ingest.js';
 import { ReceiverMetrics } from './metrics.js';
 import type { OtlpSignal } from './schema.js';
+import type { TenantScope } from './tenant-scope.js';
 import { ReceiverTls, type ReceiverTlsOptions, registerTlsMetrics } from './tls.js';
 
 const log = componentLogger('receiver');
@@ -24,8 +26,31 @@ export interface ReceiverOptions extends AimSinkOptions {
   host?: string;
   /** Port. Default 4319; 0 picks a free one. */
   port?: number;
-  /** When set, `POST /v1/traces`, `/v1/logs`, `/v1/metrics` and `GET /metrics` need `Authorization: Bearer <token>`. Default none. */
+  /**
+   * When set, `POST /v1/traces`, `/v1/logs`, `/v1/metrics` and `GET /metrics` (and every gRPC
+   * call) need `Authorization: Bearer <token>`. Default none. With `tokens` and `tokenFile`, any
+   * of their tokens is accepted.
+   */
   token?: string;
+  /** More accepted tokens, each a string or a {@link Credential} (a token with the tenant scope of what it may write). Default none. */
+  tokens?: readonly (string | Credential)[];
+  /**
+   * A file of accepted tokens (one a line, `#` comments; or JSON with tenant scopes: see
+   * `credentials.ts`), read again when it changes (every `tokenFileReloadMs`), so tokens rotate
+   * without a restart. A file that cannot be used at start makes `createReceiver` reject with a
+   * `CredentialsError` (naming the file and the entry, never a token); later, the tokens in use
+   * stay and a warning is logged. Default none.
+   */
+  tokenFile?: string;
+  /** How often the token file is checked for changes, in ms. Default 5 000. */
+  tokenFileReloadMs?: number;
+  /**
+   * Listen on a non-loopback `host` (or `grpcHost`) without tokens or client certificates
+   * (`tls.clientCaFile`). Without it, `createReceiver` rejects such a start with an
+   * `UnauthenticatedBindError`: `aim server` has no authentication, and this receiver would
+   * let anyone who reaches it write into Aim. With it, a warning is logged. Default false.
+   */
+  allowUnauthenticatedNetwork?: boolean;
   /** Largest request body, in bytes, after decompression. Default 64 MiB. */
   maxBodyBytes?: number;
   /** How long a request waits for Aim to acknowledge its spans before it is answered 503, in ms. Default 10 000. */
@@ -111,10 +136,42 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     grpcPort,
     grpcHost = host,
     tls: tlsOptions,
+    tokens,
+    tokenFile,
+    tokenFileReloadMs,
+    allowUnauthenticatedNetwork = false,
     ...sinkOptions
   } = options;
   // First: files that cannot be used fail the start before anything listens or connects to Aim.
   const tls = tlsOptions === undefined ? undefined : await ReceiverTls.start(tlsOptions);
+  // Who may send: the tokens (a token file that cannot be used fails the start too), and no open door by accident.
+  let credentials: Credentials | undefined;
+  try {
+    credentials = Credentials.load({
+      ...(token !== undefined ? { token } : {}),
+      ...(tokens !== undefined ? { tokens } : {}),
+      ...(tokenFile !== undefined ? { tokenFile } : {}),
+      ...(tokenFileReloadMs !== undefined ? { tokenFileReloadMs } : {}),
+    });
+    const unauthenticated = checkBind({
+      hosts: grpcPort === undefined ? [host] : [host, grpcHost],
+      tokens: credentials.required,
+      clientCertificates: tlsOptions?.clientCaFile !== undefined,
+      allowUnauthenticatedNetwork,
+    });
+    if (unauthenticated.length > 0)
+      log.warn(
+        `listening on ${unauthenticated.join(' and ')} WITHOUT authentication (allowUnauthenticatedNetwork): anyone who reaches this port can write into Aim`,
+      );
+    if (credentials.required)
+      log.info(
+        `senders authenticate with a bearer token: ${describeSet(credentials.size, credentials.tenants)}${tokenFile === undefined ? '' : `, token file ${tokenFile}`}`,
+      );
+  } catch (error) {
+    credentials?.close();
+    tls?.close();
+    throw error;
+  }
   const maxQueueSpans = options.maxQueueSpans ?? DEFAULT_MAX_QUEUE_SPANS;
   // The Aim session's trouble (a restore the server refuses, a run storage it cannot open):
   // reported on /readyz and /metrics until it is over.
@@ -141,7 +198,6 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
   });
   const answers = new RateLimitedLog(log);
   const aimStatusUrl = `${parseAimUrl(options.url).httpBase}/status/`;
-  const expectedAuth = token === undefined ? undefined : Buffer.from(`Bearer ${token}`);
   const retryAfter = { 'retry-after': String(retryAfterSeconds) };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -154,9 +210,11 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     } else if (signal !== undefined) {
       if (request.method !== 'POST')
         status(response, 405, answerFormat, GrpcCode.UNIMPLEMENTED, `method not allowed: ${request.method ?? '?'} ${path} (only POST)`, { allow: 'POST' });
-      else if (!authorized(request, expectedAuth))
-        status(response, 401, answerFormat, GrpcCode.UNAUTHENTICATED, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer' });
-      else await receive(signal, request, response);
+      else {
+        const authenticated = credentials.authenticate(request.headers.authorization);
+        if (authenticated === undefined) status(response, 401, answerFormat, GrpcCode.UNAUTHENTICATED, TOKEN_REQUIRED, { 'www-authenticate': 'Bearer' });
+        else await receive(signal, request, response, authenticated.scope);
+      }
     } else if (!ADMIN_PATHS.has(path)) {
       status(response, 404, answerFormat, GrpcCode.UNIMPLEMENTED, `not found: ${path}; the receiver serves POST /v1/traces, /v1/logs and /v1/metrics`);
     } else if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -167,7 +225,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
       const failing = sink.failingForGood ?? (aimProblem === undefined ? undefined : `the Aim session is in trouble: ${aimProblem}`);
       const ready = failing === undefined && (await aimAnswers(aimStatusUrl));
       plain(response, ready ? 200 : 503, ready ? 'ready' : (failing ?? `Aim at ${options.url} does not answer`));
-    } else if (authorized(request, expectedAuth)) {
+    } else if (credentials.authenticate(request.headers.authorization) !== undefined) {
       plain(response, 200, await metrics.registry.metrics(), { 'content-type': metrics.registry.contentType });
     } else {
       // A Prometheus scraper is no OTLP client: plain text, like the other answers of /metrics.
@@ -175,7 +233,8 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     }
   };
 
-  const receive = async (signal: OtlpSignal, request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  /** Receives an authenticated request; `scope`: what its token may write (none: anything). */
+  const receive = async (signal: OtlpSignal, request: IncomingMessage, response: ServerResponse, scope: TenantScope | undefined): Promise<void> => {
     // The Content-Type's format until the body is decoded (a 413 can come before).
     let format: OtlpFormat = answerFormatOf(request.headers['content-type']);
     try {
@@ -188,6 +247,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
         requestKey(signal, uncompressed.plain),
         () => parseBody(signal, uncompressed.plain, bodyFormat),
         bodyFormat,
+        scope,
       );
       switch (outcome.kind) {
         case 'accepted':
@@ -244,6 +304,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     });
   }).catch((error: unknown) => {
     tls?.close();
+    credentials.close();
     throw error;
   });
   const address = server.address() as AddressInfo;
@@ -259,12 +320,13 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
           port: grpcPort,
           maxReceiveBytes: maxBodyBytes,
           retryAfterSeconds,
-          ...(token !== undefined ? { token } : {}),
+          credentials,
           ...(tls !== undefined ? { tls } : {}),
         },
       );
     } catch (error) {
       tls?.close();
+      credentials.close();
       await new Promise<void>((resolve) => {
         server.close(() => {
           resolve();
@@ -286,6 +348,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
     clientCertificatesRequired: tls?.clientCertificatesRequired ?? false,
     close() {
       closing ??= (async () => {
+        credentials.close();
         tls?.close();
         const grpcClosed = grpcReceiver?.close();
         await new Promise<void>((resolve) => {
@@ -348,12 +411,6 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size);
-}
-
-function authorized(request: IncomingMessage, expected: Buffer | undefined): boolean {
-  if (expected === undefined) return true;
-  const given = Buffer.from(request.headers.authorization ?? '');
-  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 async function aimAnswers(statusUrl: string): Promise<boolean> {
