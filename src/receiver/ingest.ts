@@ -23,6 +23,7 @@ import { RequestLedger } from './request-ledger.js';
 import type { OtlpSignal } from './schema.js';
 import { type TenantScope, experimentOutside, forbiddenMessage, recordTenantOf, scopeIdentity, withTenant } from './tenant-scope.js';
 import { namedExperiment } from '../mapping/tenant-keys.js';
+import type { RecordTenant } from '../model/span-record.js';
 
 const log = componentLogger('receiver');
 
@@ -133,39 +134,40 @@ export class Ingest {
     switch (signal) {
       case 'traces': {
         const { spans, rejected, errors } = converted(format, () => fromOtlpTraceRequest(request, { maxValueDepth }));
-        if (scope === undefined) return this.accept(signal, spans.length, rejected, errors, () => this.sink.write(spans, deadlineMs));
-        const outside = experimentOutside(
-          scope,
-          spans.map((span) => namedExperiment(span.attributes, span.origin.resource)),
-        );
-        if (outside !== undefined) return this.forbid(scope, outside);
-        const scoped = withTenant(spans, recordTenantOf(scope));
-        return this.accept(signal, scoped.length, rejected, errors, () => this.sink.write(scoped, deadlineMs));
+        const checked = this.scoped(spans, scope, (span) => namedExperiment(span.attributes, span.origin.resource));
+        if (checked.forbidden) return checked.forbidden;
+        return this.accept(signal, spans.length, rejected, errors, () => this.sink.write(checked.records, deadlineMs));
       }
       case 'logs': {
         const { items, rejected, errors } = converted(format, () => fromOtlpLogsRequest(request, { maxValueDepth }));
-        if (scope === undefined) return this.accept(signal, items.length, rejected, errors, () => this.sink.writeLogs(items, deadlineMs));
-        const outside = experimentOutside(
-          scope,
-          items.map((record) => namedExperiment(record.attributes, record.origin.resource)),
-        );
-        if (outside !== undefined) return this.forbid(scope, outside);
-        const scoped = withTenant(items, recordTenantOf(scope));
-        return this.accept(signal, scoped.length, rejected, errors, () => this.sink.writeLogs(scoped, deadlineMs));
+        const checked = this.scoped(items, scope, (record) => namedExperiment(record.attributes, record.origin.resource));
+        if (checked.forbidden) return checked.forbidden;
+        return this.accept(signal, items.length, rejected, errors, () => this.sink.writeLogs(checked.records, deadlineMs));
       }
       case 'metrics': {
         const { points, rejected, errors } = converted(format, () => fromOtlpMetricsRequest(request, { maxValueDepth }));
-        if (scope === undefined) return this.accept(signal, points.length, rejected, errors, () => this.sink.writeMetricPoints(points, deadlineMs));
         // Metric points name their experiment on the resource only (as the mapping reads it).
-        const outside = experimentOutside(
-          scope,
-          points.map((point) => namedExperiment({}, point.origin.resource)),
-        );
-        if (outside !== undefined) return this.forbid(scope, outside);
-        const scoped = withTenant(points, recordTenantOf(scope));
-        return this.accept(signal, scoped.length, rejected, errors, () => this.sink.writeMetricPoints(scoped, deadlineMs));
+        const checked = this.scoped(points, scope, (point) => namedExperiment({}, point.origin.resource));
+        if (checked.forbidden) return checked.forbidden;
+        return this.accept(signal, points.length, rejected, errors, () => this.sink.writeMetricPoints(checked.records, deadlineMs));
       }
     }
+  }
+
+  /**
+   * A request's records under its token's `scope`: unchanged without one; else refused (forbidden)
+   * when one of them names an experiment outside the scope (`named`: the experiment a record
+   * names), or copies carrying the scope's tenant.
+   */
+  private scoped<T extends { readonly tenant?: RecordTenant }>(
+    records: readonly T[],
+    scope: TenantScope | undefined,
+    named: (record: T) => string | undefined,
+  ): { readonly records: readonly T[]; readonly forbidden?: undefined } | { readonly records?: undefined; readonly forbidden: IngestOutcome } {
+    if (scope === undefined) return { records };
+    const outside = experimentOutside(scope, records.map(named));
+    if (outside !== undefined) return { forbidden: this.forbid(scope, outside) };
+    return { records: withTenant(records, recordTenantOf(scope)) };
   }
 
   /** A refusal because the request names an experiment outside its tenant's scope: counted by tenant, logged (rate-limited, per tenant). */
