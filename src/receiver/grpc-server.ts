@@ -5,8 +5,9 @@
  * request carried; INVALID_ARGUMENT for a request that does not decode or is not of the signal's
  * shape; RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo` when busy (the Collector retries
  * RESOURCE_EXHAUSTED only with it) and without one for a request that can never fit; UNAVAILABLE
- * with a `RetryInfo` while Aim does not acknowledge; UNAUTHENTICATED without the bearer token.
- * As over HTTP, a request is known by its content ({@link Ingest.exportOnce}): a retry joins its
+ * with a `RetryInfo` while Aim does not acknowledge; UNAUTHENTICATED without the bearer token;
+ * PERMISSION_DENIED for a request naming an experiment outside its token's tenant scope.
+ * As over HTTP, a request is known by its content (and its token's scope, {@link Ingest.exportOnce}): a retry joins its
  * first attempt or is answered from it, and new requests are shed before they are decoded while
  * the queue is full.
  */
