@@ -104,7 +104,9 @@ const OPEN: Authenticated = Object.freeze({});
  * {@link Credentials.close} stops watching the file.
  */
 export class Credentials {
-  private fixed: readonly Entry[];
+  /** The tokens of the options: always accepted, whatever the file says. */
+  private readonly fixed: readonly Entry[];
+  /** The tokens accepted now: the fixed ones and the file's last usable content. */
   private entries: readonly Entry[];
   private timer: NodeJS.Timeout | undefined;
   /** Digest of the file content last read (used or refused): unchanged content is not parsed again. */
