@@ -127,6 +127,11 @@ export interface WaterfallSpan {
  * needs to land in the same run, context and step as the span's own.
  */
 export interface SpanPlacement {
+  /**
+   * The span's trace id. Where the log join keeps placements, a tenant's span is kept under the
+   * tenant's version of the trace id (`placementTraceKey` in tenant-keys.ts), so another tenant's
+   * ids never find it; the plan's own placements carry the real id.
+   */
   readonly traceId: string;
   readonly spanId: string;
   /** The run key and hash of the span's run. */

@@ -16,12 +16,14 @@ import { type Receiver, createReceiver } from '../../src/receiver/index.js';
 import { officialRoot } from '../peers/official-proto.js';
 
 /** `google.rpc.Code` values (google/rpc/code.proto), written out here rather than taken from the code under test. */
-const CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
+const CODE = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
 const TOKEN = 'secret';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
+/** A token whose tenant writes only into the experiment `team-a`. */
+const TEAM_A = { authorization: 'Bearer team-a-secret' };
 /** The receivers' body limit (after decompression). */
 const LIMIT = 64 * 1024;
 
@@ -93,7 +95,8 @@ async function closedPort(): Promise<number> {
 }
 
 /** An OTLP/JSON trace request (object form) with `count` GenAI chat spans of one fresh trace. */
-function traceObject(count: number): { resourceSpans: unknown[] } {
+/** `count` chat spans of one new trace; with `experiment`, its resource names that experiment (`aim.experiment`). */
+function traceObject(count: number, experiment?: string): { resourceSpans: unknown[] } {
   const traceId = randomBytes(16).toString('hex');
   const now = BigInt(Date.now()) * 1_000_000n;
   const spans = Array.from({ length: count }, () => ({
@@ -110,7 +113,15 @@ function traceObject(count: number): { resourceSpans: unknown[] } {
   }));
   return {
     resourceSpans: [
-      { resource: { attributes: [{ key: 'service.name', value: { stringValue: 'error-bodies-test' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] },
+      {
+        resource: {
+          attributes: [
+            { key: 'service.name', value: { stringValue: 'error-bodies-test' } },
+            ...(experiment !== undefined ? [{ key: 'aim.experiment', value: { stringValue: experiment } }] : []),
+          ],
+        },
+        scopeSpans: [{ scope: { name: 'test' }, spans }],
+      },
     ],
   };
 }
@@ -122,8 +133,8 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
   let receiver: Receiver;
 
   /** `count` spans as a request body of `format` (protobuf encoded with the official types). */
-  const traceBody = (format: Format, count: number): Buffer => {
-    const object = traceObject(count);
+  const traceBody = (format: Format, count: number, experiment?: string): Buffer => {
+    const object = traceObject(count, experiment);
     if (format === 'json') return Buffer.from(JSON.stringify(object));
     // The official types take ids as bytes: re-spell the hex ids.
     const spans = (object.resourceSpans[0] as { scopeSpans: { spans: { traceId: string; spanId: string }[] }[] }).scopeSpans[0]?.spans ?? [];
@@ -172,7 +183,14 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
     Status = official.lookupType('google.rpc.Status');
     TraceRequest = official.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
     // Nothing here reaches the sink's writes: Aim need not be there.
-    receiver = await createReceiver({ url: `aim://127.0.0.1:${String(await closedPort())}`, port: 0, token: TOKEN, maxBodyBytes: LIMIT, maxQueueSpans: 2 });
+    receiver = await createReceiver({
+      url: `aim://127.0.0.1:${String(await closedPort())}`,
+      port: 0,
+      token: TOKEN,
+      tokens: [{ token: 'team-a-secret', scope: { name: 'team-a', experiment: 'team-a' } }],
+      maxBodyBytes: LIMIT,
+      maxQueueSpans: 2,
+    });
   });
   after(async () => {
     await receiver.close();
@@ -249,6 +267,14 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
         format,
         CODE.UNAUTHENTICATED,
         /bearer token/,
+      ],
+      [
+        `a tenant's token naming another experiment (${format})`,
+        () => ({ path: '/v1/traces', headers: { 'content-type': TYPE[format], ...TEAM_A }, body: traceBody(format, 1, 'team-b') }),
+        403,
+        format,
+        CODE.PERMISSION_DENIED,
+        /team-b/,
       ],
       [
         `an unknown path (${format})`,
