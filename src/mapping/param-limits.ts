@@ -39,6 +39,11 @@ export const MAX_CONTEXT_KEY_LENGTH = 256;
 /** Characters of a string value of an `aim.track` context, at most (contexts are hashed and stored with every run that has them). */
 export const MAX_CONTEXT_VALUE_LENGTH = 1_024;
 
+/** Tags the sink adds to a run while it holds it open, at most: each is a row in Aim's database and a round trip to add. */
+export const MAX_TAGS_PER_RUN = 100;
+/** Characters of one tag, at most. */
+export const MAX_TAG_LENGTH = 256;
+
 /** The bounds of the params one run gets (see the module documentation). */
 export interface ParamLimits {
   /**

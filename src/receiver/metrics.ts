@@ -123,6 +123,12 @@ export class ReceiverMetrics {
     );
     mirroredCounter(
       this.registry,
+      'aim_otel_bridge_tags_cut_total',
+      'Tags dropped (longer than 256 characters, or beyond the 100 a run gets while held open)',
+      () => stats().tagsCut,
+    );
+    mirroredCounter(
+      this.registry,
       'aim_otel_bridge_strings_repaired_total',
       'Strings with lone UTF-16 surrogates written with U+FFFD in their place',
       () => stats().stringsRepaired,

@@ -83,6 +83,8 @@ export interface AimSinkStats {
   costUsageAdjusted: number;
   /** Params dropped because they broke a bound of {@link AimSinkOptions.paramLimits} (too many for their run, a key too long, a value too big, deep or wide). */
   paramsCut: number;
+  /** Tags dropped: longer than 256 characters, or beyond the 100 a run gets while the sink holds it open. */
+  tagsCut: number;
   /** Strings with lone UTF-16 surrogates (which Aim cannot store) written with U+FFFD in their place. */
   stringsRepaired: number;
 }

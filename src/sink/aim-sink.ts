@@ -230,6 +230,7 @@ export class AimSink {
       openRuns: this.runs.size,
       eventsHeld: this.join.held,
       paramsCut: this.runs.bounds.cut,
+      tagsCut: this.runs.bounds.tagsCut,
       stringsRepaired: this.runs.bounds.repaired,
     };
   }

@@ -9,6 +9,8 @@
  */
 import type { ParamWrite, PlanContext } from '../mapping/aim-plan.js';
 import {
+  MAX_TAGS_PER_RUN,
+  MAX_TAG_LENGTH,
   type ParamLimits,
   countsTowardLimit,
   isWellFormedText,
@@ -237,7 +239,8 @@ export interface RunInputBoundsOptions {
  * param path beyond `maxPathsPerRun` of its run; each drop is counted ({@link cut}) and logged,
  * rate-limited, with the run, the path (its keys cut to 64 characters) and the reason, never the
  * value. Strings with lone UTF-16 surrogates (which Aim's encoder refuses, failing the whole write)
- * are made well-formed and counted ({@link repaired}).
+ * are made well-formed and counted ({@link repaired}). A run gets at most {@link MAX_TAGS_PER_RUN}
+ * tags from the sink while it is open ({@link newTags}).
  *
  * The paths a run has are counted over every batch while the run is remembered: by run hash, least
  * recently used first, at most `maxRuns` runs and `maxPaths` paths over all (a 53-bit digest each),
@@ -250,6 +253,8 @@ export class RunInputBounds {
   cut = 0;
   /** Strings made well-formed so far. */
   repaired = 0;
+  /** Tags dropped so far (too long, or beyond {@link MAX_TAGS_PER_RUN} for their run). */
+  tagsCut = 0;
   /** By hash, least recently used first: the digests of the counted paths each run has. */
   private readonly runs = new Map<string, Set<number>>();
   private paths = 0;
@@ -299,6 +304,31 @@ export class RunInputBounds {
     }
     if (paths) this.forgetBeyondBounds();
     return kept;
+  }
+
+  /**
+   * The tags of `tags` that run `hash` does not have yet (`has`: the tags it has), in order, as many
+   * as {@link MAX_TAGS_PER_RUN} allows with those it has (each tag is a row in Aim's database and a
+   * round trip to add); a tag beyond, or longer than {@link MAX_TAG_LENGTH}, is dropped, counted
+   * ({@link tagsCut}) and logged.
+   */
+  newTags(hash: string, tags: readonly string[], has: ReadonlySet<string>): string[] {
+    const added: string[] = [];
+    for (const tag of tags) {
+      if (has.has(tag) || added.includes(tag)) continue;
+      const problem =
+        tag.length > MAX_TAG_LENGTH
+          ? `a tag of ${String(tag.length)} characters (at most ${String(MAX_TAG_LENGTH)})`
+          : has.size + added.length >= MAX_TAGS_PER_RUN
+            ? `the run has ${String(MAX_TAGS_PER_RUN)} tags already`
+            : undefined;
+      if (problem === undefined) added.push(tag);
+      else {
+        this.tagsCut += 1;
+        this.log?.warn('tags cut', () => `run ${hash}: ${JSON.stringify(tag.slice(0, 64))}: ${problem}`);
+      }
+    }
+    return added;
   }
 
   /** `text` made well-formed (counted when it was not). */

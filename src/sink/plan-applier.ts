@@ -14,7 +14,7 @@
  * see run-totals.ts): they are recomputed from Aim later, not here.
  *
  * What telemetry chose is kept within bounds (`OpenRunCache.bounds`, see `RunInputBounds`):
- * params beyond a run's bounds are dropped (counted, logged), and every string the plan writes (run
+ * params and tags beyond a run's bounds are dropped (counted, logged), and every string the plan writes (run
  * attributes, param keys and values, sequence names, contexts, texts) is made well-formed.
  *
  * With `waterfalls` (the sink keeps the runs' trace waterfalls): a run is held open wrapped by it
@@ -125,13 +125,13 @@ async function openRun(given: RunWritePlan, writer: AimWriter, runs: OpenRunCach
       await cached.run.setName(name);
       cached.name = name;
     }
-    for (const tag of plan.tags) {
-      if (cached.tags.has(tag)) continue;
+    for (const tag of runs.bounds.newTags(plan.hash, plan.tags, cached.tags)) {
       await cached.run.addTag(tag);
       cached.tags.add(tag);
     }
     return cached;
   }
+  const tags = runs.bounds.newTags(plan.hash, plan.tags, new Set());
   // No run lock: the hash is shared by every replica writing this run key, and the points are
   // idempotent; a lock would make a second replica wait (blocking aim server) and then fail.
   const run = await writer.createRun({
@@ -140,13 +140,13 @@ async function openRun(given: RunWritePlan, writer: AimWriter, runs: OpenRunCach
     ...(plan.experiment !== undefined ? { experiment: plan.experiment } : {}),
     ...(plan.name !== undefined ? { name: plan.name } : {}),
     ...(plan.description !== undefined ? { description: plan.description } : {}),
-    tags: plan.tags,
+    tags,
   });
   const resumed = run.resumed;
   // A default name only for a run new in Aim: a resumed one has the name it was given before.
   const name = plan.name ?? (resumed ? undefined : plan.defaultName);
   if (plan.name === undefined && name !== undefined) await run.setName(name);
-  return runs.add(plan.hash, waterfalls ? waterfalls.wrap(plan.hash, run) : run, name, plan.tags, resumed, run);
+  return runs.add(plan.hash, waterfalls ? waterfalls.wrap(plan.hash, run) : run, name, tags, resumed, run);
 }
 
 /** The plan's run attributes (experiment, names, description, tags) made well-formed: Aim's encoder refuses lone surrogates. */

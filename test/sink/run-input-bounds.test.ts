@@ -101,17 +101,29 @@ describe('RunInputBounds: what telemetry can make a run hold', () => {
     expect(runs.bounds.context(context)).to.equal(context);
   });
 
+  it('a run gets at most 100 tags from the sink while open, none longer than 256 characters; the others are counted', async () => {
+    const writer = new FakeAimWriter();
+    const runs = new OpenRunCache();
+    const tags = (from: number, count: number): string[] => Array.from({ length: count }, (_, i) => `t${String(from + i)}`);
+    await applyPlan(plan([], { tags: [...tags(0, 60), 'x'.repeat(257)] }), writer, runs);
+    expect(writer.created[0]?.tags).to.deep.equal(tags(0, 60));
+    await applyPlan(plan([], { tags: tags(50, 60) }), writer, runs);
+    expect(writer.calls.filter((call) => call.startsWith('addTag'))).to.deep.equal(tags(60, 40).map((tag) => `addTag h1 ${tag}`));
+    expect(runs.bounds.tagsCut).to.equal(1 + 10);
+  });
+
   it('the sink counts the cuts and repairs in its stats, and the receiver’s /metrics shows them', async () => {
     const sink = new AimSink({ url: 'aim://unused', paramLimits: { maxPathsPerRun: 1 }, traceWaterfall: false }, { writer: new FakeAimWriter() });
     try {
       const outcome = await sink.writePlans([plan([user('a'), user('b'), user('c\ud800')])], 1, 10_000);
       expect(outcome).to.deep.equal({ status: 'written' });
-      expect(sink.stats).to.deep.include({ paramsCut: 2, stringsRepaired: 0 });
+      expect(sink.stats).to.deep.include({ paramsCut: 2, tagsCut: 0, stringsRepaired: 0 });
       await sink.writePlans([plan([user('a', 'x\ud800')])], 1, 10_000);
       expect(sink.stats).to.deep.include({ paramsCut: 2, stringsRepaired: 1 });
       const text = await new ReceiverMetrics(() => sink.stats).registry.metrics();
       expect(text).to.include('aim_otel_bridge_params_cut_total 2');
       expect(text).to.include('aim_otel_bridge_strings_repaired_total 1');
+      expect(text).to.include('aim_otel_bridge_tags_cut_total 0');
     } finally {
       await sink.shutdown();
     }
