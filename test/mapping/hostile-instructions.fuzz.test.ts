@@ -11,10 +11,13 @@
  * (`RunInputBounds.admit`, as the applier calls it, over many batches of one run): nothing throws;
  * every run hash is the hash of its run key (24 hex digits), never an attribute; params, names and
  * contexts are plain data within the bounds (key length, count per run, value size, depth, width);
- * every string written is well-formed; `Object.prototype` is untouched.
+ * every string written is well-formed; `Object.prototype` is untouched. And of Aim's key encoding
+ * (src/aim/codec): any name, made well-formed, stays one key of its path (UTF-8 never holds the
+ * separator byte 0xFE), so no sequence name, context key or param key reaches another's keys.
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { decodePath, decodeTree, encodePath, encodeTree } from '../../src/aim/codec/index.js';
 import type { PlanValue, RunWritePlan } from '../../src/mapping/aim-plan.js';
 import {
   MAX_CONTEXT_ENTRIES,
@@ -290,6 +293,38 @@ describe('hostile aim.* instruction attributes (fuzz)', function () {
       expect(seen.kept).to.be.greaterThan(0);
     });
   }
+
+  it('no name escapes its key: a sequence name, context key or param key, however made, is one key of its path in Aim’s encoding', () => {
+    const bounds = new RunInputBounds();
+    const hash = runHash('victim');
+    fc.assert(
+      fc.property(fc.oneof(nastyString, fc.string({ unit: 'binary', minLength: 1 }), fc.string({ unit: 'grapheme', minLength: 1 })), (given) => {
+        const name = bounds.text(given);
+        if (name === '') return;
+        // The sequence's metadata, a param, and a context dict's key (a tree of its own).
+        for (const path of [
+          ['meta', 'chunks', hash, 'traces', 7n, name, 'last'],
+          ['meta', 'chunks', hash, 'attrs', name, 'x'],
+        ]) {
+          const bytes = encodePath(path);
+          expect(decodePath(bytes)).to.deep.equal(path);
+        }
+        const tree = decodeTree(
+          encodeTree(
+            new Map<string, bigint>([
+              [name, 1n],
+              ['other', 2n],
+            ]),
+          ),
+        ) as Map<string, bigint>;
+        expect([...tree.entries()]).to.have.deep.members([
+          [name, 1n],
+          ['other', 2n],
+        ]);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 
   it('prototype-pollution keys stay params of their own name', () => {
     const span: SpanRecord = {
