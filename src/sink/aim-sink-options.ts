@@ -55,7 +55,7 @@ export interface AimSinkStats {
   received: number;
   /** Spans whose writes Aim acknowledged. */
   written: number;
-  /** Spans dropped: queue full, retry deadline passed, or a permanent Aim error. */
+  /** Spans dropped: queue full, retry deadline passed, a permanent Aim error, or a span the mapping could not take. */
   dropped: number;
   /** Spans waiting in the queue or being written. */
   queued: number;

@@ -245,9 +245,10 @@ export class AimSink {
       this.drop(spans.length, this.stopped ? 'the sink is shut down' : `the queue is full (${String(this.queue.capacity)} items)`);
       return false;
     }
+    const { plans, mapped } = this.planSpans(spans);
     return this.enqueue({
-      plans: this.planSpans(spans),
-      spanCount: spans.length,
+      plans,
+      spanCount: mapped,
       size: spans.length,
       deadline: this.clock.now() + this.retryDeadlineMs,
       failures: 0,
@@ -264,7 +265,8 @@ export class AimSink {
     this.counters.received += spans.length;
     if (this.stopped) return Promise.resolve(SHUTTING_DOWN);
     if (!this.queue.fits(spans.length)) return Promise.resolve({ status: 'full' });
-    return this.awaited(this.planSpans(spans), spans.length, spans.length, this.clock.now() + deadlineMs);
+    const { plans, mapped } = this.planSpans(spans);
+    return this.awaited(plans, spans.length, mapped, this.clock.now() + deadlineMs);
   }
 
   /**
@@ -382,8 +384,37 @@ export class AimSink {
     this.limited.flush();
   }
 
-  /** Maps spans on arrival, so their placements are known at once (log events need not wait while the spans queue). */
-  private planSpans(spans: readonly SpanRecord[]): readonly RunWritePlan[] {
+  /**
+   * Maps spans on arrival, so their placements are known at once (log events need not wait while
+   * the spans queue); `mapped`: the spans that could be. Should the mapping throw on a batch (on
+   * input it cannot take), it would throw again on every retry of the batch: the spans are then
+   * tried one by one, and those it throws on are dropped (counted, logged) while the others are
+   * written.
+   */
+  private planSpans(spans: readonly SpanRecord[]): { plans: readonly RunWritePlan[]; mapped: number } {
+    try {
+      return { plans: this.mapSpans(spans), mapped: spans.length };
+    } catch (error) {
+      const kept = spans.filter((span) => {
+        try {
+          const trial = planWrites([span], this.mapping);
+          if (this.waterfalls) withWaterfallSpans(trial, [span]);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      this.drop(spans.length - kept.length, `the mapping failed on them: ${describeError(error)}`);
+      try {
+        return { plans: this.mapSpans(kept), mapped: kept.length };
+      } catch (again) {
+        this.drop(kept.length, `the mapping failed on them: ${describeError(again)}`);
+        return { plans: [], mapped: 0 };
+      }
+    }
+  }
+
+  private mapSpans(spans: readonly SpanRecord[]): readonly RunWritePlan[] {
     return context.with(SINK_CONTEXT, () => {
       const plan = planWrites(spans, this.mapping, this.memo, this.join.placements);
       for (const problem of plan.problems) {

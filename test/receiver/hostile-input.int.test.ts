@@ -203,4 +203,21 @@ describe('hostile aim.* attributes against the real aim server (oracle: Aim’s 
     expect(metrics).to.include('aim_otel_bridge_params_cut_total 408');
     expect(({} as Record<string, unknown>)['polluted']).to.equal(undefined);
   });
+
+  it('a span whose JSON attribute is nested deeper than the mapping can go loses only itself: the request is answered 200 and the rest written', async () => {
+    const before = receiver.stats.dropped;
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`;
+    const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 7 };
+    await post(receiver, [
+      { attributes: { ...chat, 'gen_ai.conversation.id': 'deep-conv', 'gen_ai.tool.definitions': `[{"type":"function","name":"f","parameters":${deep}}]` } },
+      { attributes: { ...chat, 'gen_ai.conversation.id': 'good-conv' } },
+    ]);
+    const report = await readAimRepo(server.repoDir, [runHash('good-conv'), runHash('deep-conv')]);
+    const good = report.runs.find((run) => run.hash === runHash('good-conv'));
+    expect(good?.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens')?.values).to.deep.equal([7]);
+    // Today the mapping of tool definitions recurses as deep as the JSON goes: the span is dropped
+    // and counted. Once it stops at a depth, the span is written instead, and nothing is dropped.
+    const deepWritten = report.runs.some((run) => run.hash === runHash('deep-conv'));
+    expect(receiver.stats.dropped - before).to.equal(deepWritten ? 0 : 1);
+  });
 });

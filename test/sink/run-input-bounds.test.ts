@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { ParamWrite, RunWritePlan } from '../../src/mapping/aim-plan.js';
+import type { SpanRecord } from '../../src/model/span-record.js';
 import { MAX_PARAM_PATHS_PER_RUN, resolveParamLimits } from '../../src/mapping/param-limits.js';
 import { RateLimitedLog } from '../../src/logging/rate-limited-log.js';
 import { ReceiverMetrics } from '../../src/receiver/metrics.js';
@@ -124,6 +125,41 @@ describe('RunInputBounds: what telemetry can make a run hold', () => {
       expect(text).to.include('aim_otel_bridge_params_cut_total 2');
       expect(text).to.include('aim_otel_bridge_strings_repaired_total 1');
       expect(text).to.include('aim_otel_bridge_tags_cut_total 0');
+    } finally {
+      await sink.shutdown();
+    }
+  });
+
+  it('a span the mapping throws on is dropped (counted), not its batch: the others are written, and the batch is not retried for ever', async () => {
+    const writer = new FakeAimWriter();
+    const sink = new AimSink({ url: 'aim://unused', traceWaterfall: false }, { writer });
+    const span = (id: string, attributes: Record<string, unknown>): SpanRecord => ({
+      traceId: id.repeat(32),
+      spanId: id.repeat(16),
+      name: 'chat m',
+      kind: 'client',
+      startTimeUnixNano: 1_764_000_000_000_000_000n,
+      endTimeUnixNano: 1_764_000_001_000_000_000n,
+      attributes: attributes as SpanRecord['attributes'],
+      events: [],
+      links: [],
+      status: { code: 'unset' },
+      origin: { resource: { 'service.name': 'svc' }, scopeName: 't' },
+    });
+    // Stands for input the mapping cannot take (e.g. a JSON attribute nested deeper than the stack).
+    const poison = {};
+    Object.defineProperty(poison, 'gen_ai.operation.name', {
+      enumerable: true,
+      get: () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+    });
+    try {
+      const chat = { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm', 'gen_ai.usage.input_tokens': 3 };
+      const outcome = await sink.write([span('a', chat), span('b', poison), span('c', chat)], 10_000);
+      expect(outcome).to.deep.equal({ status: 'written' });
+      expect(sink.stats).to.deep.include({ received: 3, written: 2, dropped: 1 });
+      expect(writer.count('createRun')).to.equal(2);
     } finally {
       await sink.shutdown();
     }
