@@ -98,11 +98,10 @@ export function readInstructions(span: SpanRecord): SpanInstructions {
 /** One `aim.track` event, or why it is malformed. */
 function readTrack(event: SpanEventRecord): TrackInstruction | string {
   const attributes = event.attributes;
-  const rawName = attributes[ATTR_AIM_TRACK_NAME];
-  if (typeof rawName !== 'string' || rawName === '') return `${ATTR_AIM_TRACK_NAME} must be a non-empty string`;
-  if (rawName.length > MAX_SEQUENCE_NAME_LENGTH)
-    return `${ATTR_AIM_TRACK_NAME} of ${String(rawName.length)} characters (at most ${String(MAX_SEQUENCE_NAME_LENGTH)}): '${rawName.slice(0, 40)}…'`;
-  const name = rawName;
+  const name = attributes[ATTR_AIM_TRACK_NAME];
+  if (typeof name !== 'string' || name === '') return `${ATTR_AIM_TRACK_NAME} must be a non-empty string`;
+  if (name.length > MAX_SEQUENCE_NAME_LENGTH)
+    return `${ATTR_AIM_TRACK_NAME} of ${String(name.length)} characters (at most ${String(MAX_SEQUENCE_NAME_LENGTH)}): '${name.slice(0, 40)}…'`;
 
   let context: PlanContext = {};
   const rawContext = attributes[ATTR_AIM_TRACK_CONTEXT];

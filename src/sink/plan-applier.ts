@@ -14,8 +14,9 @@
  * see run-totals.ts): they are recomputed from Aim later, not here.
  *
  * What telemetry chose is kept within bounds (`OpenRunCache.bounds`, see `RunInputBounds`):
- * params and tags beyond a run's bounds are dropped (counted, logged), and every string the plan writes (run
- * attributes, param keys and values, sequence names, contexts, texts) is made well-formed.
+ * params and tags beyond a run's bounds are dropped (counted, logged), and every string the plan
+ * writes (run attributes, param keys and values, sequence names, contexts, texts) is made
+ * well-formed (Aim's encoder refuses a lone surrogate, and a refused write fails its whole batch).
  *
  * With `waterfalls` (the sink keeps the runs' trace waterfalls): a run is held open wrapped by it
  * (its closing writes the figure's changes held back), and after its points the plan's waterfall
