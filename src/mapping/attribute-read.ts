@@ -1,5 +1,6 @@
 /** Typed reads of span and event attributes, shared by the convention readers. */
 import type { AttributeValue, Attributes } from '../model/span-record.js';
+import { PARAM_DEPTH_CEILING, setEntry } from './param-limits.js';
 
 /** A non-empty string attribute; a string array reads as its items joined by `, `. */
 export function str(a: Attributes, key: string): string | undefined {
@@ -47,16 +48,21 @@ export function unquote(text: string | undefined): string | undefined {
   return typeof value === 'string' ? value : text;
 }
 
-/** A parsed JSON value as an attribute value (`undefined` for what JSON has no place for). */
-export function jsonAttribute(value: unknown): AttributeValue | undefined {
+/**
+ * A parsed JSON value as an attribute value (`undefined` for what JSON has no place for, and for
+ * values nested deeper than {@link PARAM_DEPTH_CEILING} levels: hostile input must not exhaust the
+ * stack). Every key is kept as an own property, `__proto__` included.
+ */
+export function jsonAttribute(value: unknown, depth = 0): AttributeValue | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (Array.isArray(value)) return value.map((item) => jsonAttribute(item) ?? null);
+  if (depth >= PARAM_DEPTH_CEILING) return undefined;
+  if (Array.isArray(value)) return value.map((item) => jsonAttribute(item, depth + 1) ?? null);
   if (isObject(value)) {
     const result: Record<string, AttributeValue> = {};
     for (const [key, item] of Object.entries(value)) {
-      const converted = jsonAttribute(item);
-      if (converted !== undefined) result[key] = converted;
+      const converted = jsonAttribute(item, depth + 1);
+      if (converted !== undefined) setEntry(result, key, converted);
     }
     return result;
   }

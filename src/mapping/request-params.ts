@@ -18,6 +18,7 @@
  */
 import type { AttributeValue, Attributes } from '../model/span-record.js';
 import { isObject, jsonAttribute } from './attribute-read.js';
+import { setEntry } from './param-limits.js';
 
 /** Normalized request parameters (see the module documentation). */
 export type RequestParams = Readonly<Record<string, AttributeValue>>;
@@ -74,7 +75,8 @@ const OPENLLMETRY_NAMES: readonly (readonly [string, string])[] = [
 export function readRequestParams(a: Attributes, sources: RequestSources = {}): RequestParams {
   const params: Record<string, AttributeValue> = {};
   const put = (name: string, value: AttributeValue | undefined): void => {
-    if (value !== undefined && value !== null && !(name in params)) params[name] = value;
+    // Own properties only, whatever the name (`constructor`, `__proto__` are request params too).
+    if (value !== undefined && value !== null && !Object.hasOwn(params, name)) setEntry(params, name, value);
   };
   // One pass over the attributes; then the sources in their order.
   const older: [string, AttributeValue | undefined][] = [];

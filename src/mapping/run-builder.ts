@@ -133,7 +133,7 @@ export class RunBuilder {
       if (value === undefined) continue;
       if (key.startsWith('langchain.metadata.')) {
         const name = key.slice('langchain.metadata.'.length);
-        if (!isStepMetadata(name)) this.param(['langchain', 'metadata', name], toPlanValue(value));
+        if (name !== '' && !isStepMetadata(name)) this.param(['langchain', 'metadata', name], toPlanValue(value));
       } else if (key === 'langchain.tags') {
         const tags = tagList(value).filter((tag) => !isStepTag(tag));
         if (tags.length > 0) this.param(['langchain', 'tags'], tags);

@@ -136,6 +136,9 @@ describe('pricing: models without a price', () => {
       eventsHeld: 0,
       metricPointsWritten: 0,
       metricPointsIgnored: 0,
+      paramsCut: 0,
+      tagsCut: 0,
+      stringsRepaired: 0,
       costUnpriced: 0,
       costUsageAdjusted: 0,
     };
