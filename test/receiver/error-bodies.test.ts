@@ -8,12 +8,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type protobuf from 'protobufjs';
 import { type Receiver, createReceiver } from '../../src/receiver/index.js';
 import { officialRoot } from '../peers/official-proto.js';
+import { freePort } from '../../src/up/ports.js';
 
 /** `google.rpc.Code` values (google/rpc/code.proto), written out here rather than taken from the code under test. */
 const CODE = { INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
@@ -79,19 +79,6 @@ function ask(baseUrl: string, { method = 'POST', path, headers = {}, body, chunk
     }
     request.end();
   });
-}
-
-/** A port that was free a moment ago and that nobody listens on: an unreachable Aim. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
 }
 
 /** An OTLP/JSON trace request (object form) with `count` GenAI chat spans of one fresh trace. */
@@ -184,7 +171,7 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
     TraceRequest = official.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
     // Nothing here reaches the sink's writes: Aim need not be there.
     receiver = await createReceiver({
-      url: `aim://127.0.0.1:${String(await closedPort())}`,
+      url: `aim://127.0.0.1:${String(await freePort())}`,
       port: 0,
       token: TOKEN,
       tokens: [{ token: 'team-a-secret', scope: { name: 'team-a', experiment: 'team-a' } }],
@@ -393,7 +380,7 @@ describe('OTLP/HTTP error answers: a google.rpc.Status in the request’s format
     // Aim unreachable: a request's spans stay queued (and retried) until the work deadline, 4 s
     // here so that close() does not wait long; the queue holds 2 spans.
     const bridge = await createReceiver({
-      url: `aim://127.0.0.1:${String(await closedPort())}`,
+      url: `aim://127.0.0.1:${String(await freePort())}`,
       port: 0,
       maxQueueSpans: 2,
       writeTimeoutMs: 300,

@@ -8,7 +8,7 @@
 import { copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { createServer as createTcpServer } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { diag } from '@opentelemetry/api';
@@ -19,18 +19,7 @@ import { ReceiverTls, TlsConfigError, clientCertificatesRequired, loadTlsMateria
 import { recordDiag } from '../logging/recording-logger.js';
 import { eventually } from '../peers/wait.js';
 import { type CertificateFiles, type TestCa, issueCertificate, makeTestCa } from './test-ca.js';
-
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
+import { freePort } from '../../src/up/ports.js';
 
 /** What a TLS client presents: the CA it trusts, and its own certificate for mutual TLS. */
 interface ClientTls {
@@ -131,7 +120,7 @@ describe('receiver TLS (certificates made in the test)', function () {
       issueCertificate(ca, { commonName: 'collector', kind: 'client' }),
       issueCertificate(otherCa, { commonName: 'collector of another CA', kind: 'client' }),
     ]);
-    aimUrl = `aim://127.0.0.1:${String(await closedPort())}`;
+    aimUrl = `aim://127.0.0.1:${String(await freePort())}`;
   });
 
   /** A fresh copy of `server`'s files (the receiver's, to be rotated in place by the test). */
@@ -183,7 +172,7 @@ describe('receiver TLS (certificates made in the test)', function () {
     });
 
     it('nothing listens after a failed start (the port is free again)', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       await failure(createReceiver({ url: aimUrl, port, tls: { certFile: server.certFile, keyFile: rotated.keyFile } }));
       const probe = createTcpServer();
       await new Promise<void>((resolve, reject) => {
