@@ -104,3 +104,44 @@ export async function startCollectorPipeline(
   });
   return { ...collector, otlpHttpUrl: `http://127.0.0.1:${String(otlpHttp)}` };
 }
+
+/**
+ * A Collector config for tests of the bridge's receiver: OTLP/HTTP in (`OTLP_HTTP_ENDPOINT`), a
+ * health check (`HEALTH_CHECK_ENDPOINT`), traces batched every 100 ms and sent with gzip by
+ * `exporter` (`otlp_http` or `otlp_grpc`) to `${env:<endpointVariable>}`, retried every 100 ms;
+ * `settings` are more lines of the exporter's settings (`tls`, `headers`), indented under it.
+ */
+export function collectorToBridgeConfig(exporter: 'otlp_http' | 'otlp_grpc', endpointVariable: string, settings: readonly string[]): string {
+  return [
+    'extensions:',
+    '  health_check:',
+    '    endpoint: ${env:HEALTH_CHECK_ENDPOINT}',
+    'receivers:',
+    '  otlp:',
+    '    protocols:',
+    '      http:',
+    '        endpoint: ${env:OTLP_HTTP_ENDPOINT}',
+    'processors:',
+    '  batch:',
+    '    timeout: 100ms',
+    'exporters:',
+    `  ${exporter}/bridge:`,
+    `    endpoint: \${env:${endpointVariable}}`,
+    '    compression: gzip',
+    ...settings.map((line) => `    ${line}`),
+    '    retry_on_failure:',
+    '      enabled: true',
+    '      initial_interval: 100ms',
+    'service:',
+    '  extensions: [health_check]',
+    '  pipelines:',
+    '    traces:',
+    '      receivers: [otlp]',
+    '      processors: [batch]',
+    `      exporters: [${exporter}/bridge]`,
+    '  telemetry:',
+    '    metrics:',
+    '      level: none',
+    '',
+  ].join('\n');
+}

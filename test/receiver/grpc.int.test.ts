@@ -23,7 +23,7 @@ import { RETRY_INFO_TYPE_URL, STATUS_DETAILS_TRAILER } from '../../src/receiver/
 import { type Receiver, createReceiver } from '../../src/receiver/index.js';
 import { otlpTypes } from '../../src/receiver/schema.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
-import { startCollector } from '../peers/collector.js';
+import { collectorToBridgeConfig, startCollector } from '../peers/collector.js';
 import { readAimRun } from '../peers/oracle.js';
 import { otlpJsonTrace, postOtlpJson } from '../peers/otlp-fixture.js';
 import { freePort } from '../../src/up/ports.js';
@@ -379,41 +379,7 @@ describe('OTLP/gRPC receiver against real peers (OTel JS gRPC exporters, the Col
     const config = join(dir, 'collector-to-bridge-grpc.yaml');
     writeFileSync(
       config,
-      [
-        'extensions:',
-        '  health_check:',
-        '    endpoint: ${env:HEALTH_CHECK_ENDPOINT}',
-        'receivers:',
-        '  otlp:',
-        '    protocols:',
-        '      http:',
-        '        endpoint: ${env:OTLP_HTTP_ENDPOINT}',
-        'processors:',
-        '  batch:',
-        '    timeout: 100ms',
-        'exporters:',
-        '  otlp_grpc/bridge:',
-        '    endpoint: ${env:BRIDGE_GRPC_ENDPOINT}',
-        '    compression: gzip',
-        '    tls:',
-        '      insecure: true',
-        '    headers:',
-        '      authorization: Bearer ${env:BRIDGE_TOKEN}',
-        '    retry_on_failure:',
-        '      enabled: true',
-        '      initial_interval: 100ms',
-        'service:',
-        '  extensions: [health_check]',
-        '  pipelines:',
-        '    traces:',
-        '      receivers: [otlp]',
-        '      processors: [batch]',
-        '      exporters: [otlp_grpc/bridge]',
-        '  telemetry:',
-        '    metrics:',
-        '      level: none',
-        '',
-      ].join('\n'),
+      collectorToBridgeConfig('otlp_grpc', 'BRIDGE_GRPC_ENDPOINT', ['tls:', '  insecure: true', 'headers:', '  authorization: Bearer ${env:BRIDGE_TOKEN}']),
     );
     const otlpPort = await freePort();
     const collector = await startCollector(config, {

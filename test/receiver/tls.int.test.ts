@@ -21,7 +21,7 @@ import { type Receiver, createReceiver } from '../../src/receiver/index.js';
 import { freePort } from '../../src/up/ports.js';
 import { type AimServer, startAimServer } from '../peers/aim.js';
 import { CliProcess } from '../peers/cli-process.js';
-import { startCollector } from '../peers/collector.js';
+import { collectorToBridgeConfig, startCollector } from '../peers/collector.js';
 import { type OracleRun, readAimRun } from '../peers/oracle.js';
 import { otlpJsonTrace } from '../peers/otlp-fixture.js';
 import { eventually } from '../peers/wait.js';
@@ -64,41 +64,7 @@ async function runInAim(aim: AimServer, traceId: string): Promise<OracleRun> {
 
 /** A Collector config: OTLP/HTTP in, `exporter` (otlp_http or otlp_grpc) out to the bridge with mutual TLS. */
 function collectorConfig(exporter: 'otlp_http' | 'otlp_grpc', files: { ca: string; cert: string; key: string }): string {
-  return [
-    'extensions:',
-    '  health_check:',
-    '    endpoint: ${env:HEALTH_CHECK_ENDPOINT}',
-    'receivers:',
-    '  otlp:',
-    '    protocols:',
-    '      http:',
-    '        endpoint: ${env:OTLP_HTTP_ENDPOINT}',
-    'processors:',
-    '  batch:',
-    '    timeout: 100ms',
-    'exporters:',
-    `  ${exporter}/bridge:`,
-    '    endpoint: ${env:BRIDGE_ENDPOINT}',
-    '    compression: gzip',
-    '    tls:',
-    `      ca_file: ${files.ca}`,
-    `      cert_file: ${files.cert}`,
-    `      key_file: ${files.key}`,
-    '    retry_on_failure:',
-    '      enabled: true',
-    '      initial_interval: 100ms',
-    'service:',
-    '  extensions: [health_check]',
-    '  pipelines:',
-    '    traces:',
-    '      receivers: [otlp]',
-    '      processors: [batch]',
-    `      exporters: [${exporter}/bridge]`,
-    '  telemetry:',
-    '    metrics:',
-    '      level: none',
-    '',
-  ].join('\n');
+  return collectorToBridgeConfig(exporter, 'BRIDGE_ENDPOINT', ['tls:', `  ca_file: ${files.ca}`, `  cert_file: ${files.cert}`, `  key_file: ${files.key}`]);
 }
 
 describe('receiver over TLS with client certificates, against real peers (Collector, OTel JS gRPC exporter, aim server)', function () {
