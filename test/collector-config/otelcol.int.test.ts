@@ -3,6 +3,8 @@
  * the OTLP exporter) → the Collector built from our manifest → every span to real Jaeger, the GenAI
  * spans to the bridge receiver → real aim server.
  */
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { SpanKind, context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -24,6 +26,7 @@ import { readAimRepo } from '../peers/oracle.js';
 import { eventually } from '../peers/wait.js';
 import { ScriptedChatModel } from '../langchain/helpers.js';
 import { CALL_CONTEXT, sendEvents, sendSpan } from '../receiver/genai-otlp.js';
+import { type CertificateFiles, issueCertificate, makeTestCa } from '../receiver/test-ca.js';
 
 /** The collector's GenAI marker condition (transform/aim_keys), for counting what should reach Aim. */
 const GENAI_KEYS = [
@@ -157,4 +160,68 @@ describe('collector-config/otelcol.yaml: Jaeger and Aim side by side, routed in 
       await Promise.all([aim.process.stop(), jaeger.process.stop()]);
     }
   });
+
+  it('to a bridge with TLS, client certificates and a token: the AIM_BRIDGE_* variables of otelcol.yaml carry them; without the token every export is refused (401) and nothing written', async () => {
+    const ca = await makeTestCa('otelcol-test-ca');
+    const [server, client] = await Promise.all([
+      issueCertificate(ca, { commonName: 'bridge', kind: 'server' }),
+      issueCertificate(ca, { commonName: 'collector', kind: 'client' }),
+    ]);
+    const [aim, jaeger] = await Promise.all([startAimServer(), startJaeger()]);
+    const receiver = await createReceiver({
+      url: aim.url,
+      port: 0,
+      tokens: ['collector-token'],
+      tls: { certFile: server.certFile, keyFile: server.keyFile, clientCaFile: ca.certFile },
+    });
+    expect(receiver.url).to.match(/^https:/);
+    const tlsEnv = { AIM_BRIDGE_CA_FILE: ca.certFile, AIM_BRIDGE_CLIENT_CERT: client.certFile, AIM_BRIDGE_CLIENT_KEY: client.keyFile };
+    const refused = await startCollectorPipeline(jaeger, receiver.url, { env: tlsEnv });
+    try {
+      await sendSpan(refused.otlpHttpUrl, 'conv-no-token');
+      await eventually('the bridge refusing the token-less exports', async () => {
+        const metrics = await fetchMetrics(receiver.url, ca.certFile, client);
+        return /aim_otel_bridge_requests_total\{code="401"\} [1-9]/.test(metrics) ? true : undefined;
+      });
+      expect(receiver.stats.received, 'nothing taken without the token').to.equal(0);
+    } finally {
+      await refused.process.stop();
+    }
+    const collector = await startCollectorPipeline(jaeger, receiver.url, { env: { ...tlsEnv, AIM_BRIDGE_AUTHORIZATION: 'Bearer collector-token' } });
+    try {
+      await sendSpan(collector.otlpHttpUrl, 'conv-tls');
+      await eventually('the span written to Aim', () => Promise.resolve(receiver.stats.written >= 1 ? true : undefined));
+      const run = (await readAimRepo(aim.repoDir, [runHash('conv-tls')])).runs[0];
+      expect(run?.sequences.find((s) => s.name === 'gen_ai.usage.input_tokens')?.values).to.have.length(1);
+      expect((await readAimRepo(aim.repoDir, [runHash('conv-no-token')])).runs, 'the refused span wrote no run').to.deep.equal([]);
+    } finally {
+      await collector.process.stop();
+      await receiver.close();
+      await Promise.all([aim.process.stop(), jaeger.process.stop()]);
+    }
+  });
 });
+
+/** The bridge's /metrics over mutual TLS (with the token the test configured). */
+function fetchMetrics(url: string, caFile: string, client: CertificateFiles): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = httpsRequest(
+      `${url}/metrics`,
+      {
+        ca: readFileSync(caFile),
+        cert: readFileSync(client.certFile),
+        key: readFileSync(client.keyFile),
+        headers: { authorization: 'Bearer collector-token' },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          resolve(Buffer.concat(chunks).toString('utf8'));
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end();
+  });
+}
