@@ -41,6 +41,12 @@ export class ReceiverMetrics {
     labelNames: ['tenant'],
     registers: [this.registry],
   });
+  /** TLS handshakes of OTLP/HTTP refused (no or an unverified client certificate, a client not speaking TLS…). */
+  readonly tlsHandshakeFailures = new Counter({
+    name: 'aim_otel_bridge_tls_handshake_failures_total',
+    help: 'TLS handshakes of the OTLP/HTTP receiver that failed (e.g. a client without a certificate the client CA issued)',
+    registers: [this.registry],
+  });
   /** Retried requests answered from their earlier attempt (`answered`: `from-written`, `joined-in-flight`), not queued again. */
   readonly retries = new Counter({
     name: 'aim_otel_bridge_requests_retried_total',

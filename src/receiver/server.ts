@@ -293,7 +293,13 @@ export async function createReceiver(options: ReceiverOptions): Promise<Receiver
           answers.warn(`${request.method ?? '?'} ${request.url ?? '?'} → ${String(response.statusCode)}`, REASONS.get(response) ?? '');
       });
   };
-  const server: Server = tls === undefined ? createServer(onRequest) : httpsServer(tls, onRequest, answers);
+  const server: Server =
+    tls === undefined
+      ? createServer(onRequest)
+      : httpsServer(tls, onRequest, (error) => {
+          metrics.tlsHandshakeFailures.inc();
+          answers.warn('TLS handshake refused', error.message);
+        });
   server.keepAliveTimeout = 65_000;
   if (tls !== undefined) registerTlsMetrics(metrics.registry, tls);
   await new Promise<void>((resolve, reject) => {
@@ -373,17 +379,15 @@ class BodyTooLargeError extends Error {}
 /**
  * The HTTPS server of a receiver with TLS: the material in use, replaced by each reload for new
  * connections (`setSecureContext`); with a client CA, a client certificate it verifies is
- * required. Refused handshakes are logged, rate-limited.
+ * required. Each refused handshake is told to `onRefused`.
  */
-function httpsServer(tls: ReceiverTls, onRequest: (request: IncomingMessage, response: ServerResponse) => void, answers: RateLimitedLog): Server {
+function httpsServer(tls: ReceiverTls, onRequest: (request: IncomingMessage, response: ServerResponse) => void, onRefused: (error: Error) => void): Server {
   const required = tls.clientCertificatesRequired;
   const server = createHttpsServer({ ...tls.secureContextOptions(), requestCert: required, rejectUnauthorized: required }, onRequest);
   tls.onChange(() => {
     server.setSecureContext(tls.secureContextOptions());
   });
-  server.on('tlsClientError', (error) => {
-    answers.warn('TLS handshake refused', error.message);
-  });
+  server.on('tlsClientError', onRefused);
   return server;
 }
 

@@ -213,6 +213,8 @@ describe('receiver TLS (certificates made in the test)', function () {
       expect((await failure(healthz(receiver.url, { trust: ca })))?.message).to.match(REFUSED);
       expect((await failure(healthz(receiver.url, { trust: ca, identity: strangerClient })))?.message).to.match(REFUSED);
       expect(await healthz(receiver.url, { trust: ca, identity: client })).to.deep.equal({ status: 200, serial: server.serial });
+      const { body } = await healthz(receiver.url, { trust: ca, identity: client }, '/metrics');
+      expect(body).to.match(/aim_otel_bridge_tls_handshake_failures_total [2-9]\n/);
     });
 
     it('reloads rotated files: new connections get the new certificate; a broken file keeps the last good one serving (warned once)', async () => {
