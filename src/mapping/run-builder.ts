@@ -18,7 +18,12 @@ import { priceCall } from '../pricing/price-call.js';
 
 /** The plan of one run of a batch (see {@link planWrites} in to-aim.ts for the layout). */
 export class RunBuilder {
-  private experiment: string | undefined;
+  /** The experiment the run's spans name (`aim.experiment`, span then resource): the first that names one wins, wherever it is in the batch. */
+  private experimentNamed: string | undefined;
+  /** Else: the tenant's experiment or the bridge's `experiment` option, as of the first span. */
+  private experimentConfigured: string | undefined;
+  /** Else (GenAI layout): the first span's `service.name`. */
+  private experimentOfService: string | undefined;
   private name: string | undefined;
   private description: string | undefined;
   private readonly tags = new Set<string>();
@@ -49,8 +54,8 @@ export class RunBuilder {
   /** The run's `aim.*` attributes (experiment, name, tags, description): all the `explicit` layout reads besides instructions. */
   addRunAttributes(span: SpanRecord, options: MappingOptions): void {
     this.spanCount += 1;
-    this.experiment ??=
-      namedExperiment(span.attributes, span.origin.resource) ?? tenantExperiment(span.tenant, span.origin.resource, options.experiment) ?? options.experiment;
+    this.experimentNamed ??= namedExperiment(span.attributes, span.origin.resource);
+    this.experimentConfigured ??= tenantExperiment(span.tenant, span.origin.resource, options.experiment) ?? options.experiment;
     this.name ??= text(attr(span, 'aim.run_name'));
     this.description ??= text(attr(span, 'aim.run_description'));
     for (const tag of tagList(attr(span, 'aim.tags'))) this.tags.add(tag);
@@ -123,7 +128,7 @@ export class RunBuilder {
 
   add(span: SpanRecord, facts: GenAIFacts | undefined, options: MappingOptions, at?: bigint): void {
     this.addRunAttributes(span, options);
-    this.experiment ??= text(span.origin.resource['service.name']);
+    this.experimentOfService ??= text(span.origin.resource['service.name']);
     this.findable.observe(span, facts);
 
     this.resource ??= span.origin.resource;
@@ -257,6 +262,11 @@ export class RunBuilder {
       texts: separateSteps(this.texts),
       spanCount: this.spanCount,
     };
+  }
+
+  /** The run's experiment: the one its spans name, else the configured one, else the service's. */
+  private get experiment(): string | undefined {
+    return this.experimentNamed ?? this.experimentConfigured ?? this.experimentOfService;
   }
 
   /** Where this run's GenAI spans went (call after every span was added). */

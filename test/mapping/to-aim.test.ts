@@ -156,6 +156,20 @@ describe('planWrites: spans → the Aim write plan (default layout)', () => {
     expect(planWrites([span(CHAT)], { experiment: 'configured' }).runs[0]?.experiment).to.equal('configured');
   });
 
+  it('the experiment a span names wins wherever the span is in the batch (children first, as a BatchSpanProcessor sends them), over the configured one and the service', () => {
+    const conversation = { ...CHAT, 'gen_ai.conversation.id': 'named-later' };
+    const root = span({ ...conversation, 'aim.experiment': 'named' }, { spanId: '00000000000000e1' });
+    const child = span(conversation, { spanId: '00000000000000e2', parentSpanId: '00000000000000e1' });
+    for (const batch of [
+      [child, root],
+      [root, child],
+    ]) {
+      expect(onlyRun(batch).experiment).to.equal('named');
+      expect(planWrites(batch, { experiment: 'configured' }).runs[0]?.experiment).to.equal('named');
+      expect(planWrites(batch).placements.map((placement) => placement.experiment)).to.deep.equal(['named', 'named']);
+    }
+  });
+
   it('a non-GenAI span (an HTTP client span) is not mapped unless includeNonGenAI', () => {
     const http = span({ 'http.request.method': 'POST', 'url.full': 'https://api.example/v1' }, { kind: 'client' });
     expect(planWrites([http]).runs).to.deep.equal([]);
