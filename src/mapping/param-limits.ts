@@ -11,6 +11,7 @@
  *
  * Pure: no I/O, no clock.
  */
+import { createHash } from 'node:crypto';
 import type { ParamWrite, PlanValue } from './aim-plan.js';
 
 /** Default of {@link ParamLimits.maxPathsPerRun}: distinct param paths a run gets, at most. */
@@ -139,24 +140,17 @@ function valueProblem(value: PlanValue, depth: number, seen: { size: number }, l
   return seen.size > limits.maxValueSize ? `a value bigger than ${String(limits.maxValueSize)} characters` : undefined;
 }
 
+/** Longest {@link paramPathKey} kept as the path's own text; a longer one is a digest. */
+const MAX_PATH_KEY_CHARS = 128;
+
 /**
- * A 53-bit digest of a param path, what a run's counted paths are remembered by (a few bytes each,
- * whatever the keys' length). Two paths sharing a digest (odds ~1e-10 among 1 000 paths) count once.
+ * What a run's counted param paths are remembered by: the path as JSON (unambiguous whatever its
+ * keys hold) when it is short, as almost every path is; else a SHA-256 digest of that JSON (44
+ * characters), so a remembered path takes at most {@link MAX_PATH_KEY_CHARS} characters.
  */
-export function paramPathDigest(path: readonly string[]): number {
-  // cyrb53 over the keys, each followed by a 0 that no key's code units can fake at its end.
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (const key of path) {
-    for (let i = 0; i <= key.length; i++) {
-      const unit = i < key.length ? key.charCodeAt(i) + 1 : 0;
-      h1 = Math.imul(h1 ^ unit, 2654435761);
-      h2 = Math.imul(h2 ^ unit, 1597334677);
-    }
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+export function paramPathKey(path: readonly string[]): string {
+  const json = JSON.stringify(path);
+  return json.length <= MAX_PATH_KEY_CHARS ? json : `#${createHash('sha256').update(json).digest('base64')}`;
 }
 
 /** The ES2024 string methods of Node 20 (the tsconfig's lib is ES2023). */

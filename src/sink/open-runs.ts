@@ -14,7 +14,7 @@ import {
   type ParamLimits,
   countsTowardLimit,
   isWellFormedText,
-  paramPathDigest,
+  paramPathKey,
   paramProblem,
   resolveParamLimits,
   wellFormed,
@@ -229,7 +229,7 @@ export interface RunInputBoundsOptions {
   limits?: Partial<ParamLimits>;
   /** Runs whose counted param paths are remembered, at most. Default 10 000. */
   maxRuns?: number;
-  /** Param paths remembered, over all runs, at most (one number each). Default 1 000 000. */
+  /** Param paths remembered, over all runs, at most (up to 128 characters each: see `paramPathKey`). Default 100 000. */
   maxPaths?: number;
 }
 
@@ -243,7 +243,7 @@ export interface RunInputBoundsOptions {
  * tags from the sink while it is open ({@link newTags}).
  *
  * The paths a run has are counted over every batch while the run is remembered: by run hash, least
- * recently used first, at most `maxRuns` runs and `maxPaths` paths over all (a 53-bit digest each),
+ * recently used first, at most `maxRuns` runs and `maxPaths` paths over all (`paramPathKey` each),
  * longer than runs stay open. A run forgotten (or written by another replica, or before a restart)
  * starts its count afresh: it can then get up to `maxPathsPerRun` paths more.
  */
@@ -255,8 +255,8 @@ export class RunInputBounds {
   repaired = 0;
   /** Tags dropped so far (too long, or beyond {@link MAX_TAGS_PER_RUN} for their run). */
   tagsCut = 0;
-  /** By hash, least recently used first: the digests of the counted paths each run has. */
-  private readonly runs = new Map<string, Set<number>>();
+  /** By hash, least recently used first: the keys of the counted paths each run has. */
+  private readonly runs = new Map<string, Set<string>>();
   private paths = 0;
   private readonly maxRuns: number;
   private readonly maxPaths: number;
@@ -270,7 +270,7 @@ export class RunInputBounds {
   ) {
     this.limits = resolveParamLimits(options.limits);
     this.maxRuns = Math.max(1, options.maxRuns ?? 10_000);
-    this.maxPaths = Math.max(this.limits.maxPathsPerRun, options.maxPaths ?? 1_000_000);
+    this.maxPaths = Math.max(this.limits.maxPathsPerRun, options.maxPaths ?? 100_000);
   }
 
   /** Runs whose paths are remembered. */
@@ -281,7 +281,7 @@ export class RunInputBounds {
   /** The params of run `hash` that fit its bounds, in order, made well-formed; the others are counted and logged. */
   admit(hash: string, params: readonly ParamWrite[]): ParamWrite[] {
     const kept: ParamWrite[] = [];
-    let paths: Set<number> | undefined;
+    let paths: Set<string> | undefined;
     for (const param of params) {
       const problem = paramProblem(param, this.limits);
       if (problem !== undefined) {
@@ -290,13 +290,13 @@ export class RunInputBounds {
       }
       if (countsTowardLimit(param.path)) {
         paths ??= this.pathsOf(hash);
-        const digest = paramPathDigest(param.path);
-        if (!paths.has(digest)) {
+        const key = paramPathKey(param.path);
+        if (!paths.has(key)) {
           if (paths.size >= this.limits.maxPathsPerRun) {
             this.drop(hash, param.path, `the run has ${String(paths.size)} params already (at most ${String(this.limits.maxPathsPerRun)})`);
             continue;
           }
-          paths.add(digest);
+          paths.add(key);
           this.paths += 1;
         }
       }
@@ -358,7 +358,7 @@ export class RunInputBounds {
     return value === param.value && path === param.path ? param : { ...param, path, value };
   }
 
-  private pathsOf(hash: string): Set<number> {
+  private pathsOf(hash: string): Set<string> {
     let paths = this.runs.get(hash);
     if (paths) this.runs.delete(hash);
     else paths = new Set();
@@ -368,7 +368,7 @@ export class RunInputBounds {
 
   private forgetBeyondBounds(): void {
     while (this.runs.size > this.maxRuns || (this.paths > this.maxPaths && this.runs.size > 1)) {
-      const [oldest, paths] = this.runs.entries().next().value as [string, Set<number>];
+      const [oldest, paths] = this.runs.entries().next().value as [string, Set<string>];
       this.runs.delete(oldest);
       this.paths -= paths.size;
     }
