@@ -15,7 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import { parseBody } from './decode.js';
 import { MAX_MESSAGE_CHARS, encodeExportResponse } from './encode.js';
 import { type GrpcCodeValue, GrpcCode, isReceiverError } from './errors.js';
-import type { Credentials } from './credentials.js';
+import type { Authenticated, Credentials } from './credentials.js';
 import { type Ingest, requestKey } from './ingest.js';
 import type { ReceiverMetrics } from './metrics.js';
 import { componentLogger } from '../logging/component-logger.js';
@@ -230,7 +230,7 @@ function bracketed(host: string): string {
 }
 
 /** What a call's `authorization` metadata authenticates as (`Credentials.authenticate`); `undefined`: refused. */
-function authenticate(metadata: grpc.Metadata, credentials: Credentials | undefined): { readonly scope?: TenantScope } | undefined {
+function authenticate(metadata: grpc.Metadata, credentials: Credentials | undefined): Authenticated | undefined {
   if (credentials === undefined) return {};
   const value = metadata.get('authorization')[0];
   return credentials.authenticate(typeof value === 'string' ? value : undefined);
